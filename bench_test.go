@@ -1,0 +1,45 @@
+package fanout_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/fanout-dev/fanout"
+)
+
+// BenchmarkSubmitResult: submit b.N tiny tasks, then read each result.
+func BenchmarkSubmitResult(b *testing.B) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	ctx := context.Background()
+	futs := make([]*fanout.Future[int], 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		futs = append(futs, fanout.Submit(ex, func(context.Context) (int, error) { return i, nil }))
+	}
+	sum := 0
+	for _, f := range futs {
+		v, _ := f.Result(ctx)
+		sum += v
+	}
+}
+
+func BenchmarkMapOrdered(b *testing.B) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	seq := func(yield func(int) bool) {
+		for i := 0; i < b.N; i++ {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+	sum := 0
+	for v, _ := range fanout.Map(ctx, ex, seq, func(_ context.Context, i int) (int, error) { return i * 2, nil }) {
+		sum += v
+	}
+}

@@ -1,0 +1,383 @@
+package fanout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+)
+
+// State is the lifecycle state of a Future.
+type State uint32
+
+const (
+	// Pending: queued, not started. Cancel stops it from ever running.
+	Pending State = iota
+	// Running: a worker is running the task.
+	Running
+	// Done: the task returned (or failed); Result will not block.
+	Done
+	// Cancelled: cancelled before it finished; Result returns ErrCancelled
+	// or the cancellation cause.
+	Cancelled
+
+	// resolving is the short internal step between Pending or Running and
+	// a final state, while the resolving goroutine writes the error.
+	resolving
+)
+
+func (s State) String() string {
+	switch s {
+	case Pending:
+		return "pending"
+	case Running:
+		return "running"
+	case Done:
+		return "done"
+	case Cancelled:
+		return "cancelled"
+	}
+	return fmt.Sprintf("State(%d)", uint32(s))
+}
+
+// closedChan is returned by Done for futures that are already resolved, so
+// that asking costs no allocation.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// core is the part of a future that does not depend on its result type: what
+// the executor, Wait and AsCompleted work with.
+type core struct {
+	state atomic.Uint32 // a State
+	ex    *Executor
+	tc    taskCtx
+	outer *core // the task this worker was running when it started this one
+
+	// err is the outcome of a Done future, cerr of a Cancelled one. Each is
+	// written by the one goroutine that moves the state to its final value,
+	// before it does, and read only after, so neither needs a lock. They are
+	// apart because a running task may still write err after a cancel.
+	err  error
+	cerr error
+
+	mu        sync.Mutex
+	done      chan struct{} // made on demand by a waiter
+	cbs       []func()      // completion callbacks
+	cleanup   runtime.Cleanup
+	watched   bool // an unobserved-error cleanup is registered
+	unwatched bool // never register one (set before the task is queued)
+}
+
+// resolved reports whether the future is Done or Cancelled.
+func (c *core) resolved() bool {
+	s := State(c.state.Load())
+	return s == Done || s == Cancelled
+}
+
+// doneChan is Done for the type-erased core.
+func (c *core) doneChan() <-chan struct{} {
+	if c.resolved() {
+		return closedChan
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.resolved() {
+		return closedChan
+	}
+	if c.done == nil {
+		c.done = make(chan struct{})
+	}
+	return c.done
+}
+
+// finish wakes waiters and runs callbacks once state is final.
+func (c *core) finish() {
+	c.mu.Lock()
+	ch, cbs := c.done, c.cbs
+	c.cbs = nil
+	c.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+	for _, cb := range cbs {
+		runCallback(cb)
+	}
+}
+
+func runCallback(cb func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			// Python logs and ignores exceptions raised by done callbacks;
+			// so do we: a callback must not take the worker down.
+			slog.Error("fanout: done callback panicked", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	cb()
+}
+
+// onDone runs cb once the future is resolved, at once if it is already.
+func (c *core) onDone(cb func()) {
+	c.mu.Lock()
+	if !c.resolved() {
+		c.cbs = append(c.cbs, cb)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	runCallback(cb)
+}
+
+// cancel resolves a pending or running future as cancelled with cause and
+// cancels its context. It reports whether this call did it, and the state it
+// found.
+func (c *core) cancel(cause error) (bool, State) {
+	for {
+		s := State(c.state.Load())
+		if s != Pending && s != Running {
+			return false, s
+		}
+		if !c.state.CompareAndSwap(uint32(s), uint32(resolving)) {
+			continue
+		}
+		c.cerr = cause
+		c.state.Store(uint32(Cancelled))
+		if s == Running {
+			c.tc.cancelWith(cause)
+		}
+		if c.ex != nil {
+			c.ex.cancelled.Add(1)
+		}
+		c.finish()
+		return true, s
+	}
+}
+
+// fail resolves a pending future that will never run with err.
+func (c *core) fail(err error) {
+	if !c.state.CompareAndSwap(uint32(Pending), uint32(resolving)) {
+		return
+	}
+	c.err = err
+	c.state.Store(uint32(Done))
+	c.finish()
+}
+
+// outcome returns the error of a resolved future and marks it observed.
+func (c *core) outcome() error {
+	if State(c.state.Load()) == Cancelled {
+		return c.cerr
+	}
+	if c.err != nil {
+		c.observe()
+	}
+	return c.err
+}
+
+// observe marks a failed future's error as seen, so it is not reported as lost.
+func (c *core) observe() {
+	c.mu.Lock()
+	if c.watched {
+		c.watched = false
+		c.cleanup.Stop()
+	}
+	c.mu.Unlock()
+}
+
+// watch arranges for err to be reported if the future is garbage collected
+// before anyone reads it (Python loses such errors silently: CPython
+// gh-120508). Called by the worker before it publishes the failure.
+func (c *core) watch(err error) {
+	h := c.ex.unobserved
+	if h == nil || c.unwatched {
+		return
+	}
+	c.mu.Lock()
+	c.cleanup = runtime.AddCleanup(c, func(r lostError) { r.report(r.err) }, lostError{report: h, err: err})
+	c.watched = true
+	c.mu.Unlock()
+}
+
+type lostError struct {
+	report func(error)
+	err    error
+}
+
+// wait blocks until c is resolved or ctx is done. When ctx belongs to a task
+// of c's executor, the waiting worker runs queued tasks meanwhile, so a task
+// that submits to its own executor and waits can never deadlock it.
+func (c *core) wait(ctx context.Context) error {
+	if c.resolved() {
+		return nil
+	}
+	if w := helper(ctx, c.ex); w != nil {
+		return w.helpUntil(ctx, c.doneChan())
+	}
+	select {
+	case <-c.doneChan():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Future is the pending result of a task submitted to an Executor.
+// All its methods are safe for concurrent use.
+type Future[T any] struct {
+	core
+	fn  func(context.Context) (T, error)
+	val T
+}
+
+// Result waits for the task to finish and returns its result and error. It
+// returns ctx's error if ctx is done first (the task goes on; Cancel stops
+// it). A cancelled future returns ErrCancelled (or the cause of a
+// cancellation that came through the task's parent context), and a task that
+// panicked returns a *PanicError.
+//
+// When a task waits on another future of its own executor it must pass its
+// own context (or one derived from it): the worker then runs queued tasks
+// while it waits instead of sitting idle, which is what keeps nested
+// submit-and-wait from deadlocking when every worker is busy.
+func (f *Future[T]) Result(ctx context.Context) (T, error) {
+	if err := f.wait(ctx); err != nil {
+		var zero T
+		return zero, err
+	}
+	if err := f.outcome(); err != nil {
+		var zero T
+		return zero, err
+	}
+	return f.val, nil
+}
+
+// Err waits like Result and returns only the error.
+func (f *Future[T]) Err(ctx context.Context) error {
+	_, err := f.Result(ctx)
+	return err
+}
+
+// Done returns a channel closed when the future is resolved (done or
+// cancelled). The channel is made on first use; for a resolved future it
+// costs nothing.
+func (f *Future[T]) Done() <-chan struct{} { return f.doneChan() }
+
+// State returns the future's current state.
+func (f *Future[T]) State() State {
+	s := State(f.state.Load())
+	if s == resolving {
+		return Running // about to be Done or Cancelled
+	}
+	return s
+}
+
+// Cancel cancels the task. A pending task never runs. A running task has its
+// context cancelled, and the future resolves as cancelled at once, waking
+// every waiter; whatever the task returns later is discarded. Cancel reports
+// whether it cancelled the future; false means it had already finished.
+// (Python's cancel cannot stop a running task; this one can ask it to stop.)
+func (f *Future[T]) Cancel() bool {
+	ok, _ := f.cancel(ErrCancelled)
+	return ok
+}
+
+// OnDone arranges for cb to be called with f once f is resolved: at once, in
+// this goroutine, if it already is; otherwise in the goroutine that resolves
+// it (a worker, or whoever cancels it). Python's add_done_callback. A
+// callback that panics is logged and ignored; it should be quick.
+func (f *Future[T]) OnDone(cb func(*Future[T])) {
+	f.onDone(func() { cb(f) })
+}
+
+// run executes the task on worker w; the executor calls it once per dequeue.
+func (f *Future[T]) run(w *worker) {
+	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
+		w.stats.dropped.Add(1) // cancelled while queued
+		return
+	}
+	if err := f.tc.parent.Err(); err != nil {
+		// The context the task was submitted with ended before the task
+		// could start: running it now would only waste the worker.
+		f.cancel(context.Cause(f.tc.parent))
+		w.stats.dropped.Add(1)
+		return
+	}
+	f.tc.w = w
+	f.outer = w.cur.Load()
+	w.cur.Store(&f.core)
+	if f.ex.killed.Load() {
+		f.cancel(ErrCancelled)
+	}
+	w.stats.started.Add(1)
+	val, err := f.call()
+	w.cur.Store(f.outer)
+	w.stats.returned.Add(1)
+	f.tc.release()
+
+	f.val = val
+	f.err = err
+	if err != nil {
+		f.watch(err)
+	}
+	if !f.state.CompareAndSwap(uint32(Running), uint32(Done)) {
+		// Cancelled while running: the outcome is the cancellation. The
+		// writes above are never read, and the cleanup must not fire.
+		if err != nil {
+			f.observe()
+		}
+		return
+	}
+	if err != nil {
+		w.stats.failed.Add(1)
+	} else {
+		w.stats.succeeded.Add(1)
+	}
+	f.finish()
+}
+
+// call runs fn, turning a panic into a *PanicError and runtime.Goexit into
+// ErrGoexit (after which the worker goroutine is gone and is replaced).
+func (f *Future[T]) call() (val T, err error) {
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+			return
+		}
+		// Goexit: resolve the future so waiters do not hang; the worker
+		// notices it is unwinding and replaces itself.
+		f.err = ErrGoexit
+		if f.state.CompareAndSwap(uint32(Running), uint32(Done)) {
+			f.finish()
+		}
+	}()
+	val, err = f.fn(&f.tc)
+	normal = true
+	return val, err
+}
+
+// drop resolves a task that will never run: cancelled by ShutdownNow, or
+// failed because the executor broke.
+func (f *Future[T]) drop(err error) {
+	if errors.Is(err, ErrBroken) {
+		f.fail(err)
+	} else {
+		f.cancel(err)
+	}
+}
+
+// release frees the context built for a task once it has returned, as
+// net/http does when a handler returns, so the parent does not keep it.
+func (t *taskCtx) release() {
+	t.mu.Lock()
+	cancel := t.cancel
+	t.mu.Unlock()
+	if cancel != nil {
+		cancel(context.Canceled)
+	}
+}

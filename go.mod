@@ -1,0 +1,3 @@
+module github.com/fanout-dev/fanout
+
+go 1.25

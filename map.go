@@ -1,0 +1,159 @@
+package fanout
+
+import (
+	"context"
+	"errors"
+	"iter"
+)
+
+// errMapStopped is the cancellation cause of the tasks of a Map whose loop
+// ended before they did.
+var errMapStopped = errors.New("fanout: Map loop ended")
+
+// MapOption configures Map and MapUnordered.
+type MapOption func(*mapConfig)
+
+type mapConfig struct{ window int }
+
+// Window sets how many inputs a Map may have taken but not yet yielded
+// (n >= 1). The default is twice the executor's worker bound: enough to keep
+// every worker busy while one slow input holds up an ordered Map's head.
+func Window(n int) MapOption {
+	return func(c *mapConfig) {
+		if n < 1 {
+			panic("fanout: Window needs n >= 1")
+		}
+		c.window = n
+	}
+}
+
+func newMapConfig(ex *Executor, opts []MapOption) mapConfig {
+	c := mapConfig{window: 2 * int(ex.max)}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// Map runs fn on each input on ex and yields the results in input order,
+// like Python's executor.map, but lazily: it takes a new input only when
+// one of at most Window results has been yielded, so an endless input runs
+// in constant memory (Python's map reads all of its input first: bpo-29842).
+// Each result comes with its error; a value fn returned along with an error
+// is yielded too, so fn can say which input failed.
+//
+// The inputs are read on a goroutine of Map's own, so results are yielded as
+// soon as they are ready even while the input blocks. The tasks' contexts
+// derive from ctx. If ctx ends, Map yields (zero, ctx's error) once and
+// stops. Breaking out of the loop, or ctx ending, cancels the tasks still
+// outstanding; Map returns once its input goroutine has stopped, so it
+// leaves no goroutine behind (provided the input sequence returns when
+// asked to stop).
+func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
+	cfg := newMapConfig(ex, opts)
+	return func(yield func(Out, error) bool) {
+		mctx, stop := context.WithCancelCause(ctx)
+		futs := make(chan *Future[Out], cfg.window)
+		fed := make(chan struct{})
+		go func() {
+			defer close(fed)
+			defer close(futs)
+			for in := range inputs {
+				f, err := submit(mctx, ex, func(c context.Context) (Out, error) { return fn(c, in) }, false)
+				if mctx.Err() != nil {
+					f.Cancel()
+					return
+				}
+				futs <- f // never blocks for long: the consumer or stop empties it
+				if err != nil {
+					return // the failed future carries ErrShutdown or ErrBroken
+				}
+			}
+		}()
+		defer func() {
+			stop(errMapStopped)
+			for f := range futs { // also waits for the input goroutine
+				f.Cancel()
+			}
+			<-fed
+		}()
+		for f := range futs {
+			v, err := f.Result(ctx)
+			if err != nil && ctx.Err() != nil {
+				var zero Out
+				yield(zero, ctx.Err())
+				return
+			}
+			if err != nil {
+				// Keep the value fn returned with its error.
+				if State(f.state.Load()) == Done {
+					v = f.val
+				}
+			}
+			if !yield(v, err) {
+				return
+			}
+		}
+	}
+}
+
+// MapUnordered is Map yielding results in the order they complete, the
+// counterpart of submitting every input and looping over AsCompleted, in
+// bounded memory: at most Window inputs are taken and not yet yielded.
+func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
+	cfg := newMapConfig(ex, opts)
+	return func(yield func(Out, error) bool) {
+		mctx, stop := context.WithCancelCause(ctx)
+		// Holding a slot means: taken from the input, not yet yielded. The
+		// results channel has room for every slot, so callbacks never block.
+		slots := make(chan struct{}, cfg.window)
+		results := make(chan *Future[Out], cfg.window)
+		fed := make(chan struct{})
+		var taken int
+		go func() {
+			defer close(fed)
+			for in := range inputs {
+				select {
+				case slots <- struct{}{}:
+				case <-mctx.Done():
+					return
+				}
+				f, err := submit(mctx, ex, func(c context.Context) (Out, error) { return fn(c, in) }, false)
+				taken++
+				f.onDone(func() { results <- f })
+				if err != nil {
+					return
+				}
+			}
+		}()
+		defer func() {
+			stop(errMapStopped)
+			<-fed
+		}()
+		yielded := 0
+		feeding := fed
+		for {
+			select {
+			case f := <-results:
+				<-slots
+				yielded++
+				v, err := f.Result(ctx)
+				if err != nil && State(f.state.Load()) == Done {
+					v = f.val
+				}
+				if !yield(v, err) {
+					return
+				}
+			case <-feeding:
+				feeding = nil
+			case <-ctx.Done():
+				var zero Out
+				yield(zero, ctx.Err())
+				return
+			}
+			if feeding == nil && yielded == taken {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package fanout
+
+import (
+	"context"
+	"iter"
+)
+
+// WaitMode says when Wait returns, after Python's concurrent.futures.wait.
+type WaitMode int
+
+const (
+	// AllCompleted: when every future is resolved.
+	AllCompleted WaitMode = iota
+	// FirstCompleted: when any future is resolved.
+	FirstCompleted
+	// FirstError: when any future fails (a cancelled one does not count, as
+	// in Python), or else when all are resolved.
+	FirstError
+)
+
+// Wait waits for futures as mode says and returns them split into the
+// resolved (done) and the others (notDone), each in the order given. If ctx
+// ends first it returns the split at that moment and ctx's error: Python's
+// timeout, made observable.
+func Wait[T any](ctx context.Context, futures []*Future[T], mode WaitMode) (done, notDone []*Future[T], err error) {
+	split := func() {
+		done, notDone = done[:0], notDone[:0]
+		for _, f := range futures {
+			if f.resolved() {
+				done = append(done, f)
+			} else {
+				notDone = append(notDone, f)
+			}
+		}
+	}
+	satisfied := func() bool {
+		switch mode {
+		case FirstCompleted:
+			return len(done) > 0 || len(futures) == 0
+		case FirstError:
+			for _, f := range done {
+				if State(f.state.Load()) == Done && f.err != nil {
+					return true
+				}
+			}
+		}
+		return len(notDone) == 0
+	}
+	split()
+	if satisfied() {
+		return done, notDone, nil
+	}
+	// One buffered channel collects completions; callbacks never block.
+	ch := make(chan struct{}, len(notDone))
+	for _, f := range notDone {
+		f.onDone(func() { ch <- struct{}{} })
+	}
+	for {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			split()
+			return done, notDone, ctx.Err()
+		}
+		split()
+		if satisfied() {
+			return done, notDone, nil
+		}
+	}
+}
+
+// AsCompleted yields each future as it resolves, resolved ones first, like
+// Python's as_completed. If ctx ends before all have resolved it yields
+// (nil, ctx's error) once and stops: that is Python's TimeoutError. A future
+// cancelled while the loop waits is yielded like any other, so the loop can
+// never hang on it (Python hangs here: gh-109934, gh-87893).
+//
+// Breaking out of the loop is fine; nothing is left running on its behalf.
+func AsCompleted[T any](ctx context.Context, futures []*Future[T]) iter.Seq2[*Future[T], error] {
+	return func(yield func(*Future[T], error) bool) {
+		ch := make(chan *Future[T], len(futures))
+		for _, f := range futures {
+			f.onDone(func() { ch <- f })
+		}
+		for range futures {
+			select {
+			case f := <-ch:
+				if !yield(f, nil) {
+					return
+				}
+			case <-ctx.Done():
+				// Prefer what has already finished over the timeout.
+				select {
+				case f := <-ch:
+					if !yield(f, nil) {
+						return
+					}
+					continue
+				default:
+				}
+				yield(nil, ctx.Err())
+				return
+			}
+		}
+	}
+}
