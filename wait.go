@@ -19,10 +19,12 @@ const (
 )
 
 // Wait waits for futures as mode says and returns them split into the
-// resolved (done) and the others (notDone), each in the order given. If ctx
+// resolved (done) and the others (notDone), each in the order given, a
+// future listed twice appearing once (Python returns sets). If ctx
 // ends first it returns the split at that moment and ctx's error: Python's
 // timeout, made observable.
 func Wait[T any](ctx context.Context, futures []*Future[T], mode WaitMode) (done, notDone []*Future[T], err error) {
+	futures = unique(futures)
 	split := func() {
 		done, notDone = done[:0], notDone[:0]
 		for _, f := range futures {
@@ -70,7 +72,7 @@ func Wait[T any](ctx context.Context, futures []*Future[T], mode WaitMode) (done
 }
 
 // AsCompleted yields each future as it resolves, resolved ones first, like
-// Python's as_completed. If ctx ends before all have resolved it yields
+// Python's as_completed; a future listed twice is yielded once. If ctx ends before all have resolved it yields
 // (nil, ctx's error) once and stops: that is Python's TimeoutError. A future
 // cancelled while the loop waits is yielded like any other, so the loop can
 // never hang on it (Python hangs here: gh-109934, gh-87893).
@@ -78,6 +80,7 @@ func Wait[T any](ctx context.Context, futures []*Future[T], mode WaitMode) (done
 // Breaking out of the loop is fine; nothing is left running on its behalf.
 func AsCompleted[T any](ctx context.Context, futures []*Future[T]) iter.Seq2[*Future[T], error] {
 	return func(yield func(*Future[T], error) bool) {
+		futures := unique(futures)
 		ch := make(chan *Future[T], len(futures))
 		for _, f := range futures {
 			f.onDone(func() { ch <- f })
@@ -103,4 +106,17 @@ func AsCompleted[T any](ctx context.Context, futures []*Future[T]) iter.Seq2[*Fu
 			}
 		}
 	}
+}
+
+// unique drops repeated futures, keeping the first of each.
+func unique[T any](fs []*Future[T]) []*Future[T] {
+	seen := make(map[*Future[T]]struct{}, len(fs))
+	out := make([]*Future[T], 0, len(fs))
+	for _, f := range fs {
+		if _, dup := seen[f]; !dup {
+			seen[f] = struct{}{}
+			out = append(out, f)
+		}
+	}
+	return out
 }

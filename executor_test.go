@@ -1,0 +1,613 @@
+package fanout_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/fanout-dev/fanout"
+)
+
+// gate is a latch tests use to hold tasks running until they say so.
+type gate chan struct{}
+
+func (g gate) open() { close(g) }
+
+func TestSubmitResultAndStats(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(3))
+	ctx := context.Background()
+	var futs []*fanout.Future[string]
+	for i := range 50 {
+		futs = append(futs, fanout.Submit(ex, func(context.Context) (string, error) {
+			if i%5 == 0 {
+				return "", errors.New("odd one out")
+			}
+			return strings.Repeat("x", i), nil
+		}))
+	}
+	for i, f := range futs {
+		v, err := f.Result(ctx)
+		if i%5 == 0 {
+			if err == nil {
+				t.Errorf("task %d: want an error", i)
+			}
+			continue
+		}
+		if err != nil || len(v) != i {
+			t.Errorf("task %d: got %q, %v", i, v, err)
+		}
+		if f.State() != fanout.Done {
+			t.Errorf("task %d: state %v after Result", i, f.State())
+		}
+	}
+	ex.Shutdown()
+	s := ex.Stats()
+	want := fanout.Stats{Submitted: 50, Completed: 40, Failed: 10}
+	if s != want {
+		t.Errorf("Stats = %+v, want %+v", s, want)
+	}
+}
+
+func TestWorkerBoundIsRespected(t *testing.T) {
+	const bound = 4
+	ex := fanout.New(fanout.WithWorkers(bound))
+	defer ex.Shutdown()
+	var running, peak atomic.Int32
+	var futs []*fanout.Future[struct{}]
+	for range 200 {
+		futs = append(futs, ex.Go(func(context.Context) error {
+			n := running.Add(1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			runtime.Gosched()
+			running.Add(-1)
+			return nil
+		}))
+	}
+	for _, f := range futs {
+		if err := f.Err(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := peak.Load(); p > bound {
+		t.Fatalf("peak concurrency %d exceeds the bound %d", p, bound)
+	}
+	if w := ex.Stats().Workers; w > bound {
+		t.Fatalf("%d workers exceed the bound %d", w, bound)
+	}
+}
+
+func TestPanicBecomesError(t *testing.T) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	f := fanout.Submit(ex, func(context.Context) (int, error) { panic("boom") })
+	_, err := f.Result(context.Background())
+	var pe *fanout.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("err = %v, want a *PanicError", err)
+	}
+	if pe.Value != "boom" || !strings.Contains(string(pe.Stack), "executor_test.go") {
+		t.Fatalf("PanicError = %v with stack %q; want the value and the task's stack", pe.Value, pe.Stack)
+	}
+	// A panic with an error value stays matchable.
+	g := fanout.Submit(ex, func(context.Context) (int, error) { panic(io.ErrUnexpectedEOF) })
+	if err := g.Err(context.Background()); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v, want it to match io.ErrUnexpectedEOF", err)
+	}
+	// The worker survived: the executor still works.
+	h := fanout.Submit(ex, func(context.Context) (int, error) { return 7, nil })
+	if v, err := h.Result(context.Background()); v != 7 || err != nil {
+		t.Fatalf("after panics: %v, %v", v, err)
+	}
+}
+
+func TestGoexitIsAnErrorAndTheWorkerIsReplaced(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1))
+	defer ex.Shutdown()
+	f := ex.Go(func(context.Context) error { runtime.Goexit(); return nil })
+	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrGoexit) {
+		t.Fatalf("err = %v, want ErrGoexit", err)
+	}
+	g := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil })
+	if v, err := g.Result(context.Background()); v != 1 || err != nil {
+		t.Fatalf("after Goexit: %v, %v", v, err)
+	}
+}
+
+func TestSubmitAfterShutdown(t *testing.T) {
+	ex := fanout.New()
+	ex.Shutdown()
+	f := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil })
+	if _, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrShutdown) {
+		t.Fatalf("err = %v, want ErrShutdown", err)
+	}
+	if _, err := fanout.SubmitContext(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, fanout.ErrShutdown) {
+		t.Fatalf("SubmitContext err = %v, want ErrShutdown", err)
+	}
+}
+
+func TestShutdownIsIdempotentAndConcurrent(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(2))
+	release := make(gate)
+	f := ex.Go(func(context.Context) error { <-release; return nil })
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%2 == 0 {
+				ex.Shutdown()
+			} else {
+				ex.Shutdown()
+				ex.Shutdown()
+			}
+		}()
+	}
+	release.open()
+	wg.Wait()
+	if f.State() != fanout.Done {
+		t.Fatalf("Shutdown returned before the running task finished: %v", f.State())
+	}
+}
+
+func TestShutdownWaitsForQueuedTasks(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(100))
+	var ran atomic.Int32
+	for range 100 {
+		ex.Go(func(context.Context) error { ran.Add(1); return nil })
+	}
+	ex.Shutdown()
+	if n := ran.Load(); n != 100 {
+		t.Fatalf("Shutdown returned after %d of 100 tasks", n)
+	}
+}
+
+func TestShutdownNowCancelsQueuedAndRunning(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(10))
+	started := make(gate)
+	running := ex.Go(func(ctx context.Context) error {
+		started.open()
+		<-ctx.Done() // only ShutdownNow can end this task
+		return ctx.Err()
+	})
+	<-started
+	var queued []*fanout.Future[struct{}]
+	var ran atomic.Int32
+	for range 5 {
+		queued = append(queued, ex.Go(func(context.Context) error { ran.Add(1); return nil }))
+	}
+	ex.ShutdownNow()
+	if err := running.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
+		t.Errorf("running task: %v, want ErrCancelled", err)
+	}
+	for i, f := range queued {
+		if f.State() != fanout.Cancelled {
+			t.Errorf("queued %d: state %v, want cancelled", i, f.State())
+		}
+		if err := f.Err(context.Background()); !errors.Is(err, context.Canceled) {
+			t.Errorf("queued %d: %v, want a context.Canceled match", i, err)
+		}
+	}
+	if ran.Load() != 0 {
+		t.Errorf("%d queued tasks ran after ShutdownNow", ran.Load())
+	}
+}
+
+// A waiter blocked on a running future's Result wakes when ShutdownNow
+// cancels it, even though the task itself has not returned yet: Python hangs
+// here (gh-109934, gh-87893).
+func TestShutdownNowWakesWaitersBeforeTasksReturn(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1))
+	started, release := make(gate), make(gate)
+	f := ex.Go(func(context.Context) error {
+		started.open()
+		<-release // ignores its context on purpose
+		return nil
+	})
+	<-started
+	woke := make(chan error)
+	go func() { woke <- f.Err(context.Background()) }()
+	done := make(chan struct{})
+	go func() { ex.ShutdownNow(); close(done) }()
+	if err := <-woke; !errors.Is(err, fanout.ErrCancelled) {
+		t.Fatalf("waiter got %v, want ErrCancelled", err)
+	}
+	select {
+	case <-done:
+		t.Fatal("ShutdownNow returned while a task was still running")
+	default:
+	}
+	release.open()
+	<-done
+}
+
+func TestCancelPendingNeverRuns(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1))
+	defer ex.Shutdown()
+	started, release := make(gate), make(gate)
+	ex.Go(func(context.Context) error { started.open(); <-release; return nil })
+	<-started
+	var ran atomic.Bool
+	f := ex.Go(func(context.Context) error { ran.Store(true); return nil })
+	if f.State() != fanout.Pending {
+		t.Fatalf("state %v, want pending", f.State())
+	}
+	if !f.Cancel() {
+		t.Fatal("Cancel of a pending future returned false")
+	}
+	if f.Cancel() {
+		t.Fatal("second Cancel returned true")
+	}
+	release.open()
+	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
+		t.Fatalf("err = %v", err)
+	}
+	// Let the worker dequeue (and discard) it, then check it never ran.
+	fanout.Submit(ex, func(context.Context) (int, error) { return 0, nil }).Result(context.Background())
+	if ran.Load() {
+		t.Fatal("a cancelled pending task ran")
+	}
+}
+
+// Python cannot cancel a running task; fanout cancels its context and
+// resolves the future at once.
+func TestCancelRunningCancelsItsContext(t *testing.T) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	started := make(gate)
+	saw := make(chan error, 1)
+	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
+		// A context derived from the task's, as an HTTP request makes.
+		rctx, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		started.open()
+		<-rctx.Done()
+		saw <- rctx.Err()
+		return 1, nil
+	})
+	<-started
+	if f.State() != fanout.Running {
+		t.Fatalf("state %v, want running", f.State())
+	}
+	if !f.Cancel() {
+		t.Fatal("Cancel of a running future returned false")
+	}
+	if err := <-saw; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the task's derived context ended with %v", err)
+	}
+	if _, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
+		t.Fatalf("Result err = %v; the value returned after Cancel must be discarded", err)
+	}
+}
+
+func TestSubmitContextValuesAndCancellationReachTheTask(t *testing.T) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	type key struct{}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	started := make(gate)
+	f, err := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (string, error) {
+		started.open()
+		<-ctx.Done()
+		return ctx.Value(key{}).(string), ctx.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	cancel()
+	v, err := f.Result(context.Background())
+	if v != "" || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %q, %v; want the parent's cancellation", v, err)
+	}
+	// A value, though, arrives: check on a task that returns it.
+	g, _ := fanout.SubmitContext(context.WithValue(context.Background(), key{}, "w"), ex,
+		func(ctx context.Context) (string, error) { return ctx.Value(key{}).(string), nil })
+	if v, _ := g.Result(context.Background()); v != "w" {
+		t.Fatalf("value %q did not reach the task", v)
+	}
+}
+
+func TestSubmitContextCancelledBeforeStartNeverRuns(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1))
+	defer ex.Shutdown()
+	started, release := make(gate), make(gate)
+	ex.Go(func(context.Context) error { started.open(); <-release; return nil })
+	<-started
+	cause := errors.New("user gave up")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	var ran atomic.Bool
+	f, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { ran.Store(true); return 1, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel(cause)
+	release.open()
+	if _, err := f.Result(context.Background()); !errors.Is(err, cause) {
+		t.Fatalf("err = %v, want the cancellation cause", err)
+	}
+	if ran.Load() {
+		t.Fatal("task ran although its context ended before it started")
+	}
+	// Submitting with a context already done fails at once.
+	if _, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, cause) {
+		t.Fatalf("SubmitContext on a done context: %v", err)
+	}
+}
+
+// A full queue makes SubmitContext wait, and the wait ends with the context.
+func TestSubmitContextBackpressure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(1))
+		defer ex.Shutdown()
+		release := make(gate)
+		ex.Go(func(context.Context) error { <-release; return nil }) // occupies the worker
+		synctest.Wait()
+		ex.Go(func(context.Context) error { return nil }) // fills the queue
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { return 1, nil })
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want DeadlineExceeded", err)
+		}
+		if waited := time.Since(start); waited != time.Second {
+			t.Fatalf("waited %v for room, want the full 1s deadline", waited)
+		}
+		if s := ex.Stats(); s.Queued != 1 || s.Running != 1 {
+			t.Fatalf("Stats = %+v, want 1 queued and 1 running", s)
+		}
+		release.open()
+	})
+}
+
+// Nested submit-and-wait while every worker is busy: the waiting worker runs
+// queued tasks itself. Python deadlocks here (test_deadlock's cousin; see
+// also the thread-pool docs' own deadlock example), as do pond, conc and ants.
+func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		ex := fanout.New(fanout.WithWorkers(workers), fanout.WithQueueSize(1))
+		var fib func(ctx context.Context, n int) (int, error)
+		fib = func(ctx context.Context, n int) (int, error) {
+			if n < 2 {
+				return n, nil
+			}
+			a, _ := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-1) })
+			b, _ := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-2) })
+			x, err := a.Result(ctx)
+			if err != nil {
+				return 0, err
+			}
+			y, err := b.Result(ctx)
+			return x + y, err
+		}
+		f := fanout.Submit(ex, func(ctx context.Context) (int, error) { return fib(ctx, 15) })
+		v, err := f.Result(context.Background())
+		if err != nil || v != 610 {
+			t.Fatalf("%d workers: fib(15) = %d, %v", workers, v, err)
+		}
+		ex.Shutdown()
+	}
+}
+
+// A goroutine that a task starts, handed the task's context, must not run
+// queued tasks as if it were the worker; it waits like any goroutine.
+func TestGoroutineOfATaskDoesNotImpersonateTheWorker(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1))
+	defer ex.Shutdown()
+	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
+		inner := fanout.Submit(ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil })
+		got := make(chan int)
+		go func() { // waits with the task's context, from another goroutine
+			v, _ := inner.Result(ctx)
+			got <- v
+		}()
+		// The worker itself waits too and runs inner.
+		v, err := inner.Result(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if w := <-got; w != v {
+			return 0, errors.New("the goroutine saw another result")
+		}
+		return v, nil
+	})
+	if v, err := f.Result(context.Background()); err != nil || v != 1 {
+		t.Fatalf("got %d, %v; want inner run by worker 1", v, err)
+	}
+}
+
+func TestLocalPerWorkerAndClosedAtShutdown(t *testing.T) {
+	type session struct {
+		id     int
+		closed bool
+	}
+	var mu sync.Mutex
+	var made []*session
+	sessions := fanout.NewLocal(func(ctx context.Context) (*session, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		s := &session{id: fanout.WorkerID(ctx)}
+		made = append(made, s)
+		return s, nil
+	}, func(s *session) {
+		mu.Lock()
+		defer mu.Unlock()
+		s.closed = true
+	})
+	const workers = 3
+	ex := fanout.New(fanout.WithWorkers(workers), fanout.WithLocal(sessions))
+	var futs []*fanout.Future[bool]
+	for range 300 {
+		futs = append(futs, fanout.Submit(ex, func(ctx context.Context) (bool, error) {
+			s := sessions.Get(ctx)
+			return s.id == fanout.WorkerID(ctx) && s.id >= 1 && s.id <= workers, nil
+		}))
+	}
+	for i, f := range futs {
+		if ok, err := f.Result(context.Background()); !ok || err != nil {
+			t.Fatalf("task %d saw another worker's session (%v)", i, err)
+		}
+	}
+	ex.Shutdown()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(made) == 0 || len(made) > workers {
+		t.Fatalf("%d sessions made for %d workers", len(made), workers)
+	}
+	for _, s := range made {
+		if !s.closed {
+			t.Fatalf("session of worker %d not closed at shutdown", s.id)
+		}
+	}
+}
+
+func TestLocalInitFailureBreaksTheExecutor(t *testing.T) {
+	boom := errors.New("no session for you")
+	l := fanout.NewLocal(func(context.Context) (int, error) { return 0, boom }, nil)
+	ex := fanout.New(fanout.WithWorkers(2), fanout.WithLocal(l))
+	defer ex.Shutdown()
+	var futs []*fanout.Future[int]
+	for range 10 {
+		futs = append(futs, fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil }))
+	}
+	for i, f := range futs {
+		_, err := f.Result(context.Background())
+		if !errors.Is(err, fanout.ErrBroken) || !errors.Is(err, boom) {
+			t.Fatalf("task %d: err = %v, want ErrBroken wrapping the init error", i, err)
+		}
+	}
+	_, err := fanout.SubmitContext(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
+	if !errors.Is(err, fanout.ErrBroken) {
+		t.Fatalf("submit to a broken executor: %v", err)
+	}
+}
+
+func TestWorkerIDOutsideATaskIsZero(t *testing.T) {
+	if id := fanout.WorkerID(context.Background()); id != 0 {
+		t.Fatalf("WorkerID = %d", id)
+	}
+}
+
+// An error nobody reads is reported when its future is collected (Python
+// loses it: CPython gh-120508); one that was read is not.
+func TestUnobservedErrorIsReported(t *testing.T) {
+	reported := make(chan error, 10)
+	ex := fanout.New(fanout.WithUnobservedErrorHandler(func(err error) { reported <- err }))
+	defer ex.Shutdown()
+	lost := errors.New("lost")
+	read := errors.New("read")
+	func() {
+		f := ex.Go(func(context.Context) error { return lost })
+		<-f.Done()
+		g := ex.Go(func(context.Context) error { return read })
+		if err := g.Err(context.Background()); err != read {
+			t.Fatal(err)
+		}
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		select {
+		case err := <-reported:
+			if err != lost {
+				t.Fatalf("reported %v; only the unread error may be", err)
+			}
+			// Give a wrongly reported second error its chance to show.
+			runtime.GC()
+			runtime.GC()
+			select {
+			case err := <-reported:
+				t.Fatalf("also reported %v, which was read", err)
+			case <-time.After(50 * time.Millisecond):
+			}
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the unread error was never reported")
+		}
+	}
+}
+
+func TestOnDoneCallbacks(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1))
+	defer ex.Shutdown()
+	release := make(gate)
+	f := fanout.Submit(ex, func(context.Context) (int, error) { <-release; return 42, nil })
+	got := make(chan int, 3)
+	f.OnDone(func(f *fanout.Future[int]) { v, _ := f.Result(context.Background()); got <- v })
+	f.OnDone(func(*fanout.Future[int]) { panic("a bad callback must not stop the others") })
+	f.OnDone(func(f *fanout.Future[int]) { got <- -1 })
+	release.open()
+	if a, b := <-got, <-got; a != 42 || b != -1 {
+		t.Fatalf("callbacks saw %d, %d", a, b)
+	}
+	// On a resolved future the callback runs at once, in this goroutine.
+	ran := false
+	f.OnDone(func(*fanout.Future[int]) { ran = true })
+	if !ran {
+		t.Fatal("OnDone on a done future did not run at once")
+	}
+}
+
+func TestResultContextDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(1))
+		defer ex.Shutdown()
+		f := fanout.Submit(ex, func(context.Context) (int, error) { time.Sleep(time.Hour); return 1, nil })
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := f.Result(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want DeadlineExceeded", err)
+		}
+		if f.State() != fanout.Running {
+			t.Fatalf("a Result timeout must not affect the task: %v", f.State())
+		}
+		v, err := f.Result(context.Background())
+		if v != 1 || err != nil {
+			t.Fatalf("got %d, %v", v, err)
+		}
+	})
+}
+
+// The task context costs nothing until used and then behaves like any
+// context: derived contexts, AfterFunc and Cause all see a Cancel.
+func TestTaskContextDerivation(t *testing.T) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	started := make(gate)
+	result := make(chan string, 1)
+	f := ex.Go(func(ctx context.Context) error {
+		child, cancel := context.WithCancel(ctx)
+		defer cancel()
+		fired := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() { close(fired) })
+		defer stop()
+		if ctx.Err() != nil {
+			result <- "cancelled early"
+			return nil
+		}
+		started.open()
+		<-child.Done()
+		<-fired
+		result <- context.Cause(ctx).Error()
+		return nil
+	})
+	<-started
+	f.Cancel()
+	if got := <-result; got != fanout.ErrCancelled.Error() {
+		t.Fatalf("cause seen by the task: %q", got)
+	}
+}

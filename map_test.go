@@ -1,0 +1,250 @@
+package fanout_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/fanout-dev/fanout"
+)
+
+// count yields 0, 1, 2, ... n-1 (n < 0: forever) and counts what was pulled.
+func count(n int, pulled *atomic.Int64) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := 0; n < 0 || i < n; i++ {
+			if pulled != nil {
+				pulled.Add(1)
+			}
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+func TestMapInInputOrder(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(8))
+		defer ex.Shutdown()
+		var got []int
+		// Later inputs finish first, so order must come from Map, not luck.
+		for v, err := range fanout.Map(context.Background(), ex, count(100, nil), func(_ context.Context, i int) (int, error) {
+			time.Sleep(time.Duration(100-i) * time.Millisecond)
+			return i * 10, nil
+		}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		if len(got) != 100 {
+			t.Fatalf("%d results", len(got))
+		}
+		for i, v := range got {
+			if v != i*10 {
+				t.Fatalf("result %d = %d: out of order", i, v)
+			}
+		}
+	})
+}
+
+// Map pulls inputs only as results are yielded: an endless input runs in
+// bounded memory (Python's map reads it all first: bpo-29842).
+func TestMapIsLazyOnEndlessInput(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(4))
+	defer ex.Shutdown()
+	const window = 16
+	var pulled atomic.Int64
+	yielded := 0
+	for v, err := range fanout.Map(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(window)) {
+		if err != nil || v != yielded {
+			t.Fatalf("result %d = %d, %v", yielded, v, err)
+		}
+		yielded++
+		// Taken but not yet yielded: the window, plus the one being
+		// submitted and the one being awaited.
+		if ahead := pulled.Load() - int64(yielded); ahead > window+2 {
+			t.Fatalf("Map pulled %d inputs ahead of the consumer; window is %d", ahead, window)
+		}
+		if yielded == 20000 {
+			break
+		}
+	}
+}
+
+// Breaking out of a Map cancels what is outstanding and leaves nothing
+// running; goleak (TestMain) checks no goroutine is left.
+func TestMapBreakCancelsOutstanding(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(4))
+	defer ex.Shutdown()
+	var cancelled atomic.Int32
+	for v := range fanout.Map(context.Background(), ex, count(-1, nil), func(ctx context.Context, i int) (int, error) {
+		if i == 0 {
+			return 0, nil
+		}
+		<-ctx.Done() // every task but the first waits for cancellation
+		cancelled.Add(1)
+		return i, ctx.Err()
+	}) {
+		if v != 0 {
+			t.Fatalf("got %d", v)
+		}
+		break
+	}
+	ex.Shutdown() // returns only once the cancelled tasks have returned
+	if cancelled.Load() == 0 {
+		t.Fatal("no running task saw its context cancelled")
+	}
+}
+
+func TestMapContextCancelEndsTheLoop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(2))
+		defer ex.Shutdown()
+		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+		defer cancel()
+		var results, errs int
+		var last error
+		for _, err := range fanout.Map(ctx, ex, count(-1, nil), func(ctx context.Context, i int) (int, error) {
+			select {
+			case <-time.After(100 * time.Millisecond):
+				return i, nil
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		}) {
+			if err != nil {
+				errs++
+				last = err
+				continue
+			}
+			results++
+		}
+		// With 2 workers, 2 results land at 100 ms; the rest hit the deadline.
+		if results != 2 || errs != 1 || !errors.Is(last, context.DeadlineExceeded) {
+			t.Fatalf("results=%d errs=%d last=%v; want 2 results then one DeadlineExceeded", results, errs, last)
+		}
+	})
+}
+
+func TestMapKeepsValueReturnedWithError(t *testing.T) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	in := slices.Values([]string{"a", "bad", "c"})
+	var got []string
+	for v, err := range fanout.Map(context.Background(), ex, in, func(_ context.Context, s string) (string, error) {
+		if s == "bad" {
+			return s, errors.New("rejected")
+		}
+		return s, nil
+	}) {
+		got = append(got, fmt.Sprintf("%s:%v", v, err))
+	}
+	want := []string{"a:<nil>", "bad:rejected", "c:<nil>"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+func TestMapAfterShutdownYieldsTheError(t *testing.T) {
+	ex := fanout.New()
+	ex.Shutdown()
+	n := 0
+	for _, err := range fanout.Map(context.Background(), ex, count(10, nil), func(_ context.Context, i int) (int, error) { return i, nil }) {
+		if !errors.Is(err, fanout.ErrShutdown) {
+			t.Fatalf("err = %v", err)
+		}
+		n++
+	}
+	if n != 1 {
+		t.Fatalf("%d results from a shut-down executor; want one error", n)
+	}
+}
+
+func TestMapUnorderedYieldsEveryResultAsItCompletes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(10))
+		defer ex.Shutdown()
+		var got []int
+		for v, err := range fanout.MapUnordered(context.Background(), ex, count(10, nil), func(_ context.Context, i int) (int, error) {
+			time.Sleep(time.Duration(10-i) * time.Second)
+			return i, nil
+		}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		want := []int{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}
+		if !slices.Equal(got, want) {
+			t.Fatalf("got %v, want completion order %v", got, want)
+		}
+	})
+}
+
+func TestMapUnorderedBoundedAndBreakable(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(4))
+	defer ex.Shutdown()
+	const window = 8
+	var pulled atomic.Int64
+	seen := map[int]bool{}
+	for v, err := range fanout.MapUnordered(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(window)) {
+		if err != nil || seen[v] {
+			t.Fatalf("%d: %v (duplicate=%v)", v, err, seen[v])
+		}
+		seen[v] = true
+		if ahead := pulled.Load() - int64(len(seen)); ahead > window+1 {
+			t.Fatalf("pulled %d ahead with window %d", ahead, window)
+		}
+		if len(seen) == 5000 {
+			break
+		}
+	}
+}
+
+func TestMapUnorderedExactCount(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(3))
+	defer ex.Shutdown()
+	sum, n := 0, 0
+	for v, err := range fanout.MapUnordered(context.Background(), ex, count(1000, nil), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(5)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum += v
+		n++
+	}
+	if n != 1000 || sum != 999*1000/2 {
+		t.Fatalf("n=%d sum=%d", n, sum)
+	}
+}
+
+// A Map inside a task of the same executor, with every worker busy, still
+// finishes: the worker helps while it waits.
+func TestMapInsideATaskOfTheSameExecutor(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(2), fanout.WithQueueSize(1))
+	defer ex.Shutdown()
+	var outer []*fanout.Future[int]
+	for range 2 { // both workers run an outer task
+		outer = append(outer, fanout.Submit(ex, func(ctx context.Context) (int, error) {
+			sum := 0
+			for v, err := range fanout.Map(ctx, ex, count(50, nil), func(_ context.Context, i int) (int, error) { return i, nil }) {
+				if err != nil {
+					return 0, err
+				}
+				sum += v
+			}
+			return sum, nil
+		}))
+	}
+	for _, f := range outer {
+		if v, err := f.Result(context.Background()); err != nil || v != 49*50/2 {
+			t.Fatalf("got %d, %v", v, err)
+		}
+	}
+}
