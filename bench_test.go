@@ -3,6 +3,7 @@ package fanout_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/fanout-dev/fanout"
 )
@@ -41,5 +42,21 @@ func BenchmarkMapOrdered(b *testing.B) {
 	sum := 0
 	for v, _ := range fanout.Map(ctx, ex, seq, func(_ context.Context, i int) (int, error) { return i * 2, nil }) {
 		sum += v
+	}
+}
+
+func BenchmarkSleepIO(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		ex := fanout.New(fanout.WithWorkers(100))
+		start := time.Now()
+		futs := make([]*fanout.Future[int], 0, 10000)
+		for j := 0; j < 10000; j++ {
+			futs = append(futs, fanout.Submit(ex, func(context.Context) (int, error) { time.Sleep(time.Millisecond); return j, nil }))
+		}
+		for _, f := range futs {
+			f.Result(context.Background())
+		}
+		b.ReportMetric(float64(100*time.Millisecond)/float64(time.Since(start))*100, "%ideal")
+		ex.Shutdown()
 	}
 }

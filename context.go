@@ -14,9 +14,14 @@ type taskCtx struct {
 	parent context.Context
 	w      *worker // set by the worker before the task runs
 
-	mu     sync.Mutex
-	inner  context.Context         // built on first Done, AfterFunc or cancel
-	cancel context.CancelCauseFunc // cancels inner
+	mu   sync.Mutex // also guards the future's done, ext
+	live *liveCtx   // built on first Done, AfterFunc or cancel
+}
+
+// liveCtx is the real context behind a task context that was asked for one.
+type liveCtx struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
 }
 
 var _ context.Context = (*taskCtx)(nil)
@@ -27,10 +32,10 @@ func (t *taskCtx) Done() <-chan struct{} { return t.materialize().Done() }
 
 func (t *taskCtx) Err() error {
 	t.mu.Lock()
-	inner := t.inner
+	live := t.live
 	t.mu.Unlock()
-	if inner != nil {
-		return inner.Err()
+	if live != nil {
+		return live.ctx.Err()
 	}
 	return t.parent.Err()
 }
@@ -40,13 +45,14 @@ func (t *taskCtx) Value(key any) any {
 		return t.w
 	}
 	t.mu.Lock()
-	c := t.inner
+	live := t.live
 	t.mu.Unlock()
-	if c == nil {
-		c = t.parent
+	c := t.parent
+	if live != nil {
+		c = live.ctx
 	}
-	// Once inner exists it answers, so that context.WithCancel(taskCtx)
-	// finds inner's cancelCtx and links to it directly, with no goroutine.
+	// Once the live context exists it answers, so that context.WithCancel(taskCtx)
+	// finds its cancelCtx and links to it directly, with no goroutine.
 	return c.Value(key)
 }
 
@@ -59,17 +65,18 @@ func (t *taskCtx) AfterFunc(f func()) (stop func() bool) {
 func (t *taskCtx) materialize() context.Context {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.inner == nil {
-		t.inner, t.cancel = context.WithCancelCause(t.parent)
+	if t.live == nil {
+		ctx, cancel := context.WithCancelCause(t.parent)
+		t.live = &liveCtx{ctx, cancel}
 	}
-	return t.inner
+	return t.live.ctx
 }
 
 // cancelWith cancels the task's context with cause. Cancelling is rare, so
 // it simply builds the real context, which then answers Err and Cause.
 func (t *taskCtx) cancelWith(cause error) {
 	t.materialize()
-	t.cancel(cause)
+	t.live.cancel(cause) // t.live, once set, never changes
 }
 
 // String makes %v of a task context readable in logs.

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 )
 
@@ -51,24 +50,36 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // core is the part of a future that does not depend on its result type: what
 // the executor, Wait and AsCompleted work with.
 type core struct {
-	state atomic.Uint32 // a State
-	ex    *Executor
-	tc    taskCtx
-	outer *core // the task this worker was running when it started this one
+	state     atomic.Uint32 // a State
+	unwatched bool          // never report its error as lost (set before queueing)
+	ex        *Executor
+	outer     *core // the task this worker was running when it started this one
 
-	// err is the outcome of a Done future, cerr of a Cancelled one. Each is
-	// written by the one goroutine that moves the state to its final value,
-	// before it does, and read only after, so neither needs a lock. They are
-	// apart because a running task may still write err after a cancel.
-	err  error
-	cerr error
+	// err is the outcome of a Done future, written by the one goroutine that
+	// makes it Done, before it does, and read only after: it needs no lock.
+	err error
 
-	mu        sync.Mutex
-	done      chan struct{} // made on demand by a waiter
-	cbs       []func()      // completion callbacks
-	cleanup   runtime.Cleanup
-	watched   bool // an unobserved-error cleanup is registered
-	unwatched bool // never register one (set before the task is queued)
+	// Guarded by tc.mu, which the task context shares to keep futures small.
+	done chan struct{} // made on demand by a waiter
+	ext  *coreExt      // what few futures need: callbacks, cancellation, lost-error watch
+
+	tc taskCtx
+}
+
+// coreExt holds the fields most futures never use, so they cost one pointer.
+type coreExt struct {
+	cbs     []func()
+	cerr    error // the cause of a Cancelled future
+	cleanup runtime.Cleanup
+	watched bool // cleanup is registered
+}
+
+// extLocked returns c.ext, making it; tc.mu must be held.
+func (c *core) extLocked() *coreExt {
+	if c.ext == nil {
+		c.ext = new(coreExt)
+	}
+	return c.ext
 }
 
 // resolved reports whether the future is Done or Cancelled.
@@ -82,8 +93,8 @@ func (c *core) doneChan() <-chan struct{} {
 	if c.resolved() {
 		return closedChan
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.tc.mu.Lock()
+	defer c.tc.mu.Unlock()
 	if c.resolved() {
 		return closedChan
 	}
@@ -95,10 +106,13 @@ func (c *core) doneChan() <-chan struct{} {
 
 // finish wakes waiters and runs callbacks once state is final.
 func (c *core) finish() {
-	c.mu.Lock()
-	ch, cbs := c.done, c.cbs
-	c.cbs = nil
-	c.mu.Unlock()
+	c.tc.mu.Lock()
+	ch := c.done
+	var cbs []func()
+	if c.ext != nil {
+		cbs, c.ext.cbs = c.ext.cbs, nil
+	}
+	c.tc.mu.Unlock()
 	if ch != nil {
 		close(ch)
 	}
@@ -120,13 +134,14 @@ func runCallback(cb func()) {
 
 // onDone runs cb once the future is resolved, at once if it is already.
 func (c *core) onDone(cb func()) {
-	c.mu.Lock()
+	c.tc.mu.Lock()
 	if !c.resolved() {
-		c.cbs = append(c.cbs, cb)
-		c.mu.Unlock()
+		x := c.extLocked()
+		x.cbs = append(x.cbs, cb)
+		c.tc.mu.Unlock()
 		return
 	}
-	c.mu.Unlock()
+	c.tc.mu.Unlock()
 	runCallback(cb)
 }
 
@@ -142,7 +157,9 @@ func (c *core) cancel(cause error) (bool, State) {
 		if !c.state.CompareAndSwap(uint32(s), uint32(resolving)) {
 			continue
 		}
-		c.cerr = cause
+		c.tc.mu.Lock()
+		c.extLocked().cerr = cause
+		c.tc.mu.Unlock()
 		c.state.Store(uint32(Cancelled))
 		if s == Running {
 			c.tc.cancelWith(cause)
@@ -168,7 +185,9 @@ func (c *core) fail(err error) {
 // outcome returns the error of a resolved future and marks it observed.
 func (c *core) outcome() error {
 	if State(c.state.Load()) == Cancelled {
-		return c.cerr
+		c.tc.mu.Lock()
+		defer c.tc.mu.Unlock()
+		return c.ext.cerr
 	}
 	if c.err != nil {
 		c.observe()
@@ -178,12 +197,12 @@ func (c *core) outcome() error {
 
 // observe marks a failed future's error as seen, so it is not reported as lost.
 func (c *core) observe() {
-	c.mu.Lock()
-	if c.watched {
-		c.watched = false
-		c.cleanup.Stop()
+	c.tc.mu.Lock()
+	if x := c.ext; x != nil && x.watched {
+		x.watched = false
+		x.cleanup.Stop()
 	}
-	c.mu.Unlock()
+	c.tc.mu.Unlock()
 }
 
 // watch arranges for err to be reported if the future is garbage collected
@@ -194,10 +213,11 @@ func (c *core) watch(err error) {
 	if h == nil || c.unwatched {
 		return
 	}
-	c.mu.Lock()
-	c.cleanup = runtime.AddCleanup(c, func(r lostError) { r.report(r.err) }, lostError{report: h, err: err})
-	c.watched = true
-	c.mu.Unlock()
+	c.tc.mu.Lock()
+	x := c.extLocked()
+	x.cleanup = runtime.AddCleanup(c, func(r lostError) { r.report(r.err) }, lostError{report: h, err: err})
+	x.watched = true
+	c.tc.mu.Unlock()
 }
 
 type lostError struct {
@@ -375,9 +395,9 @@ func (f *Future[T]) drop(err error) {
 // net/http does when a handler returns, so the parent does not keep it.
 func (t *taskCtx) release() {
 	t.mu.Lock()
-	cancel := t.cancel
+	live := t.live
 	t.mu.Unlock()
-	if cancel != nil {
-		cancel(context.Canceled)
+	if live != nil {
+		live.cancel(context.Canceled)
 	}
 }
