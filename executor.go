@@ -196,14 +196,15 @@ func (ex *Executor) enqueue(ctx context.Context, t runner) error {
 	if b := ex.broken.Load(); b != nil {
 		return b
 	}
+	ex.submitted.Add(1) // before the send, so Stats never shows more done than submitted
 	select {
 	case ex.queue <- t:
 	default:
 		if err := ex.enqueueSlow(ctx, t); err != nil {
+			ex.submitted.Add(-1)
 			return err
 		}
 	}
-	ex.submitted.Add(1)
 	// Start a worker while tasks wait, as Python does when no thread is
 	// idle; a worker that finds the queue empty simply waits on it.
 	if len(ex.queue) > 0 || ex.spawned.Load() == 0 {

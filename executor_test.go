@@ -123,6 +123,10 @@ func TestGoexitIsAnErrorAndTheWorkerIsReplaced(t *testing.T) {
 	if v, err := g.Result(context.Background()); v != 1 || err != nil {
 		t.Fatalf("after Goexit: %v, %v", v, err)
 	}
+	ex.Shutdown()
+	if s := ex.Stats(); s.Running != 0 || s.Failed != 1 || s.Completed != 1 || s.Workers != 0 {
+		t.Fatalf("Stats after Goexit and shutdown = %+v", s)
+	}
 }
 
 func TestSubmitAfterShutdown(t *testing.T) {

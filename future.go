@@ -69,7 +69,8 @@ type core struct {
 // coreExt holds the fields most futures never use, so they cost one pointer.
 type coreExt struct {
 	cbs     []func()
-	cerr    error // the cause of a Cancelled future
+	waiters []*waiter // Wait and AsCompleted loops, removed when they return
+	cerr    error     // the cause of a Cancelled future
 	cleanup runtime.Cleanup
 	watched bool // cleanup is registered
 }
@@ -109,12 +110,17 @@ func (c *core) finish() {
 	c.tc.mu.Lock()
 	ch := c.done
 	var cbs []func()
+	var ws []*waiter
 	if c.ext != nil {
 		cbs, c.ext.cbs = c.ext.cbs, nil
+		ws, c.ext.waiters = c.ext.waiters, nil
 	}
 	c.tc.mu.Unlock()
 	if ch != nil {
 		close(ch)
+	}
+	for _, w := range ws {
+		w.ch <- c // has room: see waiter
 	}
 	for _, cb := range cbs {
 		runCallback(cb)
@@ -143,6 +149,40 @@ func (c *core) onDone(cb func()) {
 	}
 	c.tc.mu.Unlock()
 	runCallback(cb)
+}
+
+// waiter is how Wait and AsCompleted hear of resolutions: each future they
+// watch sends itself once on ch, whose buffer holds one send per future, so a
+// resolving goroutine never blocks. Unlike a callback it is removed when the
+// loop returns, so waiting again and again on a long-lived future (Python's
+// `while not_done: wait(not_done, FIRST_COMPLETED)`) leaves nothing behind.
+type waiter struct{ ch chan *core }
+
+// addWaiter registers w on c and reports whether c was still unresolved; if
+// not, nothing is registered and nothing will be sent.
+func (c *core) addWaiter(w *waiter) bool {
+	c.tc.mu.Lock()
+	defer c.tc.mu.Unlock()
+	if c.resolved() {
+		return false
+	}
+	x := c.extLocked()
+	x.waiters = append(x.waiters, w)
+	return true
+}
+
+func (c *core) removeWaiter(w *waiter) {
+	c.tc.mu.Lock()
+	defer c.tc.mu.Unlock()
+	if c.ext == nil {
+		return
+	}
+	for i, x := range c.ext.waiters {
+		if x == w {
+			c.ext.waiters = append(c.ext.waiters[:i], c.ext.waiters[i+1:]...)
+			return
+		}
+	}
 }
 
 // cancel resolves a pending or running future as cancelled with cause and
@@ -327,25 +367,39 @@ func (f *Future[T]) run(w *worker) {
 	f.tc.w = w
 	f.outer = w.cur.Load()
 	w.cur.Store(&f.core)
+	// ShutdownNow sets killed, then cancels what workers run; checking
+	// after publishing cur means no task escapes both.
 	if f.ex.killed.Load() {
 		f.cancel(ErrCancelled)
+		w.cur.Store(f.outer)
+		w.stats.dropped.Add(1)
+		return
 	}
 	w.stats.started.Add(1)
-	val, err := f.call()
+	val, err := f.call(w)
+	f.returned(w)
+	f.val = val
+	f.resolve(w, err)
+}
+
+// returned is the bookkeeping after fn returned, normally or not.
+func (f *Future[T]) returned(w *worker) {
 	w.cur.Store(f.outer)
 	w.stats.returned.Add(1)
 	f.tc.release()
+}
 
-	f.val = val
-	f.err = err
+// resolve publishes a finished task's error (its value is already in place).
+func (c *core) resolve(w *worker, err error) {
+	c.err = err
 	if err != nil {
-		f.watch(err)
+		c.watch(err)
 	}
-	if !f.state.CompareAndSwap(uint32(Running), uint32(Done)) {
+	if !c.state.CompareAndSwap(uint32(Running), uint32(Done)) {
 		// Cancelled while running: the outcome is the cancellation. The
 		// writes above are never read, and the cleanup must not fire.
 		if err != nil {
-			f.observe()
+			c.observe()
 		}
 		return
 	}
@@ -354,12 +408,13 @@ func (f *Future[T]) run(w *worker) {
 	} else {
 		w.stats.succeeded.Add(1)
 	}
-	f.finish()
+	c.finish()
 }
 
-// call runs fn, turning a panic into a *PanicError and runtime.Goexit into
-// ErrGoexit (after which the worker goroutine is gone and is replaced).
-func (f *Future[T]) call() (val T, err error) {
+// call runs fn, turning a panic into a *PanicError. If fn calls
+// runtime.Goexit, call resolves the future with ErrGoexit while the
+// goroutine unwinds; the worker then replaces itself.
+func (f *Future[T]) call(w *worker) (val T, err error) {
 	normal := false
 	defer func() {
 		if normal {
@@ -369,12 +424,8 @@ func (f *Future[T]) call() (val T, err error) {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
 			return
 		}
-		// Goexit: resolve the future so waiters do not hang; the worker
-		// notices it is unwinding and replaces itself.
-		f.err = ErrGoexit
-		if f.state.CompareAndSwap(uint32(Running), uint32(Done)) {
-			f.finish()
-		}
+		f.returned(w)
+		f.resolve(w, ErrGoexit)
 	}()
 	val, err = f.fn(&f.tc)
 	normal = true

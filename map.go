@@ -138,6 +138,9 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 				<-slots
 				yielded++
 				v, err := f.Result(ctx)
+				if err != nil && ctx.Err() != nil {
+					break // the context ended: say so once, below
+				}
 				if err != nil && State(f.state.Load()) == Done {
 					v = f.val
 				}
@@ -147,6 +150,8 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 			case <-feeding:
 				feeding = nil
 			case <-ctx.Done():
+			}
+			if ctx.Err() != nil {
 				var zero Out
 				yield(zero, ctx.Err())
 				return

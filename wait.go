@@ -52,14 +52,18 @@ func Wait[T any](ctx context.Context, futures []*Future[T], mode WaitMode) (done
 	if satisfied() {
 		return done, notDone, nil
 	}
-	// One buffered channel collects completions; callbacks never block.
-	ch := make(chan struct{}, len(notDone))
+	w := &waiter{ch: make(chan *core, len(notDone))}
 	for _, f := range notDone {
-		f.onDone(func() { ch <- struct{}{} })
+		f.addWaiter(w)
 	}
+	defer func() {
+		for _, f := range futures {
+			f.removeWaiter(w)
+		}
+	}()
 	for {
 		select {
-		case <-ch:
+		case <-w.ch:
 		case <-ctx.Done():
 			split()
 			return done, notDone, ctx.Err()
@@ -81,21 +85,30 @@ func Wait[T any](ctx context.Context, futures []*Future[T], mode WaitMode) (done
 func AsCompleted[T any](ctx context.Context, futures []*Future[T]) iter.Seq2[*Future[T], error] {
 	return func(yield func(*Future[T], error) bool) {
 		futures := unique(futures)
-		ch := make(chan *Future[T], len(futures))
+		byCore := make(map[*core]*Future[T], len(futures))
+		w := &waiter{ch: make(chan *core, len(futures))}
 		for _, f := range futures {
-			f.onDone(func() { ch <- f })
+			byCore[&f.core] = f
+			if !f.addWaiter(w) {
+				w.ch <- &f.core // resolved already: first in line
+			}
 		}
+		defer func() {
+			for _, f := range futures {
+				f.removeWaiter(w)
+			}
+		}()
 		for range futures {
 			select {
-			case f := <-ch:
-				if !yield(f, nil) {
+			case c := <-w.ch:
+				if !yield(byCore[c], nil) {
 					return
 				}
 			case <-ctx.Done():
 				// Prefer what has already finished over the timeout.
 				select {
-				case f := <-ch:
-					if !yield(f, nil) {
+				case c := <-w.ch:
+					if !yield(byCore[c], nil) {
 						return
 					}
 					continue
