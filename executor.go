@@ -288,16 +288,41 @@ func (ex *Executor) drain(err error) {
 //
 // It is idempotent and safe to call from any goroutine, and may be combined
 // with ShutdownNow (say, on a deadline) to cut a graceful shutdown short.
-// It must not be called from one of ex's own tasks, which it would wait for.
+// Called from one of ex's own tasks, it cannot wait for that task: it starts
+// the shutdown and returns at once (Python raises RuntimeError instead).
 func (ex *Executor) Shutdown() {
 	ex.closed.Store(true)
 	if ex.submitting.Load() == 0 {
 		ex.quietOnce.Do(func() { close(ex.quiet) })
 	}
+	if ex.onWorker() {
+		go ex.finishShutdown()
+		return
+	}
+	ex.finishShutdown()
+}
+
+func (ex *Executor) finishShutdown() {
 	<-ex.quiet // no Submit can add a task any more
 	// Workers run what is queued, then see the closed queue and stop.
 	ex.closeOnce.Do(func() { close(ex.queue) })
 	ex.workersWG.Wait()
+}
+
+// onWorker reports whether the caller is one of ex's workers.
+func (ex *Executor) onWorker() bool {
+	ex.wmu.Lock()
+	defer ex.wmu.Unlock()
+	if len(ex.workers) == 0 {
+		return false
+	}
+	g := goid()
+	for _, w := range ex.workers {
+		if w.gid.Load() == g {
+			return true
+		}
+	}
+	return false
 }
 
 // ShutdownNow stops the executor at once, like Python's
@@ -305,7 +330,9 @@ func (ex *Executor) Shutdown() {
 // never run, running tasks have their contexts cancelled, and all their
 // futures resolve with ErrCancelled, waking every waiter, Wait and
 // AsCompleted loop. It returns when the workers have stopped, that is when
-// the running tasks have returned. Idempotent and safe from any goroutine.
+// the running tasks have returned. Idempotent and safe from any goroutine;
+// from one of ex's own tasks (a task that decides to stop everything) it
+// cancels everything and returns without waiting.
 func (ex *Executor) ShutdownNow() {
 	ex.closed.Store(true)
 	ex.killed.Store(true)
@@ -364,7 +391,7 @@ func (ex *Executor) Stats() Stats {
 type worker struct {
 	ex     *Executor
 	id     int
-	gid    uint64               // goroutine id, to tell the worker from goroutines its task starts
+	gid    atomic.Uint64        // goroutine id, to tell the worker from goroutines its task starts
 	cur    atomic.Pointer[core] // task running now; its outer chain for nested ones
 	locals []localVal
 	stats  struct {
@@ -374,7 +401,7 @@ type worker struct {
 
 func (w *worker) loop() {
 	ex := w.ex
-	w.gid = goid()
+	w.gid.Store(goid())
 	exited := false
 	defer func() {
 		w.closeLocals()
@@ -458,7 +485,7 @@ func (w *worker) helpUntil(ctx context.Context, done <-chan struct{}) error {
 // few microseconds and is made only when ctx belongs to a task of ex.
 func helper(ctx context.Context, ex *Executor) *worker {
 	w := workerOf(ctx)
-	if w == nil || w.ex != ex || w.gid != goid() {
+	if w == nil || w.ex != ex || w.gid.Load() != goid() {
 		return nil
 	}
 	return w

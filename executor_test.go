@@ -615,3 +615,42 @@ func TestTaskContextDerivation(t *testing.T) {
 		t.Fatalf("cause seen by the task: %q", got)
 	}
 }
+
+// A task may stop its own executor (say, halt on the first failure): it
+// cannot wait for itself, so the call returns and the shutdown completes
+// when the task does.
+func TestShutdownFromATask(t *testing.T) {
+	for _, now := range []bool{false, true} {
+		ex := fanout.New(fanout.WithWorkers(2))
+		release := make(gate)
+		other := ex.Go(func(ctx context.Context) error {
+			if now {
+				<-ctx.Done()
+				return ctx.Err()
+			}
+			<-release
+			return nil
+		})
+		f := ex.Go(func(context.Context) error {
+			if now {
+				ex.ShutdownNow()
+			} else {
+				ex.Shutdown()
+			}
+			return nil
+		})
+		// ShutdownNow cancels every running task, the caller's own too.
+		if err := f.Err(context.Background()); now != errors.Is(err, fanout.ErrCancelled) {
+			t.Fatalf("now=%v: the stopping task ended with %v", now, err)
+		}
+		if g := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(g.Err(context.Background()), fanout.ErrShutdown) {
+			t.Fatalf("now=%v: submit after a task's shutdown was accepted", now)
+		}
+		close(release)
+		err := other.Err(context.Background())
+		if now != errors.Is(err, fanout.ErrCancelled) {
+			t.Fatalf("now=%v: the other task ended with %v", now, err)
+		}
+		ex.Shutdown() // and from outside, it waits for the workers
+	}
+}

@@ -54,7 +54,9 @@ func Wait[T any](ctx context.Context, futures []*Future[T], mode WaitMode) (done
 	}
 	w := &waiter{ch: make(chan *core, len(notDone))}
 	for _, f := range notDone {
-		f.addWaiter(w)
+		if !f.addWaiter(w) {
+			w.ch <- &f.core // resolved since split: count it now
+		}
 	}
 	defer func() {
 		for _, f := range futures {
