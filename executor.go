@@ -164,20 +164,24 @@ func SubmitContext[T any](ctx context.Context, ex *Executor, fn func(ctx context
 // its loop ends is abandoned on purpose).
 func submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error), watch bool) (*Future[T], error) {
 	f := &Future[T]{fn: fn}
-	f.ex = ex
-	f.tc.parent = ctx
 	f.unwatched = !watch
+	return f, queue(ctx, ex, &f.core, f)
+}
+
+// queue sets up c, the core of task t, and queues t; on error c has failed.
+func queue(ctx context.Context, ex *Executor, c *core, t runner) error {
+	c.ex = ex
+	c.tc.parent = ctx
 	var err error
 	if ctx.Err() != nil {
 		err = context.Cause(ctx)
 	} else {
-		err = ex.enqueue(ctx, f)
+		err = ex.enqueue(ctx, t)
 	}
 	if err != nil {
-		f.fail(err)
-		return f, err
+		c.fail(err)
 	}
-	return f, nil
+	return err
 }
 
 // Go submits fn, a task with no result, like the tutorials'
@@ -248,7 +252,10 @@ func (ex *Executor) submitDone() {
 }
 
 // spawn starts one more worker unless the bound is reached.
-func (ex *Executor) spawn() {
+func (ex *Executor) spawn() { ex.spawnAs(0) }
+
+// spawnAs starts a worker with the given id, or the next one if id is 0.
+func (ex *Executor) spawnAs(id int) {
 	for {
 		n := ex.spawned.Load()
 		if n >= ex.max || ex.broken.Load() != nil {
@@ -258,7 +265,10 @@ func (ex *Executor) spawn() {
 			break
 		}
 	}
-	w := &worker{ex: ex, id: int(ex.nextID.Add(1))}
+	if id == 0 {
+		id = int(ex.nextID.Add(1))
+	}
+	w := &worker{ex: ex, id: id}
 	ex.wmu.Lock()
 	ex.workers = append(ex.workers, w)
 	ex.wmu.Unlock()
@@ -408,8 +418,9 @@ func (w *worker) loop() {
 		ex.spawned.Add(-1)
 		if !exited {
 			// A task called runtime.Goexit and took this goroutine with it.
-			// Replace the worker so queued tasks still run.
-			ex.spawn()
+			// Replace the worker, under the same id, so queued tasks still
+			// run and ids stay within 1..bound.
+			ex.spawnAs(w.id)
 		}
 		ex.workersWG.Done()
 	}()

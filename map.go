@@ -10,14 +10,36 @@ import (
 // ended before they did.
 var errMapStopped = errors.New("fanout: Map loop ended")
 
+// mapTask is one input of a Map: a future that calls fn with its input.
+type mapTask[In, Out any] struct {
+	Future[Out]
+	in In
+	fn func(context.Context, In) (Out, error)
+}
+
+func (m *mapTask[In, Out]) invoke(ctx context.Context) (Out, error) { return m.fn(ctx, m.in) }
+func (m *mapTask[In, Out]) run(w *worker)                           { m.runWith(w, m) }
+
+// submitInput queues fn(in) on ex; Map reads every result it yields, and
+// what it abandons after its loop ends it abandons on purpose, so its
+// errors are never reported as unread.
+func submitInput[In, Out any](ctx context.Context, ex *Executor, in In, fn func(context.Context, In) (Out, error)) (*Future[Out], error) {
+	m := &mapTask[In, Out]{in: in, fn: fn}
+	m.unwatched = true
+	return &m.Future, queue(ctx, ex, &m.core, m)
+}
+
 // MapOption configures Map and MapUnordered.
 type MapOption func(*mapConfig)
 
 type mapConfig struct{ window int }
 
 // Window sets how many inputs a Map may have taken but not yet yielded
-// (n >= 1). The default is twice the executor's worker bound: enough to keep
-// every worker busy while one slow input holds up an ordered Map's head.
+// (n >= 1). The default is 16 times the executor's worker bound: enough to
+// keep every worker busy while slow inputs hold up an ordered Map's head, and
+// to let the input goroutine and the consumer run in long stretches instead
+// of waking each other for every input (a window of 2x the bound costs about
+// twice as much per input).
 func Window(n int) MapOption {
 	return func(c *mapConfig) {
 		if n < 1 {
@@ -28,7 +50,7 @@ func Window(n int) MapOption {
 }
 
 func newMapConfig(ex *Executor, opts []MapOption) mapConfig {
-	c := mapConfig{window: 2 * int(ex.max)}
+	c := mapConfig{window: 16 * int(ex.max)}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -55,16 +77,18 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 		mctx, stop := context.WithCancelCause(ctx)
 		futs := make(chan *Future[Out], cfg.window)
 		fed := make(chan struct{})
+		cut := false // the input goroutine stopped because mctx ended
 		go func() {
 			defer close(fed)
 			defer close(futs)
 			for in := range inputs {
-				f, err := submit(mctx, ex, func(c context.Context) (Out, error) { return fn(c, in) }, false)
+				f, err := submitInput(mctx, ex, in, fn)
 				if mctx.Err() != nil {
 					f.Cancel()
+					cut = true
 					return
 				}
-				futs <- f // never blocks for long: the consumer or stop empties it
+				futs <- f // the consumer or the deferred drain below takes it
 				if err != nil {
 					return // the failed future carries ErrShutdown or ErrBroken
 				}
@@ -77,18 +101,29 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 			}
 			<-fed
 		}()
-		for f := range futs {
-			v, err := f.Result(ctx)
-			if err != nil && ctx.Err() != nil {
-				var zero Out
+		var zero Out
+		for {
+			var f *Future[Out]
+			select {
+			case g, ok := <-futs:
+				if !ok {
+					if cut && ctx.Err() != nil {
+						yield(zero, ctx.Err())
+					}
+					return
+				}
+				f = g
+			case <-ctx.Done(): // even while the input blocks
 				yield(zero, ctx.Err())
 				return
 			}
-			if err != nil {
-				// Keep the value fn returned with its error.
-				if State(f.state.Load()) == Done {
-					v = f.val
-				}
+			v, err := f.Result(ctx)
+			if err != nil && ctx.Err() != nil {
+				yield(zero, ctx.Err())
+				return
+			}
+			if err != nil && State(f.state.Load()) == Done {
+				v = f.val // keep the value fn returned with its error
 			}
 			if !yield(v, err) {
 				return
@@ -118,7 +153,7 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 				case <-mctx.Done():
 					return
 				}
-				f, err := submit(mctx, ex, func(c context.Context) (Out, error) { return fn(c, in) }, false)
+				f, err := submitInput(mctx, ex, in, fn)
 				taken++
 				f.onDone(func() { results <- f })
 				if err != nil {
