@@ -300,7 +300,8 @@ type Future[T any] struct {
 // When a task waits on another future of its own executor it must pass its
 // own context (or one derived from it): the worker then runs queued tasks
 // while it waits instead of sitting idle, which is what keeps nested
-// submit-and-wait from deadlocking when every worker is busy.
+// submit-and-wait from deadlocking when every worker is busy. The price: the
+// waiting task resumes only when the task it is running returns.
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if err := f.wait(ctx); err != nil {
 		var zero T
