@@ -250,8 +250,8 @@ func TestCancelPendingNeverRuns(t *testing.T) {
 	if !f.Cancel() {
 		t.Fatal("Cancel of a pending future returned false")
 	}
-	if f.Cancel() {
-		t.Fatal("second Cancel returned true")
+	if !f.Cancel() {
+		t.Fatal("second Cancel returned false; Python's cancel returns True on a cancelled future")
 	}
 	release.open()
 	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {

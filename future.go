@@ -337,11 +337,12 @@ func (f *Future[T]) State() State {
 // Cancel cancels the task. A pending task never runs. A running task has its
 // context cancelled, and the future resolves as cancelled at once, waking
 // every waiter; whatever the task returns later is discarded. Cancel reports
-// whether it cancelled the future; false means it had already finished.
-// (Python's cancel cannot stop a running task; this one can ask it to stop.)
+// whether the future is cancelled, by this call or an earlier one, as
+// Python's cancel does; false means the task had already finished. (Python's
+// cancel cannot stop a running task; this one can ask it to stop.)
 func (f *Future[T]) Cancel() bool {
 	ok, _ := f.cancel(ErrCancelled)
-	return ok
+	return ok || f.State() == Cancelled
 }
 
 // OnDone arranges for cb to be called with f once f is resolved: at once, in
