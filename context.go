@@ -3,6 +3,7 @@ package fanout
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,8 +15,8 @@ type taskCtx struct {
 	parent context.Context
 	w      *worker // set by the worker before the task runs
 
-	mu   sync.Mutex // also guards the future's done, ext
-	live *liveCtx   // built on first Done, AfterFunc or cancel
+	mu   sync.Mutex              // guards making live; also the future's done, ext
+	live atomic.Pointer[liveCtx] // built on first Done, AfterFunc or cancel; then fixed
 }
 
 // liveCtx is the real context behind a task context that was asked for one.
@@ -31,10 +32,7 @@ func (t *taskCtx) Deadline() (time.Time, bool) { return t.parent.Deadline() }
 func (t *taskCtx) Done() <-chan struct{} { return t.materialize().Done() }
 
 func (t *taskCtx) Err() error {
-	t.mu.Lock()
-	live := t.live
-	t.mu.Unlock()
-	if live != nil {
+	if live := t.live.Load(); live != nil {
 		return live.ctx.Err()
 	}
 	return t.parent.Err()
@@ -44,11 +42,8 @@ func (t *taskCtx) Value(key any) any {
 	if key == (workerKey{}) {
 		return t.w
 	}
-	t.mu.Lock()
-	live := t.live
-	t.mu.Unlock()
 	c := t.parent
-	if live != nil {
+	if live := t.live.Load(); live != nil {
 		c = live.ctx
 	}
 	// Once the live context exists it answers, so that context.WithCancel(taskCtx)
@@ -63,20 +58,23 @@ func (t *taskCtx) AfterFunc(f func()) (stop func() bool) {
 }
 
 func (t *taskCtx) materialize() context.Context {
+	if live := t.live.Load(); live != nil {
+		return live.ctx
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.live == nil {
+	if t.live.Load() == nil {
 		ctx, cancel := context.WithCancelCause(t.parent)
-		t.live = &liveCtx{ctx, cancel}
+		t.live.Store(&liveCtx{ctx, cancel})
 	}
-	return t.live.ctx
+	return t.live.Load().ctx
 }
 
 // cancelWith cancels the task's context with cause. Cancelling is rare, so
 // it simply builds the real context, which then answers Err and Cause.
 func (t *taskCtx) cancelWith(cause error) {
 	t.materialize()
-	t.live.cancel(cause) // t.live, once set, never changes
+	t.live.Load().cancel(cause)
 }
 
 // String makes %v of a task context readable in logs.

@@ -164,7 +164,9 @@ func SubmitContext[T any](ctx context.Context, ex *Executor, fn func(ctx context
 // its loop ends is abandoned on purpose).
 func submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error), watch bool) (*Future[T], error) {
 	f := &Future[T]{fn: fn}
-	f.unwatched = !watch
+	if !watch {
+		f.flags.Store(flagUnwatched)
+	}
 	return f, queue(ctx, ex, &f.core, f)
 }
 

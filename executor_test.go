@@ -654,3 +654,24 @@ func TestShutdownFromATask(t *testing.T) {
 		ex.Shutdown() // and from outside, it waits for the workers
 	}
 }
+
+// Waiters that register while the task finishes must never miss the wake-up
+// (finish skips its lock when nobody registered; this races the two).
+func TestNoLostWakeups(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(2))
+	defer ex.Shutdown()
+	for round := range 2000 {
+		f := fanout.Submit(ex, func(context.Context) (int, error) { return round, nil })
+		var wg sync.WaitGroup
+		wg.Add(3)
+		go func() { defer wg.Done(); <-f.Done() }()
+		go func() { defer wg.Done(); fanout.Wait(context.Background(), []*fanout.Future[int]{f}, fanout.AllCompleted) }()
+		go func() {
+			defer wg.Done()
+			got := make(chan struct{})
+			f.OnDone(func(*fanout.Future[int]) { close(got) })
+			<-got
+		}()
+		wg.Wait() // a lost wake-up hangs here, and the test times out
+	}
+}

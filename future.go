@@ -50,10 +50,10 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // core is the part of a future that does not depend on its result type: what
 // the executor, Wait and AsCompleted work with.
 type core struct {
-	state     atomic.Uint32 // a State
-	unwatched bool          // never report its error as lost (set before queueing)
-	ex        *Executor
-	outer     *core // the task this worker was running when it started this one
+	state atomic.Uint32 // a State
+	flags atomic.Uint32 // flagListened, flagUnwatched
+	ex    *Executor
+	outer *core // the task this worker was running when it started this one
 
 	// err is the outcome of a Done future, written by the one goroutine that
 	// makes it Done, before it does, and read only after: it needs no lock.
@@ -83,6 +83,15 @@ func (c *core) extLocked() *coreExt {
 	return c.ext
 }
 
+const (
+	// flagListened: a waiter or callback was registered, so finish must
+	// look for it.
+	flagListened = 1 << iota
+	// flagUnwatched: never report this future's error as unread (set
+	// before the task is queued).
+	flagUnwatched
+)
+
 // resolved reports whether the future is Done or Cancelled.
 func (c *core) resolved() bool {
 	s := State(c.state.Load())
@@ -96,6 +105,7 @@ func (c *core) doneChan() <-chan struct{} {
 	}
 	c.tc.mu.Lock()
 	defer c.tc.mu.Unlock()
+	c.flags.Or(flagListened)
 	if c.resolved() {
 		return closedChan
 	}
@@ -106,7 +116,16 @@ func (c *core) doneChan() <-chan struct{} {
 }
 
 // finish wakes waiters and runs callbacks once state is final.
+//
+// Registering sets listened and then checks the state; finish has set the
+// state and then checks listened. With Go's sequentially consistent atomics
+// at least one of them sees the other's write, so either the registration
+// sees the future resolved or finish sees the registration. Most futures
+// are read after they finish, and then finish takes no lock at all.
 func (c *core) finish() {
+	if c.flags.Load()&flagListened == 0 {
+		return
+	}
 	c.tc.mu.Lock()
 	ch := c.done
 	var cbs []func()
@@ -141,6 +160,7 @@ func runCallback(cb func()) {
 // onDone runs cb once the future is resolved, at once if it is already.
 func (c *core) onDone(cb func()) {
 	c.tc.mu.Lock()
+	c.flags.Or(flagListened)
 	if !c.resolved() {
 		x := c.extLocked()
 		x.cbs = append(x.cbs, cb)
@@ -163,6 +183,7 @@ type waiter struct{ ch chan *core }
 func (c *core) addWaiter(w *waiter) bool {
 	c.tc.mu.Lock()
 	defer c.tc.mu.Unlock()
+	c.flags.Or(flagListened)
 	if c.resolved() {
 		return false
 	}
@@ -250,7 +271,7 @@ func (c *core) observe() {
 // gh-120508). Called by the worker before it publishes the failure.
 func (c *core) watch(err error) {
 	h := c.ex.unobserved
-	if h == nil || c.unwatched {
+	if h == nil || c.flags.Load()&flagUnwatched != 0 {
 		return
 	}
 	c.tc.mu.Lock()
@@ -457,10 +478,7 @@ func (f *Future[T]) drop(err error) {
 // release frees the context built for a task once it has returned, as
 // net/http does when a handler returns, so the parent does not keep it.
 func (t *taskCtx) release() {
-	t.mu.Lock()
-	live := t.live
-	t.mu.Unlock()
-	if live != nil {
+	if live := t.live.Load(); live != nil {
 		live.cancel(context.Canceled)
 	}
 }

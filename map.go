@@ -25,7 +25,7 @@ func (m *mapTask[In, Out]) run(w *worker)                           { m.runWith(
 // errors are never reported as unread.
 func submitInput[In, Out any](ctx context.Context, ex *Executor, in In, fn func(context.Context, In) (Out, error)) (*Future[Out], error) {
 	m := &mapTask[In, Out]{in: in, fn: fn}
-	m.unwatched = true
+	m.flags.Store(flagUnwatched)
 	return &m.Future, queue(ctx, ex, &m.core, m)
 }
 
