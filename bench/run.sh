@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the peer-comparison benchmarks, saves the raw output to
+# results/latest.txt, prints benchstat's summary and regenerates the chart
+# (../docs/bench.svg). Takes about 3 minutes on 2 cores.
+#
+#   ./run.sh            # full run
+#   COUNT=1 SLOW_COUNT=1 OUT=/tmp/quick.txt SVG=/tmp/quick.svg ./run.sh   # quick look
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# benchstat, pinned (golang.org/x/perf has no tagged releases).
+BENCHSTAT=golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+COUNT=${COUNT:-10}            # rounds of workloads 1 and 2 (cheap; more rounds outvote bursts of load)
+SLOW_COUNT=${SLOW_COUNT:-6}   # rounds of workloads 3 and 4 (benchstat needs >= 6 for a 95% CI)
+OUT=${OUT:-results/latest.txt}
+SVG=${SVG:-../docs/bench.svg}
+mkdir -p results
+
+{
+	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') $(go version) fanout=$(git -C .. describe --always --dirty 2>/dev/null || echo unknown) load=$(cut -d' ' -f1-3 /proc/loadavg)"
+	# Rounds of -count 1 rather than one -count N, so that a burst of load
+	# from another process hits every implementation alike instead of all
+	# the runs of one.
+	for round in $(seq "$COUNT"); do
+		# 1 and 2: a fixed 1,000,000 tasks per run for every implementation,
+		# so the heap they build (fanout and pond keep every future) is the
+		# same size for all and does not depend on -benchtime.
+		go test -run '^$' -bench '^(BenchmarkTiny|BenchmarkOrderedMap)$' -benchtime 1000000x -count 1 -timeout 30m .
+	done
+	for round in $(seq "$SLOW_COUNT"); do
+		# 3: 5 batches of 10,000 sleeping tasks per run; and time.Sleep(1ms) itself.
+		go test -run '^$' -bench '^BenchmarkSleepIO$' -benchtime 5x -count 1 -timeout 30m .
+		go test -run '^$' -bench '^BenchmarkTimerSleep1ms$' -benchtime 200x -count 1 -timeout 30m .
+		# 4: one whole map of 1M or 10M inputs per run.
+		go test -run '^$' -bench '^BenchmarkMapPeakHeap$' -benchtime 1x -count 1 -timeout 30m .
+	done
+	echo "# end $(date -u +%Y-%m-%dT%H:%M:%SZ) load=$(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$OUT"
+
+echo
+go run "$BENCHSTAT" "$OUT"
+echo
+mkdir -p "$(dirname "$SVG")"
+go run ./cmd/chart -in "$OUT" -out "$SVG"
