@@ -1,0 +1,156 @@
+package demosite
+
+import (
+	"bytes"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package's tests if any goroutine outlives them: every
+// handler, hijacked connection and streaming write must end by Close.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// syncBuffer collects the server's error log.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// startSite starts a site that the test's cleanup closes, failing the test
+// if Close fails or if net/http logged an error (a handler bug such as a
+// superfluous WriteHeader).
+func startSite(t *testing.T, opts Options) *Site {
+	t.Helper()
+	var logBuf syncBuffer
+	if opts.ErrorLog == nil {
+		opts.ErrorLog = log.New(&logBuf, "", 0)
+	}
+	s, err := Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if l := logBuf.String(); l != "" {
+			t.Errorf("server logged:\n%s", l)
+		}
+	})
+	return s
+}
+
+// newClient is a client with its own transport, so connection reuse is
+// under the test's control, closed by the test's cleanup.
+func newClient(t *testing.T, configure ...func(*http.Transport, *http.Client)) *http.Client {
+	t.Helper()
+	tr := &http.Transport{
+		DialContext:       (&net.Dialer{}).DialContext,
+		DisableKeepAlives: true,
+	}
+	c := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	for _, f := range configure {
+		f(tr, c)
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return c
+}
+
+// noFollow makes a client return redirects instead of following them.
+func noFollow(_ *http.Transport, c *http.Client) {
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+}
+
+// keepAlive lets a client reuse connections.
+func keepAlive(tr *http.Transport, _ *http.Client) { tr.DisableKeepAlives = false }
+
+// do sends a request and reads the whole body, failing the test on any
+// error.
+func do(t *testing.T, c *http.Client, method, url string) (*http.Response, string) {
+	t.Helper()
+	resp, body, err := tryDo(c, method, url)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return resp, body
+}
+
+func tryDo(c *http.Client, method, url string) (*http.Response, string, error) {
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, string(b), err
+}
+
+// title extracts the title element's content.
+func title(body string) string {
+	_, after, ok := strings.Cut(body, "<title>")
+	if !ok {
+		return ""
+	}
+	t, _, _ := strings.Cut(after, "</title>")
+	return t
+}
+
+// waitIdle waits until no handler runs: how a test sees that the server
+// noticed a client went away. The generous deadline only bounds a failing
+// test; a passing one returns as soon as the handlers end.
+func waitIdle(t *testing.T, s *Site) {
+	t.Helper()
+	waitFor(t, "no handler running", func() bool { return s.Stats().Active == 0 })
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for: %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// rawRequest dials the site and sends a GET (or another method) for path,
+// returning the connection.
+func rawRequest(t *testing.T, s *Site, method, path string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, method+" "+path+" HTTP/1.1\r\nHost: "+s.Addr()+"\r\nUser-Agent: raw-test\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
