@@ -213,7 +213,7 @@ func (ex *Executor) enqueue(ctx context.Context, t runner) error {
 	}
 	// Start a worker while tasks wait, as Python does when no thread is
 	// idle; a worker that finds the queue empty simply waits on it.
-	if len(ex.queue) > 0 || ex.spawned.Load() == 0 {
+	if n := ex.spawned.Load(); n < ex.max && (n == 0 || len(ex.queue) > 0) {
 		ex.spawn()
 	}
 	if b := ex.broken.Load(); b != nil {
