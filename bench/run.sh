@@ -16,9 +16,12 @@ SLOW_COUNT=${SLOW_COUNT:-6}   # rounds of workloads 3 and 4 (benchstat needs >= 
 OUT=${OUT:-results/latest.txt}
 SVG=${SVG:-../docs/bench.svg}
 mkdir -p results
+# The fanout revision measured, taken before this run rewrites results/.
+rev=$(git -C .. rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C .. status --porcelain -- . ':!bench/results' ':!docs/bench.svg' 2>/dev/null)" ]; then rev="$rev+uncommitted"; fi
 
 {
-	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') $(go version) fanout=$(git -C .. describe --always --dirty 2>/dev/null || echo unknown) load=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) nproc=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') $(go version) fanout=$rev load=$(cut -d' ' -f1-3 /proc/loadavg)"
 	# Rounds of -count 1 rather than one -count N, so that a burst of load
 	# from another process hits every implementation alike instead of all
 	# the runs of one.
