@@ -71,6 +71,10 @@ func newMapConfig(ex *Executor, opts []MapOption) mapConfig {
 // outstanding; Map returns once its input goroutine has stopped, so it
 // leaves no goroutine behind (provided the input sequence returns when
 // asked to stop).
+//
+// Cost: about 240 ns and one allocation per input beyond fn's own work, on
+// 2 cores; memory is bounded by the window (about 4 MiB at the default
+// window, whatever the number of inputs). See docs/benchmarks.md.
 func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
 	cfg := newMapConfig(ex, opts)
 	return func(yield func(Out, error) bool) {
