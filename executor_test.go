@@ -665,7 +665,10 @@ func TestNoLostWakeups(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Add(3)
 		go func() { defer wg.Done(); <-f.Done() }()
-		go func() { defer wg.Done(); fanout.Wait(context.Background(), []*fanout.Future[int]{f}, fanout.AllCompleted) }()
+		go func() {
+			defer wg.Done()
+			fanout.Wait(context.Background(), []*fanout.Future[int]{f}, fanout.AllCompleted)
+		}()
 		go func() {
 			defer wg.Done()
 			got := make(chan struct{})
