@@ -1,0 +1,103 @@
+// Package cli is the machinery every fanout command shares: reading inputs
+// as a stream, writing one record per input as text, JSON lines or CSV,
+// and the end-of-run summary.
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"unicode/utf8"
+)
+
+// MaxLine is the longest input line accepted; a longer one becomes an
+// error record, and the run goes on.
+const MaxLine = 64 << 10
+
+// Line is one input: its text and its 1-based line number (for arguments,
+// its position among them).
+type Line struct {
+	N    int
+	Text string
+	Err  error // set when the line itself is unusable (too long, not UTF-8)
+}
+
+// Lines yields the non-blank lines of r that do not start with '#', as r is
+// read (never all of it first). Surrounding white space and a CR before the
+// LF are dropped. A line longer than MaxLine, or not valid UTF-8, is yielded
+// with Err set. A read error ends the sequence with a final Line whose Err
+// says so. It stops early when ctx is done.
+func Lines(ctx context.Context, r io.Reader) iter.Seq[Line] {
+	return func(yield func(Line) bool) {
+		br := bufio.NewReaderSize(r, 64<<10)
+		n := 0
+		for ctx.Err() == nil {
+			text, tooLong, err := readLine(br)
+			if len(text) == 0 && err != nil {
+				if err != io.EOF {
+					yield(Line{N: n + 1, Err: fmt.Errorf("reading input: %w", err)})
+				}
+				return
+			}
+			n++
+			switch l := classify(n, text, tooLong); {
+			case l == nil:
+			case !yield(*l):
+				return
+			}
+			if err != nil {
+				if err != io.EOF {
+					yield(Line{N: n + 1, Err: fmt.Errorf("reading input: %w", err)})
+				}
+				return
+			}
+		}
+	}
+}
+
+func classify(n int, text []byte, tooLong bool) *Line {
+	if tooLong {
+		return &Line{N: n, Text: string(text[:min(len(text), 80)]) + "...", Err: fmt.Errorf("line %d is longer than %d bytes", n, MaxLine)}
+	}
+	text = bytes.TrimSpace(text)
+	if len(text) == 0 || text[0] == '#' {
+		return nil
+	}
+	if !utf8.Valid(text) {
+		return &Line{N: n, Text: string(bytes.ToValidUTF8(text, []byte("\uFFFD"))), Err: fmt.Errorf("line %d is not valid UTF-8", n)}
+	}
+	return &Line{N: n, Text: string(text)}
+}
+
+// readLine reads one line without its newline, keeping at most MaxLine
+// bytes of it and reporting whether there were more.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	for {
+		frag, isPrefix, err := br.ReadLine()
+		if len(line)+len(frag) <= MaxLine {
+			line = append(line, frag...)
+		} else {
+			tooLong = true
+		}
+		if err != nil || !isPrefix {
+			if err == nil && len(line) == 0 && !tooLong {
+				return []byte{}, false, nil // a blank line is not the end
+			}
+			return line, tooLong, err
+		}
+	}
+}
+
+// Args yields command-line arguments as Lines.
+func Args(args []string) iter.Seq[Line] {
+	return func(yield func(Line) bool) {
+		for i, a := range args {
+			if l := classify(i+1, []byte(a), len(a) > MaxLine); l != nil && !yield(*l) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func collect(t *testing.T, in string) []Line {
+	t.Helper()
+	var out []Line
+	for l := range Lines(context.Background(), strings.NewReader(in)) {
+		out = append(out, l)
+	}
+	return out
+}
+
+func TestLines(t *testing.T) {
+	long := strings.Repeat("x", MaxLine+10)
+	got := collect(t, "a\n\n# c\r\n  b  \r\n"+long+"\nc")
+	if len(got) != 4 {
+		t.Fatalf("%d lines: %+v", len(got), got)
+	}
+	if got[0].Text != "a" || got[0].N != 1 || got[1].Text != "b" || got[1].N != 4 || got[3].Text != "c" || got[3].N != 6 {
+		t.Fatalf("lines %+v", got)
+	}
+	// A line over the limit is one error record, and the next line is intact
+	// (a 1 MB line must not swallow or split its neighbours).
+	if got[2].Err == nil || got[2].N != 5 || len(got[2].Text) > 100 {
+		t.Fatalf("long line: %+v", got[2])
+	}
+}
+
+func TestLinesStopsWhenAsked(t *testing.T) {
+	n := 0
+	for range Lines(context.Background(), strings.NewReader("a\nb\nc\n")) {
+		n++
+		break
+	}
+	if n != 1 {
+		t.Fatal(n)
+	}
+}
+
+// FuzzLines: any input yields lines that are valid UTF-8 (or carry an
+// error), trimmed, not comments, never longer than the limit, numbered in
+// increasing order, and never more lines than newlines + 1.
+func FuzzLines(f *testing.F) {
+	for _, s := range []string{"", "\n", "a\nb", "# x\n y \r\n", "\xff\xfe\n", strings.Repeat("z", MaxLine+1) + "\nq"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		last := 0
+		count := 0
+		for l := range Lines(context.Background(), strings.NewReader(in)) {
+			count++
+			if l.N <= last {
+				t.Fatalf("line numbers not increasing: %d after %d", l.N, last)
+			}
+			last = l.N
+			if l.Err == nil {
+				if !utf8.ValidString(l.Text) || l.Text != strings.TrimSpace(l.Text) || l.Text == "" || l.Text[0] == '#' || len(l.Text) > MaxLine {
+					t.Fatalf("bad line %q", l.Text)
+				}
+			}
+		}
+		if count > strings.Count(in, "\n")+1 {
+			t.Fatalf("%d lines from %d newlines", count, strings.Count(in, "\n"))
+		}
+	})
+}

@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Tally counts records per outcome for the end-of-run summary.
+type Tally struct {
+	mu     sync.Mutex
+	order  []string
+	counts map[string]int
+	total  int
+	start  time.Time
+}
+
+// NewTally starts the clock; order lists the outcomes in the order the
+// summary prints them (others follow in order of first appearance).
+func NewTally(order ...string) *Tally {
+	return &Tally{order: order, counts: map[string]int{}, start: time.Now()}
+}
+
+// Add counts one record with the given outcome.
+func (t *Tally) Add(outcome string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.counts[outcome]; !ok {
+		found := false
+		for _, o := range t.order {
+			found = found || o == outcome
+		}
+		if !found {
+			t.order = append(t.order, outcome)
+		}
+	}
+	t.counts[outcome]++
+	t.total++
+}
+
+// Count returns how many records had the outcome.
+func (t *Tally) Count(outcome string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.counts[outcome]
+}
+
+// Total returns how many records were counted.
+func (t *Tally) Total() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.total
+}
+
+// Summary is the one line printed at the end: counts per outcome, elapsed
+// time and rate, e.g. "50 checked: 48 exists, 2 does not exist in 0.12s (416/s)".
+func (t *Tally) Summary(verb string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	el := time.Since(t.start)
+	var parts []string
+	for _, o := range t.order {
+		if n := t.counts[o]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	rate := 0.0
+	if el > 0 {
+		rate = float64(t.total) / el.Seconds()
+	}
+	s := fmt.Sprintf("%d %s", t.total, verb)
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s + fmt.Sprintf(" in %.2fs (%.0f/s)", el.Seconds(), rate)
+}
+
+// PrintSummary writes the summary line to w.
+func (t *Tally) PrintSummary(w io.Writer, verb string) { fmt.Fprintln(w, t.Summary(verb)) }

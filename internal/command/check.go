@@ -1,0 +1,230 @@
+package command
+
+import (
+	"context"
+	"iter"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fanout-dev/fanout"
+	"github.com/fanout-dev/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/internal/httpcheck"
+	"github.com/spf13/cobra"
+)
+
+// httpFlags are the flags of every command that makes HTTP requests.
+type httpFlags struct {
+	workers   int
+	timeout   time.Duration
+	headers   []string
+	userAgent string
+	insecure  bool
+	redirects int
+}
+
+func (f *httpFlags) add(c *cobra.Command) {
+	c.Flags().IntVarP(&f.workers, "workers", "w", 64, "requests in flight at once")
+	c.Flags().DurationVar(&f.timeout, "timeout", 10*time.Second, "time limit per URL, redirects included")
+	c.Flags().StringArrayVarP(&f.headers, "header", "H", nil, `extra request header, "Name: value" (repeatable)`)
+	c.Flags().StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default fanout/<version>)")
+	c.Flags().BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
+	c.Flags().IntVar(&f.redirects, "max-redirects", 10, "most redirects followed (0: none)")
+}
+
+func (f *httpFlags) options() (httpcheck.Options, error) {
+	if f.workers < 1 {
+		return httpcheck.Options{}, usagef("--workers must be at least 1")
+	}
+	h := http.Header{}
+	for _, kv := range f.headers {
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return httpcheck.Options{}, usagef("-H %q: want \"Name: value\"", kv)
+		}
+		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	redirects := f.redirects
+	if redirects == 0 {
+		redirects = -1 // the flag's 0 means none; httpcheck's 0 means the default
+	}
+	return httpcheck.Options{Workers: f.workers, Timeout: f.timeout, Insecure: f.insecure,
+		UserAgent: f.userAgent, Header: h, Redirects: redirects}, nil
+}
+
+// ioFlags are the input and output flags every command shares.
+type ioFlags struct {
+	input   string
+	ordered bool
+	json    bool
+	csv     bool
+	quiet   bool
+}
+
+func (f *ioFlags) add(c *cobra.Command) {
+	c.Flags().StringVarP(&f.input, "input", "i", "", "read inputs from FILE, one per line (default: arguments, else stdin)")
+	c.Flags().BoolVar(&f.ordered, "ordered", false, "print results in input order (default: as they finish)")
+	c.Flags().BoolVar(&f.json, "json", false, "print JSON lines")
+	c.Flags().BoolVar(&f.csv, "csv", false, "print CSV")
+	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no summary on stderr")
+}
+
+func (f *ioFlags) format() (cli.Format, error) {
+	switch {
+	case f.json && f.csv:
+		return 0, usagef("--json and --csv exclude each other")
+	case f.json:
+		return cli.JSON, nil
+	case f.csv:
+		return cli.CSV, nil
+	}
+	return cli.Text, nil
+}
+
+// lines returns the inputs: arguments, else -i FILE, else stdin, read as a
+// stream. The returned func closes what it opened.
+func (f *ioFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
+	switch {
+	case len(args) > 0 && f.input != "":
+		return nil, nil, usagef("give inputs as arguments or with -i, not both")
+	case len(args) > 0:
+		return cli.Args(args), func() {}, nil
+	case f.input != "" && f.input != "-":
+		file, err := os.Open(f.input)
+		if err != nil {
+			return nil, nil, usageError{err}
+		}
+		return cli.Lines(ctx, file), func() { file.Close() }, nil
+	}
+	return cli.Lines(ctx, e.stdin), func() {}, nil
+}
+
+// checkRecord is one line of `fanout check` output.
+type checkRecord struct {
+	Input     string  `json:"input"`
+	Line      int     `json:"line"`
+	Result    string  `json:"result"`
+	Status    int     `json:"status,omitempty"`
+	Error     string  `json:"error,omitempty"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+	class     httpcheck.Class
+}
+
+func (r checkRecord) TextLine() string { return r.Input + " - " + r.Result }
+func (r checkRecord) CSVHeader() []string {
+	return []string{"input", "line", "result", "status", "error", "elapsed_ms"}
+}
+func (r checkRecord) CSVRow() []string {
+	status := ""
+	if r.Status != 0 {
+		status = strconv.Itoa(r.Status)
+	}
+	return []string{r.Input, strconv.Itoa(r.Line), r.Result, status, r.Error, strconv.FormatFloat(r.ElapsedMS, 'f', 1, 64)}
+}
+
+func newCheckRecord(l cli.Line, r httpcheck.Result) checkRecord {
+	rec := checkRecord{Input: l.Text, Line: l.N, Result: r.Word(), Status: r.Status, class: r.Class,
+		ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000}
+	if r.Err != nil {
+		rec.Error = httpcheck.Reason(r.Err)
+	}
+	return rec
+}
+
+func newCheck(e *env) *cobra.Command {
+	var hf httpFlags
+	var iof ioFlags
+	c := &cobra.Command{
+		Use:   "check [URL...]",
+		Short: "Does each page exist?",
+		Long: `Check whether each URL's page exists, many at once: HEAD first, GET when the
+server refuses HEAD, never more than a small part of a body.
+
+Each line says: exists (2xx after redirects), does not exist (404, 410),
+blocked (401, 403), rate-limited (429), unknown (any other status), or
+error: <reason> (malformed URL, DNS, refused, timeout, TLS).
+
+Exit status: 0 when every page exists, 1 when any does not (or is blocked,
+rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts, err := hf.options()
+			if err != nil {
+				return err
+			}
+			format, err := iof.format()
+			if err != nil {
+				return err
+			}
+			ctx := c.Context()
+			lines, done, err := iof.lines(ctx, e, args)
+			if err != nil {
+				return err
+			}
+			defer done()
+			checker := httpcheck.New(opts)
+			defer checker.Close()
+			out := cli.NewWriter(e.stdout, format)
+			tally := cli.NewTally(classNames()...)
+			code := runChecks(ctx, checker, hf.workers, iof.ordered, lines, func(rec checkRecord) {
+				out.Write(rec)
+				tally.Add(string(rec.class))
+			})
+			out.Flush()
+			if !iof.quiet {
+				tally.PrintSummary(e.stderr, "checked")
+			}
+			if code != ExitOK {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+	hf.add(c)
+	iof.add(c)
+	return c
+}
+
+func classNames() []string {
+	var s []string
+	for _, c := range httpcheck.Classes {
+		s = append(s, string(c))
+	}
+	return s
+}
+
+// runChecks checks every line on an executor of the given size and hands
+// each record to emit, in input order or as they finish. It returns the
+// exit status: ExitOK when every page exists.
+func runChecks(ctx context.Context, checker *httpcheck.Checker, workers int, ordered bool, lines iter.Seq[cli.Line], emit func(checkRecord)) int {
+	ex := fanout.New(fanout.WithWorkers(workers))
+	defer ex.ShutdownNow() // on an interrupt, do not wait for requests in flight
+	check := func(ctx context.Context, l cli.Line) (checkRecord, error) {
+		if l.Err != nil {
+			return checkRecord{Input: l.Text, Line: l.N, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), class: httpcheck.Error}, nil
+		}
+		return newCheckRecord(l, checker.Check(ctx, l.Text)), nil
+	}
+	results := fanout.MapUnordered(ctx, ex, lines, check)
+	if ordered {
+		results = fanout.Map(ctx, ex, lines, check)
+	}
+	code := ExitOK
+	for rec, err := range results {
+		if err != nil { // only the run's context ending, or a bug in check
+			if ctx.Err() != nil {
+				return ExitInterrupted
+			}
+			rec = checkRecord{Result: "error: " + err.Error(), Error: err.Error(), class: httpcheck.Error}
+		}
+		if rec.class != httpcheck.Exists {
+			code = ExitSome
+		}
+		emit(rec)
+	}
+	if ctx.Err() != nil {
+		return ExitInterrupted
+	}
+	return code
+}

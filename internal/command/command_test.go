@@ -1,0 +1,216 @@
+package command
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/internal/demosite"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func startSite(t *testing.T, latency time.Duration) *demosite.Site {
+	t.Helper()
+	site, err := demosite.Start(demosite.Options{Latency: latency})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	return site
+}
+
+// run runs the command line in process and returns stdout, stderr, status.
+func run(t *testing.T, ctx context.Context, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(ctx, args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestCheckEveryClassAndExitStatus(t *testing.T) {
+	site := startSite(t, 0)
+	u := site.URL()
+	cases := map[string]string{
+		u + "/wiki/Ocean":                            "exists",
+		u + "/wiki/this_page_does_not_exist":         "does not exist",
+		u + "/status/410":                            "does not exist",
+		u + "/status/401":                            "blocked (HTTP 401)",
+		u + "/status/403":                            "blocked (HTTP 403)",
+		u + "/status/429":                            "rate-limited (HTTP 429)",
+		u + "/status/500":                            "unknown (HTTP 500)",
+		u + "/redirect/3":                            "exists", // 2xx after redirects
+		u + "/method/Head_refused":                   "exists", // 405 to HEAD, then GET
+		u + "/method/Head_unimplemented?head=501":    "exists",
+		"ftp://example.invalid/x":                    "error: malformed URL: unsupported scheme \"ftp\" (want http or https)",
+		"http://127.0.0.1:1/refused":                 "error: connection refused",
+		u + "/loop":                                  "error: stopped after 10 redirects",
+		u + "/redirect-scheme?to=file:///etc/passwd": "error: redirect to unsupported scheme \"file\"",
+	}
+	var args []string
+	for in := range cases {
+		args = append(args, in)
+	}
+	out, stderr, code := run(t, context.Background(), "", append([]string{"check"}, args...)...)
+	if code != ExitSome {
+		t.Errorf("exit status %d, want %d (some pages do not exist)\n%s", code, ExitSome, stderr)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		in, word, ok := strings.Cut(line, " - ")
+		if !ok {
+			t.Fatalf("malformed line %q", line)
+		}
+		got[in] = word
+	}
+	for in, want := range cases {
+		if !strings.HasPrefix(got[in], want) {
+			t.Errorf("%s: got %q, want %q", in, got[in], want)
+		}
+	}
+	if len(got) != len(cases) {
+		t.Errorf("%d lines for %d inputs", len(got), len(cases))
+	}
+	if !strings.Contains(stderr, "checked:") {
+		t.Errorf("no summary on stderr: %q", stderr)
+	}
+	// HEAD first, GET only for the page that refused HEAD.
+	if m := site.Path("/wiki/Ocean").Last.Method; m != "HEAD" {
+		t.Errorf("an existing page was fetched with %s, want HEAD", m)
+	}
+	if ua := site.Path("/wiki/Ocean").Last.UserAgent; !strings.HasPrefix(ua, "fanout/") {
+		t.Errorf("User-Agent %q, want fanout/<version>", ua)
+	}
+}
+
+func TestCheckAllExistExitsZero(t *testing.T) {
+	site := startSite(t, 0)
+	_, _, code := run(t, context.Background(), "", "check", "-q", site.WikiURL("A"), site.WikiURL("B"))
+	if code != ExitOK {
+		t.Fatalf("exit status %d, want 0", code)
+	}
+}
+
+func TestCheckStdinSkipsBlanksAndCommentsAndReportsBadLines(t *testing.T) {
+	site := startSite(t, 0)
+	stdin := "# a comment\n\n  " + site.WikiURL("A") + "  \r\nnot a url at all\n" + string([]byte{0xff, 0xfe}) + "\n" + site.WikiURL("B") + "\n"
+	out, _, _ := run(t, context.Background(), stdin, "check", "--json", "--ordered")
+	var recs []checkRecord
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r checkRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4 (one per non-blank, non-comment line): %s", len(recs), out)
+	}
+	want := []struct {
+		line   int
+		result string
+	}{{3, "exists"}, {4, "error: malformed URL"}, {5, "error: line 5 is not valid UTF-8"}, {6, "exists"}}
+	for i, w := range want {
+		if recs[i].Line != w.line || !strings.HasPrefix(recs[i].Result, w.result) {
+			t.Errorf("record %d = line %d %q, want line %d %q", i, recs[i].Line, recs[i].Result, w.line, w.result)
+		}
+		if strings.HasPrefix(w.result, "error") && recs[i].Error == "" {
+			t.Errorf("record %d: an error record has no error field", i)
+		}
+	}
+	if recs[0].Status != 200 || recs[0].Input != site.WikiURL("A") {
+		t.Errorf("first record %+v", recs[0])
+	}
+}
+
+func TestCheckOrderedAndCSV(t *testing.T) {
+	site := startSite(t, 0)
+	dir := t.TempDir()
+	var list []string
+	for i := range 30 {
+		// Later pages answer sooner, so input order must come from --ordered.
+		list = append(list, site.WikiURL("P"+string(rune('a'+i)))+"?latency="+strconv.Itoa(30-i)+"ms")
+	}
+	file := filepath.Join(dir, "urls.txt")
+	if err := os.WriteFile(file, []byte(strings.Join(list, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run(t, context.Background(), "", "check", "-i", file, "--ordered", "--csv")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 31 || rows[0][0] != "input" {
+		t.Fatalf("%d rows, header %v", len(rows), rows[0])
+	}
+	for i, row := range rows[1:] {
+		if row[0] != list[i] || row[2] != "exists" || row[3] != "200" {
+			t.Fatalf("row %d = %v, want %s exists 200 in input order", i, row, list[i])
+		}
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"check", "--bogus"},
+		{"check", "--json", "--csv", "http://x"},
+		{"check", "-w", "0", "http://x"},
+		{"check", "-H", "no colon", "http://x"},
+		{"check", "-i", "/no/such/file"},
+		{"nonsense"},
+	} {
+		_, stderr, code := run(t, context.Background(), "", args...)
+		if code != ExitUsage || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, stderr)
+		}
+	}
+}
+
+// An interrupt (Ctrl-C cancels the context) stops the run: finished records
+// are kept whole, the summary is printed, and the status is 130.
+func TestCheckInterrupted(t *testing.T) {
+	site := startSite(t, 0)
+	var list []string
+	list = append(list, site.WikiURL("fast"))
+	for range 5 {
+		list = append(list, site.URL()+"/hang")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	out, stderr, code := run(t, ctx, strings.Join(list, "\n"), "check")
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	if out != site.WikiURL("fast")+" - exists\n" {
+		t.Fatalf("output %q: want the finished record, whole", out)
+	}
+	if !strings.Contains(stderr, "checked") {
+		t.Fatalf("no summary after the interrupt: %q", stderr)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	out, _, code := run(t, context.Background(), "", "demo", "--latency", "20ms", "--pages", "10")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, want := range []string{"One at a time (1 worker):", "Concurrently (64 workers):", "Without concurrency:", "With concurrency:", "x faster", "/wiki/0 - exists", "this_page_does_not_exist - does not exist"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, " - exists"); n != 18 {
+		t.Errorf("%d 'exists' lines, want 9 per half", n)
+	}
+}

@@ -1,0 +1,254 @@
+// Package httpcheck answers the tutorials' question for one URL: does the
+// page exist? It classifies the answer into the six words fanout prints and
+// does it cheaply: HEAD first, GET only when HEAD is refused, and never more
+// than a small prefix of a body.
+package httpcheck
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Class is the verdict on one URL, in the words the seed program prints.
+type Class string
+
+const (
+	Exists       Class = "exists"         // 2xx after redirects
+	NotExists    Class = "does not exist" // 404, 410
+	Blocked      Class = "blocked"        // 401, 403
+	RateLimited  Class = "rate-limited"   // 429
+	Unknown      Class = "unknown"        // any other status
+	Error        Class = "error"          // no HTTP answer: malformed URL, DNS, refused, timeout, TLS
+	bodyPrefix         = 4 << 10          // most a GET fallback reads
+	maxRedirects       = 10
+)
+
+// Classes lists every class in the order summaries print them.
+var Classes = []Class{Exists, NotExists, Blocked, RateLimited, Unknown, Error}
+
+// Classify maps an HTTP status to its class.
+func Classify(status int) Class {
+	switch {
+	case status >= 200 && status < 300:
+		return Exists
+	case status == http.StatusNotFound || status == http.StatusGone:
+		return NotExists
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return Blocked
+	case status == http.StatusTooManyRequests:
+		return RateLimited
+	}
+	return Unknown
+}
+
+// Result is what Check found.
+type Result struct {
+	URL     string
+	Status  int // 0 when there was no HTTP answer
+	Class   Class
+	Err     error // set when Class is Error
+	Method  string
+	Elapsed time.Duration
+}
+
+// Word is the text after "URL - " in the seed's output line: "exists",
+// "blocked (HTTP 403)", "error: connection refused".
+func (r Result) Word() string {
+	switch r.Class {
+	case Exists, NotExists:
+		return string(r.Class)
+	case Error:
+		return "error: " + Reason(r.Err)
+	}
+	return fmt.Sprintf("%s (HTTP %d)", r.Class, r.Status)
+}
+
+// ErrMalformedURL is matched by the error of a URL Check cannot request.
+var ErrMalformedURL = errors.New("malformed URL")
+
+// Checker checks URLs with one shared client. Its zero value is not usable:
+// use New.
+type Checker struct {
+	client    *http.Client
+	userAgent string
+	header    http.Header
+}
+
+// Options configure a Checker.
+type Options struct {
+	Workers   int           // sizes the connection pool; at least 1
+	Timeout   time.Duration // per request, redirects included; 0 means none
+	Insecure  bool          // skip TLS verification
+	UserAgent string        // default "fanout/<version>"
+	Header    http.Header   // extra headers on every request
+	Redirects int           // most redirects followed; 0 means 10, negative none
+}
+
+// New returns a Checker whose transport keeps a keep-alive connection per
+// worker and host, offers HTTP/2 over TLS, and takes proxies from the
+// environment: one client, safe to share, instead of the tutorials'
+// session per thread.
+func New(o Options) *Checker {
+	if o.Workers < 1 {
+		o.Workers = 1
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 0 // no global cap; per host below
+	t.MaxIdleConnsPerHost = o.Workers
+	t.ForceAttemptHTTP2 = true
+	if o.Insecure {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+	}
+	redirects := o.Redirects
+	if redirects == 0 {
+		redirects = maxRedirects
+	}
+	c := &http.Client{
+		Transport: t,
+		Timeout:   o.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			// via holds the requests made so far: following this redirect
+			// makes it redirect number len(via).
+			if redirects < 0 {
+				return errors.New("redirect not followed (--max-redirects 0)")
+			}
+			if len(via) > redirects {
+				return fmt.Errorf("stopped after %d redirects", redirects)
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
+			}
+			return nil
+		},
+	}
+	ua := o.UserAgent
+	if ua == "" {
+		ua = "fanout/" + Version
+	}
+	return &Checker{client: c, userAgent: ua, header: o.Header}
+}
+
+// Version is what the default User-Agent says.
+var Version = "dev"
+
+// Close releases idle connections.
+func (c *Checker) Close() { c.client.CloseIdleConnections() }
+
+// ParseURL validates one input line as an http(s) URL.
+func ParseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedURL, unwrapURLError(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: unsupported scheme %q (want http or https)", ErrMalformedURL, u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%w: no host", ErrMalformedURL)
+	}
+	return u, nil
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// Check answers whether raw exists: HEAD, then GET when the server refuses
+// HEAD (405, 501) or HEAD fails without an answer.
+func (c *Checker) Check(ctx context.Context, raw string) Result {
+	start := time.Now()
+	r := Result{URL: raw}
+	u, err := ParseURL(raw)
+	if err != nil {
+		r.Class, r.Err = Error, err
+		return r
+	}
+	status, err := c.do(ctx, http.MethodHead, u)
+	r.Method = http.MethodHead
+	if (err != nil && ctx.Err() == nil && !isTimeout(err)) || status == http.StatusMethodNotAllowed || status == http.StatusNotImplemented {
+		r.Method = http.MethodGet
+		status, err = c.do(ctx, http.MethodGet, u)
+	}
+	r.Elapsed = time.Since(start)
+	if err != nil {
+		r.Class, r.Err = Error, err
+		return r
+	}
+	r.Status, r.Class = status, Classify(status)
+	return r
+}
+
+func (c *Checker) do(ctx context.Context, method string, u *url.URL) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrMalformedURL, err)
+	}
+	for k, vs := range c.header {
+		req.Header[k] = vs
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	// Read a little, so the connection can be reused for small pages, and
+	// never more: a page that never ends must not hold the worker.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, bodyPrefix))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// Reason says in a few words why a request got no HTTP answer.
+func Reason(err error) string {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrMalformedURL):
+		return err.Error()
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	case isTimeout(err):
+		return "timeout"
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return "DNS: no such host"
+		}
+		return "DNS: " + dnsErr.Err
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.As(err, &certErr):
+		return "TLS: " + certErr.Err.Error()
+	case errors.As(err, &recErr):
+		return "TLS: server did not answer in TLS"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed by server"
+	}
+	msg := unwrapURLError(err).Error()
+	return strings.TrimSpace(msg)
+}
