@@ -377,12 +377,11 @@ type Stats struct {
 // tasks run, so a snapshot may be off by the tasks in flight; every counter
 // is exact once the executor is idle.
 func (ex *Executor) Stats() Stats {
-	var started, returned, dropped, ok, failed int64
+	var started, returned, ok, failed int64
 	ex.wmu.Lock()
 	for _, w := range ex.workers {
 		started += w.stats.started.Load()
 		returned += w.stats.returned.Load()
-		dropped += w.stats.dropped.Load()
 		ok += w.stats.succeeded.Load()
 		failed += w.stats.failed.Load()
 	}
@@ -395,7 +394,6 @@ func (ex *Executor) Stats() Stats {
 		Cancelled: ex.cancelled.Load(),
 		Workers:   int(ex.spawned.Load()),
 	}
-	_ = dropped
 	s.Queued = int64(len(ex.queue))
 	return s
 }
@@ -408,7 +406,7 @@ type worker struct {
 	cur    atomic.Pointer[core] // task running now; its outer chain for nested ones
 	locals []localVal
 	stats  struct {
-		started, returned, dropped, succeeded, failed atomic.Int64
+		started, returned, succeeded, failed atomic.Int64
 	}
 	// Workers write their counters on every task: keep two workers' off
 	// one cache line.

@@ -207,13 +207,12 @@ func (c *core) removeWaiter(w *waiter) {
 }
 
 // cancel resolves a pending or running future as cancelled with cause and
-// cancels its context. It reports whether this call did it, and the state it
-// found.
-func (c *core) cancel(cause error) (bool, State) {
+// cancels its context. It reports whether this call did it.
+func (c *core) cancel(cause error) bool {
 	for {
 		s := State(c.state.Load())
 		if s != Pending && s != Running {
-			return false, s
+			return false
 		}
 		if !c.state.CompareAndSwap(uint32(s), uint32(resolving)) {
 			continue
@@ -229,7 +228,7 @@ func (c *core) cancel(cause error) (bool, State) {
 			c.ex.cancelled.Add(1)
 		}
 		c.finish()
-		return true, s
+		return true
 	}
 }
 
@@ -362,8 +361,7 @@ func (f *Future[T]) State() State {
 // Python's cancel does; false means the task had already finished. (Python's
 // cancel cannot stop a running task; this one can ask it to stop.)
 func (f *Future[T]) Cancel() bool {
-	ok, _ := f.cancel(ErrCancelled)
-	return ok || f.State() == Cancelled
+	return f.cancel(ErrCancelled) || f.State() == Cancelled
 }
 
 // OnDone arranges for cb to be called with f once f is resolved: at once, in
@@ -387,14 +385,12 @@ func (f *Future[T]) run(w *worker) { f.runWith(w, f) }
 
 func (f *Future[T]) runWith(w *worker, inv invoker[T]) {
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
-		w.stats.dropped.Add(1) // cancelled while queued
-		return
+		return // cancelled while queued
 	}
 	if err := f.tc.parent.Err(); err != nil {
 		// The context the task was submitted with ended before the task
 		// could start: running it now would only waste the worker.
 		f.cancel(context.Cause(f.tc.parent))
-		w.stats.dropped.Add(1)
 		return
 	}
 	f.tc.w = w
@@ -405,7 +401,6 @@ func (f *Future[T]) runWith(w *worker, inv invoker[T]) {
 	if f.ex.killed.Load() {
 		f.cancel(ErrCancelled)
 		w.cur.Store(f.outer)
-		w.stats.dropped.Add(1)
 		return
 	}
 	w.stats.started.Add(1)
