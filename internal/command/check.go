@@ -133,6 +133,8 @@ func newCheckRecord(l cli.Line, r httpcheck.Result) checkRecord {
 	return rec
 }
 
+func init() { commands = append(commands, newCheck) }
+
 func newCheck(e *env) *cobra.Command {
 	var hf httpFlags
 	var iof ioFlags

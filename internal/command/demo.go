@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
+func init() { commands = append(commands, newDemo) }
+
 func newDemo(e *env) *cobra.Command {
 	var latency time.Duration
 	var pages, workers int

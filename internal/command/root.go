@@ -26,6 +26,10 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
+// commands lists the subcommands; each command's file adds its constructor
+// in an init function, so adding a command touches no shared file.
+var commands []func(*env) *cobra.Command
+
 // exitError carries a command's exit status through cobra.
 type exitError struct{ code int }
 
@@ -55,7 +59,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCheck(e), newDemo(e))
+	for _, newCmd := range commands {
+		root.AddCommand(newCmd(e))
+	}
 	err := root.ExecuteContext(ctx)
 	var ee exitError
 	var ue usageError
