@@ -23,6 +23,9 @@ type httpFlags struct {
 	userAgent string
 	insecure  bool
 	redirects int
+	retries   int
+	rate      float64
+	perHost   int
 }
 
 func (f *httpFlags) add(c *cobra.Command) {
@@ -32,11 +35,17 @@ func (f *httpFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default fanout/<version>)")
 	c.Flags().BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
 	c.Flags().IntVar(&f.redirects, "max-redirects", 10, "most redirects followed (0: none)")
+	c.Flags().IntVar(&f.retries, "retries", 2, "retries after 429, 502-504 or a broken connection, with exponential backoff and jitter; Retry-After is honoured")
+	c.Flags().Float64Var(&f.rate, "rate", 0, "most requests per second to any one host (0: no limit)")
+	c.Flags().IntVar(&f.perHost, "per-host", 0, "most connections to any one host at once (0: no limit)")
 }
 
 func (f *httpFlags) options() (httpcheck.Options, error) {
-	if f.workers < 1 {
+	switch {
+	case f.workers < 1:
 		return httpcheck.Options{}, usagef("--workers must be at least 1")
+	case f.retries < 0 || f.rate < 0 || f.perHost < 0 || f.timeout < 0:
+		return httpcheck.Options{}, usagef("--retries, --rate, --per-host and --timeout cannot be negative")
 	}
 	h := http.Header{}
 	for _, kv := range f.headers {
@@ -51,7 +60,7 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 		redirects = -1 // the flag's 0 means none; httpcheck's 0 means the default
 	}
 	return httpcheck.Options{Workers: f.workers, Timeout: f.timeout, Insecure: f.insecure,
-		UserAgent: f.userAgent, Header: h, Redirects: redirects}, nil
+		UserAgent: f.userAgent, Header: h, Redirects: redirects, Retries: f.retries, Rate: f.rate, PerHost: f.perHost}, nil
 }
 
 // ioFlags are the input and output flags every command shares.

@@ -82,6 +82,8 @@ type Checker struct {
 	client    *http.Client
 	userAgent string
 	header    http.Header
+	retries   int
+	limits    *hostLimits
 }
 
 // Options configure a Checker.
@@ -92,6 +94,9 @@ type Options struct {
 	UserAgent string        // default "fanout/<version>"
 	Header    http.Header   // extra headers on every request
 	Redirects int           // most redirects followed; 0 means 10, negative none
+	Retries   int           // further attempts after a 429, 502-504 or a broken connection
+	Rate      float64       // most requests per second to one host; 0 means no limit
+	PerHost   int           // most connections to one host at once; 0 means no limit
 }
 
 // New returns a Checker whose transport keeps a keep-alive connection per
@@ -105,6 +110,7 @@ func New(o Options) *Checker {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 0 // no global cap; per host below
 	t.MaxIdleConnsPerHost = o.Workers
+	t.MaxConnsPerHost = max(o.PerHost, 0) // requests beyond it wait for a connection
 	t.ForceAttemptHTTP2 = true
 	if o.Insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
@@ -120,13 +126,13 @@ func New(o Options) *Checker {
 			// via holds the requests made so far: following this redirect
 			// makes it redirect number len(via).
 			if redirects < 0 {
-				return errors.New("redirect not followed (--max-redirects 0)")
+				return errRedirectPolicy{errors.New("redirect not followed (--max-redirects 0)")}
 			}
 			if len(via) > redirects {
-				return fmt.Errorf("stopped after %d redirects", redirects)
+				return errRedirectPolicy{fmt.Errorf("stopped after %d redirects", redirects)}
 			}
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)
+				return errRedirectPolicy{fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)}
 			}
 			return nil
 		},
@@ -135,7 +141,7 @@ func New(o Options) *Checker {
 	if ua == "" {
 		ua = "fanout/" + Version
 	}
-	return &Checker{client: c, userAgent: ua, header: o.Header}
+	return &Checker{client: c, userAgent: ua, header: o.Header, retries: max(o.Retries, 0), limits: newHostLimits(o.Rate)}
 }
 
 // Version is what the default User-Agent says.
@@ -177,11 +183,21 @@ func (c *Checker) Check(ctx context.Context, raw string) Result {
 		r.Class, r.Err = Error, err
 		return r
 	}
-	status, err := c.do(ctx, http.MethodHead, u)
-	r.Method = http.MethodHead
-	if (err != nil && ctx.Err() == nil && !isTimeout(err)) || status == http.StatusMethodNotAllowed || status == http.StatusNotImplemented {
-		r.Method = http.MethodGet
-		status, err = c.do(ctx, http.MethodGet, u)
+	var status int
+	for attempt := 0; ; attempt++ {
+		var retryAfter time.Duration
+		r.Method = http.MethodHead
+		status, retryAfter, err = c.do(ctx, http.MethodHead, u)
+		if (err != nil && ctx.Err() == nil && !isTimeout(err) && !isRedirectPolicy(err)) || status == http.StatusMethodNotAllowed || status == http.StatusNotImplemented {
+			r.Method = http.MethodGet
+			status, retryAfter, err = c.do(ctx, http.MethodGet, u)
+		}
+		if attempt >= c.retries || !retryable(ctx, status, err) {
+			break
+		}
+		if sleep(ctx, backoff(attempt, retryAfter)) != nil {
+			break
+		}
 	}
 	r.Elapsed = time.Since(start)
 	if err != nil {
@@ -192,10 +208,14 @@ func (c *Checker) Check(ctx context.Context, raw string) Result {
 	return r
 }
 
-func (c *Checker) do(ctx context.Context, method string, u *url.URL) (int, error) {
+// do makes one request and returns its status and Retry-After wait.
+func (c *Checker) do(ctx context.Context, method string, u *url.URL) (int, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", ErrMalformedURL, err)
+		return 0, 0, fmt.Errorf("%w: %v", ErrMalformedURL, err)
+	}
+	if err := c.limits.wait(ctx, u.Host); err != nil {
+		return 0, 0, err
 	}
 	for k, vs := range c.header {
 		req.Header[k] = vs
@@ -205,14 +225,28 @@ func (c *Checker) do(ctx context.Context, method string, u *url.URL) (int, error
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// Read a little, so the connection can be reused for small pages, and
 	// never more: a page that never ends must not hold the worker.
 	io.Copy(io.Discard, io.LimitReader(resp.Body, bodyPrefix))
 	resp.Body.Close()
-	return resp.StatusCode, nil
+	var wait time.Duration
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		wait = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return resp.StatusCode, wait, nil
 }
+
+// errRedirectPolicy marks a redirect the client refused to follow.
+type errRedirectPolicy struct{ error }
+
+func isRedirectPolicy(err error) bool {
+	var e errRedirectPolicy
+	return errors.As(err, &e)
+}
+
+func isEOF(err error) bool { return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) }
 
 func isTimeout(err error) bool {
 	var ne net.Error
@@ -246,7 +280,7 @@ func Reason(err error) string {
 		return "TLS: " + certErr.Err.Error()
 	case errors.As(err, &recErr):
 		return "TLS: server did not answer in TLS"
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+	case isEOF(err):
 		return "connection closed by server"
 	}
 	msg := unwrapURLError(err).Error()

@@ -1,0 +1,116 @@
+package httpcheck
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Retry policy: exponential backoff from backoffBase, doubling, capped at
+// backoffMax, with full jitter (a random wait between half and all of it),
+// so many workers retrying one host do not come back in step. A server's
+// Retry-After, on 429 and 503, replaces the computed wait, up to
+// maxRetryAfter: a server asking for an hour gets a rate-limited record,
+// not a stalled run.
+const (
+	backoffBase   = 200 * time.Millisecond
+	backoffMax    = 10 * time.Second
+	maxRetryAfter = 60 * time.Second
+)
+
+// retryable reports whether an attempt's outcome is worth another try:
+// rate limiting and passing server trouble, and connections that broke; not
+// answers that will not change (404, 403), not malformed URLs, not a
+// context that ended.
+func retryable(ctx context.Context, status int, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if err != nil {
+		return !errors.Is(err, ErrMalformedURL) && !isRedirectPolicy(err) &&
+			(isTimeout(err) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || isEOF(err))
+	}
+	switch status {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// backoff is the wait before retry number attempt (0 for the first retry).
+func backoff(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, maxRetryAfter)
+	}
+	d := backoffBase << min(attempt, 16)
+	if d > backoffMax || d <= 0 {
+		d = backoffMax
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP-date.
+func parseRetryAfter(h string, now time.Time) time.Duration {
+	if h == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(h); err == nil {
+		if s < 0 {
+			return 0
+		}
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// hostLimits paces requests per host: at most a given rate (a token bucket
+// with a burst of one), shared by every worker.
+type hostLimits struct {
+	perSecond float64
+	mu        sync.Mutex
+	byHost    map[string]*rate.Limiter
+}
+
+func newHostLimits(perSecond float64) *hostLimits {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &hostLimits{perSecond: perSecond, byHost: map[string]*rate.Limiter{}}
+}
+
+// wait blocks until host may get another request, or ctx ends.
+func (h *hostLimits) wait(ctx context.Context, host string) error {
+	if h == nil {
+		return nil
+	}
+	h.mu.Lock()
+	l, ok := h.byHost[host]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(h.perSecond), 1)
+		h.byHost[host] = l
+	}
+	h.mu.Unlock()
+	return l.Wait(ctx)
+}
