@@ -29,31 +29,62 @@ type Line struct {
 // read (never all of it first). Surrounding white space and a CR before the
 // LF are dropped. A line longer than MaxLine, or not valid UTF-8, is yielded
 // with Err set. A read error ends the sequence with a final Line whose Err
-// says so. It stops early when ctx is done.
+// says so.
+//
+// r is read on a goroutine of its own, so that when ctx ends the sequence
+// returns at once even if a read is blocked (a pipe from a producer that
+// has nothing to say): the reader then exits after that read returns, which
+// for standard input is at the latest when the process exits.
 func Lines(ctx context.Context, r io.Reader) iter.Seq[Line] {
 	return func(yield func(Line) bool) {
-		br := bufio.NewReaderSize(r, 64<<10)
-		n := 0
-		for ctx.Err() == nil {
-			text, tooLong, err := readLine(br)
-			if len(text) == 0 && err != nil {
-				if err != io.EOF {
-					yield(Line{N: n + 1, Err: fmt.Errorf("reading input: %w", err)})
+		lines := make(chan Line, 64)
+		stop := make(chan struct{})
+		defer close(stop)
+		go readLines(r, lines, stop)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok || !yield(l) {
+					return
 				}
+			case <-ctx.Done():
 				return
 			}
-			n++
-			switch l := classify(n, text, tooLong); {
-			case l == nil:
-			case !yield(*l):
-				return
+		}
+	}
+}
+
+// readLines sends the lines of r on out, then closes it; it stops early
+// once stop is closed.
+func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
+	defer close(out)
+	send := func(l Line) bool {
+		select {
+		case out <- l:
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	n := 0
+	for {
+		text, tooLong, err := readLine(br)
+		if len(text) == 0 && err != nil {
+			if err != io.EOF {
+				send(Line{N: n + 1, Err: fmt.Errorf("reading input: %w", err)})
 			}
-			if err != nil {
-				if err != io.EOF {
-					yield(Line{N: n + 1, Err: fmt.Errorf("reading input: %w", err)})
-				}
-				return
+			return
+		}
+		n++
+		if l := classify(n, text, tooLong); l != nil && !send(*l) {
+			return
+		}
+		if err != nil {
+			if err != io.EOF {
+				send(Line{N: n + 1, Err: fmt.Errorf("reading input: %w", err)})
 			}
+			return
 		}
 	}
 }
