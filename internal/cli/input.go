@@ -66,7 +66,7 @@ func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
 			return false
 		}
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := newLineReader(r)
 	n := 0
 	for {
 		text, tooLong, err := readLine(br)
@@ -102,6 +102,8 @@ func classify(n int, text []byte, tooLong bool) *Line {
 	}
 	return &Line{N: n, Text: string(text)}
 }
+
+func newLineReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 64<<10) }
 
 // readLine reads one line without its newline, keeping at most MaxLine
 // bytes of it and reporting whether there were more.

@@ -65,11 +65,12 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 
 // ioFlags are the input and output flags every command shares.
 type ioFlags struct {
-	input   string
-	ordered bool
-	json    bool
-	csv     bool
-	quiet   bool
+	input                string
+	ordered              bool
+	json                 bool
+	csv                  bool
+	quiet                bool
+	progress, noProgress bool
 }
 
 func (f *ioFlags) add(c *cobra.Command) {
@@ -77,7 +78,26 @@ func (f *ioFlags) add(c *cobra.Command) {
 	c.Flags().BoolVar(&f.ordered, "ordered", false, "print results in input order (default: as they finish)")
 	c.Flags().BoolVar(&f.json, "json", false, "print JSON lines")
 	c.Flags().BoolVar(&f.csv, "csv", false, "print CSV")
-	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no summary on stderr")
+	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress bar on stderr")
+	c.Flags().BoolVar(&f.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
+	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
+}
+
+// progressBar returns the bar for this run, or nil: shown on a terminal
+// unless --quiet or --no-progress, with a total when the inputs are
+// arguments or a regular file.
+func (f *ioFlags) progressBar(e *env, args []string, what string) *cli.Progress {
+	if f.quiet || !cli.ShowProgress(e.stderr, f.progress, f.noProgress) {
+		return nil
+	}
+	total := int64(-1)
+	switch {
+	case len(args) > 0:
+		total = int64(len(args))
+	case f.input != "" && f.input != "-":
+		total = cli.CountLines(f.input)
+	}
+	return cli.NewProgress(e.stderr, total, what)
 }
 
 func (f *ioFlags) format() (cli.Format, error) {
@@ -178,11 +198,14 @@ rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
 			defer checker.Close()
 			out := cli.NewWriter(e.stdout, format)
 			tally := cli.NewTally(classNames()...)
+			bar := iof.progressBar(e, args, "checking")
 			code := runChecks(ctx, checker, hf.workers, iof.ordered, lines, func(rec checkRecord) {
 				out.Write(rec)
 				tally.Add(string(rec.class))
+				bar.Add(1)
 			})
 			out.Flush()
+			bar.Finish()
 			if !iof.quiet {
 				tally.PrintSummary(e.stderr, "checked")
 			}

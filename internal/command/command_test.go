@@ -214,3 +214,24 @@ func TestDemo(t *testing.T) {
 		t.Errorf("%d 'exists' lines, want 9 per half", n)
 	}
 }
+
+// The bar shows only on a terminal, unless forced; never in the records.
+func TestCheckProgressBar(t *testing.T) {
+	site := startSite(t, 0)
+	a, b := site.WikiURL("A"), site.WikiURL("B")
+	out, stderr, _ := run(t, context.Background(), "", "check", "--progress", a, b)
+	if !strings.Contains(stderr, "checking") || !strings.Contains(stderr, "/2") {
+		t.Errorf("--progress drew no bar with a total: %q", stderr)
+	}
+	if strings.Contains(out, "checking") {
+		t.Errorf("the bar leaked into stdout: %q", out)
+	}
+	_, stderr, _ = run(t, context.Background(), "", "check", a, b)
+	if strings.Contains(stderr, "checking") {
+		t.Errorf("a bar was drawn into a non-terminal: %q", stderr)
+	}
+	_, stderr, _ = run(t, context.Background(), "", "check", "-q", "--progress", a)
+	if stderr != "" {
+		t.Errorf("--quiet still wrote %q", stderr)
+	}
+}
