@@ -2,9 +2,11 @@ package command
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,6 +169,7 @@ func init() { commands = append(commands, newCheck) }
 func newCheck(e *env) *cobra.Command {
 	var hf httpFlags
 	var iof ioFlags
+	var compare bool
 	c := &cobra.Command{
 		Use:   "check [URL...]",
 		Short: "Does each page exist?",
@@ -196,6 +199,28 @@ rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
 			defer done()
 			checker := httpcheck.New(opts)
 			defer checker.Close()
+			if compare {
+				// Both runs need the same inputs: keep them (this is for
+				// measuring, not for millions of lines).
+				var kept []cli.Line
+				for l := range lines {
+					kept = append(kept, l)
+				}
+				lines = slices.Values(kept)
+				one := httpcheck.New(opts)
+				start := time.Now()
+				if runChecks(ctx, one, 1, false, lines, func(checkRecord) {}) == ExitInterrupted {
+					one.Close()
+					return exitError{ExitInterrupted}
+				}
+				one.Close()
+				seq := time.Since(start)
+				defer func(start time.Time) {
+					par := time.Since(start)
+					fmt.Fprintf(e.stderr, "1 worker: %.2fs; %d workers: %.2fs; %.1fx faster\n",
+						seq.Seconds(), hf.workers, par.Seconds(), seq.Seconds()/max(par.Seconds(), 1e-9))
+				}(time.Now())
+			}
 			out := cli.NewWriter(e.stdout, format)
 			tally := cli.NewTally(classNames()...)
 			bar := iof.progressBar(e, args, "checking")
@@ -217,6 +242,7 @@ rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
 	}
 	hf.add(c)
 	iof.add(c)
+	c.Flags().BoolVar(&compare, "compare", false, "first run the same checks with one worker (output discarded), then print both times and the speedup")
 	return c
 }
 

@@ -235,3 +235,26 @@ func TestCheckProgressBar(t *testing.T) {
 		t.Errorf("--quiet still wrote %q", stderr)
 	}
 }
+
+// --compare: the seeds' "with and without threads", on the user's inputs.
+func TestCheckCompare(t *testing.T) {
+	site := startSite(t, 20*time.Millisecond)
+	var urls []string
+	for i := range 10 {
+		urls = append(urls, site.WikiURL("C"+strconv.Itoa(i)))
+	}
+	out, stderr, code := run(t, context.Background(), strings.Join(urls, "\n"), "check", "--compare", "-w", "10")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(out, " - exists"); n != 10 {
+		t.Errorf("%d records printed, want 10 (the one-worker run prints none)", n)
+	}
+	if !strings.Contains(stderr, "1 worker: ") || !strings.Contains(stderr, "10 workers: ") || !strings.Contains(stderr, "x faster") {
+		t.Errorf("no comparison line: %q", stderr)
+	}
+	// Each page was checked twice: once per run.
+	if n := site.Hits("/wiki/C0"); n != 2 {
+		t.Errorf("page checked %d times, want 2", n)
+	}
+}
