@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fanout-dev/fanout"
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/httpcheck"
 	"github.com/spf13/cobra"
@@ -254,37 +253,18 @@ func classNames() []string {
 	return s
 }
 
-// runChecks checks every line on an executor of the given size and hands
-// each record to emit, in input order or as they finish. It returns the
-// exit status: ExitOK when every page exists.
+// runChecks checks every line; see runJob.
 func runChecks(ctx context.Context, checker *httpcheck.Checker, workers int, ordered bool, lines iter.Seq[cli.Line], emit func(checkRecord)) int {
-	ex := fanout.New(fanout.WithWorkers(workers))
-	defer ex.ShutdownNow() // on an interrupt, do not wait for requests in flight
-	check := func(ctx context.Context, l cli.Line) (checkRecord, error) {
-		if l.Err != nil {
-			return checkRecord{Input: l.Text, Line: l.N, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), class: httpcheck.Error}, nil
-		}
-		return newCheckRecord(l, checker.Check(ctx, l.Text)), nil
-	}
-	results := fanout.MapUnordered(ctx, ex, lines, check)
-	if ordered {
-		results = fanout.Map(ctx, ex, lines, check)
-	}
-	code := ExitOK
-	for rec, err := range results {
-		if err != nil { // only the run's context ending, or a bug in check
-			if ctx.Err() != nil {
-				return ExitInterrupted
+	return runJob(ctx, workers, ordered, lines, job[checkRecord]{
+		do: func(ctx context.Context, l cli.Line) checkRecord {
+			if l.Err != nil {
+				return checkRecord{Input: l.Text, Line: l.N, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), class: httpcheck.Error}
 			}
-			rec = checkRecord{Result: "error: " + err.Error(), Error: err.Error(), class: httpcheck.Error}
-		}
-		if rec.class != httpcheck.Exists {
-			code = ExitSome
-		}
-		emit(rec)
-	}
-	if ctx.Err() != nil {
-		return ExitInterrupted
-	}
-	return code
+			return newCheckRecord(l, checker.Check(ctx, l.Text))
+		},
+		passed: func(r checkRecord) bool { return r.class == httpcheck.Exists },
+		broken: func(err error) checkRecord {
+			return checkRecord{Result: "error: " + err.Error(), Error: err.Error(), class: httpcheck.Error}
+		},
+	}, emit)
 }

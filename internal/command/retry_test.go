@@ -66,3 +66,20 @@ func TestCheckRatePerHost(t *testing.T) {
 		t.Fatalf("server saw %.1f requests/s with --rate 40", r)
 	}
 }
+
+// probe and get share check's retry policy (httpcheck.Checker.Send).
+func TestProbeAndGetRetry(t *testing.T) {
+	site := startSite(t, 0)
+	out, _, code := run(t, context.Background(), "", "probe", "-q", "--retries", "1", site.URL()+"/flaky/p?fail=1&code=503&retry_after=0")
+	if code != ExitOK || !strings.Contains(out, "[200]") {
+		t.Fatalf("probe: exit %d, %q", code, out)
+	}
+	dir := t.TempDir()
+	out, _, code = run(t, context.Background(), "", "get", "-q", "--dir", dir, "--retries", "1", site.URL()+"/flaky/g?fail=1&code=429&retry_after=0")
+	if code != ExitOK || !strings.Contains(out, " -> ") {
+		t.Fatalf("get: exit %d, %q", code, out)
+	}
+	if site.Hits("/flaky/p") != 2 || site.Hits("/flaky/g") != 2 {
+		t.Fatalf("hits: probe %d, get %d; want 2 each", site.Hits("/flaky/p"), site.Hits("/flaky/g"))
+	}
+}

@@ -1,0 +1,163 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/fanout-dev/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/internal/download"
+	"github.com/spf13/cobra"
+)
+
+// getRecord is one line of `fanout get` output.
+type getRecord struct {
+	Input     string  `json:"input"`
+	Line      int     `json:"line"`
+	Path      string  `json:"path,omitempty"`
+	Bytes     int64   `json:"bytes"`
+	Status    int     `json:"status,omitempty"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+	Error     string  `json:"error,omitempty"`
+}
+
+func (r getRecord) TextLine() string {
+	if r.Error != "" {
+		return r.Input + " - error: " + r.Error
+	}
+	return fmt.Sprintf("%s -> %s (%d bytes, %s)", r.Input, r.Path, r.Bytes, fmtMS(r.ElapsedMS))
+}
+
+// fmtMS writes a duration in milliseconds: "0.4ms", "12ms", "1530ms".
+func fmtMS(ms float64) string {
+	if ms < 10 {
+		return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
+	}
+	return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
+}
+
+func (r getRecord) CSVHeader() []string {
+	return []string{"input", "line", "path", "bytes", "status", "elapsed_ms", "error"}
+}
+
+func (r getRecord) CSVRow() []string {
+	status := ""
+	if r.Status != 0 {
+		status = strconv.Itoa(r.Status)
+	}
+	return []string{r.Input, strconv.Itoa(r.Line), r.Path, strconv.FormatInt(r.Bytes, 10), status,
+		strconv.FormatFloat(r.ElapsedMS, 'f', 1, 64), r.Error}
+}
+
+func init() { commands = append(commands, newGet) }
+
+func newGet(e *env) *cobra.Command {
+	var hf httpFlags
+	var iof ioFlags
+	var dir, maxSize string
+	c := &cobra.Command{
+		Use:   "get --dir DIR [URL...]",
+		Short: "Download each page into a directory",
+		Long: `Download each URL's page into DIR, many at once.
+
+Each page is saved under a name made from its URL's host and path ('/' as
+'_', unsafe characters as %XX), with "~" and a hash of the whole URL added
+unless the URL is plain https without query or trailing '/' (http, a query,
+a name too long...), so two URLs do not share a file. Each page is written
+to a temporary file in DIR and renamed into place once complete: a failed
+or interrupted download leaves nothing behind and never replaces a good
+file. Non-2xx answers are not saved; --max-size refuses larger bodies.
+
+Each line says: URL -> path (N bytes, 12ms), or URL - error: <reason>.
+
+Exit status: 0 when every page was saved, 1 when any was not, 2 for usage
+errors, 130 when interrupted.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if dir == "" {
+				return usagef("--dir is required")
+			}
+			opts, err := hf.options()
+			if err != nil {
+				return err
+			}
+			format, err := iof.format()
+			if err != nil {
+				return err
+			}
+			limit, err := cli.ParseSize(maxSize)
+			if err != nil {
+				return usagef("--max-size: %v", err)
+			}
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return usageError{err}
+			}
+			ctx := c.Context()
+			lines, done, err := iof.lines(ctx, e, args)
+			if err != nil {
+				return err
+			}
+			defer done()
+			d := download.New(opts)
+			d.MaxSize = limit
+			defer d.Close()
+			out := cli.NewWriter(e.stdout, format)
+			var mu sync.Mutex
+			var saved, failed int
+			var total int64
+			start := time.Now()
+			bar := iof.progressBar(e, args, "downloading")
+			code := runGets(ctx, d, dir, hf.workers, iof.ordered, lines, func(rec getRecord) {
+				out.Write(rec)
+				bar.Add(1)
+				mu.Lock()
+				defer mu.Unlock()
+				if rec.Error != "" {
+					failed++
+				} else {
+					saved++
+					total += rec.Bytes
+				}
+			})
+			out.Flush()
+			bar.Finish()
+			if !iof.quiet {
+				el := time.Since(start)
+				fmt.Fprintf(e.stderr, "%d saved (%d bytes), %d errors in %.2fs\n", saved, total, failed, el.Seconds())
+			}
+			if code != ExitOK {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+	hf.add(c)
+	iof.add(c)
+	c.Flags().StringVar(&dir, "dir", "", "directory to save pages in (required; created if missing)")
+	c.Flags().StringVar(&maxSize, "max-size", "", "largest page saved, e.g. 10MB or 1GiB (default no limit)")
+	return c
+}
+
+// runGets downloads every line into dir; see runJob.
+func runGets(ctx context.Context, d *download.Downloader, dir string, workers int, ordered bool, lines iter.Seq[cli.Line], emit func(getRecord)) int {
+	return runJob(ctx, workers, ordered, lines, job[getRecord]{
+		do: func(ctx context.Context, l cli.Line) getRecord {
+			if l.Err != nil {
+				return getRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()}
+			}
+			r := d.Get(ctx, l.Text, dir)
+			rec := getRecord{Input: l.Text, Line: l.N, Path: r.Path, Bytes: r.Bytes, Status: r.Status,
+				ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000}
+			if r.Err != nil {
+				rec.Error = download.Reason(r.Err)
+				rec.Bytes = 0
+			}
+			return rec
+		},
+		passed: func(r getRecord) bool { return r.Error == "" },
+		broken: func(err error) getRecord { return getRecord{Error: err.Error()} },
+	}, emit)
+}

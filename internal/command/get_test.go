@@ -1,0 +1,142 @@
+package command
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanout-dev/fanout/internal/download"
+)
+
+func TestGetSavesPagesAndCreatesDir(t *testing.T) {
+	site := startSite(t, 0)
+	dir := filepath.Join(t.TempDir(), "new", "pages") // created by get
+	a, b := site.WikiURL("Ocean"), site.WikiURL("Sea")
+	out, stderr, code := run(t, context.Background(), "", "get", "--dir", dir, "--ordered", a, b)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	line := regexp.MustCompile(`^(\S+) -> (\S+) \((\d+) bytes, \d+(\.\d)?ms\)$`)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("output %q", out)
+	}
+	for i, want := range []string{a, b} {
+		m := line.FindStringSubmatch(lines[i])
+		if m == nil || m[1] != want || m[2] != filepath.Join(dir, download.FileName(want)) {
+			t.Fatalf("line %q", lines[i])
+		}
+		data, err := os.ReadFile(m[2])
+		if err != nil || !strings.Contains(string(data), "<title>") || m[3] != strconv.Itoa(len(data)) {
+			t.Errorf("%s: %d bytes on disk, %s reported, %v", m[2], len(data), m[3], err)
+		}
+	}
+	if !strings.Contains(stderr, "2 saved (") || !strings.Contains(stderr, "0 errors") {
+		t.Errorf("summary %q", stderr)
+	}
+}
+
+func TestGetJSONAndErrorsExitOne(t *testing.T) {
+	site := startSite(t, 0)
+	dir := t.TempDir()
+	stdin := site.WikiURL("Ocean") + "\n" + site.URL() + "/status/500\n" + site.URL() + "/big?size=10GB\nnot a url\n"
+	out, stderr, code := run(t, context.Background(), stdin, "get", "--dir", dir, "--json", "--ordered", "--max-size", "1MB", "--timeout", "2s")
+	if code != ExitSome {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	var recs []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 4 {
+		t.Fatalf("%d records: %s", len(recs), out)
+	}
+	if recs[0]["path"] == nil || recs[0]["bytes"].(float64) <= 0 || recs[0]["status"].(float64) != 200 || recs[0]["error"] != nil || recs[0]["line"].(float64) != 1 {
+		t.Errorf("first record %v", recs[0])
+	}
+	for _, k := range []string{"input", "line", "bytes", "elapsed_ms"} {
+		if _, ok := recs[0][k]; !ok {
+			t.Errorf("no %s field: %v", k, recs[0])
+		}
+	}
+	for i, want := range []string{"HTTP 500, not saved", "larger than --max-size", "malformed URL"} {
+		r := recs[i+1]
+		if e, _ := r["error"].(string); !strings.Contains(e, want) || r["path"] != nil {
+			t.Errorf("record %d: %v, want error %q", i+1, r, want)
+		}
+	}
+	if es, _ := os.ReadDir(dir); len(es) != 1 {
+		t.Errorf("%d files in dir, want only the saved page", len(es))
+	}
+	if !strings.Contains(stderr, "1 saved") || !strings.Contains(stderr, "3 errors") {
+		t.Errorf("summary %q", stderr)
+	}
+}
+
+func TestGetTextErrorAndCSV(t *testing.T) {
+	site := startSite(t, 0)
+	dir := t.TempDir()
+	u := site.URL() + "/wiki/this_page_does_not_exist"
+	out, _, code := run(t, context.Background(), "", "get", "-q", "--dir", dir, u)
+	if code != ExitSome || out != u+" - error: HTTP 404, not saved\n" {
+		t.Fatalf("exit %d, output %q", code, out)
+	}
+	out, _, code = run(t, context.Background(), "", "get", "-q", "--csv", "--dir", dir, site.WikiURL("A"))
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != ExitOK || err != nil || len(rows) != 2 || rows[0][2] != "path" || rows[1][0] != site.WikiURL("A") || rows[1][4] != "200" {
+		t.Fatalf("exit %d, rows %v, %v", code, rows, err)
+	}
+}
+
+func TestGetUsageErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"get", "http://x"}, // no --dir
+		{"get", "--dir", t.TempDir(), "--max-size", "lots", "http://x"},
+		{"get", "--dir", t.TempDir(), "--json", "--csv", "http://x"},
+		{"get", "--dir", filepath.Join(file, "sub"), "http://x"}, // cannot be created
+	} {
+		_, stderr, code := run(t, context.Background(), "", args...)
+		if code != ExitUsage || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, stderr)
+		}
+	}
+}
+
+// An interrupt stops the run with 130, and downloads in flight leave no
+// temporary file behind.
+func TestGetInterrupted(t *testing.T) {
+	site := startSite(t, 0)
+	dir := t.TempDir()
+	list := []string{site.WikiURL("fast"), site.URL() + "/endless", site.URL() + "/endless", site.URL() + "/hang"}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	out, stderr, code := run(t, ctx, strings.Join(list, "\n"), "get", "--dir", dir)
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	if !strings.HasPrefix(out, site.WikiURL("fast")+" -> ") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("output %q: want the finished record, whole", out)
+	}
+	if !strings.Contains(stderr, "1 saved") {
+		t.Fatalf("summary %q", stderr)
+	}
+	es, _ := os.ReadDir(dir)
+	if len(es) != 1 || es[0].Name() != download.FileName(site.WikiURL("fast")) {
+		t.Fatalf("dir holds %v, want only the finished page", es)
+	}
+}

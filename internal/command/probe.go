@@ -1,0 +1,200 @@
+package command
+
+import (
+	"context"
+	"iter"
+	"mime"
+	"strconv"
+
+	"github.com/fanout-dev/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/internal/probe"
+	"github.com/spf13/cobra"
+)
+
+// probeRecord is one line of `fanout probe` output.
+type probeRecord struct {
+	Input         string  `json:"input"`
+	Line          int     `json:"line"`
+	Status        int     `json:"status,omitempty"`
+	Title         string  `json:"title"`
+	ContentType   string  `json:"content_type,omitempty"`
+	ContentLength int64   `json:"content_length"`
+	ElapsedMS     float64 `json:"elapsed_ms"`
+	FinalURL      string  `json:"final_url,omitempty"`
+	Error         string  `json:"error,omitempty"`
+	titleFound    bool
+	atLeast       bool // ContentLength is a lower bound: the body went on
+	ok            bool
+}
+
+// TextLine is `URL [200] [Title] [text/html] [1234 B] [12ms]`, or
+// `URL [error: reason] [12ms]`.
+func (r probeRecord) TextLine() string {
+	elapsed := "[" + formatElapsed(r.ElapsedMS) + "]"
+	if r.Error != "" && r.Status == 0 {
+		return r.Input + " [error: " + r.Error + "] " + elapsed
+	}
+	title := "-"
+	if r.titleFound {
+		title = r.Title
+	}
+	ct := "-"
+	if r.ContentType != "" {
+		ct = r.ContentType
+		if mt, _, err := mime.ParseMediaType(ct); err == nil {
+			ct = mt
+		}
+	}
+	size := strconv.FormatInt(r.ContentLength, 10) + " B"
+	if r.atLeast {
+		size = ">=" + size
+	}
+	s := r.Input + " [" + strconv.Itoa(r.Status) + "] [" + title + "] [" + ct + "] [" + size + "] " + elapsed
+	if r.FinalURL != "" && r.FinalURL != r.Input {
+		s += " [-> " + r.FinalURL + "]"
+	}
+	if r.Error != "" {
+		s += " [error: " + r.Error + "]"
+	}
+	return s
+}
+
+func formatElapsed(ms float64) string {
+	if ms >= 1000 {
+		return strconv.FormatFloat(ms/1000, 'f', 2, 64) + "s"
+	}
+	return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
+}
+
+func (r probeRecord) CSVHeader() []string {
+	return []string{"input", "line", "status", "title", "content_type", "content_length", "elapsed_ms", "final_url", "error"}
+}
+
+func (r probeRecord) CSVRow() []string {
+	status := ""
+	if r.Status != 0 {
+		status = strconv.Itoa(r.Status)
+	}
+	return []string{r.Input, strconv.Itoa(r.Line), status, r.Title, r.ContentType, strconv.FormatInt(r.ContentLength, 10),
+		strconv.FormatFloat(r.ElapsedMS, 'f', 1, 64), r.FinalURL, r.Error}
+}
+
+// outcome is the record's word in the summary: 2xx, 3xx, 4xx, 5xx, error.
+func (r probeRecord) outcome() string {
+	if r.Status == 0 {
+		return "error"
+	}
+	if r.Error != "" {
+		return "body error"
+	}
+	return strconv.Itoa(r.Status/100) + "xx"
+}
+
+func newProbeRecord(l cli.Line, r probe.Result) probeRecord {
+	rec := probeRecord{Input: l.Text, Line: l.N, Status: r.Status, Title: r.Title, ContentType: r.ContentType,
+		ContentLength: r.ContentLength, ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000, FinalURL: r.FinalURL,
+		titleFound: r.TitleFound, atLeast: r.Truncated && !r.LengthFromHeader, ok: r.OK()}
+	if r.Err != nil {
+		rec.Error = httpcheck.Reason(r.Err)
+	}
+	return rec
+}
+
+func init() { commands = append(commands, newProbe) }
+
+func newProbe(e *env) *cobra.Command {
+	var hf httpFlags
+	var iof ioFlags
+	var maxBodyFlag string
+	c := &cobra.Command{
+		Use:   "probe [URL...]",
+		Short: "Status, title, type and size of each page",
+		Long: `Probe each URL, many at once: GET it and report its status, the page's
+title, Content-Type, size and time, and where redirects led.
+
+The title is the first <title> element's text, decoded from the page's
+charset (byte-order mark, Content-Type header, else <meta>), entities
+decoded, white space collapsed, cut at 1024 characters. Only the body up to
+</title> is read, never more than --max-body bytes (after gzip decoding, so
+a gzip bomb costs no more than any page).
+
+Each text line reads:
+
+  URL [200] [Title] [text/html] [1234 B] [12ms]
+
+status, title ("-" when the page has none within --max-body), media type
+("-" when none), size and elapsed time; then "[-> FINAL_URL]" when redirects
+led elsewhere, and "[error: reason]" when the body failed before the title
+ended. The size is the Content-Length header when the server sent one (and
+no gzip decoding), else the body bytes read, shown as ">=N B" when the body
+was longer than --max-body. A URL without an HTTP answer (malformed, DNS,
+refused, timeout, TLS, too many redirects) reads "URL [error: reason] [12ms]".
+
+--json writes one object per URL: input, line, status, title, content_type
+(as sent), content_length, elapsed_ms, final_url, error; --csv the same
+columns.
+
+Flags as for check: --retries, --rate and --per-host included.
+
+Exit status: 0 when every URL answered with a 2xx status (after redirects)
+and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts, err := hf.options()
+			if err != nil {
+				return err
+			}
+			maxBody, err := cli.ParseSize(maxBodyFlag)
+			if err != nil || maxBody < 1 {
+				return usagef("--max-body %q: want a size of at least 1 byte, such as 65536, 64KiB or 1MiB", maxBodyFlag)
+			}
+			format, err := iof.format()
+			if err != nil {
+				return err
+			}
+			ctx := c.Context()
+			lines, done, err := iof.lines(ctx, e, args)
+			if err != nil {
+				return err
+			}
+			defer done()
+			prober := probe.New(probe.Options{Options: opts, MaxBody: maxBody})
+			defer prober.Close()
+			out := cli.NewWriter(e.stdout, format)
+			tally := cli.NewTally("2xx", "3xx", "4xx", "5xx", "body error", "error")
+			bar := iof.progressBar(e, args, "probing")
+			code := runProbes(ctx, prober, hf.workers, iof.ordered, lines, func(rec probeRecord) {
+				out.Write(rec)
+				bar.Add(1)
+				tally.Add(rec.outcome())
+			})
+			out.Flush()
+			bar.Finish()
+			if !iof.quiet {
+				tally.PrintSummary(e.stderr, "probed")
+			}
+			if code != ExitOK {
+				return exitError{code}
+			}
+			return nil
+		},
+	}
+	hf.add(c)
+	iof.add(c)
+	c.Flags().StringVar(&maxBodyFlag, "max-body", "1MiB", "most body bytes read per URL, after gzip decoding (512, 64KB, 1MiB, ...)")
+	return c
+}
+
+// runProbes probes every line; see runJob.
+func runProbes(ctx context.Context, prober *probe.Prober, workers int, ordered bool, lines iter.Seq[cli.Line], emit func(probeRecord)) int {
+	return runJob(ctx, workers, ordered, lines, job[probeRecord]{
+		do: func(ctx context.Context, l cli.Line) probeRecord {
+			if l.Err != nil {
+				return probeRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()}
+			}
+			return newProbeRecord(l, prober.Probe(ctx, l.Text))
+		},
+		passed: func(r probeRecord) bool { return r.ok },
+		broken: func(err error) probeRecord { return probeRecord{Error: err.Error()} },
+	}, emit)
+}

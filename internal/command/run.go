@@ -1,0 +1,49 @@
+package command
+
+import (
+	"context"
+	"iter"
+
+	"github.com/fanout-dev/fanout"
+	"github.com/fanout-dev/fanout/internal/cli"
+)
+
+// job is what a command does per input line, for runJob.
+type job[R any] struct {
+	do     func(ctx context.Context, l cli.Line) R // the record for one line; never fails
+	passed func(R) bool                            // whether the record counts as a success
+	broken func(error) R                           // the record for an error do never returned (a bug)
+}
+
+// runJob runs j on every line on an executor of the given size and hands
+// each record to emit, in input order or as they finish. It returns the
+// exit status: ExitOK when every record passed, ExitSome when any did not,
+// ExitInterrupted when ctx ended first.
+func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Seq[cli.Line], j job[R], emit func(R)) int {
+	ex := fanout.New(fanout.WithWorkers(workers))
+	// On an interrupt, cancel what is in flight; ShutdownNow still waits
+	// for the tasks to return, so a download removes its temporary file.
+	defer ex.ShutdownNow()
+	do := func(ctx context.Context, l cli.Line) (R, error) { return j.do(ctx, l), nil }
+	results := fanout.MapUnordered(ctx, ex, lines, do)
+	if ordered {
+		results = fanout.Map(ctx, ex, lines, do)
+	}
+	code := ExitOK
+	for rec, err := range results {
+		if err != nil { // only the run's context ending, or a panic in do
+			if ctx.Err() != nil {
+				return ExitInterrupted
+			}
+			rec = j.broken(err)
+		}
+		if !j.passed(rec) {
+			code = ExitSome
+		}
+		emit(rec)
+	}
+	if ctx.Err() != nil {
+		return ExitInterrupted
+	}
+	return code
+}

@@ -1,0 +1,116 @@
+package probe
+
+import (
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
+)
+
+// MaxTitle is the longest title Title returns, in runes; a longer one is
+// cut there.
+const MaxTitle = 1024
+
+// Title reads the HTML document r until the end of its first <title>
+// element and returns the title's text: entities decoded, white space
+// collapsed to single spaces and trimmed, control characters dropped, cut
+// to MaxTitle runes, always valid UTF-8. The page's encoding is taken from
+// a byte-order mark, else contentType's charset parameter, else a <meta>
+// in the first 1024 bytes, else guessed (UTF-8 when those bytes are valid
+// UTF-8, else windows-1252), as golang.org/x/net/html/charset does.
+//
+// found reports whether a <title> start tag was seen; a title whose end
+// tag never comes (r ends first) is found, and holds the text read. Title
+// reads r only as far as the </title> end tag: callers bound r (an
+// io.LimitReader) to bound the work. err is a read error of r, never
+// io.EOF.
+func Title(r io.Reader, contentType string) (title string, found bool, err error) {
+	er := &errReader{r: r}
+	dr, err := charset.NewReader(er, contentType)
+	if err != nil {
+		return "", false, err
+	}
+	z := html.NewTokenizer(dr)
+	var tb titleBuilder
+	inTitle := false
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			// Only a read error of r is an error: at io.EOF, or a decoding
+			// error, the title is what could be read.
+			return tb.String(), inTitle, er.err
+		case html.StartTagToken, html.SelfClosingTagToken:
+			if inTitle {
+				continue
+			}
+			if name, _ := z.TagName(); atom.Lookup(name) == atom.Title && tt == html.StartTagToken {
+				inTitle = true
+			}
+		case html.TextToken:
+			if inTitle {
+				tb.add(z.Text())
+			}
+		case html.EndTagToken:
+			if name, _ := z.TagName(); inTitle && atom.Lookup(name) == atom.Title {
+				return tb.String(), true, nil
+			}
+		}
+	}
+}
+
+// errReader remembers the first error of the underlying reader other than
+// EOF, since the tokenizer and the decoder may report their own instead.
+type errReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// titleBuilder collapses white space and stops at MaxTitle runes.
+type titleBuilder struct {
+	b     strings.Builder
+	runes int
+	space bool // a space is pending (only written before a later word)
+}
+
+func (t *titleBuilder) add(p []byte) {
+	for len(p) > 0 && t.runes < MaxTitle {
+		r, size := utf8.DecodeRune(p)
+		p = p[size:]
+		if r == utf8.RuneError && size <= 1 {
+			r = unicode.ReplacementChar
+		}
+		if unicode.IsSpace(r) {
+			t.space = t.runes > 0
+			continue
+		}
+		if unicode.IsControl(r) { // no terminal escapes in a printed title
+			continue
+		}
+		if t.space {
+			if t.runes+1 >= MaxTitle { // no room for the word after the space
+				t.runes = MaxTitle
+				return
+			}
+			t.b.WriteByte(' ')
+			t.runes++
+			t.space = false
+		}
+		t.b.WriteRune(r)
+		t.runes++
+	}
+}
+
+func (t *titleBuilder) String() string { return t.b.String() }
