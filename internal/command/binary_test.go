@@ -12,11 +12,12 @@ import (
 	"time"
 )
 
-// buildFanout builds the real binary once per test run.
+// buildFanout returns the binary TestMain built, building one if the
+// tests run in process.
 func buildFanout(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
+	if fanoutBin != "" {
+		return fanoutBin
 	}
 	bin := filepath.Join(t.TempDir(), "fanout")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/fanout-dev/fanout/cmd/fanout")

@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,7 +20,29 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// fanoutBin is the real binary, built once for the package's tests: every
+// command test runs it as a user would, end to end. Set FANOUT_TEST_INPROC=1
+// to run the command in process instead (faster to debug, same code).
+var fanoutBin string
+
+// buildFlags are extra flags for building it (race_test.go adds -race).
+var buildFlags []string
+
+func TestMain(m *testing.M) {
+	if os.Getenv("FANOUT_TEST_INPROC") == "" {
+		dir, err := os.MkdirTemp("", "fanout-test")
+		if err != nil {
+			panic(err)
+		}
+		fanoutBin = filepath.Join(dir, "fanout")
+		build := append(append([]string{"build"}, buildFlags...), "-o", fanoutBin, "github.com/fanout-dev/fanout/cmd/fanout")
+		if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
+			panic(fmt.Sprintf("go build: %v\n%s", err, out))
+		}
+		defer os.RemoveAll(dir)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 func startSite(t *testing.T, latency time.Duration) *demosite.Site {
 	t.Helper()
@@ -28,12 +54,30 @@ func startSite(t *testing.T, latency time.Duration) *demosite.Site {
 	return site
 }
 
-// run runs the command line in process and returns stdout, stderr, status.
+// run runs the command line and returns stdout, stderr and the exit
+// status. ctx ending is Ctrl-C: the process gets SIGINT.
 func run(t *testing.T, ctx context.Context, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(ctx, args, strings.NewReader(stdin), &out, &errb)
-	return out.String(), errb.String(), code
+	if fanoutBin == "" {
+		code := Main(ctx, args, strings.NewReader(stdin), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	cmd := exec.CommandContext(ctx, fanoutBin, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = 10 * time.Second
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return out.String(), errb.String(), 0
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		return out.String(), errb.String(), ee.ExitCode()
+	}
+	t.Fatalf("running fanout %v: %v", args, err)
+	return "", "", -1
 }
 
 func TestCheckEveryClassAndExitStatus(t *testing.T) {
