@@ -2,11 +2,9 @@ package command
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +70,7 @@ type ioFlags struct {
 	csv                  bool
 	quiet                bool
 	progress, noProgress bool
+	compare              bool
 }
 
 func (f *ioFlags) add(c *cobra.Command) {
@@ -82,6 +81,7 @@ func (f *ioFlags) add(c *cobra.Command) {
 	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress bar on stderr")
 	c.Flags().BoolVar(&f.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
 	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
+	c.Flags().BoolVar(&f.compare, "compare", false, "first run the same inputs with one worker (output discarded), then print both times and the speedup")
 }
 
 // progressBar returns the bar for this run, or nil: shown on a terminal
@@ -168,7 +168,6 @@ func init() { commands = append(commands, newCheck) }
 func newCheck(e *env) *cobra.Command {
 	var hf httpFlags
 	var iof ioFlags
-	var compare bool
 	c := &cobra.Command{
 		Use:   "check [URL...]",
 		Short: "Does each page exist?",
@@ -198,28 +197,17 @@ rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
 			defer done()
 			checker := httpcheck.New(opts)
 			defer checker.Close()
-			if compare {
-				// Both runs need the same inputs: keep them (this is for
-				// measuring, not for millions of lines).
-				var kept []cli.Line
-				for l := range lines {
-					kept = append(kept, l)
-				}
-				lines = slices.Values(kept)
-				one := httpcheck.New(opts)
-				start := time.Now()
-				if runChecks(ctx, one, 1, false, lines, func(checkRecord) {}) == ExitInterrupted {
-					one.Close()
-					return exitError{ExitInterrupted}
-				}
-				one.Close()
-				seq := time.Since(start)
-				defer func(start time.Time) {
-					par := time.Since(start)
-					fmt.Fprintf(e.stderr, "1 worker: %.2fs; %d workers: %.2fs; %.1fx faster\n",
-						seq.Seconds(), hf.workers, par.Seconds(), seq.Seconds()/max(par.Seconds(), 1e-9))
-				}(time.Now())
+			lines, report, err := iof.compareFirst(ctx, e, hf.workers, lines, func(lines iter.Seq[cli.Line]) int {
+				o := opts
+				o.Workers = 1
+				one := httpcheck.New(o)
+				defer one.Close()
+				return runChecks(ctx, one, 1, false, lines, func(checkRecord) {})
+			})
+			if err != nil {
+				return err
 			}
+			defer report()
 			out := cli.NewWriter(e.stdout, format)
 			tally := cli.NewTally(classNames()...)
 			bar := iof.progressBar(e, args, "checking")
@@ -241,7 +229,6 @@ rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
 	}
 	hf.add(c)
 	iof.add(c)
-	c.Flags().BoolVar(&compare, "compare", false, "first run the same checks with one worker (output discarded), then print both times and the speedup")
 	return c
 }
 

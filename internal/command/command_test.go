@@ -302,3 +302,17 @@ func TestCheckCompare(t *testing.T) {
 		t.Errorf("page checked %d times, want 2", n)
 	}
 }
+
+// --compare is shared machinery: probe and get have it too.
+func TestCompareOnEveryCommand(t *testing.T) {
+	site := startSite(t, 0)
+	for _, args := range [][]string{
+		{"probe", "--compare", site.WikiURL("X")},
+		{"get", "--compare", "--dir", t.TempDir(), site.WikiURL("Y")},
+	} {
+		_, stderr, code := run(t, context.Background(), "", args...)
+		if code != ExitOK || !strings.Contains(stderr, "1 worker: ") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}

@@ -104,6 +104,18 @@ errors, 130 when interrupted.`,
 			d := download.New(opts)
 			d.MaxSize = limit
 			defer d.Close()
+			lines, report, err := iof.compareFirst(ctx, e, hf.workers, lines, func(lines iter.Seq[cli.Line]) int {
+				o := opts
+				o.Workers = 1
+				one := download.New(o)
+				one.MaxSize = limit
+				defer one.Close()
+				return runGets(ctx, one, dir, 1, false, lines, func(getRecord) {})
+			})
+			if err != nil {
+				return err
+			}
+			defer report()
 			out := cli.NewWriter(e.stdout, format)
 			var mu sync.Mutex
 			var saved, failed int

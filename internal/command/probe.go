@@ -160,6 +160,17 @@ and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
 			defer done()
 			prober := probe.New(probe.Options{Options: opts, MaxBody: maxBody})
 			defer prober.Close()
+			lines, report, err := iof.compareFirst(ctx, e, hf.workers, lines, func(lines iter.Seq[cli.Line]) int {
+				o := opts
+				o.Workers = 1
+				one := probe.New(probe.Options{Options: o, MaxBody: maxBody})
+				defer one.Close()
+				return runProbes(ctx, one, 1, false, lines, func(probeRecord) {})
+			})
+			if err != nil {
+				return err
+			}
+			defer report()
 			out := cli.NewWriter(e.stdout, format)
 			tally := cli.NewTally("2xx", "3xx", "4xx", "5xx", "body error", "error")
 			bar := iof.progressBar(e, args, "probing")

@@ -2,7 +2,10 @@ package command
 
 import (
 	"context"
+	"fmt"
 	"iter"
+	"slices"
+	"time"
 
 	"github.com/fanout-dev/fanout"
 	"github.com/fanout-dev/fanout/internal/cli"
@@ -46,4 +49,29 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		return ExitInterrupted
 	}
 	return code
+}
+
+// compareFirst implements --compare, the tutorials' "with and without
+// threads": when asked, it keeps the inputs (this is for measuring, not for
+// millions of lines), runs them once through runOne with one worker and no
+// output, and returns the same inputs for the real run and a report to call
+// after it, which prints both times and the speedup. Otherwise it returns
+// lines as they are and a report that does nothing.
+func (f *ioFlags) compareFirst(ctx context.Context, e *env, workers int, lines iter.Seq[cli.Line], runOne func(iter.Seq[cli.Line]) int) (iter.Seq[cli.Line], func(), error) {
+	if !f.compare {
+		return lines, func() {}, nil
+	}
+	kept := slices.Collect(lines)
+	lines = slices.Values(kept)
+	start := time.Now()
+	if runOne(lines) == ExitInterrupted {
+		return nil, nil, exitError{ExitInterrupted}
+	}
+	seq := time.Since(start)
+	start = time.Now()
+	return lines, func() {
+		par := time.Since(start)
+		fmt.Fprintf(e.stderr, "1 worker: %.2fs; %d workers: %.2fs; %.1fx faster\n",
+			seq.Seconds(), workers, par.Seconds(), seq.Seconds()/max(par.Seconds(), 1e-9))
+	}, nil
 }
