@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/internal/demosite"
 )
 
 func TestProbeText(t *testing.T) {
@@ -141,5 +143,39 @@ func TestProbeUsageAndInterrupt(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "probed") {
 		t.Fatalf("no summary: %q", stderr)
+	}
+}
+
+// Every non-UTF-8 title the simulated site serves, declared in the header
+// or in a <meta>, comes out of the binary decoded. httpx users filed these:
+// #178 (GBK and GB2312 titles printed as ??????), #2201 (Big5 titles
+// garbled), #1546 (gb2312 declared in a meta http-equiv, not decoded).
+func TestProbeTitleCharsetsEndToEnd(t *testing.T) {
+	site := startSite(t, 0)
+	var args []string
+	want := map[string]string{}
+	for _, cs := range demosite.Charsets() {
+		for _, via := range []string{"header", "meta"} {
+			u := site.URL() + "/charset/" + cs.Name + "?via=" + via
+			args = append(args, u)
+			want[u] = cs.Title
+		}
+	}
+	out, _, code := run(t, context.Background(), "", append([]string{"probe", "-q", "--json"}, args...)...)
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r struct{ Input, Title string }
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		got[r.Input] = r.Title
+	}
+	for u, title := range want {
+		if !strings.Contains(got[u], title) {
+			t.Errorf("%s: title %q, want %q", u, got[u], title)
+		}
 	}
 }
