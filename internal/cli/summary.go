@@ -54,6 +54,9 @@ func (t *Tally) Total() int {
 	return t.total
 }
 
+// Elapsed returns the time since the tally was made.
+func (t *Tally) Elapsed() time.Duration { return time.Since(t.start) }
+
 // Summary is the one line printed at the end: counts per outcome, elapsed
 // time and rate, e.g. "50 checked: 48 exists, 2 does not exist in 0.12s (416/s)".
 func (t *Tally) Summary(verb string) string {

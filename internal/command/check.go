@@ -185,46 +185,19 @@ rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			format, err := iof.format()
-			if err != nil {
-				return err
-			}
-			ctx := c.Context()
-			lines, done, err := iof.lines(ctx, e, args)
-			if err != nil {
-				return err
-			}
-			defer done()
-			checker := httpcheck.New(opts)
-			defer checker.Close()
-			lines, report, err := iof.compareFirst(ctx, e, hf.workers, lines, func(lines iter.Seq[cli.Line]) int {
-				o := opts
-				o.Workers = 1
-				one := httpcheck.New(o)
-				defer one.Close()
-				return runChecks(ctx, one, 1, false, lines, func(checkRecord) {})
+			return runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
+				workers: hf.workers,
+				newJob: func(workers int) (job[checkRecord], func()) {
+					o := opts
+					o.Workers = workers
+					checker := httpcheck.New(o)
+					return checkJob(checker), checker.Close
+				},
+				outcome:  func(r checkRecord) string { return string(r.class) },
+				outcomes: classNames(),
+				what:     "checking",
+				verb:     "checked",
 			})
-			if err != nil {
-				return err
-			}
-			defer report()
-			out := cli.NewWriter(e.stdout, format)
-			tally := cli.NewTally(classNames()...)
-			bar := iof.progressBar(e, args, "checking")
-			code := runChecks(ctx, checker, hf.workers, iof.ordered, lines, func(rec checkRecord) {
-				out.Write(rec)
-				tally.Add(string(rec.class))
-				bar.Add(1)
-			})
-			out.Flush()
-			bar.Finish()
-			if !iof.quiet {
-				tally.PrintSummary(e.stderr, "checked")
-			}
-			if code != ExitOK {
-				return exitError{code}
-			}
-			return nil
 		},
 	}
 	hf.add(c)
@@ -240,9 +213,9 @@ func classNames() []string {
 	return s
 }
 
-// runChecks checks every line; see runJob.
-func runChecks(ctx context.Context, checker *httpcheck.Checker, workers int, ordered bool, lines iter.Seq[cli.Line], emit func(checkRecord)) int {
-	return runJob(ctx, workers, ordered, lines, job[checkRecord]{
+// checkJob checks one line with checker.
+func checkJob(checker *httpcheck.Checker) job[checkRecord] {
+	return job[checkRecord]{
 		do: func(ctx context.Context, l cli.Line) checkRecord {
 			if l.Err != nil {
 				return checkRecord{Input: l.Text, Line: l.N, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), class: httpcheck.Error}
@@ -253,5 +226,5 @@ func runChecks(ctx context.Context, checker *httpcheck.Checker, workers int, ord
 		broken: func(err error) checkRecord {
 			return checkRecord{Result: "error: " + err.Error(), Error: err.Error(), class: httpcheck.Error}
 		},
-	}, emit)
+	}
 }

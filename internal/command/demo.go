@@ -48,7 +48,7 @@ then concurrently, with both times and the speedup.`,
 				checker := httpcheck.New(httpcheck.Options{Workers: w, Timeout: 10 * time.Second})
 				defer checker.Close()
 				start := time.Now()
-				code := runChecks(ctx, checker, w, false, slices.Values(urls), func(r checkRecord) {
+				code := runJob(ctx, w, false, slices.Values(urls), checkJob(checker), func(r checkRecord) {
 					fmt.Fprintln(e.stdout, r.TextLine())
 				})
 				return time.Since(start), code

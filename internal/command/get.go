@@ -3,11 +3,10 @@ package command
 import (
 	"context"
 	"fmt"
-	"iter"
+	"io"
 	"os"
 	"strconv"
-	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/download"
@@ -84,10 +83,6 @@ errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			format, err := iof.format()
-			if err != nil {
-				return err
-			}
 			limit, err := cli.ParseSize(maxSize)
 			if err != nil {
 				return usagef("--max-size: %v", err)
@@ -95,55 +90,29 @@ errors, 130 when interrupted.`,
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return usageError{err}
 			}
-			ctx := c.Context()
-			lines, done, err := iof.lines(ctx, e, args)
-			if err != nil {
-				return err
-			}
-			defer done()
-			d := download.New(opts)
-			d.MaxSize = limit
-			defer d.Close()
-			lines, report, err := iof.compareFirst(ctx, e, hf.workers, lines, func(lines iter.Seq[cli.Line]) int {
-				o := opts
-				o.Workers = 1
-				one := download.New(o)
-				one.MaxSize = limit
-				defer one.Close()
-				return runGets(ctx, one, dir, 1, false, lines, func(getRecord) {})
+			var total atomic.Int64
+			return runSpec(c.Context(), e, &iof, args, spec[getRecord]{
+				workers: hf.workers,
+				newJob: func(workers int) (job[getRecord], func()) {
+					o := opts
+					o.Workers = workers
+					d := download.New(o)
+					d.MaxSize = limit
+					total.Store(0) // the real run comes after --compare's
+					return getJob(d, dir, &total), d.Close
+				},
+				outcome: func(r getRecord) string {
+					if r.Error != "" {
+						return "errors"
+					}
+					return "saved"
+				},
+				outcomes: []string{"saved", "errors"},
+				what:     "downloading",
+				summary: func(w io.Writer, t *cli.Tally) {
+					fmt.Fprintf(w, "%d saved (%d bytes), %d errors in %.2fs\n", t.Count("saved"), total.Load(), t.Count("errors"), t.Elapsed().Seconds())
+				},
 			})
-			if err != nil {
-				return err
-			}
-			defer report()
-			out := cli.NewWriter(e.stdout, format)
-			var mu sync.Mutex
-			var saved, failed int
-			var total int64
-			start := time.Now()
-			bar := iof.progressBar(e, args, "downloading")
-			code := runGets(ctx, d, dir, hf.workers, iof.ordered, lines, func(rec getRecord) {
-				out.Write(rec)
-				bar.Add(1)
-				mu.Lock()
-				defer mu.Unlock()
-				if rec.Error != "" {
-					failed++
-				} else {
-					saved++
-					total += rec.Bytes
-				}
-			})
-			out.Flush()
-			bar.Finish()
-			if !iof.quiet {
-				el := time.Since(start)
-				fmt.Fprintf(e.stderr, "%d saved (%d bytes), %d errors in %.2fs\n", saved, total, failed, el.Seconds())
-			}
-			if code != ExitOK {
-				return exitError{code}
-			}
-			return nil
 		},
 	}
 	hf.add(c)
@@ -153,9 +122,9 @@ errors, 130 when interrupted.`,
 	return c
 }
 
-// runGets downloads every line into dir; see runJob.
-func runGets(ctx context.Context, d *download.Downloader, dir string, workers int, ordered bool, lines iter.Seq[cli.Line], emit func(getRecord)) int {
-	return runJob(ctx, workers, ordered, lines, job[getRecord]{
+// getJob downloads one line into dir, adding the bytes saved to total.
+func getJob(d *download.Downloader, dir string, total *atomic.Int64) job[getRecord] {
+	return job[getRecord]{
 		do: func(ctx context.Context, l cli.Line) getRecord {
 			if l.Err != nil {
 				return getRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()}
@@ -167,9 +136,10 @@ func runGets(ctx context.Context, d *download.Downloader, dir string, workers in
 				rec.Error = download.Reason(r.Err)
 				rec.Bytes = 0
 			}
+			total.Add(rec.Bytes)
 			return rec
 		},
 		passed: func(r getRecord) bool { return r.Error == "" },
 		broken: func(err error) getRecord { return getRecord{Error: err.Error()} },
-	}, emit)
+	}
 }

@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"iter"
 	"mime"
 	"strconv"
 
@@ -148,46 +147,19 @@ and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
 			if err != nil || maxBody < 1 {
 				return usagef("--max-body %q: want a size of at least 1 byte, such as 65536, 64KiB or 1MiB", maxBodyFlag)
 			}
-			format, err := iof.format()
-			if err != nil {
-				return err
-			}
-			ctx := c.Context()
-			lines, done, err := iof.lines(ctx, e, args)
-			if err != nil {
-				return err
-			}
-			defer done()
-			prober := probe.New(probe.Options{Options: opts, MaxBody: maxBody})
-			defer prober.Close()
-			lines, report, err := iof.compareFirst(ctx, e, hf.workers, lines, func(lines iter.Seq[cli.Line]) int {
-				o := opts
-				o.Workers = 1
-				one := probe.New(probe.Options{Options: o, MaxBody: maxBody})
-				defer one.Close()
-				return runProbes(ctx, one, 1, false, lines, func(probeRecord) {})
+			return runSpec(c.Context(), e, &iof, args, spec[probeRecord]{
+				workers: hf.workers,
+				newJob: func(workers int) (job[probeRecord], func()) {
+					o := opts
+					o.Workers = workers
+					prober := probe.New(probe.Options{Options: o, MaxBody: maxBody})
+					return probeJob(prober), prober.Close
+				},
+				outcome:  probeRecord.outcome,
+				outcomes: []string{"2xx", "3xx", "4xx", "5xx", "body error", "error"},
+				what:     "probing",
+				verb:     "probed",
 			})
-			if err != nil {
-				return err
-			}
-			defer report()
-			out := cli.NewWriter(e.stdout, format)
-			tally := cli.NewTally("2xx", "3xx", "4xx", "5xx", "body error", "error")
-			bar := iof.progressBar(e, args, "probing")
-			code := runProbes(ctx, prober, hf.workers, iof.ordered, lines, func(rec probeRecord) {
-				out.Write(rec)
-				bar.Add(1)
-				tally.Add(rec.outcome())
-			})
-			out.Flush()
-			bar.Finish()
-			if !iof.quiet {
-				tally.PrintSummary(e.stderr, "probed")
-			}
-			if code != ExitOK {
-				return exitError{code}
-			}
-			return nil
 		},
 	}
 	hf.add(c)
@@ -196,9 +168,9 @@ and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
 	return c
 }
 
-// runProbes probes every line; see runJob.
-func runProbes(ctx context.Context, prober *probe.Prober, workers int, ordered bool, lines iter.Seq[cli.Line], emit func(probeRecord)) int {
-	return runJob(ctx, workers, ordered, lines, job[probeRecord]{
+// probeJob probes one line with prober.
+func probeJob(prober *probe.Prober) job[probeRecord] {
+	return job[probeRecord]{
 		do: func(ctx context.Context, l cli.Line) probeRecord {
 			if l.Err != nil {
 				return probeRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()}
@@ -207,5 +179,5 @@ func runProbes(ctx context.Context, prober *probe.Prober, workers int, ordered b
 		},
 		passed: func(r probeRecord) bool { return r.ok },
 		broken: func(err error) probeRecord { return probeRecord{Error: err.Error()} },
-	}, emit)
+	}
 }
