@@ -16,6 +16,10 @@ type job[R any] struct {
 	do     func(ctx context.Context, l cli.Line) R // the record for one line; never fails
 	passed func(R) bool                            // whether the record counts as a success
 	broken func(error) R                           // the record for an error do never returned (a bug)
+	// halt stops the run at the first record that did not pass: no input
+	// is started after it, and jobs still running are cancelled and
+	// their records dropped (GNU parallel's --halt now,fail=1).
+	halt bool
 }
 
 // runJob runs j on every line on an executor of the given size and hands
@@ -40,10 +44,13 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 			}
 			rec = j.broken(err)
 		}
+		emit(rec)
 		if !j.passed(rec) {
 			code = ExitSome
+			if j.halt {
+				break // leaving the range cancels what is in flight
+			}
 		}
-		emit(rec)
 	}
 	if ctx.Err() != nil {
 		return ExitInterrupted
