@@ -71,6 +71,8 @@ type ioFlags struct {
 	quiet                bool
 	progress, noProgress bool
 	compare              bool
+	resume               string
+	shard                string
 }
 
 func (f *ioFlags) add(c *cobra.Command) {
@@ -82,6 +84,8 @@ func (f *ioFlags) add(c *cobra.Command) {
 	c.Flags().BoolVar(&f.progress, "progress", false, "show a progress bar on stderr even when it is not a terminal")
 	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
 	c.Flags().BoolVar(&f.compare, "compare", false, "first run the same inputs with one worker (output discarded), then print both times and the speedup")
+	c.Flags().StringVar(&f.resume, "resume", "", "append each finished record to FILE (JSON lines) and skip the inputs FILE already holds: rerun with the same FILE after a crash")
+	c.Flags().StringVar(&f.shard, "shard", "", "take only shard K of N (K/N, K from 1) of the inputs, by a stable hash of each line: N runs on N machines cover every input once")
 }
 
 // progressBar returns the bar for this run, or nil: shown on a terminal
@@ -93,6 +97,8 @@ func (f *ioFlags) progressBar(e *env, args []string, what string) *cli.Progress 
 	}
 	total := int64(-1)
 	switch {
+	case f.resume != "" || f.shard != "":
+		// Some inputs will be skipped; the count is not known ahead.
 	case len(args) > 0:
 		total = int64(len(args))
 	case f.input != "" && f.input != "-":

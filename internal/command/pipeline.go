@@ -2,8 +2,11 @@ package command
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"iter"
+	"sync/atomic"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 )
@@ -28,6 +31,48 @@ type spec[R cli.Record] struct {
 	write func(out *cli.Writer, rec R)
 }
 
+// skip applies --shard and --resume to lines: it returns the lines to
+// run, the open journal (nil without --resume) and where the count of
+// lines skipped as already done will be.
+func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line]) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
+	skipped := new(atomic.Int64)
+	var shard cli.Shard
+	if f.shard != "" {
+		var err error
+		if shard, err = cli.ParseShard(f.shard); err != nil {
+			return nil, nil, nil, usageError{err}
+		}
+	}
+	var journal *cli.Journal
+	if f.resume != "" {
+		j, loaded, err := cli.OpenJournal(f.resume)
+		if err != nil {
+			return nil, nil, nil, usageError{fmt.Errorf("--resume: %w", err)}
+		}
+		if loaded.DroppedTorn { // even with -q: it is about the data
+			fmt.Fprintf(e.stderr, "fanout: %s: dropped a torn last line (the previous run was killed mid-write); its input runs again\n", f.resume)
+		}
+		journal = j
+	}
+	if shard.N <= 1 && journal == nil {
+		return lines, nil, skipped, nil
+	}
+	return func(yield func(cli.Line) bool) {
+		for l := range lines {
+			if !shard.Has(l.Text) {
+				continue
+			}
+			if journal != nil && journal.Done(l.Text) {
+				skipped.Add(1)
+				continue
+			}
+			if !yield(l) {
+				return
+			}
+		}
+	}, journal, skipped, nil
+}
+
 // runSpec runs s over the inputs the flags and args name and returns the
 // error that carries the exit status.
 func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []string, s spec[R]) error {
@@ -40,6 +85,13 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		return err
 	}
 	defer done()
+	lines, journal, skipped, err := f.skip(e, lines)
+	if err != nil {
+		return err
+	}
+	if journal != nil {
+		defer journal.Close() // on the early returns; the last Close is checked below
+	}
 	lines, report, err := f.compareFirst(ctx, e, s.workers, lines, func(lines iter.Seq[cli.Line]) int {
 		j, closeJob := s.newJob(1)
 		defer closeJob()
@@ -54,7 +106,16 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	out := cli.NewWriter(e.stdout, format)
 	tally := cli.NewTally(s.outcomes...)
 	bar := f.progressBar(e, args, s.what)
+	// A journal that cannot be written stops the run: going on would
+	// do work that a rerun would have to do again.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	code := runJob(ctx, s.workers, f.ordered, lines, j, func(rec R) {
+		if journal != nil {
+			if err := journal.Append(rec); err != nil {
+				stop(fmt.Errorf("--resume %s: %w", f.resume, err))
+			}
+		}
 		if s.write != nil {
 			s.write(out, rec)
 		} else {
@@ -65,6 +126,17 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	})
 	out.Flush()
 	bar.Finish()
+	if journal != nil {
+		if err := journal.Close(); err != nil {
+			stop(fmt.Errorf("--resume %s: %w", f.resume, err))
+		}
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if !f.quiet && skipped.Load() > 0 {
+		fmt.Fprintf(e.stderr, "%d skipped: already in %s\n", skipped.Load(), f.resume)
+	}
 	if !f.quiet {
 		if s.summary != nil {
 			s.summary(e.stderr, tally)

@@ -1,0 +1,221 @@
+package command
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// writeInputs writes n distinct URLs of site to a file, one per line.
+func writeURLs(t *testing.T, n int, url func(i int) string) (string, map[string]bool) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "urls.txt")
+	var b strings.Builder
+	want := make(map[string]bool, n)
+	for i := range n {
+		u := url(i)
+		want[u] = true
+		b.WriteString(u + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, want
+}
+
+// readJournal parses a --resume file strictly: every line whole JSON with
+// an input. It returns how many times each input appears.
+func readJournal(t *testing.T, path string) map[string]int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	seen := map[string]int{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		var rec struct {
+			Input  *string `json:"input"`
+			Result string  `json:"result"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil || rec.Input == nil || rec.Result == "" {
+			t.Fatalf("%s line %d is not a whole record (%v): %q", path, n, err, sc.Text())
+		}
+		seen[*rec.Input]++
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return seen
+}
+
+// The issue's proof: a run over 100,000 inputs is SIGKILLed at random
+// moments, then rerun with the same --resume file until it finishes; the
+// file must then hold every input exactly once, every line whole. One
+// more "kill mid-write" is made by hand (the file cut inside its last
+// line), since a real kill rarely lands inside a write(2): the rerun must
+// drop that torn line and redo its input.
+func TestResumeAfterSIGKILL(t *testing.T) {
+	bin := buildFanout(t)
+	site := startSite(t, 0)
+	const n = 100_000
+	in, want := writeURLs(t, n, func(i int) string { return site.WikiURL(fmt.Sprintf("Page_%d", i)) })
+	journal := filepath.Join(t.TempDir(), "done.jsonl")
+	args := []string{"check", "-i", in, "--resume", journal, "-q", "--retries", "0", "--no-progress"}
+
+	partial := 0 // kills that left some, but not all, of the work done
+	for kill := range 6 {
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case err := <-exited:
+			t.Logf("run %d finished before its kill: %v", kill, err)
+		case <-time.After(time.Duration(100+rand.IntN(900)) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
+		}
+		got := readJournal(t, journal)
+		for in, c := range got {
+			if c != 1 {
+				t.Fatalf("after kill %d: %q is in the journal %d times", kill, in, c)
+			}
+		}
+		t.Logf("after kill %d: %d of %d done", kill, len(got), n)
+		if len(got) > 0 && len(got) < n {
+			partial++
+		}
+		if len(got) == n {
+			break
+		}
+	}
+	if partial == 0 {
+		t.Fatal("no kill landed in the middle of the run; the test proved nothing")
+	}
+
+	// A torn last line, as a kill inside a write leaves it.
+	data, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(journal, data[:len(data)-10], 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	_, stderr, code := run(t, ctx, "", args...)
+	if code != ExitOK {
+		t.Fatalf("final run: exit %d, stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "torn last line") {
+		t.Errorf("the torn line was not reported; stderr:\n%s", stderr)
+	}
+	got := readJournal(t, journal)
+	if len(got) != n {
+		t.Errorf("journal holds %d inputs, want %d", len(got), n)
+	}
+	for in := range want {
+		if got[in] != 1 {
+			t.Fatalf("%q is in the journal %d times, want once", in, got[in])
+		}
+	}
+}
+
+// A rerun of a finished run does nothing, and says so.
+func TestResumeSkipsWhatIsDone(t *testing.T) {
+	site := startSite(t, 0)
+	journal := filepath.Join(t.TempDir(), "done.jsonl")
+	urls := []string{site.WikiURL("A"), site.WikiURL("this_page_does_not_exist"), "notaurl"}
+	ctx := context.Background()
+	out, _, code := run(t, ctx, "", append([]string{"check", "--resume", journal}, urls...)...)
+	if code != ExitSome || strings.Count(out, "\n") != 3 {
+		t.Fatalf("first run: exit %d, out:\n%s", code, out)
+	}
+	out, stderr, code := run(t, ctx, "", append([]string{"check", "--resume", journal, site.WikiURL("B")}, urls...)...)
+	if code != ExitOK || out != site.WikiURL("B")+" - exists\n" {
+		t.Fatalf("rerun: exit %d, out:\n%s", code, out)
+	}
+	if !strings.Contains(stderr, "3 skipped: already in "+journal) {
+		t.Errorf("rerun stderr does not count the skipped inputs:\n%s", stderr)
+	}
+	if got := readJournal(t, journal); len(got) != 4 {
+		t.Errorf("journal: %v, want 4 inputs once each", got)
+	}
+
+	// A file that is not a journal (say, the URL list by mistake) is refused
+	// and left as it was.
+	list := filepath.Join(t.TempDir(), "urls.txt")
+	os.WriteFile(list, []byte(strings.Join(urls, "\n")+"\n"), 0o644)
+	_, stderr, code = run(t, ctx, "", "check", "--resume", list, site.WikiURL("A"))
+	if code != ExitUsage || !strings.Contains(stderr, "not a fanout resume file") {
+		t.Errorf("--resume on a URL list: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// --shard K/N for N = 1, 3 and 8, each shard its own process: together
+// they take every input exactly once.
+func TestShardsCoverTheInputOnce(t *testing.T) {
+	site := startSite(t, 0)
+	in, want := writeURLs(t, 3000, func(i int) string { return site.WikiURL(fmt.Sprintf("S_%d", i)) })
+	for _, n := range []int{1, 3, 8} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var mu sync.Mutex
+			seen := map[string]int{}
+			var wg sync.WaitGroup
+			for k := 1; k <= n; k++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					out, stderr, code := run(t, context.Background(), "", "check", "-i", in, "--shard", fmt.Sprintf("%d/%d", k, n), "--json", "-q")
+					if code != ExitOK {
+						t.Errorf("shard %d/%d: exit %d\n%s", k, n, code, stderr)
+						return
+					}
+					lines := strings.Split(strings.TrimSpace(out), "\n")
+					if n > 1 && len(lines) > 2*len(want)/n {
+						t.Errorf("shard %d/%d took %d of %d inputs", k, n, len(lines), len(want))
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					for _, l := range lines {
+						var rec checkRecord
+						if err := json.Unmarshal([]byte(l), &rec); err != nil {
+							t.Errorf("shard %d/%d: %v: %q", k, n, err, l)
+							continue
+						}
+						seen[rec.Input]++
+					}
+				}()
+			}
+			wg.Wait()
+			if len(seen) != len(want) {
+				t.Errorf("the %d shards took %d distinct inputs, want %d", n, len(seen), len(want))
+			}
+			for u, c := range seen {
+				if !want[u] || c != 1 {
+					t.Fatalf("%q taken %d times (in the input: %v)", u, c, want[u])
+				}
+			}
+		})
+	}
+	_, stderr, code := run(t, context.Background(), "", "check", "--shard", "0/8", site.WikiURL("A"))
+	if code != ExitUsage || !strings.Contains(stderr, "$((I+1))/8") {
+		t.Errorf("--shard 0/8: exit %d, stderr: %s", code, stderr)
+	}
+}
