@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strconv"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -89,18 +91,32 @@ func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
 	}
 }
 
+// classify makes the Line for input line n. An unusable line's Text is
+// made safe to print: escaped, so that binary garbage or an escape
+// sequence in the input cannot drive the user's terminal, and cut short
+// when it was too long.
 func classify(n int, text []byte, tooLong bool) *Line {
 	if tooLong {
-		return &Line{N: n, Text: string(text[:min(len(text), 80)]) + "...", Err: fmt.Errorf("line %d is longer than %d bytes", n, MaxLine)}
+		return &Line{N: n, Text: escape(text[:min(len(text), 80)]) + "...", Err: fmt.Errorf("line %d is longer than %d bytes", n, MaxLine)}
 	}
 	text = bytes.TrimSpace(text)
 	if len(text) == 0 || text[0] == '#' {
 		return nil
 	}
 	if !utf8.Valid(text) {
-		return &Line{N: n, Text: string(bytes.ToValidUTF8(text, []byte("\uFFFD"))), Err: fmt.Errorf("line %d is not valid UTF-8", n)}
+		return &Line{N: n, Text: escape(text), Err: fmt.Errorf("line %d is not valid UTF-8", n)}
+	}
+	if bytes.ContainsFunc(text, func(r rune) bool { return r != '\t' && unicode.IsControl(r) }) {
+		return &Line{N: n, Text: escape(text), Err: fmt.Errorf("line %d has control characters", n)}
 	}
 	return &Line{N: n, Text: string(text)}
+}
+
+// escape is text with what is not printable escaped as in a Go string
+// (\x1b, \xff, \u0085), without the quotes.
+func escape(text []byte) string {
+	q := strconv.QuoteToGraphic(string(text))
+	return q[1 : len(q)-1]
 }
 
 func newLineReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 64<<10) }

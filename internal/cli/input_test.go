@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -29,6 +30,27 @@ func TestLines(t *testing.T) {
 	// (a 1 MB line must not swallow or split its neighbours).
 	if got[2].Err == nil || got[2].N != 5 || len(got[2].Text) > 100 {
 		t.Fatalf("long line: %+v", got[2])
+	}
+}
+
+// Hostile lines (issue 4): binary garbage, invalid UTF-8 and terminal
+// escape sequences become error records whose text is escaped, so echoing
+// the input cannot clear the screen or retitle the terminal.
+func TestLinesEscapesHostileText(t *testing.T) {
+	got := collect(t, "\x1b]0;pwned\x07http://a/\nhttp://b/\xff\xfe\n\x00\x01bin\nok\tfield\n")
+	want := []struct{ text, err string }{
+		{`\x1b]0;pwned\ahttp://a/`, "control characters"},
+		{`http://b/\xff\xfe`, "not valid UTF-8"},
+		{`\x00\x01bin`, "control characters"},
+		{"ok\tfield", ""},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d lines: %+v", len(got), got)
+	}
+	for i, w := range want {
+		if got[i].Text != w.text || (w.err == "") != (got[i].Err == nil) || (got[i].Err != nil && !strings.Contains(got[i].Err.Error(), w.err)) {
+			t.Errorf("line %d = %q, %v; want %q, %q", i+1, got[i].Text, got[i].Err, w.text, w.err)
+		}
 	}
 }
 
@@ -59,6 +81,11 @@ func FuzzLines(f *testing.F) {
 				t.Fatalf("line numbers not increasing: %d after %d", l.N, last)
 			}
 			last = l.N
+			// Every line is safe to print, an error line included: no
+			// control character but tab reaches the terminal.
+			if !utf8.ValidString(l.Text) || strings.ContainsFunc(l.Text, func(r rune) bool { return r != '\t' && unicode.IsControl(r) }) {
+				t.Fatalf("unsafe text %q", l.Text)
+			}
 			if l.Err == nil {
 				if !utf8.ValidString(l.Text) || l.Text != strings.TrimSpace(l.Text) || l.Text == "" || l.Text[0] == '#' || len(l.Text) > MaxLine {
 					t.Fatalf("bad line %q", l.Text)

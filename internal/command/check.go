@@ -29,7 +29,7 @@ type httpFlags struct {
 
 func (f *httpFlags) add(c *cobra.Command) {
 	c.Flags().IntVarP(&f.workers, "workers", "w", 64, "requests in flight at once")
-	c.Flags().DurationVar(&f.timeout, "timeout", 10*time.Second, "time limit per URL, redirects included")
+	c.Flags().DurationVar(&f.timeout, "timeout", 10*time.Second, "time limit per request, redirects included (each retry has its own)")
 	c.Flags().StringArrayVarP(&f.headers, "header", "H", nil, `extra request header, "Name: value" (repeatable)`)
 	c.Flags().StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default fanout/<version>)")
 	c.Flags().BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")

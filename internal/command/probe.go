@@ -24,6 +24,7 @@ type probeRecord struct {
 	Error         string  `json:"error,omitempty"`
 	titleFound    bool
 	atLeast       bool // ContentLength is a lower bound: the body went on
+	redirected    bool
 	ok            bool
 }
 
@@ -50,7 +51,9 @@ func (r probeRecord) TextLine() string {
 		size = ">=" + size
 	}
 	s := r.Input + " [" + strconv.Itoa(r.Status) + "] [" + title + "] [" + ct + "] [" + size + "] " + elapsed
-	if r.FinalURL != "" && r.FinalURL != r.Input {
+	// Only after a redirect: an input that was merely escaped when sent
+	// (a space, an IDN host) is not news.
+	if r.redirected && r.FinalURL != r.Input {
 		s += " [-> " + r.FinalURL + "]"
 	}
 	if r.Error != "" {
@@ -93,7 +96,7 @@ func (r probeRecord) outcome() string {
 func newProbeRecord(l cli.Line, r probe.Result) probeRecord {
 	rec := probeRecord{Input: l.Text, Line: l.N, Status: r.Status, Title: r.Title, ContentType: r.ContentType,
 		ContentLength: r.ContentLength, ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000, FinalURL: r.FinalURL,
-		titleFound: r.TitleFound, atLeast: r.Truncated && !r.LengthFromHeader, ok: r.OK()}
+		titleFound: r.TitleFound, atLeast: r.Truncated && !r.LengthFromHeader, ok: r.OK(), redirected: r.Redirected}
 	if r.Err != nil {
 		rec.Error = httpcheck.Reason(r.Err)
 	}

@@ -41,6 +41,7 @@ type Result struct {
 	BodyRead         int64 // body bytes read, after gzip decoding; at most MaxBody
 	Elapsed          time.Duration
 	FinalURL         string // the URL answered, after redirects
+	Redirected       bool   // FinalURL came from a redirect (else it is the input, as sent)
 	Err              error  // no HTTP answer, or the body failed before the title ended
 }
 
@@ -86,6 +87,7 @@ func (p *Prober) probe(ctx context.Context, raw string, r Result) Result {
 	defer resp.Body.Close()
 	r.Status = resp.StatusCode
 	r.FinalURL = resp.Request.URL.String()
+	r.Redirected = resp.Request.Response != nil
 	r.ContentType = resp.Header.Get("Content-Type")
 
 	// The limit applies to decoded bytes: net/http decodes gzip
