@@ -90,6 +90,11 @@ errors, 130 when interrupted.`,
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return usageError{err}
 			}
+			// A run killed outright (SIGKILL, a crash) leaves its
+			// temporary files; the next run into dir clears them.
+			if n, err := download.SweepTemp(dir); err == nil && n > 0 && !iof.quiet {
+				fmt.Fprintf(e.stderr, "removed %d temporary files left by a killed run\n", n)
+			}
 			var total atomic.Int64
 			return runSpec(c.Context(), e, &iof, args, spec[getRecord]{
 				workers: hf.workers,

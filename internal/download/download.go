@@ -11,6 +11,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fanout-dev/fanout/internal/httpcheck"
@@ -53,7 +56,8 @@ func (d *Downloader) Close() { d.checker.Close() }
 // name: a failed, cancelled, non-2xx or too large download leaves neither a
 // partial file nor a temporary one, and an existing file of that name is
 // replaced only by a complete new one. Only a process killed outright
-// (SIGKILL, power loss) can leave a temporary file, named ".fanout-*.tmp".
+// (SIGKILL, power loss) can leave a temporary file, named
+// ".fanout-PID-*.tmp"; SweepTemp removes those of dead processes.
 func (d *Downloader) Get(ctx context.Context, raw string, dir string) Result {
 	start := time.Now()
 	r := Result{URL: raw}
@@ -87,9 +91,51 @@ func (d *Downloader) Get(ctx context.Context, raw string, dir string) Result {
 	return r
 }
 
+const tempPrefix = ".fanout-"
+
+// SweepTemp removes from dir the temporary files that downloads of
+// processes no longer running left behind (a run killed outright), and
+// returns how many. A file whose process still runs, another fanout
+// downloading into the same directory, is left alone; so is one whose pid
+// a new process has taken since (it is swept once that one ends).
+func SweepTemp(dir string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		rest, ok := strings.CutPrefix(name, tempPrefix)
+		if !ok || !strings.HasSuffix(name, ".tmp") || !e.Type().IsRegular() {
+			continue
+		}
+		pidText, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 || alive(pid) {
+			continue
+		}
+		if os.Remove(filepath.Join(dir, name)) == nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// alive reports whether a process with this pid exists (signal 0 checks
+// without sending anything).
+func alive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
 // save writes body to path atomically: temporary file, fsync, rename.
 func (d *Downloader) save(body io.Reader, path string) (n int64, err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".fanout-*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPrefix+strconv.Itoa(os.Getpid())+"-*.tmp")
 	if err != nil {
 		return 0, err
 	}

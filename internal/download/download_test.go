@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -322,4 +323,34 @@ func FuzzFileName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		checkName(t, raw)
 	})
+}
+
+// A run killed outright leaves its temporary files; SweepTemp removes
+// those of dead processes only.
+func TestSweepTemp(t *testing.T) {
+	dir := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]bool{ // name: swept
+		fmt.Sprintf(".fanout-%d-123.tmp", dead.Process.Pid): true,
+		fmt.Sprintf(".fanout-%d-456.tmp", os.Getpid()):      false, // a live run's
+		".fanout-notapid-1.tmp":                             false,
+		"page.html":                                         false,
+		fmt.Sprintf(".fanout-%d-789.txt", dead.Process.Pid): false,
+	}
+	for name := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644)
+	}
+	n, err := SweepTemp(dir)
+	if err != nil || n != 1 {
+		t.Fatalf("SweepTemp = %d, %v; want 1", n, err)
+	}
+	for name, swept := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if exists := err == nil; exists == swept {
+			t.Errorf("%s: exists %v after the sweep", name, exists)
+		}
+	}
 }
