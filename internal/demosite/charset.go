@@ -37,12 +37,14 @@ func Charsets() []Charset { return append([]Charset(nil), charsets...) }
 var charsetVias = map[string]struct {
 	header bool   // in the Content-Type header
 	meta   string // in the head, %s standing for the name
+	utf8   bool   // the header says UTF-8 instead: a misconfigured server (httpx #652)
 }{
-	"header":     {header: true},
-	"meta":       {meta: `<meta charset="%s">`},
-	"http-equiv": {meta: `<meta http-equiv="Content-Type" content="text/html; charset=%s">`},
-	"both":       {header: true, meta: `<meta charset="%s">`},
-	"none":       {},
+	"header":       {header: true},
+	"meta":         {meta: `<meta charset="%s">`},
+	"http-equiv":   {meta: `<meta http-equiv="Content-Type" content="text/html; charset=%s">`},
+	"both":         {header: true, meta: `<meta charset="%s">`},
+	"none":         {},
+	"wrong-header": {utf8: true, meta: `<meta charset="%s">`},
 }
 
 func serveCharset(_ *Site, w http.ResponseWriter, _ *http.Request, name string, q url.Values) {
@@ -66,7 +68,7 @@ func serveCharset(_ *Site, w http.ResponseWriter, _ *http.Request, name string, 
 	}
 	decl, ok := charsetVias[via]
 	if !ok {
-		writeText(w, http.StatusBadRequest, "via: want header, meta, http-equiv, both or none, got "+via+"\n")
+		writeText(w, http.StatusBadRequest, "via: want header, meta, http-equiv, both, none or wrong-header, got "+via+"\n")
 		return
 	}
 	var b strings.Builder
@@ -79,6 +81,9 @@ func serveCharset(_ *Site, w http.ResponseWriter, _ *http.Request, name string, 
 	contentType := htmlNoCharset
 	if decl.header {
 		contentType = []string{"text/html; charset=" + cs.Name}
+	}
+	if decl.utf8 {
+		contentType = []string{"text/html; charset=utf-8"}
 	}
 	writeBody(w, http.StatusOK, contentType, []byte(b.String()))
 }

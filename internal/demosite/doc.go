@@ -70,10 +70,12 @@
 //   - /chunked-bad (chunked-bad): a chunked body whose first chunk is
 //     "<html><head>" and whose next chunk size is "zz", then the connection
 //     closes.
-//   - /charset/<enc>?via=header|meta|http-equiv|both|none (charset): a
-//     page whose title is a non-ASCII word in the encoding enc, declared in
-//     the Content-Type header (the default), a <meta charset>, a <meta
-//     http-equiv="Content-Type">, header and <meta charset>, or not at all.
+//   - /charset/<enc>?via=header|meta|http-equiv|both|none|wrong-header
+//     (charset): a page whose title is a non-ASCII word in the encoding
+//     enc, declared in the Content-Type header (the default), a <meta
+//     charset>, a <meta http-equiv="Content-Type">, header and <meta
+//     charset>, or not at all; wrong-header has the header say UTF-8 and
+//     only the <meta charset> tell the truth (httpx #652).
 //     Charsets lists the encodings and their titles.
 //   - /notitle (notitle): a page without a title element.
 //   - /bigtitle?size=S (bigtitle): a page whose title element holds S bytes

@@ -395,7 +395,7 @@ var routeDocs = []struct{ example, doc string }{
 	{"/big?size=10GB&send=1KB&then=close", "announces size bytes, sends a few, then closes (or then=hang)"},
 	{"/reset?after=100", "resets the connection, before the response or after that many body bytes"},
 	{"/chunked-bad", "a chunked body with a malformed chunk size"},
-	{"/charset/shift_jis?via=meta", "a non-ASCII title in a legacy encoding, declared via header, meta, http-equiv, both or none"},
+	{"/charset/shift_jis?via=meta", "a non-ASCII title in a legacy encoding, declared via header, meta, http-equiv, both, none or wrong-header"},
 	{"/notitle", "a page without a title element"},
 	{"/bigtitle?size=10MB", "a title element that big"},
 	{"/late-title?offset=2MB", "the title element starts at that byte offset"},

@@ -60,7 +60,8 @@ func TestCharsets(t *testing.T) {
 	site := start(t)
 	p := newProber(t, Options{})
 	for _, cs := range demosite.Charsets() {
-		for _, via := range []string{"header", "meta", "http-equiv", "both"} {
+		// wrong-header: the header says UTF-8, the meta the truth (httpx #652).
+		for _, via := range []string{"header", "meta", "http-equiv", "both", "wrong-header"} {
 			r := p.Probe(context.Background(), site.URL()+"/charset/"+cs.Name+"?via="+via)
 			if r.Err != nil || !r.TitleFound || r.Title != cs.Title {
 				t.Errorf("%s via %s: title %q found %v err %v, want %q", cs.Name, via, r.Title, r.TitleFound, r.Err, cs.Title)

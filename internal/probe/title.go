@@ -30,10 +30,16 @@ const MaxTitle = 1024
 // reads r only as far as the </title> end tag: callers bound r (an
 // io.LimitReader) to bound the work. err is a read error of r, never
 // io.EOF.
+//
+// When the header says UTF-8 but the title's bytes are not UTF-8 and a
+// <meta> before the title names another charset, the title is decoded
+// from that charset instead (servers that mislabel their pages, httpx
+// #652; a browser would show mojibake, a tool should not).
 func Title(r io.Reader, contentType string) (title string, found bool, err error) {
 	er := &errReader{r: r}
 	var dr io.Reader = er
-	if !declaresUTF8(contentType) {
+	trusted := declaresUTF8(contentType)
+	if !trusted {
 		// Sniffing (a 1024-byte prescan and a decoder) costs about as much
 		// as the rest of the probe's parsing: only pay it when the header
 		// does not already say UTF-8. (A UTF-8 BOM is harmless text before
@@ -45,30 +51,89 @@ func Title(r io.Reader, contentType string) (title string, found bool, err error
 	z := html.NewTokenizer(dr)
 	var tb titleBuilder
 	inTitle := false
+	// A trusted UTF-8 header can lie: a server that says UTF-8 for GBK
+	// pages (httpx #652). Then the title's raw bytes are not UTF-8, and
+	// the page's own <meta> charset, if any, is the better guess.
+	var metaLabel string
+	var raw []byte
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
 			// Only a read error of r is an error: at io.EOF, or a decoding
 			// error, the title is what could be read.
-			return tb.String(), inTitle, er.err
+			return retitle(tb, raw, metaLabel), inTitle, er.err
 		case html.StartTagToken, html.SelfClosingTagToken:
 			if inTitle {
 				continue
 			}
-			if name, _ := z.TagName(); atom.Lookup(name) == atom.Title && tt == html.StartTagToken {
+			name, hasAttr := z.TagName()
+			switch a := atom.Lookup(name); {
+			case a == atom.Title && tt == html.StartTagToken:
 				inTitle = true
+			case a == atom.Meta && trusted && hasAttr && metaLabel == "":
+				metaLabel = metaCharset(z)
 			}
 		case html.TextToken:
 			if inTitle {
+				if trusted && len(raw) < 4*MaxTitle*4 {
+					raw = append(raw, z.Raw()...) // before Text, which unescapes in place
+				}
 				tb.add(z.Text())
 			}
 		case html.EndTagToken:
 			if name, _ := z.TagName(); inTitle && atom.Lookup(name) == atom.Title {
-				return tb.String(), true, nil
+				return retitle(tb, raw, metaLabel), true, nil
 			}
 		}
 	}
+}
+
+// retitle returns the title: tb's, unless the raw title bytes of a page
+// whose header claimed UTF-8 are not UTF-8 and the page's <meta> names
+// another charset, in which case they are decoded from that one.
+func retitle(tb titleBuilder, raw []byte, metaLabel string) string {
+	if metaLabel == "" || utf8.Valid(raw) {
+		return tb.String()
+	}
+	enc, name := charset.Lookup(metaLabel)
+	if enc == nil || name == "utf-8" {
+		return tb.String()
+	}
+	decoded, err := enc.NewDecoder().Bytes(raw)
+	if err != nil {
+		return tb.String()
+	}
+	var again titleBuilder
+	again.add([]byte(html.UnescapeString(string(decoded))))
+	return again.String()
+}
+
+// metaCharset returns the charset a <meta charset=...> or <meta
+// http-equiv="Content-Type" content="...; charset=..."> names, or "".
+func metaCharset(z *html.Tokenizer) string {
+	var cs, content string
+	httpEquiv := false
+	for {
+		k, v, more := z.TagAttr()
+		switch string(k) {
+		case "charset":
+			cs = string(v)
+		case "http-equiv":
+			httpEquiv = strings.EqualFold(string(v), "content-type")
+		case "content":
+			content = string(v)
+		}
+		if !more {
+			break
+		}
+	}
+	if cs == "" && httpEquiv {
+		if _, params, err := mime.ParseMediaType(content); err == nil {
+			cs = params["charset"]
+		}
+	}
+	return strings.TrimSpace(cs)
 }
 
 // errReader remembers the first error of the underlying reader other than

@@ -23,6 +23,12 @@ func TestTitle(t *testing.T) {
 		{"<title>\xe9t\xe9</title>", "text/html; charset=iso-8859-1", "été", true},
 		{"<title>\xff\xfe</title>", "text/html; charset=utf-8", "\uFFFD\uFFFD", true},
 		{"<title>a\x1b[31mb\x00</title>", "", "a[31mb\uFFFD", true}, // NUL: U+FFFD, per the HTML standard
+		// httpx #652: the header says UTF-8, the page is GBK and says so in
+		// its <meta>: the meta wins when the title bytes are not UTF-8.
+		{"<meta charset=gbk><title>\xd6\xd0\xce\xc4 &amp; x</title>", "text/html; charset=utf-8", "中文 & x", true},
+		{"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=shift_jis\"><title>\x93\xfa\x96\x7b</title>", "text/html; charset=UTF-8", "日本", true},
+		{"<meta charset=gbk><title>already UTF-8: é</title>", "text/html; charset=utf-8", "already UTF-8: é", true},
+		{"<title>\xd6\xd0</title><meta charset=gbk>", "text/html; charset=utf-8", "\uFFFD\uFFFD", true}, // a meta after the title is not read
 	} {
 		got, found, err := Title(strings.NewReader(c.in), c.ct)
 		if err != nil || got != c.want || found != c.found {
