@@ -1,0 +1,294 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/fanout-dev/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/internal/ping"
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses of `fanout ping`, which follows fping rather than the other
+// commands, so scripts written for fping read it the same way.
+const (
+	pingExitUnresolved = 2 // some host had no address
+	pingExitUsage      = 3
+	pingExitSystem     = 4 // no ICMP socket could be opened
+)
+
+// pingRecord is one line of `fanout ping` output.
+type pingRecord struct {
+	Input     string  `json:"input"`
+	Line      int     `json:"line"`
+	Result    string  `json:"result"` // OK, failed, unresolvable, error
+	Address   string  `json:"address,omitempty"`
+	Sent      int     `json:"sent"`
+	Received  int     `json:"received"`
+	LossPct   float64 `json:"loss_pct"`
+	MinMS     float64 `json:"min_ms,omitempty"`
+	AvgMS     float64 `json:"avg_ms,omitempty"`
+	MaxMS     float64 `json:"max_ms,omitempty"`
+	Error     string  `json:"error,omitempty"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+	verbose   bool
+}
+
+// The tutorial's words for the two main cases.
+const (
+	pingOK           = "OK"
+	pingFailed       = "failed"
+	pingUnresolvable = "unresolvable"
+	pingError        = "error" // the input line itself was unusable
+)
+
+func (r pingRecord) TextLine() string {
+	s := r.Result + " -> " + r.Input
+	if !r.verbose {
+		return s
+	}
+	if r.Address != "" && r.Address != r.Input {
+		s += " (" + r.Address + ")"
+	}
+	if r.Result == pingOK || r.Result == pingFailed {
+		s += fmt.Sprintf(": %d/%d received, %s%% loss", r.Received, r.Sent, strconv.FormatFloat(r.LossPct, 'f', -1, 64))
+		if r.Received > 0 {
+			s += fmt.Sprintf(", rtt min/avg/max %.3f/%.3f/%.3f ms", r.MinMS, r.AvgMS, r.MaxMS)
+		}
+	}
+	if r.Error != "" {
+		s += ": " + r.Error
+	}
+	return s
+}
+
+func (r pingRecord) CSVHeader() []string {
+	return []string{"input", "line", "result", "address", "sent", "received", "loss_pct", "min_ms", "avg_ms", "max_ms", "error", "elapsed_ms"}
+}
+
+func (r pingRecord) CSVRow() []string {
+	ms := func(v float64) string {
+		if r.Received == 0 {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	return []string{r.Input, strconv.Itoa(r.Line), r.Result, r.Address, strconv.Itoa(r.Sent), strconv.Itoa(r.Received),
+		strconv.FormatFloat(r.LossPct, 'f', -1, 64), ms(r.MinMS), ms(r.AvgMS), ms(r.MaxMS), r.Error,
+		strconv.FormatFloat(r.ElapsedMS, 'f', 1, 64)}
+}
+
+// durMS is d in milliseconds, to the microsecond.
+func durMS(d time.Duration) float64 { return math.Round(float64(d.Nanoseconds())/1e3) / 1e3 }
+
+func newPingRecord(l cli.Line, r ping.Result, verbose bool) pingRecord {
+	rec := pingRecord{Input: l.Text, Line: l.N, Sent: r.Sent, Received: r.Received, LossPct: r.Loss(),
+		MinMS: durMS(r.MinRTT), AvgMS: durMS(r.AvgRTT), MaxMS: durMS(r.MaxRTT), ElapsedMS: durMS(r.Elapsed), verbose: verbose}
+	if r.Addr.IsValid() {
+		rec.Address = r.Addr.String()
+	}
+	if r.Err != nil {
+		rec.Error = r.Err.Error()
+	}
+	switch {
+	case r.Alive():
+		rec.Result = pingOK
+	case r.Unresolved:
+		rec.Result = pingUnresolvable
+	default:
+		rec.Result = pingFailed
+	}
+	return rec
+}
+
+// secondsValue is a duration flag that also takes ping's plain seconds:
+// "-w 10" is ten seconds, as "-w 10s" is; "--interval 0.2" is 200ms.
+type secondsValue struct{ d *time.Duration }
+
+func (v secondsValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v secondsValue) Type() string { return "duration" }
+
+func (v secondsValue) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		*v.d = time.Duration(f * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want seconds (10, 0.5) or a duration (10s, 500ms): %w", err)
+	}
+	*v.d = d
+	return nil
+}
+
+func init() { commands = append(commands, newPing) }
+
+func newPing(e *env) *cobra.Command {
+	var iof ioFlags
+	var count, workers int
+	deadline, interval := 10*time.Second, time.Second
+	var v4, v6, verbose bool
+	c := &cobra.Command{
+		Use:   "ping [HOST...]",
+		Short: "Is each host up? (ICMP echo, many at once)",
+		Long: `Ping each host, many at once, as the tutorial's ` + "`ping -c 3 -w 10 host`" + ` does,
+with native ICMP echo requests (no ping process per host).
+
+Each line says OK -> HOST when at least one reply came back, failed -> HOST
+when none did before the deadline, unresolvable -> HOST when the name has no
+address. -v, --json and --csv add requests sent, replies received, loss,
+min/avg/max round-trip time and the address pinged.
+
+-c COUNT requests go to each host, --interval apart; -w DEADLINE bounds each
+host's whole run, name resolution included (plain numbers are seconds, as
+for ping). A host stops early once every request is answered.
+
+--interval is per host (ping's 1s by default): hosts run concurrently, so
+it does not add up over many hosts; a host that never answers holds its
+worker until its deadline.
+
+Sockets: unprivileged ICMP sockets (one per host) when
+net.ipv4.ping_group_range allows them, else, as root or with CAP_NET_RAW,
+one raw socket shared by all hosts; the summary says which. When neither is
+allowed, fanout says how to enable one and exits 4.
+
+Exit status (as fping's, not as the other fanout commands'): 0 when every
+host answered, 1 when some did not, 2 when some name could not be resolved
+(or an input line was unusable; 2 wins over 1), 3 for usage errors, 4 when no
+ICMP socket can be opened, 130 when interrupted.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			return pingUsageStatus(e, runPing(c.Context(), e, &iof, args, pingFlags{
+				count: count, workers: workers, deadline: deadline, interval: interval,
+				v4: v4, v6: v6, verbose: verbose,
+			}))
+		},
+	}
+	// Flag syntax errors come here rather than to root's handler, which
+	// would exit 2: for ping, 2 means an unresolvable host.
+	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return pingUsageStatus(e, usageError{err})
+	})
+	f := c.Flags()
+	f.IntVarP(&count, "count", "c", 3, "echo requests per host (ping -c)")
+	f.VarP(secondsValue{&deadline}, "deadline", "w", "time limit per host, resolution included, in seconds or as a duration (ping -w)")
+	f.Var(secondsValue{&interval}, "interval", "time between one host's requests (ping -i)")
+	f.IntVar(&workers, "workers", 256, "hosts pinged at once")
+	f.BoolVarP(&v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
+	f.BoolVarP(&v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
+	f.BoolVarP(&verbose, "verbose", "v", false, "text lines add sent, received, loss, round-trip times and the address")
+	iof.add(c)
+	return c
+}
+
+type pingFlags struct {
+	count, workers     int
+	deadline, interval time.Duration
+	v4, v6, verbose    bool
+}
+
+// pingUsageStatus turns a usage error into ping's exit status 3, printing
+// the message as Main does for the other commands.
+func pingUsageStatus(e *env, err error) error {
+	var ue usageError
+	if !errors.As(err, &ue) {
+		return err
+	}
+	fmt.Fprintln(e.stderr, "fanout ping:", ue.err)
+	fmt.Fprintln(e.stderr, "Run 'fanout ping --help' for usage.")
+	return exitError{pingExitUsage}
+}
+
+func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFlags) error {
+	network := "ip"
+	switch {
+	case pf.count < 1:
+		return usagef("-c must be at least 1")
+	case pf.workers < 1:
+		return usagef("--workers must be at least 1")
+	case pf.deadline <= 0:
+		return usagef("-w must be positive")
+	case pf.interval <= 0:
+		return usagef("--interval must be positive")
+	case pf.v4 && pf.v6:
+		return usagef("-4 and -6 exclude each other")
+	case pf.v4:
+		network = "ip4"
+	case pf.v6:
+		network = "ip6"
+	}
+	if _, err := iof.format(); err != nil {
+		return err
+	}
+	// Input mistakes are usage errors (3) even where no ICMP socket can be
+	// opened (4): check them before Detect, which runSpec would do after.
+	switch {
+	case len(args) > 0 && iof.input != "":
+		return usagef("give hosts as arguments or with -i, not both")
+	case iof.input != "" && iof.input != "-":
+		if _, err := os.Stat(iof.input); err != nil {
+			return usageError{err}
+		}
+	}
+	// Once per run, not per host: one message, not a thousand.
+	mode, err := ping.Detect(pf.v6)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "fanout ping:", err)
+		return exitError{pingExitSystem}
+	}
+	var unresolved atomic.Bool
+	err = runSpec(ctx, e, iof, args, spec[pingRecord]{
+		workers: pf.workers,
+		newJob: func(int) (job[pingRecord], func()) {
+			unresolved.Store(false) // the real run comes after --compare's
+			p := ping.New(ping.Options{Count: pf.count, Interval: pf.interval, Deadline: pf.deadline, Mode: mode, Network: network})
+			return pingJob(p, pf.verbose, &unresolved), p.Close
+		},
+		outcome:  func(r pingRecord) string { return r.Result },
+		outcomes: []string{pingOK, pingFailed, pingUnresolvable, pingError},
+		what:     "pinging",
+		summary: func(w io.Writer, t *cli.Tally) {
+			fmt.Fprintf(w, "%s; %s\n", t.Summary("pinged"), mode)
+		},
+	})
+	var ee exitError
+	if errors.As(err, &ee) && ee.code == ExitSome && unresolved.Load() {
+		return exitError{pingExitUnresolved}
+	}
+	return err
+}
+
+// pingJob pings one line's host with p, noting unresolvable ones.
+func pingJob(p *ping.Pinger, verbose bool, unresolved *atomic.Bool) job[pingRecord] {
+	return job[pingRecord]{
+		do: func(ctx context.Context, l cli.Line) pingRecord {
+			if l.Err != nil {
+				unresolved.Store(true)
+				return pingRecord{Input: l.Text, Line: l.N, Result: pingError, Error: l.Err.Error(), LossPct: 100, verbose: verbose}
+			}
+			rec := newPingRecord(l, p.Ping(ctx, strings.TrimSpace(l.Text)), verbose)
+			if rec.Result == pingUnresolvable {
+				unresolved.Store(true)
+			}
+			return rec
+		},
+		passed: func(r pingRecord) bool { return r.Result == pingOK },
+		broken: func(err error) pingRecord {
+			return pingRecord{Result: pingError, Error: err.Error(), LossPct: 100, verbose: verbose}
+		},
+	}
+}
