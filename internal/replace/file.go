@@ -1,0 +1,181 @@
+package replace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
+	"github.com/google/renameio/v2"
+)
+
+// Errors a rewrite can fail with, wrapped with the path and the cause.
+var (
+	ErrReadOnly = errors.New("file is not writable")
+	ErrOwner    = errors.New("cannot keep the file's owner (run as root or as the owner)")
+	ErrModified = errors.New("file changed while it was being edited; left as the other writer made it")
+)
+
+// Options control how File edits one file.
+type Options struct {
+	DryRun  bool  // compute the diff, write nothing
+	NoFsync bool  // rename without syncing the new content first
+	MaxSize int64 // files larger than this are skipped (0: no limit)
+	// Explicit marks a path the user named: a symlink is then followed and
+	// its target edited. Symlinks met while walking a directory are
+	// skipped, as ripgrep does, so nothing outside the tree is edited.
+	Explicit bool
+}
+
+// Result is what happened to one file.
+type Result struct {
+	Path         string // as given
+	Target       string // the file edited when Path is a symlink
+	Replacements int    // matches found
+	Changed      bool   // the content changed (written, or would be with DryRun)
+	Skip         string // why the file was not edited (a Skip* constant)
+	Diff         string // unified diff, with DryRun
+	Err          error
+}
+
+// File replaces in one file: skipped with a reason when it is binary, not
+// UTF-8, too large, not a regular file; left untouched (not even its mtime)
+// when nothing matches; otherwise rewritten atomically with its mode and
+// owner kept. A symlink named explicitly stays a symlink: its target is
+// edited.
+func (r *Replacer) File(path string, o Options) Result {
+	res := Result{Path: path}
+	target := path
+	fi, err := os.Lstat(path)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if !o.Explicit {
+			res.Skip = SkipSymlink
+			return res
+		}
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			res.Err = fmt.Errorf("following symlink: %w", err)
+			return res
+		}
+		res.Target = target
+		if fi, err = os.Lstat(target); err != nil {
+			res.Err = err
+			return res
+		}
+	}
+	switch {
+	case !fi.Mode().IsRegular():
+		res.Skip = SkipNotRegular
+		return res
+	case o.MaxSize > 0 && fi.Size() > o.MaxSize:
+		res.Skip = SkipTooLarge
+		return res
+	case !o.Explicit && IsTempName(target):
+		res.Skip = SkipTempFile
+		return res
+	}
+	content, err := os.ReadFile(target)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	reason, bom := Classify(content)
+	if reason != "" {
+		res.Skip = reason
+		return res
+	}
+	out, n := r.Replace(content[bom:])
+	res.Replacements = n
+	if n == 0 || bytes.Equal(out, content[bom:]) {
+		return res // nothing to write: the file keeps its mtime
+	}
+	res.Changed = true
+	if o.DryRun {
+		res.Diff = udiff.Unified(path, path, string(content), string(content[:bom])+string(out))
+		return res
+	}
+	if err := writeAtomic(target, fi, content[:bom], out, !o.NoFsync); err != nil {
+		res.Changed = false
+		res.Err = err
+	}
+	return res
+}
+
+// writeAtomic replaces the file at path (described by fi) with head+body:
+// a temporary file in the same directory, given the old file's owner and
+// mode, synced unless told not to, renamed over path. Until the rename
+// the old file is untouched; a failure removes the temporary file.
+func writeAtomic(path string, fi fs.FileInfo, head, body []byte, sync bool) error {
+	if err := writable(path); err != nil {
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	pf, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)))
+	if err != nil {
+		return fmt.Errorf("creating temporary file: %w", err)
+	}
+	renamed := false
+	defer func() {
+		if !renamed { // after a failure: close and remove the temporary file
+			pf.Cleanup()
+		}
+	}()
+	if err := keepOwner(pf.File, fi); err != nil {
+		return err
+	}
+	// After chown, which clears setuid and setgid.
+	if err := pf.Chmod(fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
+		return fmt.Errorf("setting mode: %w", err)
+	}
+	if _, err := pf.Write(head); err != nil {
+		return fmt.Errorf("writing: %w", err)
+	}
+	if _, err := pf.Write(body); err != nil {
+		return fmt.Errorf("writing: %w", err)
+	}
+	// Someone else wrote the file since we read it (an editor saving):
+	// do not overwrite their change with ours made from the old content.
+	if now, err := os.Lstat(path); err != nil || !now.ModTime().Equal(fi.ModTime()) || now.Size() != fi.Size() {
+		return fmt.Errorf("%w", ErrModified)
+	}
+	if sync {
+		if err := pf.CloseAtomicallyReplace(); err != nil {
+			return fmt.Errorf("replacing: %w", err)
+		}
+		renamed = true
+		return nil
+	}
+	// --no-fsync: the same rename without the sync. A crash of the
+	// process still leaves old or new content; a crash of the machine can
+	// leave an empty file on some file systems.
+	if err := pf.File.Close(); err != nil {
+		return fmt.Errorf("writing: %w", err)
+	}
+	if err := os.Rename(pf.Name(), path); err != nil {
+		return fmt.Errorf("replacing: %w", err)
+	}
+	renamed = true
+	return nil
+}
+
+// IsTempName reports whether path is named like the temporary file of a
+// rewrite of a sibling that exists: "." + name + at least 12 digits
+// (renameio's random suffix), next to name.
+func IsTempName(path string) bool {
+	base := filepath.Base(path)
+	if len(base) < 14 || base[0] != '.' {
+		return false
+	}
+	trimmed := strings.TrimRight(base, "0123456789")
+	if len(base)-len(trimmed) < 12 || len(trimmed) < 2 {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(filepath.Dir(path), trimmed[1:]))
+	return err == nil
+}

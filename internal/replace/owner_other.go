@@ -1,0 +1,21 @@
+//go:build !unix
+
+package replace
+
+import (
+	"io/fs"
+	"os"
+)
+
+func keepOwner(*os.File, fs.FileInfo) error { return nil }
+
+func writable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o200 == 0 {
+		return &fs.PathError{Op: "access", Path: path, Err: fs.ErrPermission}
+	}
+	return nil
+}
