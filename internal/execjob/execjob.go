@@ -1,0 +1,582 @@
+// Package execjob runs one command per input, the way xargs, GNU parallel
+// and rush do, without their traps:
+//
+//   - No shell unless asked. A Template's words become argv as they are;
+//     "{}" in any word (also inside a longer word, "--name={}") is replaced
+//     by the input and "{#}" by its line number, in one pass, so an input
+//     that itself contains "{}" or "{#}" stays as it is. Without "{}" the
+//     input is appended as the last argument. An input is always exactly
+//     one argument: spaces, quotes, ';', '$(...)' and a leading '-' reach
+//     the command as plain bytes (the tutorial's f-string into a shell runs
+//     them).
+//   - With Shell, the words are joined with spaces and run by "sh -c", and
+//     the input is never pasted into the script: it is passed as the
+//     positional parameter $1 (the line number as $2), and each "{}" becomes
+//     a reference to it quoted for where it stands: "$1" outside quotes,
+//     ${1} inside double quotes, '"$1"' (closing and reopening the quote) inside
+//     single quotes. So `echo '{}'` prints the input whatever it contains.
+//   - Each job runs in a process group of its own, so a timeout or an
+//     interrupt kills what the command started too (grandchildren):
+//     SIGTERM to the group, then SIGKILL to what is left of it after a
+//     grace period. A job that ends on its own is left alone, background
+//     children included, as a shell leaves them.
+//   - Output goes to unlinked temporary files, one pair per worker reused
+//     from job to job (GNU parallel buffers in files too), not to pipes: a
+//     job can never block on a full pipe, a child left running in the
+//     background cannot hold the job open, and the parent pays no pipe or
+//     copying goroutine per job. At most Options.MaxOutput bytes per stream
+//     are read back; the rest is counted as cut. Each job's output is thus
+//     whole, never interleaved with another's. (Pipes are the fallback
+//     when no temporary file can be made.)
+//   - A job's standard input is /dev/null: it cannot eat the input list
+//     that fanout is reading from its own standard input.
+package execjob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Placeholders in a command's words.
+const (
+	Input  = "{}"  // the input line
+	LineNo = "{#}" // its line number
+)
+
+// Template is the command run per input.
+type Template struct {
+	words  []string
+	shell  bool
+	script string // with shell: the script, "{}" already turned into $1
+	path   string // the program, resolved once; "" when it depends on the input
+	append bool   // no "{}" anywhere: the input goes last
+	files  filePool
+}
+
+// Close releases the files kept for the jobs' output.
+func (t *Template) Close() { t.files.close() }
+
+// ErrNotFound matches the error for a program that is not in PATH (or not
+// executable).
+var ErrNotFound = exec.ErrNotFound
+
+// New returns the template for the command words. Without shell, when the
+// program itself (words[0]) has no placeholder it is looked up in PATH now,
+// once: an error matching ErrNotFound means it is not there, which every
+// job would otherwise report one by one. With shell, "sh" is looked up.
+func New(words []string, shell bool) (*Template, error) {
+	if len(words) == 0 {
+		return nil, errors.New("no command given")
+	}
+	t := &Template{words: words, shell: shell}
+	has := false
+	for _, w := range words {
+		has = has || strings.Contains(w, Input)
+	}
+	t.append = !has
+	prog := words[0]
+	if shell {
+		t.script = shellScript(strings.Join(words, " "))
+		if t.append {
+			t.script += ` "$1"`
+		}
+		prog = "sh"
+	}
+	if shell || !strings.Contains(prog, Input) && !strings.Contains(prog, LineNo) {
+		p, err := exec.LookPath(prog)
+		if err != nil {
+			return nil, err // exec: "prog": executable file not found in $PATH
+		}
+		t.path = p
+	}
+	return t, nil
+}
+
+// Argv returns the argument vector for one input (line is its line
+// number). With Shell it is sh -c SCRIPT fanout INPUT LINE.
+func (t *Template) Argv(input string, line int) []string {
+	n := strconv.Itoa(line)
+	if t.shell {
+		return []string{"sh", "-c", t.script, "fanout", input, n}
+	}
+	argv := make([]string, 0, len(t.words)+1)
+	if !t.append {
+		// One pass: text the input brings in is not scanned again.
+		r := strings.NewReplacer(Input, input, LineNo, n)
+		for _, w := range t.words {
+			argv = append(argv, r.Replace(w))
+		}
+		return argv
+	}
+	for _, w := range t.words {
+		argv = append(argv, strings.ReplaceAll(w, LineNo, n))
+	}
+	return append(argv, input)
+}
+
+// shellScript turns each "{}" in script into a reference to $1 that the
+// shell will not split, glob or run, whatever quotes the "{}" stands in,
+// and each "{#}" into one to $2. It follows sh's quoting: backslash
+// escapes outside single quotes, '...' and "...".
+func shellScript(script string) string {
+	var b strings.Builder
+	inSingle, inDouble := false, false
+	for i := 0; i < len(script); i++ {
+		c := script[i]
+		if !inSingle && c == '\\' && i+1 < len(script) {
+			b.WriteByte(c)
+			b.WriteByte(script[i+1])
+			i++
+			continue
+		}
+		param, ph := "", ""
+		switch {
+		case strings.HasPrefix(script[i:], Input):
+			param, ph = "1", Input
+		case strings.HasPrefix(script[i:], LineNo):
+			param, ph = "2", LineNo
+		}
+		if ph != "" {
+			switch {
+			case inSingle:
+				b.WriteString(`'"$` + param + `"'`)
+			case inDouble:
+				b.WriteString("${" + param + "}")
+			default:
+				b.WriteString(`"$` + param + `"`)
+			}
+			i += len(ph) - 1
+			continue
+		}
+		switch {
+		case c == '\'' && !inDouble:
+			inSingle = !inSingle
+		case c == '"' && !inSingle:
+			inDouble = !inDouble
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Options tune Run.
+type Options struct {
+	Timeout   time.Duration // per attempt; 0: none
+	Grace     time.Duration // from SIGTERM to SIGKILL; 0: DefaultGrace
+	Retries   int           // reruns after a failed attempt (exit status not 0, killed, timed out)
+	MaxOutput int64         // bytes kept per stream (stdout, stderr); 0: no limit
+	Env       []string      // the environment; nil: fanout's own
+}
+
+// DefaultGrace is how long a job has between SIGTERM and SIGKILL.
+const DefaultGrace = 2 * time.Second
+
+// Result is what one job did: its last attempt, and how many there were.
+type Result struct {
+	Argv     []string
+	Start    time.Time // of the first attempt
+	Duration time.Duration
+	Attempts int
+	// ExitCode is the exit status, or -1 when the command was killed by a
+	// signal (Signal names it); 127 when the program was not found and 126
+	// when it could not be started (Err says why), as in sh and xargs.
+	ExitCode int
+	Signal   string // "SIGTERM", "SIGKILL"...; "" when it exited
+	TimedOut bool
+	// Err is set when the job did not run to an exit status of its own:
+	// the program could not be started (matches ErrNotFound when it does
+	// not exist), it timed out, or ctx ended.
+	Err            error
+	Stdout, Stderr []byte
+	// StdoutCut and StderrCut count the bytes dropped past MaxOutput.
+	StdoutCut, StderrCut int64
+}
+
+// OK reports whether the job exited with status 0.
+func (r *Result) OK() bool { return r.Err == nil && r.ExitCode == 0 }
+
+// Run runs the command for one input, rerunning it up to o.Retries times
+// while it fails. When ctx ends, the running attempt's process group is
+// killed and no other attempt is started.
+func (t *Template) Run(ctx context.Context, input string, line int, o Options) Result {
+	res := Result{Argv: t.Argv(input, line), Start: time.Now()}
+	for {
+		res.Attempts++
+		started := t.attempt(ctx, &res, o)
+		// A program that could not be started will not start next time.
+		if res.OK() || res.Attempts > o.Retries || ctx.Err() != nil || !started {
+			break
+		}
+	}
+	res.Duration = time.Since(res.Start)
+	return res
+}
+
+// attempt runs the command once, filling in res, and reports whether the
+// command could be started.
+func (t *Template) attempt(ctx context.Context, res *Result, o Options) bool {
+	cmd := &exec.Cmd{Path: t.path, Args: res.Argv, Env: o.Env, Stdin: devNull(),
+		// Its own process group, so the whole tree can be killed at once.
+		SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
+	if cmd.Path == "" {
+		cmd.Path = res.Argv[0]
+		if p, err := exec.LookPath(res.Argv[0]); err == nil {
+			cmd.Path = p
+		} else {
+			cmd.Err = err
+		}
+	}
+	// Output goes to files (see outFiles); pipes only when no temporary
+	// file can be made.
+	files := t.files.get()
+	var stdout, stderr *capWriter
+	if files != nil {
+		cmd.Stdout, cmd.Stderr = files.stdout.f, files.stderr.f
+	} else {
+		stdout, stderr = &capWriter{max: o.MaxOutput}, &capWriter{max: o.MaxOutput}
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+	}
+	res.ExitCode, res.Signal, res.TimedOut, res.Err = -1, "", false, nil
+	res.Stdout, res.Stderr, res.StdoutCut, res.StderrCut = nil, nil, 0, 0
+	if err := cmd.Start(); err != nil {
+		t.files.put(files, true)
+		// The shells' and xargs' statuses: 127 not found, 126 not runnable.
+		res.Err, res.ExitCode = err, 126
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			res.ExitCode = 127
+		}
+		return false
+	}
+	k := &killer{pgid: cmd.Process.Pid, grace: o.Grace}
+	if k.grace <= 0 {
+		k.grace = DefaultGrace
+	}
+	// Timers and context.AfterFunc start a goroutine only when they fire,
+	// so a job that ends in time costs no goroutine beyond os/exec's.
+	var timer *time.Timer
+	if o.Timeout > 0 {
+		timer = time.AfterFunc(o.Timeout, func() { k.kill(true) })
+	}
+	stopCtx := context.AfterFunc(ctx, func() { k.kill(false) })
+	err := cmd.Wait()
+	stopCtx()
+	if timer != nil {
+		timer.Stop()
+	}
+	k.finish()
+	if files != nil {
+		var rerr error
+		res.Stdout, res.StdoutCut, rerr = files.stdout.take(o.MaxOutput)
+		var rerr2 error
+		res.Stderr, res.StderrCut, rerr2 = files.stderr.take(o.MaxOutput)
+		// Reuse the files only when nothing the job started can still
+		// write to them.
+		t.files.put(files, rerr == nil && rerr2 == nil && groupGone(k.pgid))
+		if err == nil {
+			err = errors.Join(rerr, rerr2)
+		}
+	} else {
+		res.Stdout, res.StdoutCut = stdout.buf, stdout.dropped
+		res.Stderr, res.StderrCut = stderr.buf, stderr.dropped
+	}
+	st := cmd.ProcessState
+	if st == nil {
+		res.Err = err
+		return true
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		res.Signal = signalName(ws.Signal())
+	} else {
+		res.ExitCode = st.ExitCode()
+	}
+	switch timedOut, interrupted := k.state(); {
+	case timedOut:
+		res.TimedOut = true
+		res.Err = fmt.Errorf("timed out after %v", o.Timeout)
+	case interrupted:
+		res.Err = fmt.Errorf("interrupted: %w", context.Cause(ctx))
+	}
+	return true
+}
+
+// groupGone reports whether no process is left in the process group.
+func groupGone(pgid int) bool {
+	return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
+}
+
+// devNull is /dev/null opened once for every job's stdin: os/exec would
+// open and close it per job (nil Stdin), two system calls per job. When it
+// cannot be opened, nil lets os/exec try.
+var devNull = sync.OnceValue(func() io.Reader {
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		return nil // not a nil *os.File in a non-nil interface
+	}
+	return f
+})
+
+// killer kills a job's process group once: SIGTERM, and SIGKILL after the
+// grace period to whatever is left of the group.
+type killer struct {
+	mu                    sync.Mutex
+	pgid                  int
+	grace                 time.Duration
+	killedAt              time.Time
+	done                  bool
+	timedOut, interrupted bool
+	hard                  *time.Timer
+}
+
+func (k *killer) kill(timeout bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.done || k.timedOut || k.interrupted {
+		return
+	}
+	if timeout {
+		k.timedOut = true
+	} else {
+		k.interrupted = true
+	}
+	k.killedAt = time.Now()
+	_ = syscall.Kill(-k.pgid, syscall.SIGTERM)
+	k.hard = time.AfterFunc(k.grace, func() {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if !k.done {
+			_ = syscall.Kill(-k.pgid, syscall.SIGKILL)
+		}
+	})
+}
+
+// finish is called once the command itself was reaped. When the job was
+// being killed, what is left of its group (children that outlived it, or
+// ignore SIGTERM) gets the rest of the grace period, then SIGKILL, before
+// the job returns: after an interrupt fanout exits next, and a timer could
+// not fire any more. The group id cannot be reused while the group has a
+// member, and once it has none the signal finds nothing.
+func (k *killer) finish() {
+	k.mu.Lock()
+	k.done = true
+	if k.hard != nil {
+		k.hard.Stop()
+	}
+	killed, at := k.timedOut || k.interrupted, k.killedAt
+	k.mu.Unlock()
+	if !killed {
+		return
+	}
+	for deadline := at.Add(k.grace); !groupGone(k.pgid) && time.Now().Before(deadline); {
+		time.Sleep(min(10*time.Millisecond, time.Until(deadline)))
+	}
+	_ = syscall.Kill(-k.pgid, syscall.SIGKILL)
+}
+
+func (k *killer) state() (bool, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.timedOut, k.interrupted
+}
+
+// outFiles are the files a job writes its stdout and stderr to: unlinked
+// temporary files, as GNU parallel uses, rather than pipes. A pipe costs
+// the parent two file descriptors registered with the poller and a
+// goroutine copying it, per stream per job (about a third of fanout's own
+// CPU time on 1,000 jobs of `true`); a file costs nothing while the job
+// runs, can never fill up and block the job, and is read once at the end,
+// at most MaxOutput bytes of it. Each worker's pair is reused, emptied,
+// for the next job. The price: while a job runs, its output takes disk
+// space in $TMPDIR (all of it, even past MaxOutput).
+type outFiles struct{ stdout, stderr *capFile }
+
+// capFile is one output file.
+type capFile struct{ f *os.File }
+
+// take returns the first max bytes the job wrote (all when max is 0) and
+// how many it wrote past them, and empties the file for the next job.
+func (c *capFile) take(max int64) ([]byte, int64, error) {
+	fi, err := c.f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return nil, 0, err
+	}
+	size := fi.Size()
+	keep := size
+	if max > 0 {
+		keep = min(size, max)
+	}
+	buf := make([]byte, keep)
+	n, err := c.f.ReadAt(buf, 0)
+	if err == io.EOF && int64(n) == keep {
+		err = nil
+	}
+	if err == nil {
+		err = c.f.Truncate(0)
+	}
+	if err == nil {
+		_, err = c.f.Seek(0, io.SeekStart)
+	}
+	return buf[:n], size - int64(n), err
+}
+
+// filePool keeps the output files of workers between jobs.
+type filePool struct {
+	mu     sync.Mutex
+	free   []*outFiles
+	failed bool // no temporary file could be made: use pipes
+}
+
+func (p *filePool) get() *outFiles {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		f := p.free[n-1]
+		p.free = p.free[:n-1]
+		return f
+	}
+	if p.failed {
+		return nil
+	}
+	out, errOut := tempFile()
+	errs, errErr := tempFile()
+	if errOut != nil || errErr != nil {
+		p.failed = true
+		closeFiles(out, errs)
+		return nil
+	}
+	return &outFiles{stdout: &capFile{out}, stderr: &capFile{errs}}
+}
+
+// put gives the files back for the next job when reuse is true, and
+// closes them otherwise.
+func (p *filePool) put(f *outFiles, reuse bool) {
+	if f == nil {
+		return
+	}
+	if !reuse {
+		closeFiles(f.stdout.f, f.stderr.f)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.free = append(p.free, f)
+}
+
+func (p *filePool) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, f := range p.free {
+		closeFiles(f.stdout.f, f.stderr.f)
+	}
+	p.free = nil
+}
+
+func closeFiles(fs ...*os.File) {
+	for _, f := range fs {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// tempFile makes an unlinked temporary file: nothing is left behind, even
+// if fanout is killed.
+func tempFile() (*os.File, error) {
+	f, err := os.CreateTemp("", "fanout-exec-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGKILL:
+		return "SIGKILL"
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGPIPE:
+		return "SIGPIPE"
+	case syscall.SIGSEGV:
+		return "SIGSEGV"
+	case syscall.SIGABRT:
+		return "SIGABRT"
+	case syscall.SIGQUIT:
+		return "SIGQUIT"
+	}
+	return "signal " + strconv.Itoa(int(s))
+}
+
+// capWriter keeps the first max bytes written to it (all when max is 0)
+// and counts the rest. It never fails and never blocks, so the child is
+// never stuck on a full pipe.
+type capWriter struct {
+	buf     []byte
+	max     int64
+	dropped int64
+}
+
+// ReadFrom reads r to its end into the buffer itself, so os/exec's copy
+// needs no 32 KiB buffer per stream per job: most jobs print little.
+func (w *capWriter) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	var scratch []byte // for what is dropped past max
+	for {
+		var p []byte
+		dropping := w.max > 0 && int64(len(w.buf)) >= w.max
+		if dropping {
+			if scratch == nil {
+				scratch = make([]byte, 32<<10)
+			}
+			p = scratch
+		} else {
+			if len(w.buf) == cap(w.buf) {
+				w.buf = append(w.buf, make([]byte, max(512, len(w.buf)))...)[:len(w.buf)]
+			}
+			p = w.buf[len(w.buf):cap(w.buf)]
+			if w.max > 0 {
+				p = p[:min(int64(len(p)), w.max-int64(len(w.buf)))]
+			}
+		}
+		n, err := r.Read(p)
+		total += int64(n)
+		if dropping {
+			w.dropped += int64(n)
+		} else {
+			w.buf = w.buf[:len(w.buf)+n]
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	keep := int64(len(p))
+	if w.max > 0 {
+		keep = min(keep, max(w.max-int64(len(w.buf)), 0))
+	}
+	w.buf = append(w.buf, p[:keep]...)
+	w.dropped += int64(len(p)) - keep
+	return len(p), nil
+}
