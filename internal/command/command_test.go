@@ -25,8 +25,12 @@ import (
 // to run the command in process instead (faster to debug, same code).
 var fanoutBin string
 
-// buildFlags are extra flags for building it (race_test.go adds -race).
-var buildFlags []string
+// buildFlags are extra flags for building it (race_test.go adds -race,
+// and sets raceBuild).
+var (
+	buildFlags []string
+	raceBuild  bool
+)
 
 func TestMain(m *testing.M) {
 	if os.Getenv("FANOUT_TEST_INPROC") == "" {

@@ -151,6 +151,7 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				what:     "running",
 				verb:     "jobs",
 				write:    w.write,
+				journal:  func(r execRecord) any { return r.logLine() },
 			})
 		},
 	}
@@ -276,12 +277,18 @@ func openJobLog(path string) (*jobLog, error) {
 	return &jobLog{f: f}, nil
 }
 
+// logLine is the record without the job's output: for --joblog, and
+// what --resume keeps.
+func (r execRecord) logLine() joblogLine {
+	return joblogLine{Input: r.Input, Line: r.Line, ExitCode: r.ExitCode, Signal: r.Signal,
+		DurationMS: r.DurationMS, Attempts: r.Attempts, Start: r.start.UTC().Format(time.RFC3339Nano), Error: r.Error}
+}
+
 func (l *jobLog) add(r execRecord) {
 	if l == nil {
 		return
 	}
-	b, err := json.Marshal(joblogLine{Input: r.Input, Line: r.Line, ExitCode: r.ExitCode, Signal: r.Signal,
-		DurationMS: r.DurationMS, Attempts: r.Attempts, Start: r.start.UTC().Format(time.RFC3339Nano), Error: r.Error})
+	b, err := json.Marshal(r.logLine())
 	if err != nil {
 		return
 	}

@@ -29,6 +29,10 @@ type spec[R cli.Record] struct {
 	// write, if set, writes a record instead of the --json/--csv/text
 	// writer (exec's text mode prints each job's own output).
 	write func(out *cli.Writer, rec R)
+	// journal, if set, is what --resume records for a record (it must
+	// have an "input" field); by default the record itself. exec keeps
+	// its jobs' output out of the journal.
+	journal func(R) any
 }
 
 // skip applies --shard and --resume to lines: it returns the lines to
@@ -112,7 +116,11 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	defer stop(nil)
 	code := runJob(ctx, s.workers, f.ordered, lines, j, func(rec R) {
 		if journal != nil {
-			if err := journal.Append(rec); err != nil {
+			var jrec any = rec
+			if s.journal != nil {
+				jrec = s.journal(rec)
+			}
+			if err := journal.Append(jrec); err != nil {
 				stop(fmt.Errorf("--resume %s: %w", f.resume, err))
 			}
 		}

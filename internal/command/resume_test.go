@@ -219,3 +219,26 @@ func TestShardsCoverTheInputOnce(t *testing.T) {
 		t.Errorf("--shard 0/8: exit %d, stderr: %s", code, stderr)
 	}
 }
+
+// exec's journal keeps what --joblog keeps, not the jobs' output (which
+// can be megabytes a job); a rerun skips the jobs done, failed ones
+// included (GNU parallel's --resume; delete their lines to rerun them).
+func TestResumeExec(t *testing.T) {
+	journal := filepath.Join(t.TempDir(), "jobs.jsonl")
+	ctx := context.Background()
+	out, _, code := run(t, ctx, "a\nb\nfail\n", "exec", "-q", "--resume", journal, "--shell", "--", `echo "out-{}"; [ {} != fail ]`)
+	if code != ExitSome || strings.Count(out, "out-") != 3 {
+		t.Fatalf("first run: exit %d, out %q", code, out)
+	}
+	data, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "out-") || strings.Count(string(data), "\n") != 3 {
+		t.Errorf("journal holds the jobs' output, or not one line per job:\n%s", data)
+	}
+	out, stderr, code := run(t, ctx, "a\nb\nfail\nc\n", "exec", "--resume", journal, "--shell", "--", `echo "out-{}"`)
+	if code != ExitOK || out != "out-c\n" || !strings.Contains(stderr, "3 skipped") {
+		t.Errorf("rerun: exit %d, out %q, stderr %q", code, out, stderr)
+	}
+}

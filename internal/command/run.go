@@ -2,9 +2,11 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/fanout-dev/fanout"
@@ -22,6 +24,8 @@ type job[R any] struct {
 	halt bool
 }
 
+var errHalted = errors.New("not started: halted")
+
 // runJob runs j on every line on an executor of the given size and hands
 // each record to emit, in input order or as they finish. It returns the
 // exit status: ExitOK when every record passed, ExitSome when any did not,
@@ -31,13 +35,29 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 	// On an interrupt, cancel what is in flight; ShutdownNow still waits
 	// for the tasks to return, so a download removes its temporary file.
 	defer ex.ShutdownNow()
-	do := func(ctx context.Context, l cli.Line) (R, error) { return j.do(ctx, l), nil }
+	// With halt, a worker that picks up an input after another's failure
+	// must not start it: the consumer may not have seen the failure yet.
+	var halted atomic.Bool
+	do := func(ctx context.Context, l cli.Line) (R, error) {
+		if j.halt && halted.Load() {
+			var zero R
+			return zero, errHalted
+		}
+		rec := j.do(ctx, l)
+		if j.halt && !j.passed(rec) {
+			halted.Store(true)
+		}
+		return rec, nil
+	}
 	results := fanout.MapUnordered(ctx, ex, lines, do)
 	if ordered {
 		results = fanout.Map(ctx, ex, lines, do)
 	}
 	code := ExitOK
 	for rec, err := range results {
+		if errors.Is(err, errHalted) {
+			continue // not started: an earlier input failed
+		}
 		if err != nil { // only the run's context ending, or a panic in do
 			if ctx.Err() != nil {
 				return ExitInterrupted
