@@ -79,7 +79,7 @@ func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
 			return
 		}
 		n++
-		if l := classify(n, text, tooLong); l != nil && !send(*l) {
+		if l := classify(n, text, tooLong, false); l != nil && !send(*l) {
 			return
 		}
 		if err != nil {
@@ -95,13 +95,15 @@ func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
 // made safe to print: escaped, so that binary garbage or an escape
 // sequence in the input cannot drive the user's terminal, and cut short
 // when it was too long.
-func classify(n int, text []byte, tooLong bool) *Line {
+func classify(n int, text []byte, tooLong, verbatim bool) *Line {
 	if tooLong {
 		return &Line{N: n, Text: escape(text[:min(len(text), 80)]) + "...", Err: fmt.Errorf("line %d is longer than %d bytes", n, MaxLine)}
 	}
-	text = bytes.TrimSpace(text)
-	if len(text) == 0 || text[0] == '#' {
-		return nil
+	if !verbatim {
+		text = bytes.TrimSpace(text)
+		if len(text) == 0 || text[0] == '#' {
+			return nil
+		}
 	}
 	if !utf8.Valid(text) {
 		return &Line{N: n, Text: escape(text), Err: fmt.Errorf("line %d is not valid UTF-8", n)}
@@ -140,11 +142,16 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 	}
 }
 
-// Args yields command-line arguments as Lines.
+// Args yields command-line arguments as Lines, numbered by position. They
+// are taken as given: the shell has already split and quoted them, so
+// unlike lines of a file they are not trimmed, and an empty one or one
+// starting with '#' is an input like any other (exec --arg '#chan').
+// Only what cannot be used is refused, as for lines: too long, not UTF-8,
+// control characters.
 func Args(args []string) iter.Seq[Line] {
 	return func(yield func(Line) bool) {
 		for i, a := range args {
-			if l := classify(i+1, []byte(a), len(a) > MaxLine); l != nil && !yield(*l) {
+			if l := classify(i+1, []byte(a), len(a) > MaxLine, true); l != nil && !yield(*l) {
 				return
 			}
 		}

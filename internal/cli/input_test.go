@@ -54,6 +54,27 @@ func TestLinesEscapesHostileText(t *testing.T) {
 	}
 }
 
+// Arguments are inputs as the user typed them: not trimmed, and neither an
+// empty one nor one starting with '#' is dropped (exec --arg '#x' once
+// vanished silently).
+func TestArgsAreVerbatim(t *testing.T) {
+	var got []Line
+	for l := range Args([]string{"#x", "", " a b ", "\x1b[2J"}) {
+		got = append(got, l)
+	}
+	if len(got) != 4 || got[0].Text != "#x" || got[1].Text != "" || got[2].Text != " a b " || got[0].N != 1 || got[3].N != 4 {
+		t.Fatalf("Args = %+v", got)
+	}
+	for _, l := range got[:3] {
+		if l.Err != nil {
+			t.Errorf("%q: %v", l.Text, l.Err)
+		}
+	}
+	if got[3].Err == nil || got[3].Text != `\x1b[2J` {
+		t.Errorf("control characters in an argument: %+v", got[3])
+	}
+}
+
 func TestLinesStopsWhenAsked(t *testing.T) {
 	n := 0
 	for range Lines(context.Background(), strings.NewReader("a\nb\nc\n")) {

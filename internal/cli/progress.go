@@ -74,7 +74,7 @@ func CountLines(path string) int64 {
 	for {
 		text, tooLong, err := readLine(br)
 		if len(text) > 0 || tooLong {
-			if l := classify(1, text, tooLong); l != nil {
+			if l := classify(1, text, tooLong, false); l != nil {
 				n++
 			}
 		}
