@@ -242,3 +242,46 @@ func TestResumeExec(t *testing.T) {
 		t.Errorf("rerun: exit %d, out %q, stderr %q", code, out, stderr)
 	}
 }
+
+// --resume and --shard come from the shared pipeline, so probe and get
+// have them too: a rerun redoes nothing.
+func TestResumeProbeAndGet(t *testing.T) {
+	site := startSite(t, 0)
+	ctx := context.Background()
+	urls := []string{site.WikiURL("A"), site.WikiURL("B")}
+	for _, args := range [][]string{{"probe"}, {"get", "--dir", t.TempDir()}} {
+		journal := filepath.Join(t.TempDir(), "done.jsonl")
+		args = append(args, "--resume", journal)
+		out, _, code := run(t, ctx, "", append(args, urls...)...)
+		if code != ExitOK || strings.Count(out, "\n") != 2 {
+			t.Fatalf("%s: exit %d, out %q", args[0], code, out)
+		}
+		out, stderr, code := run(t, ctx, "", append(args, urls...)...)
+		if code != ExitOK || out != "" || !strings.Contains(stderr, "2 skipped") {
+			t.Errorf("%s rerun: exit %d, out %q, stderr %q", args[0], code, out, stderr)
+		}
+		if got := readJournalInputs(t, journal); len(got) != 2 {
+			t.Errorf("%s journal: %v", args[0], got)
+		}
+	}
+}
+
+// readJournalInputs counts the inputs of a journal of any command.
+func readJournalInputs(t *testing.T, path string) map[string]int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		var rec struct {
+			Input string `json:"input"`
+		}
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("%s: %v: %q", path, err, l)
+		}
+		seen[rec.Input]++
+	}
+	return seen
+}
