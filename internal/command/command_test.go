@@ -48,6 +48,20 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
+// jsonLines decodes a command's --json output, one T per line.
+func jsonLines[T any](t *testing.T, out string) []T {
+	t.Helper()
+	var recs []T
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var r T
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("not a JSON record (%v): %q", err, line)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
 func startSite(t *testing.T, latency time.Duration) *demosite.Site {
 	t.Helper()
 	site, err := demosite.Start(demosite.Options{Latency: latency})
@@ -151,14 +165,7 @@ func TestCheckStdinSkipsBlanksAndCommentsAndReportsBadLines(t *testing.T) {
 	site := startSite(t, 0)
 	stdin := "# a comment\n\n  " + site.WikiURL("A") + "  \r\nnot a url at all\n" + string([]byte{0xff, 0xfe}) + "\n" + site.WikiURL("B") + "\n"
 	out, _, _ := run(t, context.Background(), stdin, "check", "--json", "--ordered")
-	var recs []checkRecord
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r checkRecord
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("not JSON: %q", line)
-		}
-		recs = append(recs, r)
-	}
+	recs := jsonLines[checkRecord](t, out)
 	if len(recs) != 4 {
 		t.Fatalf("%d records, want 4 (one per non-blank, non-comment line): %s", len(recs), out)
 	}

@@ -5,29 +5,16 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-)
 
-func execJSON(t *testing.T, out string) []execRecord {
-	t.Helper()
-	var recs []execRecord
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r execRecord
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("not JSON: %q", line)
-		}
-		recs = append(recs, r)
-	}
-	return recs
-}
+	"github.com/fanout-dev/fanout/internal/proctest"
+)
 
 // The seed tutorial builds f"ping {host}" for a shell: the input is code.
 // fanout exec passes it as one argument, and with --shell as "$1": the
@@ -153,7 +140,7 @@ func TestExecJSONAndCSV(t *testing.T) {
 	if code != ExitSome {
 		t.Fatalf("exit %d", code)
 	}
-	recs := execJSON(t, out)
+	recs := jsonLines[execRecord](t, out)
 	if len(recs) != 2 {
 		t.Fatalf("%d records", len(recs))
 	}
@@ -194,7 +181,7 @@ func TestExecHugeOutput(t *testing.T) {
 		t.Fatalf("exit %d, %d bytes out, stderr %q", code, len(out), stderr)
 	}
 	out, _, _ = run(t, context.Background(), "1\n", "exec", "-q", "--json", "--max-output", "1KiB", "--shell", "--", script)
-	if r := execJSON(t, out)[0]; len(r.Stdout) != 1024 || r.StdoutCut != size-1024 {
+	if r := jsonLines[execRecord](t, out)[0]; len(r.Stdout) != 1024 || r.StdoutCut != size-1024 {
 		t.Fatalf("JSON kept %d bytes, cut %d", len(r.Stdout), r.StdoutCut)
 	}
 }
@@ -229,7 +216,7 @@ func TestExecCommandNotFound(t *testing.T) {
 	if code != ExitSome {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, r := range execJSON(t, out) {
+	for _, r := range jsonLines[execRecord](t, out) {
 		if r.ExitCode != 127 || !strings.Contains(r.Error, "not found") {
 			t.Errorf("record %+v: want status 127 and a not-found error", r)
 		}
@@ -323,45 +310,6 @@ func TestExecHalt(t *testing.T) {
 	}
 }
 
-// waitPidFile waits (generously) for a job to write a pid into path and
-// makes sure the process does not outlive the test.
-func waitPidFile(t *testing.T, path string) int {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		b, _ := os.ReadFile(path)
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-			return pid
-		}
-	}
-	t.Fatalf("no pid in %s", path)
-	return 0
-}
-
-// processGone reports whether pid has ended (no such process, or a zombie
-// left for init to reap).
-func processGone(pid int) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return true
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	i := strings.LastIndexByte(string(stat), ')')
-	return i > 0 && len(stat) > i+2 && stat[i+2] == 'Z'
-}
-
-func assertGone(t *testing.T, pid int) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if processGone(pid) {
-			return
-		}
-	}
-	t.Fatalf("grandchild %d outlived its job", pid)
-}
-
 // grandchild is a job that starts a `sleep` ignoring SIGTERM, records its
 // pid, and waits: killing only the job's own process would leave the sleep
 // running (and holding the output pipe).
@@ -378,11 +326,11 @@ func TestExecTimeoutKillsProcessGroup(t *testing.T) {
 	if code != ExitSome {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	r := execJSON(t, out)[0]
+	r := jsonLines[execRecord](t, out)[0]
 	if !r.TimedOut || r.Signal == "" || !strings.Contains(r.Error, "timed out") {
 		t.Fatalf("record %+v: want timed out and killed", r)
 	}
-	assertGone(t, waitPidFile(t, pidFile))
+	proctest.WaitGone(t, proctest.ReadPid(t, pidFile))
 }
 
 // rush #17 (fixed by rush #18): Ctrl-C must stop what the jobs started too.
@@ -394,7 +342,7 @@ func TestExecInterruptKillsProcessGroups(t *testing.T) {
 	defer cancel()
 	pids := make(chan []int, 1)
 	go func() {
-		pids <- []int{waitPidFile(t, filepath.Join(dir, "a")), waitPidFile(t, filepath.Join(dir, "b"))}
+		pids <- []int{proctest.ReadPid(t, filepath.Join(dir, "a")), proctest.ReadPid(t, filepath.Join(dir, "b"))}
 		cancel() // SIGINT to fanout, as Ctrl-C
 	}()
 	_, stderr, code := run(t, ctx, "a\nb\n", "exec", "-w", "2", "--kill-grace", "300ms", "--shell", "--",
@@ -403,7 +351,7 @@ func TestExecInterruptKillsProcessGroups(t *testing.T) {
 		t.Fatalf("exit %d, want 130; stderr %q", code, stderr)
 	}
 	for _, pid := range <-pids {
-		assertGone(t, pid)
+		proctest.WaitGone(t, pid)
 	}
 }
 

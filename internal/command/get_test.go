@@ -3,7 +3,6 @@ package command
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -51,14 +50,7 @@ func TestGetJSONAndErrorsExitOne(t *testing.T) {
 	if code != ExitSome {
 		t.Fatalf("exit %d, want 1\n%s", code, stderr)
 	}
-	var recs []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r map[string]any
-		if err := json.Unmarshal([]byte(l), &r); err != nil {
-			t.Fatalf("not JSON: %q", l)
-		}
-		recs = append(recs, r)
-	}
+	recs := jsonLines[map[string]any](t, out)
 	if len(recs) != 4 {
 		t.Fatalf("%d records: %s", len(recs), out)
 	}

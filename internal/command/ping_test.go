@@ -3,7 +3,6 @@ package command
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -166,14 +165,7 @@ func TestPingFormats(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	var recs []pingRecord
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r pingRecord
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("not JSON: %q", line)
-		}
-		recs = append(recs, r)
-	}
+	recs := jsonLines[pingRecord](t, out)
 	if len(recs) != 3 {
 		t.Fatalf("%d records, want 3:\n%s", len(recs), out)
 	}
@@ -328,14 +320,7 @@ func TestPingBadInputLine(t *testing.T) {
 	if code != pingExitUnresolved {
 		t.Errorf("exit %d, want 2", code)
 	}
-	var recs []pingRecord
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r pingRecord
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("not JSON: %q", line)
-		}
-		recs = append(recs, r)
-	}
+	recs := jsonLines[pingRecord](t, out)
 	if len(recs) != 3 || recs[0].Result != "OK" || recs[1].Result != "error" || recs[1].Line != 3 ||
 		!strings.Contains(recs[1].Error, "not valid UTF-8") || recs[2].Result != "OK" {
 		t.Errorf("records %+v", recs)

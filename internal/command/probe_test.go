@@ -3,7 +3,6 @@ package command
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,14 +51,7 @@ func TestProbeJSONAndExitStatus(t *testing.T) {
 	if code != ExitSome {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	var recs []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r map[string]any
-		if err := json.Unmarshal([]byte(l), &r); err != nil {
-			t.Fatalf("not JSON: %q", l)
-		}
-		recs = append(recs, r)
-	}
+	recs := jsonLines[map[string]any](t, out)
 	if len(recs) != 5 {
 		t.Fatalf("%d records: %s", len(recs), out)
 	}
@@ -166,11 +158,7 @@ func TestProbeTitleCharsetsEndToEnd(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	got := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r struct{ Input, Title string }
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
+	for _, r := range jsonLines[struct{ Input, Title string }](t, out) {
 		got[r.Input] = r.Title
 	}
 	for u, title := range want {

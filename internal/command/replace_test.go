@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -103,11 +102,7 @@ func TestReplaceJSONAndCSV(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	got := map[string]replaceRecord{}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var r replaceRecord
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
+	for _, r := range jsonLines[replaceRecord](t, out) {
 		got[filepath.Base(r.Path)] = r
 	}
 	if r := got["a"]; r.Result != "changed" || r.Replacements != 1 {

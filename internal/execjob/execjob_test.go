@@ -1,7 +1,6 @@
 package execjob
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -9,11 +8,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/fanout-dev/fanout/internal/proctest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -155,48 +155,6 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-// gone reports whether pid no longer runs: no such process, or a zombie
-// waiting for a parent that is not ours to reap it.
-func gone(pid int) bool {
-	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-		return true
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	// pid (comm) S ...: the state follows the last ')'.
-	i := bytes.LastIndexByte(stat, ')')
-	return i > 0 && len(stat) > i+2 && stat[i+2] == 'Z'
-}
-
-// waitGone waits up to 10 s (a generous bound on a busy machine) for pid
-// to end.
-func waitGone(t *testing.T, pid int) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if gone(pid) {
-			return
-		}
-	}
-	syscall.Kill(pid, syscall.SIGKILL)
-	t.Fatalf("grandchild %d still runs", pid)
-}
-
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		b, _ := os.ReadFile(path)
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-			// Never leave it behind, even when the test fails.
-			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-			return pid
-		}
-	}
-	t.Fatalf("no pid in %s", path)
-	return 0
-}
-
 // grandchildScript starts a sleep that ignores SIGTERM (as a busy or
 // careless program might) and outlives its parent unless its whole group
 // is killed, writes its pid to pidFile, and waits.
@@ -230,7 +188,7 @@ func TestTimeoutKillsGrandchildren(t *testing.T) {
 	if !r.TimedOut || r.Err == nil || r.OK() || r.Signal == "" {
 		t.Fatalf("timed out %v, err %v, signal %q, exit %d", r.TimedOut, r.Err, r.Signal, r.ExitCode)
 	}
-	waitGone(t, readPid(t, pidFile))
+	proctest.WaitGone(t, proctest.ReadPid(t, pidFile))
 }
 
 // golang/go #60309 (and its snip, tuios, docker-agent cousins): a command
@@ -245,7 +203,7 @@ func TestBackgroundChildDoesNotHoldTheJob(t *testing.T) {
 	if !r.OK() || string(r.Stdout) != "started\n" || r.TimedOut {
 		t.Fatalf("exit %d, err %v, stdout %q", r.ExitCode, r.Err, r.Stdout)
 	}
-	if pid := readPid(t, pidFile); gone(pid) {
+	if pid := proctest.ReadPid(t, pidFile); proctest.Gone(pid) {
 		t.Fatal("the background child was killed: only a timeout or an interrupt kills a job's group")
 	}
 	// A background child writing after its job ended never lands in the
@@ -268,13 +226,13 @@ func TestCancelKillsGrandchildren(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan Result)
 	go func() { done <- tmpl.Run(ctx, "in", 1, Options{Grace: 200 * time.Millisecond, Retries: 3}) }()
-	pid := readPid(t, pidFile)
+	pid := proctest.ReadPid(t, pidFile)
 	cancel()
 	r := <-done
 	if r.Err == nil || !errors.Is(r.Err, context.Canceled) || r.Attempts != 1 {
 		t.Fatalf("err %v, attempts %d: want interrupted, no retry", r.Err, r.Attempts)
 	}
-	waitGone(t, pid)
+	proctest.WaitGone(t, pid)
 }
 
 // puppetlabs/r10k #265: a command writing more than a pipe holds (64 KiB)
