@@ -42,6 +42,7 @@ type Journal struct {
 // Loaded says what OpenJournal found in an existing file.
 type Loaded struct {
 	Records     int  // whole records read
+	Failed      int  // of which inputs whose last record did not pass
 	DroppedTorn bool // a torn last line was dropped
 }
 
@@ -57,14 +58,16 @@ var ErrJournal = errors.New("not a fanout resume file")
 // OpenJournal opens (or creates) the journal at path and loads the inputs
 // it holds. Inputs are kept as 64-bit hashes (8 bytes each, sorted): ten
 // million inputs take 80 MB, and the odds that two of them collide, so
-// that one is wrongly skipped, are about one in 370,000.
-func OpenJournal(path string) (*Journal, Loaded, error) {
+// that one is wrongly skipped, are about one in 370,000. With retryFailed,
+// an input whose last record did not pass (Append's ok) is not done: the
+// run does it again (GNU parallel's --resume-failed).
+func OpenJournal(path string, retryFailed bool) (*Journal, Loaded, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, Loaded{}, err
 	}
 	j := &Journal{f: f, lastSync: time.Now()}
-	loaded, good, err := j.load(bufio.NewReaderSize(f, 256<<10), path)
+	loaded, good, err := j.load(bufio.NewReaderSize(f, 256<<10), path, retryFailed)
 	if err == nil && loaded.DroppedTorn {
 		err = f.Truncate(good)
 	}
@@ -80,12 +83,16 @@ func OpenJournal(path string) (*Journal, Loaded, error) {
 }
 
 // load reads the records, returning the offset just past the last good one.
-func (j *Journal) load(r *bufio.Reader, path string) (Loaded, int64, error) {
+func (j *Journal) load(r *bufio.Reader, path string, retryFailed bool) (Loaded, int64, error) {
 	var l Loaded
 	var good int64
 	var rec struct {
 		Input *string `json:"input"`
+		OK    *bool   `json:"ok"` // absent: passed
 	}
+	// An input retried after a failure has several records; the last
+	// one counts.
+	last := map[uint64]bool{}
 	for n := 1; ; n++ {
 		line, err := r.ReadSlice('\n')
 		for errors.Is(err, bufio.ErrBufferFull) { // a record longer than the buffer
@@ -95,25 +102,34 @@ func (j *Journal) load(r *bufio.Reader, path string) (Loaded, int64, error) {
 			line = append(line, more...)
 		}
 		if len(line) == 0 && err == io.EOF {
-			return l, good, nil
+			break
 		}
 		if err != nil && err != io.EOF {
 			return l, good, err
 		}
-		rec.Input = nil
+		rec.Input, rec.OK = nil, nil
 		whole := err == nil // ends with a newline
 		if !whole || json.Unmarshal(line, &rec) != nil || rec.Input == nil {
 			// Torn only if nothing follows it.
 			if _, perr := r.Peek(1); !whole || perr == io.EOF {
 				l.DroppedTorn = true
-				return l, good, nil
+				break
 			}
 			return l, good, fmt.Errorf("%s line %d: %w", path, n, ErrJournal)
 		}
-		j.done = append(j.done, hashInput(*rec.Input))
+		last[hashInput(*rec.Input)] = rec.OK == nil || *rec.OK
 		l.Records++
 		good += int64(len(line))
 	}
+	for h, ok := range last {
+		if !ok {
+			l.Failed++
+		}
+		if ok || !retryFailed {
+			j.done = append(j.done, h)
+		}
+	}
+	return l, good, nil
 }
 
 func hashInput(s string) uint64 {
@@ -130,8 +146,8 @@ func (j *Journal) Done(input string) bool {
 }
 
 // Append writes rec, which must encode as a JSON object with an "input"
-// field, as one line.
-func (j *Journal) Append(rec any) error {
+// field, as one line, with "ok":false added when the record did not pass.
+func (j *Journal) Append(rec any, ok bool) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.buf.Reset()
@@ -140,7 +156,11 @@ func (j *Journal) Append(rec any) error {
 	if err := enc.Encode(rec); err != nil {
 		return err
 	}
-	if _, err := j.f.Write(j.buf.Bytes()); err != nil {
+	line := j.buf.Bytes()
+	if !ok && len(line) > 2 && line[0] == '{' {
+		line = append([]byte(`{"ok":false,`), line[1:]...)
+	}
+	if _, err := j.f.Write(line); err != nil {
 		return err
 	}
 	j.unsynced++

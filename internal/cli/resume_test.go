@@ -15,20 +15,20 @@ type jrec struct {
 
 func TestJournalRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.jsonl")
-	j, l, err := OpenJournal(path)
+	j, l, err := OpenJournal(path, false)
 	if err != nil || l.Records != 0 || l.DroppedTorn {
 		t.Fatalf("new journal: %v %+v", err, l)
 	}
 	long := strings.Repeat("x", 1<<20) // longer than the read buffer
 	for _, in := range []string{"a", "b <&>", long} {
-		if err := j.Append(jrec{Input: in}); err != nil {
+		if err := j.Append(jrec{Input: in}, true); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	j, l, err = OpenJournal(path)
+	j, l, err = OpenJournal(path, false)
 	if err != nil || l.Records != 3 || l.DroppedTorn {
 		t.Fatalf("reopened: %v %+v", err, l)
 	}
@@ -59,14 +59,14 @@ func TestJournalDropsTornLastLine(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "run.jsonl")
 			head := `{"input":"a"}` + "\n" + `{"input":"b"}` + "\n"
 			os.WriteFile(path, []byte(head+tail), 0o644)
-			j, l, err := OpenJournal(path)
+			j, l, err := OpenJournal(path, false)
 			if err != nil || l.Records != 2 || !l.DroppedTorn {
 				t.Fatalf("OpenJournal = %v %+v, want 2 records and a dropped torn line", err, l)
 			}
 			if j.Done("c") {
 				t.Error("the torn record counts as done")
 			}
-			j.Append(jrec{Input: "c"})
+			j.Append(jrec{Input: "c"}, true)
 			j.Close()
 			data, _ := os.ReadFile(path)
 			if want := head + `{"input":"c"}` + "\n"; string(data) != want {
@@ -79,11 +79,36 @@ func TestJournalDropsTornLastLine(t *testing.T) {
 func TestJournalRefusesAForeignFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "urls.txt")
 	os.WriteFile(path, []byte("https://a.example/\nhttps://b.example/\n"), 0o644)
-	_, _, err := OpenJournal(path)
+	_, _, err := OpenJournal(path, false)
 	if !errors.Is(err, ErrJournal) || !strings.Contains(err.Error(), "line 1") {
 		t.Fatalf("OpenJournal(a URL list) = %v, want ErrJournal at line 1", err)
 	}
 	if data, _ := os.ReadFile(path); string(data) != "https://a.example/\nhttps://b.example/\n" {
 		t.Errorf("the foreign file was changed: %q", data)
+	}
+}
+
+// --retry-failed: an input whose last record did not pass is done again;
+// once it passes, its newer record wins.
+func TestJournalRetryFailed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.jsonl")
+	j, _, _ := OpenJournal(path, false)
+	j.Append(jrec{Input: "good"}, true)
+	j.Append(jrec{Input: "bad"}, false)
+	j.Append(jrec{Input: "flaky"}, false)
+	j.Append(jrec{Input: "flaky"}, true)
+	j.Close()
+	if data, _ := os.ReadFile(path); !strings.Contains(string(data), `{"ok":false,"input":"bad"}`) {
+		t.Errorf("a failed record is not marked: %s", data)
+	}
+	for _, retry := range []bool{false, true} {
+		j, l, err := OpenJournal(path, retry)
+		if err != nil || l.Records != 4 || l.Failed != 1 {
+			t.Fatalf("retry %v: %v %+v", retry, err, l)
+		}
+		if !j.Done("good") || !j.Done("flaky") || j.Done("bad") != !retry {
+			t.Errorf("retry %v: done good %v flaky %v bad %v", retry, j.Done("good"), j.Done("flaky"), j.Done("bad"))
+		}
+		j.Close()
 	}
 }

@@ -72,6 +72,7 @@ type ioFlags struct {
 	progress, noProgress bool
 	compare              bool
 	resume               string
+	retryFailed          bool
 	shard                string
 }
 
@@ -85,6 +86,7 @@ func (f *ioFlags) add(c *cobra.Command) {
 	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show a progress bar")
 	c.Flags().BoolVar(&f.compare, "compare", false, "first run the same inputs with one worker (output discarded), then print both times and the speedup")
 	c.Flags().StringVar(&f.resume, "resume", "", "append each finished record to FILE (JSON lines) and skip the inputs FILE already holds: rerun with the same FILE after a crash")
+	c.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: also run again the inputs whose record in FILE did not pass (GNU parallel's --resume-failed)")
 	c.Flags().StringVar(&f.shard, "shard", "", "take only shard K of N (K/N, K from 1) of the inputs, by a stable hash of each line: N runs on N machines cover every input once")
 }
 

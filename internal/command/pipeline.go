@@ -48,8 +48,11 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line]) (iter.Seq[cli.Line], *c
 		}
 	}
 	var journal *cli.Journal
+	if f.retryFailed && f.resume == "" {
+		return nil, nil, nil, usagef("--retry-failed needs --resume FILE")
+	}
 	if f.resume != "" {
-		j, loaded, err := cli.OpenJournal(f.resume)
+		j, loaded, err := cli.OpenJournal(f.resume, f.retryFailed)
 		if err != nil {
 			return nil, nil, nil, usageError{fmt.Errorf("--resume: %w", err)}
 		}
@@ -120,7 +123,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			if s.journal != nil {
 				jrec = s.journal(rec)
 			}
-			if err := journal.Append(jrec); err != nil {
+			if err := journal.Append(jrec, j.passed(rec)); err != nil {
 				stop(fmt.Errorf("--resume %s: %w", f.resume, err))
 			}
 		}

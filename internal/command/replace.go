@@ -179,8 +179,8 @@ also a usage error), 130 when interrupted.`,
 				return usagef("--workers must be at least 1")
 			case iof.input != "":
 				return usagef("replace takes its PATHs as arguments, not -i")
-			case iof.resume != "" || iof.shard != "":
-				return usagef("--resume and --shard are not supported by replace")
+			case iof.resume != "" || iof.shard != "" || iof.retryFailed:
+				return usagef("--resume, --retry-failed and --shard are not supported by replace")
 			case iof.compare && !dryRun:
 				return usagef("--compare runs the replacement twice: use it with --dry-run")
 			}

@@ -285,3 +285,26 @@ func readJournalInputs(t *testing.T, path string) map[string]int {
 	}
 	return seen
 }
+
+// --retry-failed: a rerun does again the inputs whose record did not
+// pass (a 404 here), and skips the rest; without --resume it is a usage
+// error.
+func TestResumeRetryFailed(t *testing.T) {
+	site := startSite(t, 0)
+	journal := filepath.Join(t.TempDir(), "done.jsonl")
+	ctx := context.Background()
+	good, bad := site.WikiURL("A"), site.WikiURL("this_page_does_not_exist")
+	if _, _, code := run(t, ctx, "", "check", "-q", "--resume", journal, good, bad); code != ExitSome {
+		t.Fatalf("first run: exit %d", code)
+	}
+	out, stderr, code := run(t, ctx, "", "check", "--resume", journal, "--retry-failed", good, bad)
+	if code != ExitSome || out != bad+" - does not exist\n" || !strings.Contains(stderr, "1 skipped") {
+		t.Errorf("rerun: exit %d, out %q, stderr %q", code, out, stderr)
+	}
+	if got := readJournalInputs(t, journal); got[good] != 1 || got[bad] != 2 {
+		t.Errorf("journal: %v, want the good input once and the failed one twice", got)
+	}
+	if _, stderr, code := run(t, ctx, "", "check", "--retry-failed", good); code != ExitUsage || !strings.Contains(stderr, "needs --resume") {
+		t.Errorf("--retry-failed alone: exit %d, %s", code, stderr)
+	}
+}
