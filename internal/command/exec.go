@@ -132,7 +132,7 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				defer log.close()
 			}
 			opts := execjob.Options{Timeout: timeout, Grace: grace, Retries: retries, MaxOutput: limit}
-			w := &execWriter{stdout: e.stdout, stderr: e.stderr, tag: tag, format: format, log: log}
+			w := &execWriter{stdout: e.stdout, stderr: e.stderr, tag: tag, quiet: iof.quiet, format: format, log: log}
 			// --arg values are the inputs runSpec takes from arguments.
 			return runSpec(c.Context(), e, &iof, inputs, spec[execRecord]{
 				workers: workers,
@@ -200,6 +200,7 @@ func execJob(tmpl *execjob.Template, o execjob.Options) job[execRecord] {
 type execWriter struct {
 	stdout, stderr io.Writer
 	tag            bool
+	quiet          bool
 	format         cli.Format
 	log            *jobLog
 	buf            bytes.Buffer
@@ -226,6 +227,10 @@ func (w *execWriter) write(out *cli.Writer, r execRecord) {
 		notes = append(notes, r.Error)
 	} else if r.Signal != "" {
 		notes = append(notes, "killed by "+r.Signal)
+	} else if r.ExitCode != 0 && !w.quiet {
+		// Which jobs failed, where the summary only counts them (as rush
+		// does; GNU parallel says nothing).
+		notes = append(notes, "exit status "+strconv.Itoa(r.ExitCode))
 	}
 	for _, n := range notes {
 		fmt.Fprintf(w.stderr, "fanout: exec %s: %s\n", r.Input, n)

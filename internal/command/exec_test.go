@@ -128,6 +128,10 @@ func TestExecExitStatusAndSummary(t *testing.T) {
 	if code != ExitSome || !strings.Contains(stderr, "4 jobs: 2 succeeded, 2 failed") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
+	// The failed jobs are named, not only counted.
+	if !strings.Contains(stderr, "fanout: exec 3: exit status 3\n") || !strings.Contains(stderr, "fanout: exec 1: exit status 1\n") {
+		t.Errorf("failed jobs not named: %q", stderr)
+	}
 	_, stderr, code = run(t, context.Background(), "0\n0\n", "exec", "--", "sh", "-c", "exit $1", "sh")
 	if code != ExitOK || !strings.Contains(stderr, "2 jobs: 2 succeeded") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
