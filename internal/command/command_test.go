@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		fanoutBin = filepath.Join(dir, "fanout")
-		build := append(append([]string{"build"}, buildFlags...), "-o", fanoutBin, "github.com/fanout-dev/fanout/cmd/fanout")
+		build := append(append([]string{"build", "-buildvcs=auto"}, buildFlags...), "-o", fanoutBin, "github.com/fanout-dev/fanout/cmd/fanout")
 		if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
 			panic(fmt.Sprintf("go build: %v\n%s", err, out))
 		}
@@ -78,7 +78,7 @@ func run(t *testing.T, ctx context.Context, stdin string, args ...string) (strin
 	t.Helper()
 	var out, errb bytes.Buffer
 	if fanoutBin == "" {
-		code := Main(ctx, args, strings.NewReader(stdin), &out, &errb)
+		code := Main(ctx, nil, args, strings.NewReader(stdin), &out, &errb)
 		return out.String(), errb.String(), code
 	}
 	cmd := exec.CommandContext(ctx, fanoutBin, args...)
