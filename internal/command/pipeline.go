@@ -184,8 +184,11 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	}
 	job := j
 	do := j.do
+	// The bar counts inputs as they finish, also those an ordered run
+	// holds back behind a slower one.
 	job.do = func(ctx context.Context, l cli.Line) R {
 		bar.Start()
+		defer bar.Add(1)
 		return do(ctx, l)
 	}
 	r := runJob(ctx, s.workers, f.ordered, lines, job, func(rec R, cut bool) {
@@ -209,7 +212,6 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		if s.count != nil {
 			s.count(tally, rec)
 		}
-		bar.Add(1)
 	})
 	out.Close()
 	bar.Finish()
