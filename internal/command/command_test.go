@@ -33,19 +33,31 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	dir := ""
 	if os.Getenv("FANOUT_TEST_INPROC") == "" {
-		dir, err := os.MkdirTemp("", "fanout-test")
-		if err != nil {
+		var err error
+		if dir, err = os.MkdirTemp("", "fanout-test"); err != nil {
 			panic(err)
 		}
 		fanoutBin = filepath.Join(dir, "fanout")
 		build := append(append([]string{"build", "-buildvcs=auto"}, buildFlags...), "-o", fanoutBin, "github.com/fanout-dev/fanout/cmd/fanout")
 		if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
 			panic(fmt.Sprintf("go build: %v\n%s", err, out))
 		}
-		defer os.RemoveAll(dir)
 	}
-	goleak.VerifyTestMain(m)
+	// goleak.VerifyTestMain would exit before the binary is removed.
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
 }
 
 // jsonLines decodes a command's --json output, one T per line.
