@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,6 +34,15 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The tests mostly wait on processes and loopback servers, not on the
+	// CPU: run more at once than -test.parallel's default of GOMAXPROCS,
+	// unless the caller chose.
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		flag.Set("test.parallel", "6")
+	}
 	dir := ""
 	if os.Getenv("FANOUT_TEST_INPROC") == "" {
 		var err error
