@@ -1201,6 +1201,48 @@ func TestShutdown_CancelFuturesQueuedNeverRun(t *testing.T) {
 	})
 }
 
+// Mirrors CPython gh-121649 (a submit blocked when shutdown begins; also
+// elasticsearch#104580, tasks submitted to a shutting-down bounded executor
+// neither run nor rejected). A submit that is waiting for room in a full
+// queue when Shutdown begins returns ErrShutdown at once, and its task never
+// runs: shutdown means no new task starts, however long it had waited.
+func TestShutdown_WakesBlockedSubmitGH121649(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(1))
+		release := make(chan struct{})
+		ex.Go(func(context.Context) error { <-release; return nil }) // holds the worker
+		synctest.Wait()
+		ex.Go(func(context.Context) error { return nil }) // fills the queue
+		var ran atomic.Bool
+		submitted := make(chan error, 1)
+		go func() {
+			_, err := fanout.SubmitContext(context.Background(), ex, func(context.Context) (int, error) {
+				ran.Store(true)
+				return 1, nil
+			})
+			submitted <- err
+		}()
+		synctest.Wait() // the submit waits for room
+		shut := make(chan struct{})
+		go func() { ex.Shutdown(); close(shut) }()
+		synctest.Wait() // Shutdown has begun and waits for the running task
+		select {
+		case err := <-submitted:
+			if !errors.Is(err, fanout.ErrShutdown) {
+				t.Errorf("blocked submit returned %v, want ErrShutdown", err)
+			}
+		default:
+			t.Error("a submit blocked on the full queue was still blocked after Shutdown began")
+			defer func() { <-submitted }()
+		}
+		close(release)
+		<-shut
+		if ran.Load() {
+			t.Error("a task submitted before Shutdown but accepted after it began ran")
+		}
+	})
+}
+
 // Mirrors test_shutdown.py ExecutorShutdownTest.test_hang_gh94440: a task
 // submitted and cancelled right before Shutdown does not hang it (a hang
 // fails as a synctest deadlock).

@@ -47,6 +47,8 @@ type Executor struct {
 	broken     atomic.Pointer[brokenError]
 	quiet      chan struct{} // closed when closed and submitting hit 0
 	quietOnce  sync.Once
+	closing    chan struct{} // closed when shutdown begins: wakes blocked submits
+	closingOne sync.Once
 	closeOnce  sync.Once // closes queue, once no Submit can send to it
 	workersWG  sync.WaitGroup
 
@@ -109,6 +111,7 @@ func New(opts ...Option) *Executor {
 	ex := &Executor{
 		max:        DefaultWorkers,
 		quiet:      make(chan struct{}),
+		closing:    make(chan struct{}),
 		unobserved: logUnobserved,
 	}
 	for _, o := range opts {
@@ -244,6 +247,8 @@ func (ex *Executor) enqueueSlow(ctx context.Context, t runner) error {
 			}
 		case <-ctx.Done():
 			return context.Cause(ctx)
+		case <-ex.closing:
+			return ErrShutdown // shutdown began while we waited: no new task starts
 		}
 	}
 }
@@ -296,7 +301,8 @@ func (ex *Executor) drain(err error) {
 
 // Shutdown stops the executor gracefully, like Python's shutdown(wait=True)
 // at the end of a `with` block: it refuses new tasks (their futures fail with
-// ErrShutdown), lets every queued and running task finish, closes the
+// ErrShutdown, a submit still waiting for room in the queue included), lets
+// every queued and running task finish, closes the
 // per-worker values, and returns when every worker has stopped.
 //
 // It is idempotent and safe to call from any goroutine, and may be combined
@@ -305,6 +311,7 @@ func (ex *Executor) drain(err error) {
 // the shutdown and returns at once (Python raises RuntimeError instead).
 func (ex *Executor) Shutdown() {
 	ex.closed.Store(true)
+	ex.closingOne.Do(func() { close(ex.closing) })
 	if ex.submitting.Load() == 0 {
 		ex.quietOnce.Do(func() { close(ex.quiet) })
 	}
