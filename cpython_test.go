@@ -49,6 +49,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log"
 	"log/slog"
 	"runtime"
@@ -1411,6 +1412,55 @@ func TestThreadPool_MapSubmitsWithoutIteration(t *testing.T) {
 	slices.Sort(finished)
 	if !slices.Equal(finished, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
 		t.Errorf("finished %v, want 0..9", finished)
+	}
+}
+
+// Mirrors CPython gh-131466 (Executor.map temporarily exceeds its
+// buffersize while collecting the next result) with the semantics of
+// Python 3.14's buffersize after its fix: at most window inputs are taken
+// from the input and not yet handed to the loop, at every moment, for Map
+// and MapUnordered alike. The loop body is slow (a second of fake time), so
+// everything else runs as far ahead as Map lets it before each check.
+func TestThreadPool_MapBuffersizeGH131466(t *testing.T) {
+	maps := map[string]func(context.Context, *fanout.Executor, iter.Seq[int], func(context.Context, int) (int, error), ...fanout.MapOption) iter.Seq2[int, error]{
+		"Map": fanout.Map[int, int], "MapUnordered": fanout.MapUnordered[int, int],
+	}
+	for name, mapFn := range maps {
+		for _, window := range []int{1, 2, 5} {
+			t.Run(fmt.Sprintf("%s/window=%d", name, window), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					ex := fanout.New(fanout.WithWorkers(8))
+					defer ex.Shutdown()
+					var pulled, started atomic.Int64
+					endless := func(yield func(int) bool) {
+						for i := 0; ; i++ {
+							pulled.Add(1)
+							if !yield(i) {
+								return
+							}
+						}
+					}
+					yielded := int64(0)
+					for _, err := range mapFn(t.Context(), ex, endless, func(_ context.Context, i int) (int, error) {
+						started.Add(1)
+						return i, nil
+					}, fanout.Window(window)) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						yielded++ // handed to this loop: no longer in the window
+						time.Sleep(time.Second)
+						if ahead := pulled.Load() - yielded; ahead > int64(window) {
+							t.Fatalf("after %d results: %d inputs taken and not yet yielded (%d tasks started), window %d",
+								yielded, ahead, started.Load(), window)
+						}
+						if yielded == 20 {
+							break
+						}
+					}
+				})
+			})
+		}
 	}
 }
 

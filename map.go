@@ -34,8 +34,8 @@ type MapOption func(*mapConfig)
 
 type mapConfig struct{ window int }
 
-// Window sets how many inputs a Map may have taken but not yet yielded
-// (n >= 1). The default is 16 times the executor's worker bound: enough to
+// Window sets how many inputs a Map may have taken from its input and not
+// yet handed to its loop, at any moment (n >= 1; Python 3.14's buffersize). The default is 16 times the executor's worker bound: enough to
 // keep every worker busy while slow inputs hold up an ordered Map's head, and
 // to let the input goroutine and the consumer run in long stretches instead
 // of waking each other for every input (a window of 2x the bound costs about
@@ -59,7 +59,7 @@ func newMapConfig(ex *Executor, opts []MapOption) mapConfig {
 
 // Map runs fn on each input on ex and yields the results in input order,
 // like Python's executor.map, but lazily: it takes a new input only when
-// one of at most Window results has been yielded, so an endless input runs
+// fewer than Window are taken and not yet yielded, so an endless input runs
 // in constant memory (Python's map reads all of its input first: bpo-29842).
 // Each result comes with its error; a value fn returned along with an error
 // is yielded too, so fn can say which input failed.
@@ -79,12 +79,27 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 	cfg := newMapConfig(ex, opts)
 	return func(yield func(Out, error) bool) {
 		mctx, stop := context.WithCancelCause(ctx)
+		// Holding a slot means: taken from the input, not yet handed to the
+		// loop. The input goroutine takes a slot before it takes an input,
+		// so at most window inputs are ever out (CPython gh-131466).
+		slots := make(chan struct{}, cfg.window)
+		acquire := func() bool {
+			select {
+			case slots <- struct{}{}:
+				return true
+			case <-mctx.Done():
+				return false
+			}
+		}
 		futs := make(chan *Future[Out], cfg.window)
 		fed := make(chan struct{})
 		cut := false // the input goroutine stopped because mctx ended
 		go func() {
 			defer close(fed)
 			defer close(futs)
+			if !acquire() {
+				return
+			}
 			for in := range inputs {
 				f, err := submitInput(mctx, ex, in, fn)
 				if mctx.Err() != nil {
@@ -92,9 +107,12 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 					cut = true
 					return
 				}
-				futs <- f // the consumer or the deferred drain below takes it
+				futs <- f // has room: one slot per future
 				if err != nil {
 					return // the failed future carries ErrShutdown or ErrBroken
+				}
+				if !acquire() { // for the next input, before taking it
+					return
 				}
 			}
 		}()
@@ -129,6 +147,7 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 			if err != nil && State(f.state.Load()) == Done {
 				v = f.val // keep the value fn returned with its error
 			}
+			<-slots // handed to the loop: out of the window
 			if !yield(v, err) {
 				return
 			}
@@ -149,18 +168,25 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 		results := make(chan *Future[Out], cfg.window)
 		fed := make(chan struct{})
 		var taken int
+		acquire := func() bool {
+			select {
+			case slots <- struct{}{}:
+				return true
+			case <-mctx.Done():
+				return false
+			}
+		}
 		go func() {
 			defer close(fed)
+			// A slot before each input is taken, not after (CPython gh-131466).
+			if !acquire() {
+				return
+			}
 			for in := range inputs {
-				select {
-				case slots <- struct{}{}:
-				case <-mctx.Done():
-					return
-				}
 				f, err := submitInput(mctx, ex, in, fn)
 				taken++
 				f.onDone(func() { results <- f })
-				if err != nil {
+				if err != nil || !acquire() {
 					return
 				}
 			}
