@@ -49,7 +49,15 @@ func Window(n int) MapOption {
 	}
 }
 
-func newMapConfig(ex *Executor, opts []MapOption) mapConfig {
+func newMapConfig[In, Out any](ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts []MapOption) mapConfig {
+	// Checked here, in the caller: on Map's input goroutine a nil function
+	// would crash the process where nobody can recover.
+	if inputs == nil {
+		panic("fanout: Map or MapUnordered called with a nil input sequence")
+	}
+	if fn == nil {
+		panic("fanout: Map or MapUnordered called with a nil function")
+	}
 	c := mapConfig{window: 16 * int(ex.max)}
 	for _, o := range opts {
 		o(&c)
@@ -76,7 +84,7 @@ func newMapConfig(ex *Executor, opts []MapOption) mapConfig {
 // 2 cores; memory is bounded by the window (about 4 MiB at the default
 // window, whatever the number of inputs). See docs/benchmarks.md.
 func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
-	cfg := newMapConfig(ex, opts)
+	cfg := newMapConfig(ex, inputs, fn, opts)
 	return func(yield func(Out, error) bool) {
 		mctx, stop := context.WithCancelCause(ctx)
 		// Holding a slot means: taken from the input, not yet handed to the
@@ -159,7 +167,7 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 // counterpart of submitting every input and looping over AsCompleted, in
 // bounded memory: at most Window inputs are taken and not yet yielded.
 func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
-	cfg := newMapConfig(ex, opts)
+	cfg := newMapConfig(ex, inputs, fn, opts)
 	return func(yield func(Out, error) bool) {
 		mctx, stop := context.WithCancelCause(ctx)
 		// Holding a slot means: taken from the input, not yet yielded. The

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -245,5 +246,29 @@ func TestMapInsideATaskOfTheSameExecutor(t *testing.T) {
 		if v, err := f.Result(context.Background()); err != nil || v != 49*50/2 {
 			t.Fatalf("got %d, %v", v, err)
 		}
+	}
+}
+
+// A nil input sequence is a programming error: Map and MapUnordered panic in
+// the caller with a clear message, instead of crashing the process from
+// Map's own input goroutine, where nobody can recover.
+func TestMapNilInputPanicsInTheCaller(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(2))
+	defer ex.Shutdown()
+	fn := func(_ context.Context, i int) (int, error) { return i, nil }
+	for name, m := range map[string]func() iter.Seq2[int, error]{
+		"Map":          func() iter.Seq2[int, error] { return fanout.Map(context.Background(), ex, nil, fn) },
+		"MapUnordered": func() iter.Seq2[int, error] { return fanout.MapUnordered(context.Background(), ex, nil, fn) },
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, "nil input") {
+					t.Errorf("%s(nil inputs) panicked with %q, want a message about the nil input", name, msg)
+				}
+			}()
+			for range m() {
+			}
+		}()
 	}
 }
