@@ -1750,6 +1750,54 @@ func TestThreadPool_NoStaleReferences(t *testing.T) {
 	}
 }
 
+// Mirrors executor.py ExecutorTest.test_no_stale_references (bpo-16284)
+// for a future the caller keeps, which Python's test does not need (a
+// Python future never holds its function): once a task has run, or was
+// cancelled before it could, its future no longer holds the function, so
+// what the closure captured can be collected while the future lives on.
+func TestThreadPool_NoStaleReferencesFutureKept(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1))
+	defer ex.Shutdown()
+	gate := make(chan struct{})
+	blocker := gated(ex, gate, 0) // holds the worker, so the second task stays pending
+	collected := make(chan string, 2)
+	var ran, cancelled *fanout.Future[int]
+	func() {
+		a, b := &myObject{}, &myObject{}
+		runtime.AddCleanup(a, func(s string) { collected <- s }, "ran")
+		runtime.AddCleanup(b, func(s string) { collected <- s }, "cancelled")
+		ran = fanout.Submit(ex, func(context.Context) (int, error) { a.myMethod(); return 1, nil })
+		cancelled = fanout.Submit(ex, func(context.Context) (int, error) { b.myMethod(); return 2, nil })
+	}()
+	if !cancelled.Cancel() {
+		t.Fatal("Cancel of a pending future returned false")
+	}
+	close(gate)
+	if _, err := blocker.Result(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ran.Result(context.Background()); v != 1 || err != nil {
+		t.Fatal(v, err)
+	}
+	seen := map[string]bool{}
+	for range 100 {
+		runtime.GC()
+		select {
+		case s := <-collected:
+			seen[s] = true
+		case <-time.After(10 * time.Millisecond):
+		}
+		if len(seen) == 2 {
+			break
+		}
+	}
+	if !seen["ran"] || !seen["cancelled"] {
+		t.Errorf("captures collected: %v; a finished or cancelled future still holds its closure", seen)
+	}
+	runtime.KeepAlive(ran)
+	runtime.KeepAlive(cancelled)
+}
+
 // Mirrors executor.py ExecutorTest.test_max_workers_negative.
 func TestThreadPool_MaxWorkersNegative(t *testing.T) {
 	for _, n := range []int{0, -1} {

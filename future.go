@@ -385,12 +385,14 @@ func (f *Future[T]) run(w *worker) { f.runWith(w, f) }
 
 func (f *Future[T]) runWith(w *worker, inv invoker[T]) {
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
-		return // cancelled while queued
+		f.fn = nil // cancelled while queued: let go of what the closure captured (bpo-16284)
+		return
 	}
 	if err := f.tc.parent.Err(); err != nil {
 		// The context the task was submitted with ended before the task
 		// could start: running it now would only waste the worker.
 		f.cancel(context.Cause(f.tc.parent))
+		f.fn = nil
 		return
 	}
 	f.tc.w = w
@@ -401,10 +403,12 @@ func (f *Future[T]) runWith(w *worker, inv invoker[T]) {
 	if f.ex.killed.Load() {
 		f.cancel(ErrCancelled)
 		w.cur.Store(f.outer)
+		f.fn = nil
 		return
 	}
 	w.stats.started.Add(1)
 	val, err := f.call(w, inv)
+	f.fn = nil // the future outlives the task; what fn captured need not (bpo-16284)
 	f.returned(w)
 	f.val = val
 	f.resolve(w, err)
