@@ -108,9 +108,10 @@ func WorkerID(ctx context.Context) int {
 // once, when it starts, and closes it when it stops at shutdown. A task
 // reaches its worker's value with Get.
 //
-// If New fails, the executor is broken: the pending tasks and every task
-// submitted afterwards fail with an error matching ErrBroken that wraps New's
-// error.
+// If New fails, the executor is broken: the failure is logged once with
+// log/slog (Python logs "Exception in initializer"), and the pending tasks
+// and every task submitted afterwards fail with an error matching ErrBroken
+// that wraps New's error.
 type Local[V any] struct {
 	newFn   func(ctx context.Context) (V, error)
 	closeFn func(V)

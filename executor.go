@@ -471,7 +471,11 @@ func (w *worker) closeLocals() {
 // breakWith marks the executor broken by a failed worker initialization and
 // fails every queued task.
 func (ex *Executor) breakWith(err error) {
-	ex.broken.CompareAndSwap(nil, &brokenError{cause: err})
+	if ex.broken.CompareAndSwap(nil, &brokenError{cause: err}) {
+		// Said once, out of band, as Python logs "Exception in
+		// initializer": the futures carry it too, but nobody may read them.
+		slog.Error("fanout: a worker's initialization failed; the executor is broken", "err", err)
+	}
 	ex.drain(ex.broken.Load())
 }
 
