@@ -364,10 +364,11 @@ func TestFuture_Repr(t *testing.T) {
 	}
 }
 
-// Mirrors test_future.py FutureTests.test_cancel.
-// Deliberate differences: cancelling a RUNNING future succeeds in fanout (it
-// resolves at once and its task's context is cancelled; Python returns
-// False). Cancelling an already cancelled future returns true, as in Python.
+// Mirrors test_future.py FutureTests.test_cancel: a pending future is
+// cancelled, a running one is not (Cancel returns false and it stays
+// running, as in Python), but fanout also cancels the running task's
+// context, and the future then resolves with what the task returns.
+// Cancelling an already cancelled future returns true, as in Python.
 func TestFuture_Cancel(t *testing.T) {
 	fx := newFixture(t)
 
@@ -378,14 +379,17 @@ func TestFuture_Cancel(t *testing.T) {
 		t.Errorf("pending: state %v after Cancel", s)
 	}
 
-	if !fx.running.Cancel() {
-		t.Error("running: Cancel = false; fanout cancels running tasks")
-	}
-	if s := fx.running.State(); s != fanout.Cancelled {
-		t.Errorf("running: state %v after Cancel", s)
+	if fx.running.Cancel() {
+		t.Error("running: Cancel = true; a running task cannot be stopped for sure")
 	}
 	if cause := <-fx.runningCause; !errors.Is(cause, fanout.ErrCancelled) {
 		t.Errorf("running task's context ended with %v, want ErrCancelled", cause)
+	}
+	if v, err := fx.running.Result(context.Background()); v != 7 || err != nil {
+		t.Errorf("running: Result = %v, %v after Cancel; want the task's own 7, nil", v, err)
+	}
+	if s := fx.running.State(); s != fanout.Done {
+		t.Errorf("running: state %v once the task returned", s)
 	}
 
 	if !fx.cancelled.Cancel() {
@@ -416,6 +420,43 @@ func TestFuture_Cancel(t *testing.T) {
 	if fx.pendingRan.Load() || fx.cancelledRan.Load() {
 		t.Error("a future cancelled while pending ran anyway")
 	}
+}
+
+// Cancel on a running task whose context it cancels resolves the future only
+// when the task returns: until then it is running, Done is open, and Wait and
+// AsCompleted do not count it; a caller who then closes what the task uses
+// does not race with it.
+func TestFuture_CancelRunningResolvesWhenTheTaskReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(1))
+		defer ex.Shutdown()
+		stillWriting := make(chan struct{})
+		var wrote atomic.Bool
+		f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
+			<-ctx.Done()
+			<-stillWriting // cleaning up after the cancellation, say
+			wrote.Store(true)
+			return 0, ctx.Err()
+		})
+		synctest.Wait()
+		if f.Cancel() {
+			t.Error("Cancel of a running task = true")
+		}
+		synctest.Wait()
+		if isDone(f) || f.State() != fanout.Running {
+			t.Fatalf("after Cancel, before the task returned: done=%v state=%v; want running", isDone(f), f.State())
+		}
+		if done, _, _ := fanout.Wait(expired(), []*fanout.Future[int]{f}, fanout.FirstCompleted); len(done) != 0 {
+			t.Error("Wait counted a running task as completed")
+		}
+		close(stillWriting)
+		if err := f.Err(t.Context()); !errors.Is(err, context.Canceled) {
+			t.Errorf("Err = %v, want the task's own context.Canceled", err)
+		}
+		if !wrote.Load() {
+			t.Error("the future resolved before its task returned")
+		}
+	})
 }
 
 // Mirrors test_future.py FutureTests.test_cancelled.
@@ -573,8 +614,9 @@ func TestFuture_ExceptionWithSuccess(t *testing.T) {
 
 // Mirrors test_future.py FutureTests.test_multiple_set_result. fanout has no
 // set_result; the Go form of "a future is resolved once" is a running task
-// that is cancelled and then returns a value: the value is discarded, the
-// future stays cancelled, and its callbacks run once.
+// that is asked to stop (Cancel) and returns a value anyway: the future
+// resolves once, with that value, its callbacks run once, and a Cancel
+// after it finished changes nothing.
 func TestFuture_MultipleSetResult(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
@@ -588,43 +630,47 @@ func TestFuture_MultipleSetResult(t *testing.T) {
 	var calls atomic.Int32
 	f.OnDone(func(*fanout.Future[int]) { calls.Add(1) })
 	<-started
-	if !f.Cancel() {
-		t.Fatal("Cancel = false")
+	if f.Cancel() {
+		t.Fatal("Cancel of a running task = true")
 	}
 	close(proceed)
 	ex.Shutdown() // the task has returned
+	if f.Cancel() {
+		t.Error("Cancel after the task finished = true")
+	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("done callbacks ran %d times, want 1", n)
 	}
-	if v, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrCancelled) || v != 0 {
-		t.Errorf("Result = %v, %v; want the cancellation to stand", v, err)
+	if v, err := f.Result(context.Background()); v != 1 || err != nil {
+		t.Errorf("Result = %v, %v; want the task's own 1, nil", v, err)
 	}
-	if s := ex.Stats(); s.Completed != 0 || s.Cancelled != 1 {
-		t.Errorf("Stats = %+v; want Completed 0, Cancelled 1", s)
+	if s := ex.Stats(); s.Completed != 1 || s.Cancelled != 0 {
+		t.Errorf("Stats = %+v; want Completed 1, Cancelled 0", s)
 	}
 }
 
 // Mirrors test_future.py FutureTests.test_multiple_set_exception, in the
-// same form: an error returned after the cancellation does not replace it.
+// same form: the error the task returns after Cancel is the outcome.
 func TestFuture_MultipleSetException(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	started, proceed := make(chan struct{}), make(chan struct{})
+	errValue := errors.New("ValueError")
 	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
 		close(started)
 		<-ctx.Done()
 		<-proceed
-		return 0, errors.New("ValueError")
+		return 0, errValue
 	})
 	<-started
 	f.Cancel()
 	close(proceed)
 	ex.Shutdown()
-	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
-		t.Errorf("Err = %v, want ErrCancelled to stand", err)
+	if err := f.Err(context.Background()); err != errValue {
+		t.Errorf("Err = %v, want the task's own error", err)
 	}
-	if s := ex.Stats(); s.Failed != 0 || s.Cancelled != 1 {
-		t.Errorf("Stats = %+v; want Failed 0, Cancelled 1", s)
+	if s := ex.Stats(); s.Failed != 1 || s.Cancelled != 0 {
+		t.Errorf("Stats = %+v; want Failed 1, Cancelled 0", s)
 	}
 }
 
@@ -1046,10 +1092,12 @@ func TestAsCompleted_CancelWakes(t *testing.T) {
 			t.Errorf("errors: %v", errs)
 		}
 		sameSet(t, got, []*fanout.Future[int]{running, pending})
-		for _, f := range got {
-			if f.State() != fanout.Cancelled {
-				t.Errorf("yielded a future in state %v", f.State())
-			}
+		if s := pending.State(); s != fanout.Cancelled {
+			t.Errorf("pending future yielded in state %v, want cancelled", s)
+		}
+		// The running task was asked to stop; it is yielded once it returned.
+		if err := running.Err(t.Context()); running.State() != fanout.Done || !errors.Is(err, context.Canceled) {
+			t.Errorf("running future yielded in state %v with %v, want done with the task's context.Canceled", running.State(), err)
 		}
 	})
 }
@@ -1119,10 +1167,12 @@ func TestShutdown_HangIssue12364(t *testing.T) {
 }
 
 // Mirrors test_shutdown.py ExecutorShutdownTest.test_cancel_futures, with
-// ShutdownNow for shutdown(cancel_futures=True). Deliberate difference:
-// ShutdownNow also cancels the running tasks, so what finishes is exactly
-// what had finished before it. In fake time: 5 workers, tasks of 100 ms,
-// ShutdownNow at 150 ms, so tasks 0-4 are done, 5-9 running, 10-49 queued.
+// ShutdownNow for shutdown(cancel_futures=True): the queued futures are
+// cancelled, what had finished stays finished. fanout also cancels the
+// running tasks' contexts; their futures resolve with what the tasks return.
+// In fake time: 5 workers, tasks of 100 ms, ShutdownNow at 150 ms, so tasks
+// 0-4 are done, 5-9 running (they return their context's cause), 10-49
+// queued.
 func TestShutdown_CancelFutures(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(5), fanout.WithQueueSize(64))
@@ -1134,7 +1184,7 @@ func TestShutdown_CancelFutures(t *testing.T) {
 				case <-time.After(100 * time.Millisecond):
 					return i, nil
 				case <-ctx.Done():
-					return 0, context.Cause(ctx)
+					return -i, context.Cause(ctx)
 				}
 			}))
 		}
@@ -1144,20 +1194,27 @@ func TestShutdown_CancelFutures(t *testing.T) {
 		for i, f := range fs {
 			v, err := f.Result(context.Background())
 			switch {
-			case f.State() == fanout.Cancelled:
-				cancelled++
-				if !errors.Is(err, fanout.ErrCancelled) {
-					t.Errorf("future %d: cancelled with %v", i, err)
+			case i < 5:
+				if f.State() != fanout.Done || err != nil || v != i {
+					t.Errorf("finished future %d: state %v, %v, %v", i, f.State(), v, err)
 				}
-			case f.State() != fanout.Done || err != nil || v != i:
-				t.Errorf("future %d: state %v, %v, %v", i, f.State(), v, err)
+			case i < 10:
+				// Its own outcome: the value is lost only because the task
+				// returned none with its error.
+				if f.State() != fanout.Done || !errors.Is(err, fanout.ErrCancelled) {
+					t.Errorf("running future %d: state %v, %v; want done with the task's own error", i, f.State(), err)
+				}
+			default:
+				if f.State() == fanout.Cancelled && errors.Is(err, fanout.ErrCancelled) {
+					cancelled++
+				}
 			}
 		}
-		if cancelled != 45 {
-			t.Errorf("%d futures cancelled, want 45 (all but the first 5)", cancelled)
+		if cancelled != 40 {
+			t.Errorf("%d queued futures cancelled, want 40", cancelled)
 		}
-		if s := ex.Stats(); s.Submitted != 50 || s.Completed != 5 || s.Cancelled != 45 ||
-			s.Failed != 0 || s.Running != 0 || s.Queued != 0 || s.Workers != 0 {
+		if s := ex.Stats(); s.Submitted != 50 || s.Completed != 5 || s.Failed != 5 || s.Cancelled != 40 ||
+			s.Running != 0 || s.Queued != 0 || s.Workers != 0 {
 			t.Errorf("Stats after ShutdownNow = %+v", s)
 		}
 	})

@@ -28,9 +28,11 @@
 //
 // # Where it differs from Python
 //
-// Cancel stops a running task too: its context is cancelled and its future
-// resolves at once. Cancelled futures wake every waiter and every
-// AsCompleted loop (Python can hang: gh-109934, gh-87893). A task that
+// A future is done only once its task has returned, as in Python: Cancel
+// stops a pending task for good, and asks a running one to stop by
+// cancelling its context (Python cannot), but the future of a running task
+// still resolves with what the task returns. Cancelled futures wake every
+// waiter and every AsCompleted loop (Python can hang: gh-109934, gh-87893). A task that
 // submits to its own executor and waits, passing its own context, never
 // deadlocks it, even with every worker busy: the waiting worker runs queued
 // tasks meanwhile (Python, pond, conc and ants deadlock). The queue is

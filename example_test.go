@@ -200,7 +200,8 @@ func ExampleWorkerID() {
 }
 
 // Python's shutdown(cancel_futures=True), and more: queued tasks never run
-// and running ones see their context cancelled.
+// and running ones see their context cancelled; their futures resolve when
+// they return, with what they return.
 func ExampleExecutor_ShutdownNow() {
 	ex := fanout.New(fanout.WithWorkers(1))
 	started := make(chan struct{})
@@ -212,11 +213,11 @@ func ExampleExecutor_ShutdownNow() {
 	<-started
 	queued := ex.Go(func(context.Context) error { return nil })
 	ex.ShutdownNow()
-	fmt.Println(running.State(), queued.State())
-	fmt.Println(errors.Is(queued.Err(context.Background()), fanout.ErrCancelled))
+	fmt.Println(running.State(), running.Err(context.Background()))
+	fmt.Println(queued.State(), queued.Err(context.Background()))
 	// Output:
-	// cancelled cancelled
-	// true
+	// done context canceled
+	// cancelled fanout: future cancelled: context canceled
 }
 
 // The tutorials' comparison: the same 20 page checks one at a time, then on

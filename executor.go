@@ -347,10 +347,11 @@ func (ex *Executor) onWorker() bool {
 
 // ShutdownNow stops the executor at once, like Python's
 // shutdown(cancel_futures=True) and more: queued tasks are cancelled and
-// never run, running tasks have their contexts cancelled, and all their
-// futures resolve with ErrCancelled, waking every waiter, Wait and
-// AsCompleted loop. It returns when the workers have stopped, that is when
-// the running tasks have returned. Idempotent and safe from any goroutine;
+// never run (their futures resolve with ErrCancelled, waking every waiter,
+// Wait and AsCompleted loop), and running tasks have their contexts
+// cancelled (their futures resolve when they return, with what they
+// return). It returns when the workers have stopped, that is when the
+// running tasks have returned. Idempotent and safe from any goroutine;
 // from one of ex's own tasks (a task that decides to stop everything) it
 // cancels everything and returns without waiting.
 func (ex *Executor) ShutdownNow() {
@@ -361,7 +362,7 @@ func (ex *Executor) ShutdownNow() {
 	ex.wmu.Unlock()
 	for _, w := range workers {
 		for c := w.cur.Load(); c != nil; c = c.outer {
-			c.cancel(ErrCancelled)
+			c.tc.cancelWith(ErrCancelled) // the task's future resolves when it returns
 		}
 	}
 	ex.drain(ErrCancelled)

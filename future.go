@@ -20,8 +20,8 @@ const (
 	Running
 	// Done: the task returned (or failed); Result will not block.
 	Done
-	// Cancelled: cancelled before it finished; Result returns ErrCancelled
-	// or the cancellation cause.
+	// Cancelled: cancelled before it started, so it never ran; Result
+	// returns ErrCancelled or the cancellation cause.
 	Cancelled
 
 	// resolving is the short internal step between Pending or Running and
@@ -206,30 +206,30 @@ func (c *core) removeWaiter(w *waiter) {
 	}
 }
 
-// cancel resolves a pending or running future as cancelled with cause and
-// cancels its context. It reports whether this call did it.
+// cancel resolves a pending future as cancelled with cause; it never ran and
+// never will. It reports whether this call did it. A running future is not
+// resolved here: its task's context is cancelled and the future resolves
+// when the task returns, with the task's own outcome.
 func (c *core) cancel(cause error) bool {
-	for {
-		s := State(c.state.Load())
-		if s != Pending && s != Running {
-			return false
-		}
-		if !c.state.CompareAndSwap(uint32(s), uint32(resolving)) {
-			continue
-		}
-		c.tc.mu.Lock()
-		c.extLocked().cerr = cause
-		c.tc.mu.Unlock()
-		c.state.Store(uint32(Cancelled))
-		if s == Running {
-			c.tc.cancelWith(cause)
-		}
-		if c.ex != nil {
-			c.ex.cancelled.Add(1)
-		}
-		c.finish()
-		return true
+	return c.cancelFrom(Pending, cause)
+}
+
+// cancelFrom moves the future from state from to Cancelled with cause, if it
+// is still in from. The worker uses it with Running for a task it dequeued
+// but will not start (its submitter's context ended, or ShutdownNow).
+func (c *core) cancelFrom(from State, cause error) bool {
+	if !c.state.CompareAndSwap(uint32(from), uint32(resolving)) {
+		return false
 	}
+	c.tc.mu.Lock()
+	c.extLocked().cerr = cause
+	c.tc.mu.Unlock()
+	c.state.Store(uint32(Cancelled))
+	if c.ex != nil {
+		c.ex.cancelled.Add(1)
+	}
+	c.finish()
+	return true
 }
 
 // fail resolves a pending future that will never run with err.
@@ -312,8 +312,9 @@ type Future[T any] struct {
 }
 
 // Result waits for the task to finish and returns its result and error. It
-// returns ctx's error if ctx is done first (the task goes on; Cancel stops
-// it). A cancelled future returns ErrCancelled (or the cause of a
+// returns ctx's error if ctx is done first: the way to stop waiting without
+// waiting for the task (which goes on; Cancel asks it to stop). A future
+// cancelled before its task started returns ErrCancelled (or the cause of a
 // cancellation that came through the task's parent context), and a task that
 // panicked returns a *PanicError.
 //
@@ -354,14 +355,27 @@ func (f *Future[T]) State() State {
 	return s
 }
 
-// Cancel cancels the task. A pending task never runs. A running task has its
-// context cancelled, and the future resolves as cancelled at once, waking
-// every waiter; whatever the task returns later is discarded. Cancel reports
-// whether the future is cancelled, by this call or an earlier one, as
-// Python's cancel does; false means the task had already finished. (Python's
-// cancel cannot stop a running task; this one can ask it to stop.)
+// Cancel cancels the task, as Python's cancel does, and asks a running task
+// to stop. A pending task never runs: its future resolves as cancelled at
+// once and Cancel returns true (also for a future cancelled before, as in
+// Python). A running task has its context cancelled and Cancel returns false:
+// it cannot be stopped for sure, and its future resolves when the task
+// returns, with whatever the task returns (a task that honours its context
+// returns an error matching context.Canceled). So a future is done only once
+// its task is: a caller that then closes what the task used does not race
+// with it. To stop waiting without waiting for the task, give Result a
+// context that ends. A finished task's future is not changed: false.
 func (f *Future[T]) Cancel() bool {
-	return f.cancel(ErrCancelled) || f.State() == Cancelled
+	if f.cancel(ErrCancelled) {
+		return true
+	}
+	switch f.State() {
+	case Cancelled:
+		return true
+	case Running:
+		f.tc.cancelWith(ErrCancelled)
+	}
+	return false
 }
 
 // OnDone arranges for cb to be called with f once f is resolved: at once, in
@@ -391,7 +405,7 @@ func (f *Future[T]) runWith(w *worker, inv invoker[T]) {
 	if err := f.tc.parent.Err(); err != nil {
 		// The context the task was submitted with ended before the task
 		// could start: running it now would only waste the worker.
-		f.cancel(context.Cause(f.tc.parent))
+		f.cancelFrom(Running, context.Cause(f.tc.parent))
 		f.fn = nil
 		return
 	}
@@ -401,7 +415,7 @@ func (f *Future[T]) runWith(w *worker, inv invoker[T]) {
 	// ShutdownNow sets killed, then cancels what workers run; checking
 	// after publishing cur means no task escapes both.
 	if f.ex.killed.Load() {
-		f.cancel(ErrCancelled)
+		f.cancelFrom(Running, ErrCancelled)
 		w.cur.Store(f.outer)
 		f.fn = nil
 		return
@@ -422,24 +436,16 @@ func (f *Future[T]) returned(w *worker) {
 }
 
 // resolve publishes a finished task's error (its value is already in place).
+// Only the worker that ran the task resolves a running future.
 func (c *core) resolve(w *worker, err error) {
 	c.err = err
 	if err != nil {
 		c.watch(err)
-	}
-	if !c.state.CompareAndSwap(uint32(Running), uint32(Done)) {
-		// Cancelled while running: the outcome is the cancellation. The
-		// writes above are never read, and the cleanup must not fire.
-		if err != nil {
-			c.observe()
-		}
-		return
-	}
-	if err != nil {
 		w.stats.failed.Add(1)
 	} else {
 		w.stats.succeeded.Add(1)
 	}
+	c.state.Store(uint32(Done))
 	c.finish()
 }
 
