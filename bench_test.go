@@ -17,7 +17,7 @@ func BenchmarkSubmitResult(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		futs = append(futs, fanout.Submit(ex, func(context.Context) (int, error) { return i, nil }))
+		futs = append(futs, fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return i, nil }))
 	}
 	sum := 0
 	for _, f := range futs {
@@ -51,7 +51,7 @@ func BenchmarkSleepIO(b *testing.B) {
 		start := time.Now()
 		futs := make([]*fanout.Future[int], 0, 10000)
 		for j := 0; j < 10000; j++ {
-			futs = append(futs, fanout.Submit(ex, func(context.Context) (int, error) { time.Sleep(time.Millisecond); return j, nil }))
+			futs = append(futs, fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { time.Sleep(time.Millisecond); return j, nil }))
 		}
 		for _, f := range futs {
 			f.Result(context.Background())

@@ -59,7 +59,7 @@ func Example_submitAndAsCompleted() {
 
 	var futures []*fanout.Future[string]
 	for _, page := range []string{"Ocean", "Island", "this_page_does_not_exist", "Shark"} {
-		futures = append(futures, fanout.Submit(ex, func(ctx context.Context) (string, error) {
+		futures = append(futures, fanout.Submit(context.Background(), ex, func(ctx context.Context) (string, error) {
 			return pageExistence(ctx, base+page)
 		}))
 	}
@@ -124,14 +124,14 @@ func ExampleFuture_Result_errors() {
 	defer ex.Shutdown()
 	ctx := context.Background()
 
-	bad := fanout.Submit(ex, func(ctx context.Context) (string, error) {
+	bad := fanout.Submit(context.Background(), ex, func(ctx context.Context) (string, error) {
 		return pageExistence(ctx, "ht!tp://not a url")
 	})
 	if _, err := bad.Result(ctx); err != nil {
 		fmt.Println("failed:", err != nil)
 	}
 
-	crash := fanout.Submit(ex, func(context.Context) (string, error) {
+	crash := fanout.Submit(context.Background(), ex, func(context.Context) (string, error) {
 		panic("parser crashed") // a bug in the task, not an error it returns
 	})
 	var pe *fanout.PanicError
@@ -183,7 +183,7 @@ func ExampleWorkerID() {
 	ex := fanout.New(fanout.WithWorkers(3))
 	ids := make([]*fanout.Future[int], 3)
 	for i := range ids {
-		ids[i] = fanout.Submit(ex, func(ctx context.Context) (int, error) {
+		ids[i] = fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 			time.Sleep(10 * time.Millisecond)
 			return fanout.WorkerID(ctx), nil
 		})
@@ -213,11 +213,11 @@ func ExampleExecutor_ShutdownNow() {
 	<-started
 	queued := ex.Go(func(context.Context) error { return nil })
 	ex.ShutdownNow()
-	fmt.Println(running.State(), running.Err(context.Background()))
-	fmt.Println(queued.State(), queued.Err(context.Background()))
+	fmt.Println(running.State(), running.Wait(context.Background()))
+	fmt.Println(queued.State(), queued.Wait(context.Background()))
 	// Output:
-	// done context canceled
-	// cancelled fanout: future cancelled: context canceled
+	// finished context canceled
+	// canceled fanout: future canceled: context canceled
 }
 
 // The tutorials' comparison: the same 20 page checks one at a time, then on

@@ -8,18 +8,15 @@ import (
 	"sync/atomic"
 )
 
-// DefaultWorkers is the worker bound of New without WithWorkers. The tasks
-// this package is for spend their time waiting on the network or the disk,
-// not on a CPU, so the bound is about how much the other side should take at
-// once rather than about cores: 64 hides 100 ms of latency at 640 tasks a
-// second. (Python's ThreadPoolExecutor uses min(32, CPUs+4).)
-const DefaultWorkers = 64
-
-// DefaultQueueFactor sets the queue size of New without WithQueueSize:
-// DefaultQueueFactor times the worker bound. A queue a few times the worker
-// bound keeps every worker fed while the submitter is briefly descheduled,
-// and still makes a producer of endless input wait rather than buffer it.
-const DefaultQueueFactor = 4
+const (
+	// defaultWorkers is the worker bound of New without WithWorkers (see New).
+	defaultWorkers = 64
+	// queueFactor times the worker bound is the queue size of New without
+	// WithQueueSize: a queue a few times the bound keeps every worker fed
+	// while the submitter is briefly descheduled, and still makes a
+	// producer of endless input wait rather than buffer it.
+	queueFactor = 4
+)
 
 // Executor runs tasks on a bounded set of persistent worker goroutines fed
 // by a bounded queue. Workers start on demand, up to the bound, and stay
@@ -93,7 +90,7 @@ func WithLocal[V any](l *Local[V]) Option {
 
 // WithUnobservedErrorHandler sets what happens to the error of a failed task
 // that nobody ever read: when its future is garbage collected and neither
-// Result nor Err was called on it, h is called with the error. The default
+// Result nor Wait was called on it, h is called with the error. The default
 // logs it with log/slog at error level; nil discards such errors. Python
 // drops them silently (CPython gh-120508).
 func WithUnobservedErrorHandler(h func(error)) Option {
@@ -104,12 +101,14 @@ func logUnobserved(err error) {
 	slog.Error("fanout: a task failed and nobody read its error", "err", err)
 }
 
-// New returns an executor running at most DefaultWorkers tasks at once,
-// with a queue of DefaultQueueFactor times that many, unless options say
-// otherwise.
+// New returns an executor running at most 64 tasks at once, with a queue of
+// 4 times that many, unless options say otherwise. 64 rather than Python's
+// min(32, CPUs+4): the tasks this package is for wait on the network or the
+// disk, so the bound is about how much the other side should take at once,
+// not about cores (64 hides 100 ms of latency at 640 tasks a second).
 func New(opts ...Option) *Executor {
 	ex := &Executor{
-		max:        DefaultWorkers,
+		max:        defaultWorkers,
 		quiet:      make(chan struct{}),
 		closing:    make(chan struct{}),
 		unobserved: logUnobserved,
@@ -118,7 +117,7 @@ func New(opts ...Option) *Executor {
 		o(ex)
 	}
 	if ex.queue == nil {
-		ex.queue = make(chan runner, DefaultQueueFactor*int(ex.max))
+		ex.queue = make(chan runner, queueFactor*int(ex.max))
 	}
 	return ex
 }
@@ -129,49 +128,29 @@ type runner interface {
 	drop(err error)
 }
 
-// Submit schedules fn and returns its future at once, like Python's
+// Submit schedules fn on ex and returns its future, like Python's
 // executor.submit. When the queue is full it waits for room (backpressure).
-// After shutdown has begun, or once the executor is broken, the returned
-// future has already failed with ErrShutdown or an ErrBroken error.
+// The future is never nil; when the task could not be accepted it has
+// already failed: with ErrShutdown after shutdown began (a submit still
+// waiting for room then included), with an ErrBroken error once the
+// executor is broken, or with an error matching ErrContextDone when ctx
+// ended first.
 //
-// fn receives a context that is cancelled by Future.Cancel and ShutdownNow,
-// and through which WorkerID and Local.Get reach the worker.
+// fn receives a context derived from ctx: ctx's values reach it, and its
+// cancellation cancels the task (a task whose ctx ends before it starts
+// never runs). Future.Cancel and ShutdownNow cancel it too. WorkerID and
+// Local.Get find the worker through it.
+//
+// A task may submit to its own executor and wait for the result: see
+// Future.Result for why that never deadlocks.
 //
 // Cost: Submit and Result together take about 230 ns and one allocation
-// (the 128-byte future) per task on top of fn's own closure, on 2 cores;
-// see docs/benchmarks.md.
-//
-// A task that submits to its own executor should use SubmitContext with its
-// own context: plain Submit cannot tell it is called from a worker, so on a
-// full queue it waits instead of helping.
-func Submit[T any](ex *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
-	f, _ := SubmitContext(context.Background(), ex, fn)
-	return f
-}
-
-// SubmitContext is Submit with a context. The task's context is derived from
-// ctx: its values reach the task, and its cancellation cancels the task (a
-// task whose ctx ends before it starts never runs, and its future resolves
-// with ctx's cause). If the queue is full SubmitContext waits for room until
-// ctx is done; the error then is ctx's. When ctx belongs to a task of ex, a
-// full queue makes the calling worker run queued tasks until there is room,
-// so subtasks never deadlock the executor.
-//
-// The error is nil, ErrShutdown, an ErrBroken error, or ctx's error; the
-// returned future is never nil and, on error, already failed with it.
-func SubmitContext[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error)) (*Future[T], error) {
-	return submit(ctx, ex, fn, true)
-}
-
-// submit is SubmitContext; watch says whether an error nobody reads should
-// be reported (Map reads every result it yields, and what it abandons after
-// its loop ends is abandoned on purpose).
-func submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error), watch bool) (*Future[T], error) {
+// (the future) per task on top of fn's own closure, on 2 cores; see
+// docs/benchmarks.md.
+func Submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
-	if !watch {
-		f.flags.Store(flagUnwatched)
-	}
-	return f, queue(ctx, ex, &f.core, f)
+	queue(ctx, ex, &f.core, f)
+	return f
 }
 
 // queue sets up c, the core of task t, and queues t; on error c has failed.
@@ -180,7 +159,7 @@ func queue(ctx context.Context, ex *Executor, c *core, t runner) error {
 	c.tc.parent = ctx
 	var err error
 	if ctx.Err() != nil {
-		err = context.Cause(ctx)
+		err = contextDone(ctx)
 	} else {
 		err = ex.enqueue(ctx, t)
 	}
@@ -192,9 +171,11 @@ func queue(ctx context.Context, ex *Executor, c *core, t runner) error {
 
 // Go submits fn, a task with no result, like the tutorials'
 // executor.submit(task, ...) whose future is ignored. Its error is still not
-// lost: see WithUnobservedErrorHandler.
+// lost: see WithUnobservedErrorHandler. It is Submit with
+// context.Background(): use Submit for a task that should end with a context
+// of yours.
 func (ex *Executor) Go(fn func(ctx context.Context) error) *Future[struct{}] {
-	return Submit(ex, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
+	return Submit(context.Background(), ex, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
 }
 
 func (ex *Executor) enqueue(ctx context.Context, t runner) error {
@@ -246,7 +227,7 @@ func (ex *Executor) enqueueSlow(ctx context.Context, t runner) error {
 				r.run(w)
 			}
 		case <-ctx.Done():
-			return context.Cause(ctx)
+			return contextDone(ctx)
 		case <-ex.closing:
 			return ErrShutdown // shutdown began while we waited: no new task starts
 		}
@@ -347,7 +328,7 @@ func (ex *Executor) onWorker() bool {
 
 // ShutdownNow stops the executor at once, like Python's
 // shutdown(cancel_futures=True) and more: queued tasks are cancelled and
-// never run (their futures resolve with ErrCancelled, waking every waiter,
+// never run (their futures resolve with ErrCanceled, waking every waiter,
 // Wait and AsCompleted loop), and running tasks have their contexts
 // cancelled (their futures resolve when they return, with what they
 // return). It returns when the workers have stopped, that is when the
@@ -362,10 +343,10 @@ func (ex *Executor) ShutdownNow() {
 	ex.wmu.Unlock()
 	for _, w := range workers {
 		for c := w.cur.Load(); c != nil; c = c.outer {
-			c.tc.cancelWith(ErrCancelled) // the task's future resolves when it returns
+			c.tc.cancelWith(ErrCanceled) // the task's future resolves when it returns
 		}
 	}
-	ex.drain(ErrCancelled)
+	ex.drain(ErrCanceled)
 	ex.Shutdown()
 }
 
@@ -373,11 +354,11 @@ func (ex *Executor) ShutdownNow() {
 // times a second for a progress bar.
 type Stats struct {
 	Submitted int64 // tasks accepted
-	Queued    int64 // in the queue (cancelled ones until a worker discards them)
+	Queued    int64 // in the queue (canceled ones until a worker discards them)
 	Running   int64 // running now
 	Completed int64 // returned without error
 	Failed    int64 // returned an error or panicked
-	Cancelled int64 // cancelled before they finished
+	Canceled  int64 // canceled before they started
 	Workers   int   // worker goroutines alive
 }
 
@@ -399,7 +380,7 @@ func (ex *Executor) Stats() Stats {
 		Running:   started - returned,
 		Completed: ok,
 		Failed:    failed,
-		Cancelled: ex.cancelled.Load(),
+		Canceled:  ex.cancelled.Load(),
 		Workers:   int(ex.spawned.Load()),
 	}
 	s.Queued = int64(len(ex.queue))

@@ -25,7 +25,7 @@ func TestSubmitResultAndStats(t *testing.T) {
 	ctx := context.Background()
 	var futs []*fanout.Future[string]
 	for i := range 50 {
-		futs = append(futs, fanout.Submit(ex, func(context.Context) (string, error) {
+		futs = append(futs, fanout.Submit(context.Background(), ex, func(context.Context) (string, error) {
 			if i%5 == 0 {
 				return "", errors.New("odd one out")
 			}
@@ -43,7 +43,7 @@ func TestSubmitResultAndStats(t *testing.T) {
 		if err != nil || len(v) != i {
 			t.Errorf("task %d: got %q, %v", i, v, err)
 		}
-		if f.State() != fanout.Done {
+		if f.State() != fanout.Finished {
 			t.Errorf("task %d: state %v after Result", i, f.State())
 		}
 	}
@@ -76,7 +76,7 @@ func TestWorkerBoundIsRespected(t *testing.T) {
 		}))
 	}
 	for _, f := range futs {
-		if err := f.Err(context.Background()); err != nil {
+		if err := f.Wait(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,7 +91,7 @@ func TestWorkerBoundIsRespected(t *testing.T) {
 func TestPanicBecomesError(t *testing.T) {
 	ex := fanout.New()
 	defer ex.Shutdown()
-	f := fanout.Submit(ex, func(context.Context) (int, error) { panic("boom") })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { panic("boom") })
 	_, err := f.Result(context.Background())
 	var pe *fanout.PanicError
 	if !errors.As(err, &pe) {
@@ -101,12 +101,12 @@ func TestPanicBecomesError(t *testing.T) {
 		t.Fatalf("PanicError = %v with stack %q; want the value and the task's stack", pe.Value, pe.Stack)
 	}
 	// A panic with an error value stays matchable.
-	g := fanout.Submit(ex, func(context.Context) (int, error) { panic(io.ErrUnexpectedEOF) })
-	if err := g.Err(context.Background()); !errors.Is(err, io.ErrUnexpectedEOF) {
+	g := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { panic(io.ErrUnexpectedEOF) })
+	if err := g.Wait(context.Background()); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("err = %v, want it to match io.ErrUnexpectedEOF", err)
 	}
 	// The worker survived: the executor still works.
-	h := fanout.Submit(ex, func(context.Context) (int, error) { return 7, nil })
+	h := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 7, nil })
 	if v, err := h.Result(context.Background()); v != 7 || err != nil {
 		t.Fatalf("after panics: %v, %v", v, err)
 	}
@@ -116,10 +116,10 @@ func TestGoexitIsAnErrorAndTheWorkerIsReplaced(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	f := ex.Go(func(context.Context) error { runtime.Goexit(); return nil })
-	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrGoexit) {
+	if err := f.Wait(context.Background()); !errors.Is(err, fanout.ErrGoexit) {
 		t.Fatalf("err = %v, want ErrGoexit", err)
 	}
-	g := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil })
+	g := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
 	if v, err := g.Result(context.Background()); v != 1 || err != nil {
 		t.Fatalf("after Goexit: %v, %v", v, err)
 	}
@@ -132,12 +132,9 @@ func TestGoexitIsAnErrorAndTheWorkerIsReplaced(t *testing.T) {
 func TestSubmitAfterShutdown(t *testing.T) {
 	ex := fanout.New()
 	ex.Shutdown()
-	f := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
 	if _, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrShutdown) {
 		t.Fatalf("err = %v, want ErrShutdown", err)
-	}
-	if _, err := fanout.SubmitContext(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, fanout.ErrShutdown) {
-		t.Fatalf("SubmitContext err = %v, want ErrShutdown", err)
 	}
 }
 
@@ -160,7 +157,7 @@ func TestShutdownIsIdempotentAndConcurrent(t *testing.T) {
 	}
 	release.open()
 	wg.Wait()
-	if f.State() != fanout.Done {
+	if f.State() != fanout.Finished {
 		t.Fatalf("Shutdown returned before the running task finished: %v", f.State())
 	}
 }
@@ -192,14 +189,14 @@ func TestShutdownNowCancelsQueuedAndRunning(t *testing.T) {
 		queued = append(queued, ex.Go(func(context.Context) error { ran.Add(1); return nil }))
 	}
 	ex.ShutdownNow()
-	if err := running.Err(context.Background()); running.State() != fanout.Done || !errors.Is(err, context.Canceled) {
+	if err := running.Wait(context.Background()); running.State() != fanout.Finished || !errors.Is(err, context.Canceled) {
 		t.Errorf("running task: %v, %v; want done with its own context.Canceled", running.State(), err)
 	}
 	for i, f := range queued {
-		if f.State() != fanout.Cancelled {
+		if f.State() != fanout.Canceled {
 			t.Errorf("queued %d: state %v, want cancelled", i, f.State())
 		}
-		if err := f.Err(context.Background()); !errors.Is(err, context.Canceled) {
+		if err := f.Wait(context.Background()); !errors.Is(err, context.Canceled) {
 			t.Errorf("queued %d: %v, want a context.Canceled match", i, err)
 		}
 	}
@@ -221,7 +218,7 @@ func TestShutdownNowResolvesRunningTasksWhenTheyReturn(t *testing.T) {
 		})
 		synctest.Wait()
 		woke := make(chan error, 1)
-		go func() { woke <- f.Err(context.Background()) }()
+		go func() { woke <- f.Wait(context.Background()) }()
 		done := make(chan struct{})
 		go func() { ex.ShutdownNow(); close(done) }()
 		synctest.Wait()
@@ -261,11 +258,11 @@ func TestCancelPendingNeverRuns(t *testing.T) {
 		t.Fatal("second Cancel returned false; Python's cancel returns True on a cancelled future")
 	}
 	release.open()
-	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
+	if err := f.Wait(context.Background()); !errors.Is(err, fanout.ErrCanceled) {
 		t.Fatalf("err = %v", err)
 	}
 	// Let the worker dequeue (and discard) it, then check it never ran.
-	fanout.Submit(ex, func(context.Context) (int, error) { return 0, nil }).Result(context.Background())
+	fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 0, nil }).Result(context.Background())
 	if ran.Load() {
 		t.Fatal("a cancelled pending task ran")
 	}
@@ -279,7 +276,7 @@ func TestCancelRunningCancelsItsContext(t *testing.T) {
 	defer ex.Shutdown()
 	started := make(gate)
 	saw := make(chan error, 1)
-	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
+	f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 		// A context derived from the task's, as an HTTP request makes.
 		rctx, cancel := context.WithTimeout(ctx, time.Hour)
 		defer cancel()
@@ -309,14 +306,11 @@ func TestSubmitContextValuesAndCancellationReachTheTask(t *testing.T) {
 	type key struct{}
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
 	started := make(gate)
-	f, err := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (string, error) {
+	f := fanout.Submit(ctx, ex, func(ctx context.Context) (string, error) {
 		started.open()
 		<-ctx.Done()
 		return ctx.Value(key{}).(string), ctx.Err()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	<-started
 	cancel()
 	v, err := f.Result(context.Background())
@@ -324,14 +318,14 @@ func TestSubmitContextValuesAndCancellationReachTheTask(t *testing.T) {
 		t.Fatalf("got %q, %v; want the parent's cancellation", v, err)
 	}
 	// A value, though, arrives: check on a task that returns it.
-	g, _ := fanout.SubmitContext(context.WithValue(context.Background(), key{}, "w"), ex,
+	g := fanout.Submit(context.WithValue(context.Background(), key{}, "w"), ex,
 		func(ctx context.Context) (string, error) { return ctx.Value(key{}).(string), nil })
 	if v, _ := g.Result(context.Background()); v != "w" {
 		t.Fatalf("value %q did not reach the task", v)
 	}
 }
 
-func TestSubmitContextCancelledBeforeStartNeverRuns(t *testing.T) {
+func TestSubmitContextCanceledBeforeStartNeverRuns(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	started, release := make(gate), make(gate)
@@ -340,10 +334,7 @@ func TestSubmitContextCancelledBeforeStartNeverRuns(t *testing.T) {
 	cause := errors.New("user gave up")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	var ran atomic.Bool
-	f, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { ran.Store(true); return 1, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := fanout.Submit(ctx, ex, func(context.Context) (int, error) { ran.Store(true); return 1, nil })
 	cancel(cause)
 	release.open()
 	if _, err := f.Result(context.Background()); !errors.Is(err, cause) {
@@ -352,14 +343,18 @@ func TestSubmitContextCancelledBeforeStartNeverRuns(t *testing.T) {
 	if ran.Load() {
 		t.Fatal("task ran although its context ended before it started")
 	}
-	// Submitting with a context already done fails at once.
-	if _, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, cause) {
-		t.Fatalf("SubmitContext on a done context: %v", err)
+	if f.State() != fanout.Canceled || !errors.Is(f.Wait(context.Background()), fanout.ErrCanceled) {
+		t.Fatalf("state %v, %v; want canceled, matching ErrCanceled and the cause", f.State(), f.Wait(context.Background()))
+	}
+	// Submitting with a context already done fails at once: the submit's
+	// own wait ended, so the error matches ErrContextDone.
+	if err := fanout.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil }).Wait(expired()); !errors.Is(err, cause) || !errors.Is(err, fanout.ErrContextDone) {
+		t.Fatalf("Submit on a done context: %v", err)
 	}
 }
 
-// A full queue makes SubmitContext wait, and the wait ends with the context.
-func TestSubmitContextBackpressure(t *testing.T) {
+// A full queue makes Submit wait, and the wait ends with the context.
+func TestSubmitBackpressure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(1))
 		defer ex.Shutdown()
@@ -370,8 +365,8 @@ func TestSubmitContextBackpressure(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		start := time.Now()
-		_, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { return 1, nil })
-		if !errors.Is(err, context.DeadlineExceeded) {
+		err := fanout.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil }).Wait(context.Background())
+		if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, fanout.ErrContextDone) {
 			t.Fatalf("err = %v, want DeadlineExceeded", err)
 		}
 		if waited := time.Since(start); waited != time.Second {
@@ -395,8 +390,8 @@ func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
 			if n < 2 {
 				return n, nil
 			}
-			a, _ := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-1) })
-			b, _ := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-2) })
+			a := fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-1) })
+			b := fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-2) })
 			x, err := a.Result(ctx)
 			if err != nil {
 				return 0, err
@@ -404,7 +399,7 @@ func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
 			y, err := b.Result(ctx)
 			return x + y, err
 		}
-		f := fanout.Submit(ex, func(ctx context.Context) (int, error) { return fib(ctx, 15) })
+		f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) { return fib(ctx, 15) })
 		v, err := f.Result(context.Background())
 		if err != nil || v != 610 {
 			t.Fatalf("%d workers: fib(15) = %d, %v", workers, v, err)
@@ -418,8 +413,8 @@ func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
 func TestGoroutineOfATaskDoesNotImpersonateTheWorker(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
-	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
-		inner := fanout.Submit(ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil })
+	f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
+		inner := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil })
 		got := make(chan int)
 		go func() { // waits with the task's context, from another goroutine
 			v, _ := inner.Result(ctx)
@@ -462,7 +457,7 @@ func TestLocalPerWorkerAndClosedAtShutdown(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(workers), fanout.WithLocal(sessions))
 	var futs []*fanout.Future[bool]
 	for range 300 {
-		futs = append(futs, fanout.Submit(ex, func(ctx context.Context) (bool, error) {
+		futs = append(futs, fanout.Submit(context.Background(), ex, func(ctx context.Context) (bool, error) {
 			s := sessions.Get(ctx)
 			return s.id == fanout.WorkerID(ctx) && s.id >= 1 && s.id <= workers, nil
 		}))
@@ -492,7 +487,7 @@ func TestLocalInitFailureBreaksTheExecutor(t *testing.T) {
 	defer ex.Shutdown()
 	var futs []*fanout.Future[int]
 	for range 10 {
-		futs = append(futs, fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil }))
+		futs = append(futs, fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }))
 	}
 	for i, f := range futs {
 		_, err := f.Result(context.Background())
@@ -500,7 +495,7 @@ func TestLocalInitFailureBreaksTheExecutor(t *testing.T) {
 			t.Fatalf("task %d: err = %v, want ErrBroken wrapping the init error", i, err)
 		}
 	}
-	_, err := fanout.SubmitContext(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
+	err := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }).Wait(context.Background())
 	if !errors.Is(err, fanout.ErrBroken) {
 		t.Fatalf("submit to a broken executor: %v", err)
 	}
@@ -524,7 +519,7 @@ func TestUnobservedErrorIsReported(t *testing.T) {
 		f := ex.Go(func(context.Context) error { return lost })
 		<-f.Done()
 		g := ex.Go(func(context.Context) error { return read })
-		if err := g.Err(context.Background()); err != read {
+		if err := g.Wait(context.Background()); err != read {
 			t.Fatal(err)
 		}
 	}()
@@ -557,7 +552,7 @@ func TestOnDoneCallbacks(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	release := make(gate)
-	f := fanout.Submit(ex, func(context.Context) (int, error) { <-release; return 42, nil })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { <-release; return 42, nil })
 	got := make(chan int, 3)
 	f.OnDone(func(f *fanout.Future[int]) { v, _ := f.Result(context.Background()); got <- v })
 	f.OnDone(func(*fanout.Future[int]) { panic("a bad callback must not stop the others") })
@@ -578,7 +573,7 @@ func TestResultContextDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1))
 		defer ex.Shutdown()
-		f := fanout.Submit(ex, func(context.Context) (int, error) { time.Sleep(time.Hour); return 1, nil })
+		f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { time.Sleep(time.Hour); return 1, nil })
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if _, err := f.Result(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -619,7 +614,7 @@ func TestTaskContextDerivation(t *testing.T) {
 	})
 	<-started
 	f.Cancel()
-	if got := <-result; got != fanout.ErrCancelled.Error() {
+	if got := <-result; got != fanout.ErrCanceled.Error() {
 		t.Fatalf("cause seen by the task: %q", got)
 	}
 }
@@ -649,14 +644,14 @@ func TestShutdownFromATask(t *testing.T) {
 		})
 		// ShutdownNow cancels every running task's context, the caller's
 		// own too; this one returns nil regardless, and that is its outcome.
-		if err := f.Err(context.Background()); err != nil {
+		if err := f.Wait(context.Background()); err != nil {
 			t.Fatalf("now=%v: the stopping task ended with %v", now, err)
 		}
-		if g := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(g.Err(context.Background()), fanout.ErrShutdown) {
+		if g := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(g.Wait(context.Background()), fanout.ErrShutdown) {
 			t.Fatalf("now=%v: submit after a task's shutdown was accepted", now)
 		}
 		close(release)
-		err := other.Err(context.Background())
+		err := other.Wait(context.Background())
 		if now != errors.Is(err, context.Canceled) {
 			t.Fatalf("now=%v: the other task ended with %v", now, err)
 		}
@@ -670,7 +665,7 @@ func TestNoLostWakeups(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(2))
 	defer ex.Shutdown()
 	for round := range 2000 {
-		f := fanout.Submit(ex, func(context.Context) (int, error) { return round, nil })
+		f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return round, nil })
 		var wg sync.WaitGroup
 		wg.Add(3)
 		go func() { defer wg.Done(); <-f.Done() }()

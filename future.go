@@ -10,7 +10,8 @@ import (
 	"sync/atomic"
 )
 
-// State is the lifecycle state of a Future.
+// State is the lifecycle state of a future: Python's PENDING, RUNNING,
+// FINISHED and CANCELLED.
 type State uint32
 
 const (
@@ -18,11 +19,12 @@ const (
 	Pending State = iota
 	// Running: a worker is running the task.
 	Running
-	// Done: the task returned (or failed); Result will not block.
-	Done
-	// Cancelled: cancelled before it started, so it never ran; Result
-	// returns ErrCancelled or the cancellation cause.
-	Cancelled
+	// Finished: the task returned (successfully or not), or could not be
+	// accepted; Result will not block.
+	Finished
+	// Canceled: canceled before it started, so it never ran; Result returns
+	// an error matching ErrCanceled.
+	Canceled
 
 	// resolving is the short internal step between Pending or Running and
 	// a final state, while the resolving goroutine writes the error.
@@ -35,12 +37,29 @@ func (s State) String() string {
 		return "pending"
 	case Running:
 		return "running"
-	case Done:
-		return "done"
-	case Cancelled:
-		return "cancelled"
+	case Finished:
+		return "finished"
+	case Canceled:
+		return "canceled"
 	}
 	return fmt.Sprintf("State(%d)", uint32(s))
+}
+
+// AnyFuture is what every *Future[T] is, whatever its T: Wait and
+// AsCompleted take futures of different result types through it (a
+// Future[struct{}] from Go beside a Future[string], say). Only this
+// package's futures implement it.
+type AnyFuture interface {
+	// Done returns a channel closed when the future is resolved.
+	Done() <-chan struct{}
+	// State returns the future's current state.
+	State() State
+	// Cancel cancels a pending task, and asks a running one to stop.
+	Cancel() bool
+	// Wait waits until the future is resolved and returns its error.
+	Wait(ctx context.Context) error
+
+	base() *core
 }
 
 // closedChan is returned by Done for futures that are already resolved, so
@@ -49,14 +68,21 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 
 // core is the part of a future that does not depend on its result type: what
 // the executor, Wait and AsCompleted work with.
+//
+// State moves Pending -> Running -> Finished for a task that runs,
+// Pending -> Canceled for one canceled before it starts, and Pending ->
+// Finished for one that could not be accepted; the short resolving step
+// comes before Finished and Canceled. Only the worker running a task
+// resolves a Running future.
 type core struct {
 	state atomic.Uint32 // a State
 	flags atomic.Uint32 // flagListened, flagUnwatched
 	ex    *Executor
 	outer *core // the task this worker was running when it started this one
 
-	// err is the outcome of a Done future, written by the one goroutine that
-	// makes it Done, before it does, and read only after: it needs no lock.
+	// err is the outcome of a Finished future, written by the one goroutine
+	// that makes it Finished, before it does, and read only after: it needs
+	// no lock.
 	err error
 
 	// Guarded by tc.mu, which the task context shares to keep futures small.
@@ -70,7 +96,7 @@ type core struct {
 type coreExt struct {
 	cbs     []func()
 	waiters []*waiter // Wait and AsCompleted loops, removed when they return
-	cerr    error     // the cause of a Cancelled future
+	cerr    error     // the error of a Canceled future
 	cleanup runtime.Cleanup
 	watched bool // cleanup is registered
 }
@@ -92,10 +118,12 @@ const (
 	flagUnwatched
 )
 
-// resolved reports whether the future is Done or Cancelled.
+func (c *core) base() *core { return c }
+
+// resolved reports whether the future is Finished or Canceled.
 func (c *core) resolved() bool {
 	s := State(c.state.Load())
-	return s == Done || s == Cancelled
+	return s == Finished || s == Canceled
 }
 
 // doneChan is Done for the type-erased core.
@@ -214,17 +242,21 @@ func (c *core) cancel(cause error) bool {
 	return c.cancelFrom(Pending, cause)
 }
 
-// cancelFrom moves the future from state from to Cancelled with cause, if it
+// cancelFrom moves the future from state from to Canceled with cause, if it
 // is still in from. The worker uses it with Running for a task it dequeued
 // but will not start (its submitter's context ended, or ShutdownNow).
 func (c *core) cancelFrom(from State, cause error) bool {
 	if !c.state.CompareAndSwap(uint32(from), uint32(resolving)) {
 		return false
 	}
+	err := ErrCanceled
+	if cause != ErrCanceled {
+		err = &canceledError{cause}
+	}
 	c.tc.mu.Lock()
-	c.extLocked().cerr = cause
+	c.extLocked().cerr = err
 	c.tc.mu.Unlock()
-	c.state.Store(uint32(Cancelled))
+	c.state.Store(uint32(Canceled))
 	if c.ex != nil {
 		c.ex.cancelled.Add(1)
 	}
@@ -238,13 +270,13 @@ func (c *core) fail(err error) {
 		return
 	}
 	c.err = err
-	c.state.Store(uint32(Done))
+	c.state.Store(uint32(Finished))
 	c.finish()
 }
 
 // outcome returns the error of a resolved future and marks it observed.
 func (c *core) outcome() error {
-	if State(c.state.Load()) == Cancelled {
+	if State(c.state.Load()) == Canceled {
 		c.tc.mu.Lock()
 		defer c.tc.mu.Unlock()
 		return c.ext.cerr
@@ -299,7 +331,7 @@ func (c *core) wait(ctx context.Context) error {
 	case <-c.doneChan():
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return contextDone(ctx)
 	}
 }
 
@@ -314,9 +346,11 @@ type Future[T any] struct {
 // Result waits for the task to finish and returns its result and error. It
 // returns ctx's error if ctx is done first: the way to stop waiting without
 // waiting for the task (which goes on; Cancel asks it to stop). A future
-// cancelled before its task started returns ErrCancelled (or the cause of a
-// cancellation that came through the task's parent context), and a task that
-// panicked returns a *PanicError.
+// canceled before its task started returns an error matching ErrCanceled
+// (and the cause, when the cancellation came through the context Submit was
+// given), and a task that panicked returns a *PanicError. When ctx ends
+// first, the error matches ErrContextDone (and ctx's error): a task's own
+// error never does.
 //
 // When a task waits on another future of its own executor it must pass its
 // own context (or one derived from it): the worker then runs queued tasks
@@ -335,13 +369,13 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	return f.val, nil
 }
 
-// Err waits like Result and returns only the error.
-func (f *Future[T]) Err(ctx context.Context) error {
+// Wait waits like Result and returns only the error: Python's exception().
+func (f *Future[T]) Wait(ctx context.Context) error {
 	_, err := f.Result(ctx)
 	return err
 }
 
-// Done returns a channel closed when the future is resolved (done or
+// Done returns a channel closed when the future is resolved (finished or
 // cancelled). The channel is made on first use; for a resolved future it
 // costs nothing.
 func (f *Future[T]) Done() <-chan struct{} { return f.doneChan() }
@@ -350,7 +384,7 @@ func (f *Future[T]) Done() <-chan struct{} { return f.doneChan() }
 func (f *Future[T]) State() State {
 	s := State(f.state.Load())
 	if s == resolving {
-		return Running // about to be Done or Cancelled
+		return Running // about to be Finished or Canceled
 	}
 	return s
 }
@@ -366,14 +400,14 @@ func (f *Future[T]) State() State {
 // with it. To stop waiting without waiting for the task, give Result a
 // context that ends. A finished task's future is not changed: false.
 func (f *Future[T]) Cancel() bool {
-	if f.cancel(ErrCancelled) {
+	if f.cancel(ErrCanceled) {
 		return true
 	}
 	switch f.State() {
-	case Cancelled:
+	case Canceled:
 		return true
 	case Running:
-		f.tc.cancelWith(ErrCancelled)
+		f.tc.cancelWith(ErrCanceled)
 	}
 	return false
 }
@@ -415,7 +449,7 @@ func (f *Future[T]) runWith(w *worker, inv invoker[T]) {
 	// ShutdownNow sets killed, then cancels what workers run; checking
 	// after publishing cur means no task escapes both.
 	if f.ex.killed.Load() {
-		f.cancelFrom(Running, ErrCancelled)
+		f.cancelFrom(Running, ErrCanceled)
 		w.cur.Store(f.outer)
 		f.fn = nil
 		return
@@ -445,7 +479,7 @@ func (c *core) resolve(w *worker, err error) {
 	} else {
 		w.stats.succeeded.Add(1)
 	}
-	c.state.Store(uint32(Done))
+	c.state.Store(uint32(Finished))
 	c.finish()
 }
 

@@ -14,9 +14,9 @@ func TestWaitLeavesNoWaiterBehind(t *testing.T) {
 	ex := New(WithWorkers(2))
 	defer ex.Shutdown()
 	release := make(chan struct{})
-	slow := Submit(ex, func(context.Context) (int, error) { <-release; return 0, nil })
+	slow := Submit(context.Background(), ex, func(context.Context) (int, error) { <-release; return 0, nil })
 	for range 100 {
-		quick := Submit(ex, func(context.Context) (int, error) { return 1, nil })
+		quick := Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
 		if _, _, err := Wait(context.Background(), []*Future[int]{slow, quick}, FirstCompleted); err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestWaitIsLinear(t *testing.T) {
 			var fs []*Future[int]
 			for i := range n {
 				gates[i] = make(chan struct{})
-				fs = append(fs, Submit(ex, func(context.Context) (int, error) { <-gates[i]; return i, nil }))
+				fs = append(fs, Submit(context.Background(), ex, func(context.Context) (int, error) { <-gates[i]; return i, nil }))
 			}
 			waited := make(chan struct{})
 			go func() {

@@ -34,16 +34,17 @@ type MapOption func(*mapConfig)
 
 type mapConfig struct{ window int }
 
-// Window sets how many inputs a Map may have taken from its input and not
-// yet handed to its loop, at any moment (n >= 1; Python 3.14's buffersize). The default is 16 times the executor's worker bound: enough to
+// WithWindow sets how many inputs a Map may have taken from its input and
+// not yet handed to its loop, at any moment (n >= 1; Python 3.14's
+// buffersize). The default is 16 times the executor's worker bound: enough to
 // keep every worker busy while slow inputs hold up an ordered Map's head, and
 // to let the input goroutine and the consumer run in long stretches instead
 // of waking each other for every input (a window of 2x the bound costs about
 // twice as much per input).
-func Window(n int) MapOption {
+func WithWindow(n int) MapOption {
 	return func(c *mapConfig) {
 		if n < 1 {
-			panic("fanout: Window needs n >= 1")
+			panic("fanout: WithWindow needs n >= 1")
 		}
 		c.window = n
 	}
@@ -65,20 +66,25 @@ func newMapConfig[In, Out any](ex *Executor, inputs iter.Seq[In], fn func(contex
 	return c
 }
 
-// Map runs fn on each input on ex and yields the results in input order,
+// Map returns an iterator that runs fn on each input on ex when ranged over
+// (an unranged Map runs nothing), and yields the results in input order,
 // like Python's executor.map, but lazily: it takes a new input only when
-// fewer than Window are taken and not yet yielded, so an endless input runs
-// in constant memory (Python's map reads all of its input first: bpo-29842).
-// Each result comes with its error; a value fn returned along with an error
-// is yielded too, so fn can say which input failed.
+// fewer than WithWindow are taken and not yet yielded, so an endless input
+// runs in constant memory (Python's map reads all of its input first:
+// bpo-29842). Each result comes with its error; a value fn returned along
+// with an error is yielded too, so fn can say which input failed.
 //
 // The inputs are read on a goroutine of Map's own, so results are yielded as
 // soon as they are ready even while the input blocks. The tasks' contexts
-// derive from ctx. If ctx ends, Map yields (zero, ctx's error) once and
-// stops. Breaking out of the loop, or ctx ending, cancels the tasks still
-// outstanding; Map returns once its input goroutine has stopped, so it
-// leaves no goroutine behind (provided the input sequence returns when
-// asked to stop).
+// derive from ctx. If ctx ends, Map yields (zero, err) once, err matching
+// ErrContextDone and ctx's error (a task's own error never matches
+// ErrContextDone), and stops. Breaking out of the loop, or ctx ending,
+// cancels the tasks still outstanding; Map returns once its input goroutine
+// has stopped, so it leaves no goroutine behind (provided the input
+// sequence returns when asked to stop). If the executor is shut down, Map
+// yields (zero, ErrShutdown) once and stops.
+//
+// Map is safe inside a task of ex: see Future.Result.
 //
 // Cost: about 240 ns and one allocation per input beyond fn's own work, on
 // 2 cores; memory is bounded by the window (about 4 MiB at the default
@@ -138,21 +144,21 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 			case g, ok := <-futs:
 				if !ok {
 					if cut && ctx.Err() != nil {
-						yield(zero, ctx.Err())
+						yield(zero, contextDone(ctx))
 					}
 					return
 				}
 				f = g
 			case <-ctx.Done(): // even while the input blocks
-				yield(zero, ctx.Err())
+				yield(zero, contextDone(ctx))
 				return
 			}
 			v, err := f.Result(ctx)
 			if err != nil && ctx.Err() != nil {
-				yield(zero, ctx.Err())
+				yield(zero, contextDone(ctx))
 				return
 			}
-			if err != nil && State(f.state.Load()) == Done {
+			if err != nil && State(f.state.Load()) == Finished {
 				v = f.val // keep the value fn returned with its error
 			}
 			<-slots // handed to the loop: out of the window
@@ -163,9 +169,10 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 	}
 }
 
-// MapUnordered is Map yielding results in the order they complete, the
-// counterpart of submitting every input and looping over AsCompleted, in
-// bounded memory: at most Window inputs are taken and not yet yielded.
+// MapUnordered is Map yielding results in the order they complete (an
+// unranged MapUnordered runs nothing), the counterpart of submitting every
+// input and looping over AsCompleted, in bounded memory: at most WithWindow
+// inputs are taken and not yet yielded.
 func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
 	cfg := newMapConfig(ex, inputs, fn, opts)
 	return func(yield func(Out, error) bool) {
@@ -214,7 +221,7 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 				if err != nil && ctx.Err() != nil {
 					break // the context ended: say so once, below
 				}
-				if err != nil && State(f.state.Load()) == Done {
+				if err != nil && State(f.state.Load()) == Finished {
 					v = f.val
 				}
 				if !yield(v, err) {
@@ -226,7 +233,7 @@ func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Se
 			}
 			if ctx.Err() != nil {
 				var zero Out
-				yield(zero, ctx.Err())
+				yield(zero, contextDone(ctx))
 				return
 			}
 			if feeding == nil && yielded == taken {

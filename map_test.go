@@ -63,7 +63,7 @@ func TestMapIsLazyOnEndlessInput(t *testing.T) {
 	const window = 16
 	var pulled atomic.Int64
 	yielded := 0
-	for v, err := range fanout.Map(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(window)) {
+	for v, err := range fanout.Map(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.WithWindow(window)) {
 		if err != nil || v != yielded {
 			t.Fatalf("result %d = %d, %v", yielded, v, err)
 		}
@@ -194,7 +194,7 @@ func TestMapUnorderedBoundedAndBreakable(t *testing.T) {
 	const window = 8
 	var pulled atomic.Int64
 	seen := map[int]bool{}
-	for v, err := range fanout.MapUnordered(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(window)) {
+	for v, err := range fanout.MapUnordered(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.WithWindow(window)) {
 		if err != nil || seen[v] {
 			t.Fatalf("%d: %v (duplicate=%v)", v, err, seen[v])
 		}
@@ -212,7 +212,7 @@ func TestMapUnorderedExactCount(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(3))
 	defer ex.Shutdown()
 	sum, n := 0, 0
-	for v, err := range fanout.MapUnordered(context.Background(), ex, count(1000, nil), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(5)) {
+	for v, err := range fanout.MapUnordered(context.Background(), ex, count(1000, nil), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.WithWindow(5)) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,7 @@ func TestMapInsideATaskOfTheSameExecutor(t *testing.T) {
 	defer ex.Shutdown()
 	var outer []*fanout.Future[int]
 	for range 2 { // both workers run an outer task
-		outer = append(outer, fanout.Submit(ex, func(ctx context.Context) (int, error) {
+		outer = append(outer, fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 			sum := 0
 			for v, err := range fanout.Map(ctx, ex, count(50, nil), func(_ context.Context, i int) (int, error) { return i, nil }) {
 				if err != nil {

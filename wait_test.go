@@ -15,7 +15,7 @@ import (
 func sleepy(ex *fanout.Executor, ds ...time.Duration) []*fanout.Future[time.Duration] {
 	var fs []*fanout.Future[time.Duration]
 	for _, d := range ds {
-		fs = append(fs, fanout.Submit(ex, func(ctx context.Context) (time.Duration, error) {
+		fs = append(fs, fanout.Submit(context.Background(), ex, func(ctx context.Context) (time.Duration, error) {
 			if d < 0 {
 				time.Sleep(-d)
 				return d, errors.New("failed")
@@ -95,12 +95,12 @@ func TestAsCompletedWokenByShutdownNow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := fanout.Cancelled
+			want := fanout.Canceled
 			if f == fs[0] {
-				want = fanout.Done // the running task, which honoured its context
+				want = fanout.Finished // the running task, which honoured its context
 			}
-			if f.State() != want || !errors.Is(f.Err(context.Background()), context.Canceled) {
-				t.Fatalf("future %v: %v", f.State(), f.Err(context.Background()))
+			if f.State() != want || !errors.Is(f.Wait(context.Background()), context.Canceled) {
+				t.Fatalf("future %v: %v", f.State(), f.Wait(context.Background()))
 			}
 			n++
 		}
@@ -171,8 +171,8 @@ func TestWaitFirstErrorIgnoresCancelled(t *testing.T) {
 func TestDuplicatesYieldedOnce(t *testing.T) {
 	ex := fanout.New()
 	defer ex.Shutdown()
-	f := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil })
-	g := fanout.Submit(ex, func(context.Context) (int, error) { return 2, nil })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
+	g := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 2, nil })
 	n := 0
 	for range fanout.AsCompleted(context.Background(), []*fanout.Future[int]{f, g, f, f}) {
 		n++

@@ -14,7 +14,7 @@ import (
 // Worker bound for every implementation: fanout's default (DefaultWorkers)
 // for the CPU-bound workloads, 100 for the sleeping one.
 const (
-	workers      = fanout.DefaultWorkers // 64
+	workers      = 64 // fanout's default bound
 	sleepWorkers = 100
 )
 

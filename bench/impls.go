@@ -100,7 +100,7 @@ func fanoutSum(n, workers int, task func(int) int) int {
 	ctx := context.Background()
 	futs := make([]*fanout.Future[int], n)
 	for i := range n {
-		futs[i] = fanout.Submit(ex, func(context.Context) (int, error) { return task(i), nil })
+		futs[i] = fanout.Submit(ctx, ex, func(context.Context) (int, error) { return task(i), nil })
 	}
 	sum := 0
 	for _, f := range futs {
@@ -398,7 +398,7 @@ func fanoutSteady(n, workers int, task func(int) int) int {
 			*slot = nil
 		}
 		if i < n {
-			*slot = fanout.Submit(ex, func(context.Context) (int, error) { return task(i), nil })
+			*slot = fanout.Submit(ctx, ex, func(context.Context) (int, error) { return task(i), nil })
 		}
 	}
 	return sum
