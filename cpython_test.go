@@ -1129,7 +1129,7 @@ func TestShutdown_RunAfterShutdown(t *testing.T) {
 			if _, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrShutdown) {
 				t.Errorf("Submit after shutdown: %v, want ErrShutdown", err)
 			}
-			g := ex.Go(func(context.Context) error { ran.Store(true); return nil })
+			g := ex.Go(context.Background(), func(context.Context) error { ran.Store(true); return nil })
 			if err := g.Wait(context.Background()); !errors.Is(err, fanout.ErrShutdown) {
 				t.Errorf("Go after shutdown: %v, want ErrShutdown", err)
 			}
@@ -1267,9 +1267,9 @@ func TestShutdown_WakesBlockedSubmitGH121649(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(1))
 		release := make(chan struct{})
-		ex.Go(func(context.Context) error { <-release; return nil }) // holds the worker
+		ex.Go(context.Background(), func(context.Context) error { <-release; return nil }) // holds the worker
 		synctest.Wait()
-		ex.Go(func(context.Context) error { return nil }) // fills the queue
+		ex.Go(context.Background(), func(context.Context) error { return nil }) // fills the queue
 		var ran atomic.Bool
 		submitted := make(chan error, 1)
 		go func() {
@@ -1329,7 +1329,7 @@ func TestShutdown_ThreadsTerminate(t *testing.T) {
 	var started sync.WaitGroup
 	started.Add(3)
 	for range 3 {
-		ex.Go(func(context.Context) error { started.Done(); <-sem; return nil })
+		ex.Go(context.Background(), func(context.Context) error { started.Done(); <-sem; return nil })
 	}
 	started.Wait()
 	if s := ex.Stats(); s.Workers != 3 || s.Running != 3 {
@@ -1530,7 +1530,7 @@ func TestThreadPool_DefaultWorkers(t *testing.T) {
 	var started sync.WaitGroup
 	started.Add(defaultWorkers)
 	for range defaultWorkers {
-		ex.Go(func(context.Context) error { started.Done(); <-gate; return nil })
+		ex.Go(context.Background(), func(context.Context) error { started.Done(); <-gate; return nil })
 	}
 	extra := gated(ex, gate, 0)
 	started.Wait()
@@ -1551,7 +1551,7 @@ func TestThreadPool_Saturation(t *testing.T) {
 	var started atomic.Int32
 	fourStarted := make(chan struct{})
 	for range 15 * 4 {
-		ex.Go(func(context.Context) error {
+		ex.Go(context.Background(), func(context.Context) error {
 			if started.Add(1) == 4 {
 				close(fourStarted)
 			}

@@ -205,13 +205,13 @@ func ExampleWorkerID() {
 func ExampleExecutor_ShutdownNow() {
 	ex := fanout.New(fanout.WithWorkers(1))
 	started := make(chan struct{})
-	running := ex.Go(func(ctx context.Context) error {
+	running := ex.Go(context.Background(), func(ctx context.Context) error {
 		close(started)
 		<-ctx.Done()
 		return ctx.Err()
 	})
 	<-started
-	queued := ex.Go(func(context.Context) error { return nil })
+	queued := ex.Go(context.Background(), func(context.Context) error { return nil })
 	ex.ShutdownNow()
 	fmt.Println(running.State(), running.Wait(context.Background()))
 	fmt.Println(queued.State(), queued.Wait(context.Background()))

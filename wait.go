@@ -34,7 +34,7 @@ func Wait[F AnyFuture](ctx context.Context, futures []F, mode WaitMode) (done, n
 	// arrives once on the waiter's channel and is counted, and the split is
 	// made once at the end (rescanning on every arrival made 40,000 futures
 	// cost seconds of CPU).
-	failed := func(c *core) bool { return State(c.state.Load()) == Finished && c.err != nil }
+	failed := func(c *core) bool { return State(c.state.Load()) == Finished && c.err() != nil }
 	resolved, pending, anyFailed := 0, 0, false
 	w := &waiter{ch: make(chan *core, len(futures))}
 	defer func() {
@@ -58,6 +58,12 @@ func Wait[F AnyFuture](ctx context.Context, futures []F, mode WaitMode) (done, n
 			return anyFailed || pending == 0
 		}
 		return pending == 0
+	}
+	if !satisfied() {
+		if w := blockerOf(ctx, futures); w != nil {
+			w.block()
+			defer w.unblock()
+		}
 	}
 	for !satisfied() {
 		select {
@@ -110,28 +116,53 @@ func AsCompleted[F AnyFuture](ctx context.Context, futures []F) iter.Seq2[F, err
 				f.base().removeWaiter(w)
 			}
 		}()
+		wk := blockerOf(ctx, futures)
 		for range futures {
+			var c *core
 			select {
-			case c := <-w.ch:
-				if !yield(byCore[c], nil) {
+			case c = <-w.ch:
+			default:
+				// Nothing resolved yet: wait, as a worker of the executor
+				// if this is one of its tasks (only while waiting, not
+				// while the loop's body runs).
+				if wk != nil {
+					wk.block()
+				}
+				select {
+				case c = <-w.ch:
+				case <-ctx.Done():
+				}
+				if wk != nil {
+					wk.unblock()
+				}
+			}
+			if c == nil {
+				// ctx ended. Prefer what has already finished over the
+				// timeout.
+				select {
+				case c = <-w.ch:
+				default:
+					var zero F
+					yield(zero, contextDone(ctx))
 					return
 				}
-			case <-ctx.Done():
-				// Prefer what has already finished over the timeout.
-				select {
-				case c := <-w.ch:
-					if !yield(byCore[c], nil) {
-						return
-					}
-					continue
-				default:
-				}
-				var zero F
-				yield(zero, contextDone(ctx))
+			}
+			if !yield(byCore[c], nil) {
 				return
 			}
 		}
 	}
+}
+
+// blockerOf is the worker whose task is about to wait on futures (see
+// Executor.blocker): the first unresolved future's executor decides.
+func blockerOf[F AnyFuture](ctx context.Context, futures []F) *worker {
+	for _, f := range futures {
+		if c := f.base(); !c.resolved() {
+			return c.src.ex.blocker(ctx, c.src)
+		}
+	}
+	return nil
 }
 
 // unique drops repeated futures, keeping the first of each.
