@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -379,8 +380,8 @@ func TestSubmitBackpressure(t *testing.T) {
 	})
 }
 
-// Nested submit-and-wait while every worker is busy: the waiting worker runs
-// queued tasks itself. Python deadlocks here (test_deadlock's cousin; see
+// Nested submit-and-wait while every worker is busy and the queue is full:
+// each waiting task lets one more worker run. Python deadlocks here (test_deadlock's cousin; see
 // also the thread-pool docs' own deadlock example), as do pond, conc and ants.
 func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
 	for _, workers := range []int{1, 2, 4} {
@@ -711,5 +712,40 @@ func TestNoLostWakeups(t *testing.T) {
 			<-got
 		}()
 		wg.Wait() // a lost wake-up hangs here, and the test times out
+	}
+}
+
+// A short program that submits failing tasks, drops their futures and shuts
+// down hears of the failures at Shutdown, not only if a garbage collection
+// happens to come (the tutorials' programs exit right after). A future still
+// held, whose error may yet be read after Shutdown, is not reported then.
+func TestUnreadErrorsReportedAtShutdown(t *testing.T) {
+	var mu sync.Mutex
+	var reported []error
+	ex := fanout.New(fanout.WithUnobservedErrorHandler(func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reported = append(reported, err)
+	}))
+	boom := errors.New("boom")
+	for range 3 {
+		ex.Go(context.Background(), func(context.Context) error { return boom })
+	}
+	kept := ex.Go(context.Background(), func(context.Context) error { return io.EOF })
+	ex.Shutdown()
+	mu.Lock()
+	got := slices.Clone(reported)
+	mu.Unlock()
+	if len(got) != 3 || !errors.Is(got[0], boom) {
+		t.Fatalf("reported at Shutdown: %v; want the 3 dropped failures", got)
+	}
+	if err := kept.Wait(context.Background()); err != io.EOF {
+		t.Fatalf("kept future: %v", err)
+	}
+	runtime.GC()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) != 3 {
+		t.Fatalf("reported %v; the error read after Shutdown must not be", reported)
 	}
 }

@@ -272,3 +272,98 @@ func TestMapNilInputPanicsInTheCaller(t *testing.T) {
 		}()
 	}
 }
+
+// When Map's context ends, the error Map yields matches ErrContextDone; a
+// task that failed with its own deadline does not, though both match
+// context.DeadlineExceeded.
+func TestMapContextEndIsDistinguishable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(2))
+		defer ex.Shutdown()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var errs []error
+		for _, err := range fanout.Map(ctx, ex, count(-1, nil), func(ctx context.Context, i int) (int, error) {
+			if i == 0 { // a task with a deadline of its own, which passes
+				tctx, cancel := context.WithTimeout(ctx, time.Second)
+				defer cancel()
+				<-tctx.Done()
+				return 0, tctx.Err()
+			}
+			<-ctx.Done()
+			return 0, ctx.Err()
+		}) {
+			errs = append(errs, err)
+		}
+		if len(errs) != 2 {
+			t.Fatalf("errors %v, want the task's, then Map's", errs)
+		}
+		own, end := errs[0], errs[1]
+		if !errors.Is(own, context.DeadlineExceeded) || errors.Is(own, fanout.ErrContextDone) {
+			t.Errorf("the task's own deadline: %v; want DeadlineExceeded, not ErrContextDone", own)
+		}
+		if !errors.Is(end, context.DeadlineExceeded) || !errors.Is(end, fanout.ErrContextDone) {
+			t.Errorf("Map's context ending: %v; want DeadlineExceeded and ErrContextDone", end)
+		}
+	})
+}
+
+// ShutdownNow reaches the tasks of a running Map (they run on Map's own
+// context, through the hook Map registers): the running ones see their
+// context canceled, the queued ones never run, and the Map yields the
+// outcome of what ran, then stops with an error.
+func TestShutdownNowReachesMapTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(2))
+		started := make(chan struct{}, 2)
+		var ran atomic.Int32
+		go func() {
+			<-started
+			<-started
+			ex.ShutdownNow()
+		}()
+		var errs []error
+		for _, err := range fanout.Map(context.Background(), ex, count(-1, nil), func(ctx context.Context, i int) (int, error) {
+			ran.Add(1)
+			started <- struct{}{}
+			<-ctx.Done()
+			return i, context.Cause(ctx)
+		}, fanout.WithWindow(8)) {
+			errs = append(errs, err)
+		}
+		if ran.Load() != 2 {
+			t.Errorf("%d tasks ran; want the 2 running when ShutdownNow came, and no queued one", ran.Load())
+		}
+		if len(errs) < 2 || !errors.Is(errs[0], fanout.ErrCanceled) || !errors.Is(errs[1], fanout.ErrCanceled) {
+			t.Fatalf("errors %v; want the two tasks' own (their context's cause, ErrCanceled) first", errs)
+		}
+		last := errs[len(errs)-1]
+		if !errors.Is(last, fanout.ErrCanceled) && !errors.Is(last, fanout.ErrShutdown) {
+			t.Errorf("Map ended with %v; want ErrCanceled or ErrShutdown", last)
+		}
+		ex.Shutdown()
+	})
+}
+
+// Map's tasks run on Map's own context: asking for its Done channel (as
+// net/http does) builds no cancelable context per input.
+func TestMapTaskContextCostsNothingPerInput(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(4))
+	defer ex.Shutdown()
+	const n = 2000
+	run := func() {
+		for range fanout.Map(context.Background(), ex, count(n, nil), func(ctx context.Context, i int) (int, error) {
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			default:
+				return i, nil
+			}
+		}, fanout.WithWindow(64)) {
+		}
+	}
+	run() // the window's tasks are made once per Map; warm the executor too
+	if per := testing.AllocsPerRun(5, run) / n; per > 0.1 {
+		t.Errorf("%.2f allocations per input with a task calling ctx.Done(); want none", per)
+	}
+}

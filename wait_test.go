@@ -185,3 +185,28 @@ func TestDuplicatesYieldedOnce(t *testing.T) {
 		t.Fatalf("Wait returned %d done for 2 distinct", len(done))
 	}
 }
+
+// Futures of different result types are waited on together through
+// AnyFuture: Go's Future[struct{}] beside a Future[string].
+func TestWaitAndAsCompletedOnMixedTypes(t *testing.T) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	ctx := context.Background()
+	saved := ex.Go(ctx, func(context.Context) error { return nil })
+	title := fanout.Submit(ctx, ex, func(context.Context) (string, error) { return "Ocean", nil })
+	all := []fanout.AnyFuture{saved, title}
+	done, notDone, err := fanout.Wait(ctx, all, fanout.AllCompleted)
+	if err != nil || len(done) != 2 || len(notDone) != 0 {
+		t.Fatalf("Wait: %d done, %d not, %v", len(done), len(notDone), err)
+	}
+	n := 0
+	for f, err := range fanout.AsCompleted(ctx, all) {
+		if err != nil || f.Wait(ctx) != nil || f.State() != fanout.Finished {
+			t.Fatalf("AsCompleted: %v, %v", f, err)
+		}
+		n++
+	}
+	if v, _ := title.Result(ctx); n != 2 || v != "Ocean" {
+		t.Fatalf("%d yielded, title %q", n, v)
+	}
+}
