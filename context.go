@@ -55,7 +55,7 @@ func (t *taskCtx) Err() error {
 	if l := t.liveCtx(); l != nil {
 		return l.Err()
 	}
-	if !t.src.shared && t.src.ex.killed.Load() {
+	if !t.src.shared && t.src.ex.killed.Load() && State((*core)(t).state.Load()) == Running {
 		return t.live().Err() // ShutdownNow: build it, canceled, so Cause agrees
 	}
 	return t.src.ctx.Err()
