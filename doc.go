@@ -11,7 +11,8 @@
 //
 //   - Submit returns a *Future: Result, Wait, Done, Cancel, State and OnDone
 //     (add_done_callback). One executor serves tasks of any result type;
-//     Executor.Go is Submit for a task with no result.
+//     Executor.Go is Submit for a task with no result. Both take the
+//     context first; inside a task, pass the task's own.
 //   - Map yields results in input order and MapUnordered in completion
 //     order, both lazily: at most a window of inputs is taken ahead of the
 //     consumer, so an endless input runs in constant memory (Python's map
@@ -35,18 +36,21 @@
 // still resolves with what the task returns. Canceled futures wake every
 // waiter and every AsCompleted loop (Python can hang: gh-109934, gh-87893).
 // A task that submits to its own executor and waits, passing its own
-// context, never deadlocks it, even with every worker busy (Python, pond,
-// conc and ants deadlock). The queue is bounded, so a fast producer waits
+// context, never deadlocks it, even with every worker busy: while it waits,
+// one more worker runs (Python, pond, conc and ants deadlock). The queue is bounded, so a fast producer waits
 // rather than buffering without limit. When the context given to a wait
 // (Result, Map, AsCompleted, Wait) ends, the error matches ErrContextDone,
 // which a task's own error never does.
 //
 // # Cost
 //
-// Workers are persistent goroutines started on demand, so a task costs no
-// goroutine start: Submit plus Result cost about 230 ns and one allocation
-// (the future) beyond the task's own closure on a 2-core machine. The
-// context a task receives is built lazily: a task that never looks at it
-// pays nothing for it; one that does (net/http does) pays for one
-// context.WithCancelCause. See docs/benchmarks.md.
+// Workers are persistent goroutines started on demand, fed by a lock-free
+// queue and woken only when no other worker is looking for work, so a task
+// costs no goroutine start: Submit plus Result cost about 150 ns and one
+// allocation (the 48-byte future) beyond the task's own closure on a 2-core
+// machine, and an ordered Map about 130 ns and no allocation per input. The
+// context a submitted task receives is built lazily: a task that never
+// looks at it pays nothing for it; one that asks for its Done channel
+// (net/http does) pays for one context.WithCancelCause. Map's tasks share
+// Map's context and pay nothing either way. See docs/benchmarks.md.
 package fanout
