@@ -3,7 +3,14 @@ package fanout_test
 // Ports of CPython's Lib/test/test_concurrent_futures behaviour tests
 // (test_future.py, test_wait.py, test_as_completed.py, test_shutdown.py,
 // test_thread_pool.py with the ExecutorTest it inherits from executor.py,
-// and test_deadlock.py) to fanout, for its thread-pool-like Executor.
+// test_init.py and test_deadlock.py) to fanout, for its thread-pool-like
+// Executor, and of the CPython issues that apply to it: gh-121649 (a submit
+// blocked when shutdown begins), bpo-16284 (a finished future holding its
+// function), gh-131466 (map's buffersize exceeded while collecting).
+//
+// As in Python, a future is done only once its task has returned: Cancel of
+// a running task returns false (fanout also cancels the task's context) and
+// the future resolves with the task's own outcome (test_cancel).
 //
 // Python's module-level fixtures PENDING_FUTURE, RUNNING_FUTURE, ... are
 // futures forced into a state by hand; fanout futures only come from an
