@@ -361,12 +361,12 @@ func (ex *Executor) wake() {
 }
 
 // spawn starts a worker, with the given id or a free one if id is 0, unless
-// the bound is reached or the executor is done.
-func (ex *Executor) spawn(id int) {
+// the bound is reached or the executor is done; it reports whether it did.
+func (ex *Executor) spawn(id int) bool {
 	for {
 		n := ex.spawned.Load()
 		if n >= ex.bound() || ex.broken.Load() != nil || (ex.q.isClosed() && ex.q.len() == 0 && ex.blocked.Load() == 0) {
-			return
+			return false
 		}
 		if ex.spawned.CompareAndSwap(n, n+1) {
 			break
@@ -387,6 +387,7 @@ func (ex *Executor) spawn(id int) {
 	ex.workers[w] = struct{}{}
 	ex.wmu.Unlock()
 	go w.loop()
+	return true
 }
 
 // Shutdown stops the executor gracefully, like Python's shutdown(wait=True)
@@ -615,7 +616,11 @@ func (w *worker) loop() {
 			// it: the task's future is resolved already. Replace the
 			// worker, under the same id, so queued tasks still run.
 			w.exit(true)
-			ex.spawn(w.id)
+			if !ex.spawn(w.id) {
+				ex.wmu.Lock()
+				ex.freeIDs = append(ex.freeIDs, w.id)
+				ex.wmu.Unlock()
+			}
 			return
 		}
 		w.exit(false)
