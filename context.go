@@ -2,83 +2,169 @@ package fanout
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
+	"reflect"
 	"time"
 )
 
-// taskCtx is the context a task receives. It lives inside the task's future,
-// so handing it to the task costs no allocation. Most I/O tasks call Done
-// (net/http does); only then is a real cancellable context built under it,
-// so tasks that never look at their context pay nothing for it.
-type taskCtx struct {
-	parent context.Context
-	w      *worker // set by the worker before the task runs
-
-	mu   sync.Mutex              // guards making live; also the future's done, ext
-	live atomic.Pointer[liveCtx] // built on first Done, AfterFunc or cancel; then fixed
+// source is what the tasks submitted with one context share: that context
+// (their parent), their executor, and how their futures behave. Submit
+// reuses the last source while callers pass the same context, so a future
+// holds one pointer instead of an interface and an executor pointer.
+type source struct {
+	ctx   context.Context
+	ex    *Executor
+	reuse bool // ctx can be compared safely (see sourceFor)
+	// shared: the tasks run on ctx itself, never canceled one by one (Map's
+	// tasks, which Map cancels all at once through ctx): their contexts
+	// need no cancelable child each.
+	shared bool
+	watch  bool // report errors nobody reads (not for Map's tasks)
 }
 
-// liveCtx is the real context behind a task context that was asked for one.
-type liveCtx struct {
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+// sourceFor returns the source of tasks submitted to ex with ctx.
+func (ex *Executor) sourceFor(ctx context.Context) *source {
+	if s := ex.src.Load(); s != nil && s.reuse && s.ctx == ctx {
+		return s
+	}
+	if ctx == nil {
+		panic("fanout: Submit with a nil context")
+	}
+	// == on two contexts of the same type can panic when that type is not
+	// comparable (a struct holding a slice, say): only pointers and the
+	// empty Background and TODO are compared.
+	reuse := ctx == context.Background() || ctx == context.TODO() || reflect.TypeOf(ctx).Kind() == reflect.Pointer
+	s := &source{ctx: ctx, ex: ex, reuse: reuse, watch: true}
+	ex.src.Store(s)
+	return s
 }
+
+// taskCtx is the context a task receives: its future's core under another
+// type, so handing it to the task costs nothing. It answers from the task's
+// parent until the task asks for its Done channel (net/http does): only then
+// is a cancelable child built, so a task that never looks pays nothing, and
+// Map's tasks (shared sources) never need one.
+type taskCtx core
 
 var _ context.Context = (*taskCtx)(nil)
 
-func (t *taskCtx) Deadline() (time.Time, bool) { return t.parent.Deadline() }
+func (t *taskCtx) Deadline() (time.Time, bool) { return t.src.ctx.Deadline() }
 
-func (t *taskCtx) Done() <-chan struct{} { return t.materialize().Done() }
+func (t *taskCtx) Done() <-chan struct{} { return t.link().Done() }
 
 func (t *taskCtx) Err() error {
-	if live := t.live.Load(); live != nil {
-		return live.ctx.Err()
+	if l := t.liveCtx(); l != nil {
+		return l.Err()
 	}
-	return t.parent.Err()
+	if !t.src.shared && t.src.ex.killed.Load() && State((*core)(t).state.Load()) == Running {
+		return t.live().Err() // ShutdownNow: build it, canceled, so Cause agrees
+	}
+	return t.src.ctx.Err()
 }
 
 func (t *taskCtx) Value(key any) any {
 	if key == (workerKey{}) {
-		return t.w
+		if State((*core)(t).state.Load()) == Running {
+			return t.w // written before the state became Running
+		}
+		return (*worker)(nil)
 	}
-	c := t.parent
-	if live := t.live.Load(); live != nil {
-		c = live.ctx
+	// Once the live context exists it answers, so that
+	// context.WithCancel(taskCtx) finds its cancelCtx and links to it
+	// directly, with no goroutine.
+	if l := t.liveCtx(); l != nil {
+		return l.Value(key)
 	}
-	// Once the live context exists it answers, so that context.WithCancel(taskCtx)
-	// finds its cancelCtx and links to it directly, with no goroutine.
-	return c.Value(key)
+	return t.src.ctx.Value(key)
 }
 
 // AfterFunc lets context.AfterFunc and the context package link to a task
 // context without starting a goroutine.
 func (t *taskCtx) AfterFunc(f func()) (stop func() bool) {
-	return context.AfterFunc(t.materialize(), f)
-}
-
-func (t *taskCtx) materialize() context.Context {
-	if live := t.live.Load(); live != nil {
-		return live.ctx
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.live.Load() == nil {
-		ctx, cancel := context.WithCancelCause(t.parent)
-		t.live.Store(&liveCtx{ctx, cancel})
-	}
-	return t.live.Load().ctx
-}
-
-// cancelWith cancels the task's context with cause. Cancelling is rare, so
-// it simply builds the real context, which then answers Err and Cause.
-func (t *taskCtx) cancelWith(cause error) {
-	t.materialize()
-	t.live.Load().cancel(cause)
+	return context.AfterFunc(t.link(), f)
 }
 
 // String makes %v of a task context readable in logs.
 func (t *taskCtx) String() string { return "fanout.taskContext" }
+
+// link is the context the task's Done and AfterFunc come from.
+func (t *taskCtx) link() context.Context {
+	if t.src.shared {
+		return t.src.ctx
+	}
+	return t.live()
+}
+
+// liveCtx returns the task's own cancelable context if it was built.
+func (t *taskCtx) liveCtx() context.Context {
+	if x := (*core)(t).x.Load(); x != nil {
+		if l := x.live.Load(); l != nil {
+			return l.ctx
+		}
+	}
+	return nil
+}
+
+// live returns the task's own cancelable context, building it on first use.
+// It is registered with the executor, so that ShutdownNow can cancel it.
+func (t *taskCtx) live() context.Context {
+	c := (*core)(t)
+	x := c.ext()
+	if l := x.live.Load(); l != nil {
+		return l.ctx
+	}
+	x.mu.Lock()
+	l := x.live.Load()
+	if l == nil {
+		ctx, cancel := context.WithCancelCause(t.src.ctx)
+		l = &liveCtx{ctx: ctx, cancel: cancel}
+		x.live.Store(l)
+	}
+	x.mu.Unlock()
+	ex := t.src.ex
+	ex.lmu.Lock()
+	if ex.lives == nil {
+		ex.lives = make(map[*liveCtx]struct{})
+	}
+	ex.lives[l] = struct{}{}
+	ex.lmu.Unlock()
+	if ex.killed.Load() { // ShutdownNow began: it may not have seen us
+		l.cancel(ErrCanceled)
+	}
+	return l.ctx
+}
+
+// liveCtx is a task's own cancelable context, built on demand.
+type liveCtx struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// cancelWith cancels a running task's context with cause (Future.Cancel).
+func (t *taskCtx) cancelWith(cause error) {
+	if t.src.shared {
+		return // Map's tasks are canceled through Map's context
+	}
+	t.live()
+	(*core)(t).x.Load().live.Load().cancel(cause)
+}
+
+// release frees the context built for a task once it has returned, as
+// net/http does when a handler returns, so the parent does not keep it.
+func (t *taskCtx) release() {
+	x := (*core)(t).x.Load()
+	if x == nil {
+		return
+	}
+	l := x.live.Load()
+	if l == nil {
+		return
+	}
+	l.cancel(context.Canceled)
+	ex := t.src.ex
+	ex.lmu.Lock()
+	delete(ex.lives, l)
+	ex.lmu.Unlock()
+}
 
 type workerKey struct{}
 
@@ -92,10 +178,12 @@ func workerOf(ctx context.Context) *worker {
 	return w
 }
 
-// WorkerID returns the id, from 1 to the executor's worker bound, of the
-// worker running the task whose context is ctx, and 0 when ctx does not
-// belong to a task. It is the counterpart of threading.get_ident() in the
-// Python tutorials: handy in logs to see which worker did what.
+// WorkerID returns the id of the worker running the task whose context is
+// ctx, and 0 when ctx does not belong to a running task. Ids go from 1 to the
+// executor's worker bound, and above it for the extra workers started while
+// tasks wait on their own executor (see Future.Result). It is the
+// counterpart of threading.get_ident() in the Python tutorials: handy in
+// logs to see which worker did what.
 func WorkerID(ctx context.Context) int {
 	if w := workerOf(ctx); w != nil {
 		return w.id
@@ -108,9 +196,10 @@ func WorkerID(ctx context.Context) int {
 // once, when it starts, and closes it when it stops at shutdown. A task
 // reaches its worker's value with Get.
 //
-// If New fails, the executor is broken: the pending tasks and every task
-// submitted afterwards fail with an error matching ErrBroken that wraps New's
-// error.
+// If New fails, the executor is broken: the failure is logged once with
+// log/slog (Python logs "Exception in initializer"), and the pending tasks
+// and every task submitted afterwards fail with an error matching ErrBroken
+// that wraps New's error.
 type Local[V any] struct {
 	newFn   func(ctx context.Context) (V, error)
 	closeFn func(V)
@@ -125,9 +214,9 @@ func NewLocal[V any](newFn func(ctx context.Context) (V, error), closeFn func(V)
 }
 
 // Get returns the value of the worker running the task whose context is
-// ctx. It panics when ctx does not belong to a task, or when l was not
-// registered on the task's executor with WithLocal: both are programming
-// errors, not conditions to handle.
+// ctx. It panics when ctx does not belong to a running task, or when l was
+// not registered on the task's executor with WithLocal: both are
+// programming errors, not conditions to handle.
 func (l *Local[V]) Get(ctx context.Context) V {
 	w := workerOf(ctx)
 	if w == nil {
@@ -158,4 +247,17 @@ type localSpec interface {
 type localVal struct {
 	key localSpec
 	val any
+}
+
+// initCtx is the context a Local's constructor gets: it carries the worker.
+type initCtx struct {
+	context.Context
+	w *worker
+}
+
+func (c initCtx) Value(key any) any {
+	if key == (workerKey{}) {
+		return c.w
+	}
+	return c.Context.Value(key)
 }

@@ -3,12 +3,19 @@ package fanout_test
 // Ports of CPython's Lib/test/test_concurrent_futures behaviour tests
 // (test_future.py, test_wait.py, test_as_completed.py, test_shutdown.py,
 // test_thread_pool.py with the ExecutorTest it inherits from executor.py,
-// and test_deadlock.py) to fanout, for its thread-pool-like Executor.
+// test_init.py and test_deadlock.py) to fanout, for its thread-pool-like
+// Executor, and of the CPython issues that apply to it: gh-121649 (a submit
+// blocked when shutdown begins), bpo-16284 (a finished future holding its
+// function), gh-131466 (map's buffersize exceeded while collecting).
+//
+// As in Python, a future is done only once its task has returned: Cancel of
+// a running task returns false (fanout also cancels the task's context) and
+// the future resolves with the task's own outcome (test_cancel).
 //
 // Python's module-level fixtures PENDING_FUTURE, RUNNING_FUTURE, ... are
 // futures forced into a state by hand; fanout futures only come from an
 // executor, so newFixture builds real ones. Python's CANCELLED and
-// CANCELLED_AND_NOTIFIED are one state in fanout (Cancelled): a cancelled
+// CANCELLED_AND_NOTIFIED are one state in fanout (Canceled): a cancelled
 // future is resolved and wakes every waiter at once.
 //
 // Timeouts and "wait until the other thread is blocked" use testing/synctest,
@@ -49,6 +56,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"log"
 	"log/slog"
 	"runtime"
@@ -64,6 +72,9 @@ import (
 
 	"github.com/fanout-dev/fanout"
 )
+
+// defaultWorkers is New's documented default bound.
+const defaultWorkers = 64
 
 var (
 	errOS      = errors.New("OSError")           // EXCEPTION_FUTURE's exception
@@ -103,17 +114,17 @@ func newFixture(t *testing.T) *fixture {
 	})
 	ctx := context.Background()
 
-	fx.successful = fanout.Submit(ex, func(context.Context) (int, error) { return 42, nil })
-	fx.exception = fanout.Submit(ex, func(context.Context) (int, error) { return 0, errOS })
+	fx.successful = fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 42, nil })
+	fx.exception = fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 0, errOS })
 	if v, err := fx.successful.Result(ctx); v != 42 || err != nil {
 		t.Fatalf("fixture: successful = %v, %v", v, err)
 	}
-	if err := fx.exception.Err(ctx); !errors.Is(err, errOS) {
+	if err := fx.exception.Wait(ctx); !errors.Is(err, errOS) {
 		t.Fatalf("fixture: exception = %v", err)
 	}
 
 	started := make(chan struct{})
-	fx.running = fanout.Submit(ex, func(ctx context.Context) (int, error) {
+	fx.running = fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 		close(started)
 		select {
 		case <-fx.gate:
@@ -123,12 +134,12 @@ func newFixture(t *testing.T) *fixture {
 		return 7, nil
 	})
 	<-started
-	fx.pending = fanout.Submit(ex, func(context.Context) (int, error) {
+	fx.pending = fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
 		fx.pendingRan.Store(true)
 		<-fx.gate
 		return 8, nil
 	})
-	fx.cancelled = fanout.Submit(ex, func(context.Context) (int, error) {
+	fx.cancelled = fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
 		fx.cancelledRan.Store(true)
 		return 9, nil
 	})
@@ -157,7 +168,7 @@ func expired() context.Context {
 
 // gated submits a task that blocks until gate is closed, then returns v.
 func gated(ex *fanout.Executor, gate <-chan struct{}, v int) *fanout.Future[int] {
-	return fanout.Submit(ex, func(context.Context) (int, error) {
+	return fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
 		<-gate
 		return v, nil
 	})
@@ -223,7 +234,7 @@ func TestFuture_DoneCallbackWithResult(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	gate := make(chan struct{})
-	f := fanout.Submit(ex, func(context.Context) (int, error) { <-gate; return 5, nil })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { <-gate; return 5, nil })
 	got := make(chan int, 1)
 	f.OnDone(func(f *fanout.Future[int]) {
 		v, _ := f.Result(context.Background())
@@ -240,9 +251,9 @@ func TestFuture_DoneCallbackWithException(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	gate := make(chan struct{})
-	f := fanout.Submit(ex, func(context.Context) (int, error) { <-gate; return 0, errors.New("test") })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { <-gate; return 0, errors.New("test") })
 	got := make(chan error, 1)
-	f.OnDone(func(f *fanout.Future[int]) { got <- f.Err(context.Background()) })
+	f.OnDone(func(f *fanout.Future[int]) { got <- f.Wait(context.Background()) })
 	close(gate)
 	if err := <-got; err == nil || err.Error() != "test" {
 		t.Errorf("callback saw %v, want error \"test\"", err)
@@ -254,7 +265,7 @@ func TestFuture_DoneCallbackWithException(t *testing.T) {
 func TestFuture_DoneCallbackWithCancel(t *testing.T) {
 	fx := newFixture(t)
 	wasCancelled := false
-	fx.pending.OnDone(func(f *fanout.Future[int]) { wasCancelled = f.State() == fanout.Cancelled })
+	fx.pending.OnDone(func(f *fanout.Future[int]) { wasCancelled = f.State() == fanout.Canceled })
 	if !fx.pending.Cancel() {
 		t.Fatal("Cancel of a pending future returned false")
 	}
@@ -271,7 +282,7 @@ func TestFuture_DoneCallbackRaises(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	gate := make(chan struct{})
-	f := fanout.Submit(ex, func(context.Context) (int, error) { <-gate; return 5, nil })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { <-gate; return 5, nil })
 	var raisingWasCalled atomic.Bool
 	fnWasCalled := make(chan struct{})
 	f.OnDone(func(*fanout.Future[int]) {
@@ -307,7 +318,7 @@ func TestFuture_DoneCallbackAlreadySuccessful(t *testing.T) {
 func TestFuture_DoneCallbackAlreadyFailed(t *testing.T) {
 	fx := newFixture(t)
 	var got error
-	fx.exception.OnDone(func(f *fanout.Future[int]) { got = f.Err(context.Background()) })
+	fx.exception.OnDone(func(f *fanout.Future[int]) { got = f.Wait(context.Background()) })
 	if !errors.Is(got, errOS) {
 		t.Errorf("callback saw %v, want %v (and at once)", got, errOS)
 	}
@@ -317,7 +328,7 @@ func TestFuture_DoneCallbackAlreadyFailed(t *testing.T) {
 func TestFuture_DoneCallbackAlreadyCancelled(t *testing.T) {
 	fx := newFixture(t)
 	wasCancelled := false
-	fx.cancelled.OnDone(func(f *fanout.Future[int]) { wasCancelled = f.State() == fanout.Cancelled })
+	fx.cancelled.OnDone(func(f *fanout.Future[int]) { wasCancelled = f.State() == fanout.Canceled })
 	if !wasCancelled {
 		t.Error("callback did not run at once, or did not see the future cancelled")
 	}
@@ -343,7 +354,7 @@ func TestFuture_DoneCallbackRaisesAlreadySucceeded(t *testing.T) {
 }
 
 // Mirrors test_future.py FutureTests.test_repr, through State.String.
-// Python's "finished" is fanout's "done", for success and failure alike.
+// Python's "finished" is fanout's too, for success and failure alike.
 func TestFuture_Repr(t *testing.T) {
 	fx := newFixture(t)
 	for _, c := range []struct {
@@ -353,9 +364,9 @@ func TestFuture_Repr(t *testing.T) {
 	}{
 		{"pending", fx.pending, "pending"},
 		{"running", fx.running, "running"},
-		{"cancelled", fx.cancelled, "cancelled"},
-		{"exception", fx.exception, "done"},
-		{"successful", fx.successful, "done"},
+		{"cancelled", fx.cancelled, "canceled"},
+		{"exception", fx.exception, "finished"},
+		{"successful", fx.successful, "finished"},
 	} {
 		if got := c.f.State().String(); got != c.want {
 			t.Errorf("%s: State().String() = %q, want %q", c.name, got, c.want)
@@ -363,47 +374,51 @@ func TestFuture_Repr(t *testing.T) {
 	}
 }
 
-// Mirrors test_future.py FutureTests.test_cancel.
-// Deliberate differences: cancelling a RUNNING future succeeds in fanout (it
-// resolves at once and its task's context is cancelled; Python returns
-// False). Cancelling an already cancelled future returns true, as in Python.
+// Mirrors test_future.py FutureTests.test_cancel: a pending future is
+// cancelled, a running one is not (Cancel returns false and it stays
+// running, as in Python), but fanout also cancels the running task's
+// context, and the future then resolves with what the task returns.
+// Cancelling an already cancelled future returns true, as in Python.
 func TestFuture_Cancel(t *testing.T) {
 	fx := newFixture(t)
 
 	if !fx.pending.Cancel() {
 		t.Error("pending: Cancel = false")
 	}
-	if s := fx.pending.State(); s != fanout.Cancelled {
+	if s := fx.pending.State(); s != fanout.Canceled {
 		t.Errorf("pending: state %v after Cancel", s)
 	}
 
-	if !fx.running.Cancel() {
-		t.Error("running: Cancel = false; fanout cancels running tasks")
+	if fx.running.Cancel() {
+		t.Error("running: Cancel = true; a running task cannot be stopped for sure")
 	}
-	if s := fx.running.State(); s != fanout.Cancelled {
-		t.Errorf("running: state %v after Cancel", s)
-	}
-	if cause := <-fx.runningCause; !errors.Is(cause, fanout.ErrCancelled) {
+	if cause := <-fx.runningCause; !errors.Is(cause, fanout.ErrCanceled) {
 		t.Errorf("running task's context ended with %v, want ErrCancelled", cause)
+	}
+	if v, err := fx.running.Result(context.Background()); v != 7 || err != nil {
+		t.Errorf("running: Result = %v, %v after Cancel; want the task's own 7, nil", v, err)
+	}
+	if s := fx.running.State(); s != fanout.Finished {
+		t.Errorf("running: state %v once the task returned", s)
 	}
 
 	if !fx.cancelled.Cancel() {
 		t.Error("cancelled: Cancel = false for an already cancelled future")
 	}
-	if s := fx.cancelled.State(); s != fanout.Cancelled {
+	if s := fx.cancelled.State(); s != fanout.Canceled {
 		t.Errorf("cancelled: state %v", s)
 	}
 
 	if fx.exception.Cancel() {
 		t.Error("exception: Cancel = true")
 	}
-	if s := fx.exception.State(); s != fanout.Done {
+	if s := fx.exception.State(); s != fanout.Finished {
 		t.Errorf("exception: state %v", s)
 	}
 	if fx.successful.Cancel() {
 		t.Error("successful: Cancel = true")
 	}
-	if s := fx.successful.State(); s != fanout.Done {
+	if s := fx.successful.State(); s != fanout.Finished {
 		t.Errorf("successful: state %v", s)
 	}
 	if v, err := fx.successful.Result(context.Background()); v != 42 || err != nil {
@@ -415,6 +430,43 @@ func TestFuture_Cancel(t *testing.T) {
 	if fx.pendingRan.Load() || fx.cancelledRan.Load() {
 		t.Error("a future cancelled while pending ran anyway")
 	}
+}
+
+// Cancel on a running task whose context it cancels resolves the future only
+// when the task returns: until then it is running, Done is open, and Wait and
+// AsCompleted do not count it; a caller who then closes what the task uses
+// does not race with it.
+func TestFuture_CancelRunningResolvesWhenTheTaskReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(1))
+		defer ex.Shutdown()
+		stillWriting := make(chan struct{})
+		var wrote atomic.Bool
+		f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
+			<-ctx.Done()
+			<-stillWriting // cleaning up after the cancellation, say
+			wrote.Store(true)
+			return 0, ctx.Err()
+		})
+		synctest.Wait()
+		if f.Cancel() {
+			t.Error("Cancel of a running task = true")
+		}
+		synctest.Wait()
+		if isDone(f) || f.State() != fanout.Running {
+			t.Fatalf("after Cancel, before the task returned: done=%v state=%v; want running", isDone(f), f.State())
+		}
+		if done, _, _ := fanout.Wait(expired(), []*fanout.Future[int]{f}, fanout.FirstCompleted); len(done) != 0 {
+			t.Error("Wait counted a running task as completed")
+		}
+		close(stillWriting)
+		if err := f.Wait(t.Context()); !errors.Is(err, context.Canceled) {
+			t.Errorf("Err = %v, want the task's own context.Canceled", err)
+		}
+		if !wrote.Load() {
+			t.Error("the future resolved before its task returned")
+		}
+	})
 }
 
 // Mirrors test_future.py FutureTests.test_cancelled.
@@ -431,7 +483,7 @@ func TestFuture_Cancelled(t *testing.T) {
 		{"exception", fx.exception, false},
 		{"successful", fx.successful, false},
 	} {
-		if got := c.f.State() == fanout.Cancelled; got != c.want {
+		if got := c.f.State() == fanout.Canceled; got != c.want {
 			t.Errorf("%s: cancelled = %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -491,7 +543,7 @@ func TestFuture_ResultWithTimeout(t *testing.T) {
 	if fx.pending.State() != fanout.Pending || fx.running.State() != fanout.Running {
 		t.Errorf("timing out changed the futures: %v, %v", fx.pending.State(), fx.running.State())
 	}
-	if _, err := fx.cancelled.Result(ctx); !errors.Is(err, fanout.ErrCancelled) {
+	if _, err := fx.cancelled.Result(ctx); !errors.Is(err, fanout.ErrCanceled) {
 		t.Errorf("cancelled: %v, want ErrCancelled", err)
 	}
 	if _, err := fx.exception.Result(ctx); !errors.Is(err, errOS) {
@@ -525,7 +577,7 @@ func TestFuture_ResultWithCancel(t *testing.T) {
 			synctest.Wait()
 			fx.pending.Cancel()
 		}()
-		if _, err := fx.pending.Result(t.Context()); !errors.Is(err, fanout.ErrCancelled) {
+		if _, err := fx.pending.Result(t.Context()); !errors.Is(err, fanout.ErrCanceled) {
 			t.Errorf("Result error = %v, want ErrCancelled", err)
 		}
 	})
@@ -543,11 +595,11 @@ func TestFuture_ExceptionWithTimeout(t *testing.T) {
 	}{
 		{"pending", fx.pending, context.DeadlineExceeded},
 		{"running", fx.running, context.DeadlineExceeded},
-		{"cancelled", fx.cancelled, fanout.ErrCancelled},
+		{"cancelled", fx.cancelled, fanout.ErrCanceled},
 		{"exception", fx.exception, errOS},
 		{"successful", fx.successful, nil},
 	} {
-		if err := c.f.Err(ctx); !errors.Is(err, c.want) {
+		if err := c.f.Wait(ctx); !errors.Is(err, c.want) {
 			t.Errorf("%s: Err = %v, want %v", c.name, err, c.want)
 		}
 	}
@@ -559,12 +611,12 @@ func TestFuture_ExceptionWithSuccess(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1))
 		defer ex.Shutdown()
 		gate := make(chan struct{})
-		f := fanout.Submit(ex, func(context.Context) (int, error) { <-gate; return 0, errOS })
+		f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { <-gate; return 0, errOS })
 		go func() {
 			synctest.Wait()
 			close(gate)
 		}()
-		if err := f.Err(t.Context()); !errors.Is(err, errOS) {
+		if err := f.Wait(t.Context()); !errors.Is(err, errOS) {
 			t.Errorf("Err = %v, want %v", err, errOS)
 		}
 	})
@@ -572,13 +624,14 @@ func TestFuture_ExceptionWithSuccess(t *testing.T) {
 
 // Mirrors test_future.py FutureTests.test_multiple_set_result. fanout has no
 // set_result; the Go form of "a future is resolved once" is a running task
-// that is cancelled and then returns a value: the value is discarded, the
-// future stays cancelled, and its callbacks run once.
+// that is asked to stop (Cancel) and returns a value anyway: the future
+// resolves once, with that value, its callbacks run once, and a Cancel
+// after it finished changes nothing.
 func TestFuture_MultipleSetResult(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	started, proceed := make(chan struct{}), make(chan struct{})
-	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
+	f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 		close(started)
 		<-ctx.Done()
 		<-proceed
@@ -587,43 +640,47 @@ func TestFuture_MultipleSetResult(t *testing.T) {
 	var calls atomic.Int32
 	f.OnDone(func(*fanout.Future[int]) { calls.Add(1) })
 	<-started
-	if !f.Cancel() {
-		t.Fatal("Cancel = false")
+	if f.Cancel() {
+		t.Fatal("Cancel of a running task = true")
 	}
 	close(proceed)
 	ex.Shutdown() // the task has returned
+	if f.Cancel() {
+		t.Error("Cancel after the task finished = true")
+	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("done callbacks ran %d times, want 1", n)
 	}
-	if v, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrCancelled) || v != 0 {
-		t.Errorf("Result = %v, %v; want the cancellation to stand", v, err)
+	if v, err := f.Result(context.Background()); v != 1 || err != nil {
+		t.Errorf("Result = %v, %v; want the task's own 1, nil", v, err)
 	}
-	if s := ex.Stats(); s.Completed != 0 || s.Cancelled != 1 {
-		t.Errorf("Stats = %+v; want Completed 0, Cancelled 1", s)
+	if s := ex.Stats(); s.Completed != 1 || s.Canceled != 0 {
+		t.Errorf("Stats = %+v; want Completed 1, Cancelled 0", s)
 	}
 }
 
 // Mirrors test_future.py FutureTests.test_multiple_set_exception, in the
-// same form: an error returned after the cancellation does not replace it.
+// same form: the error the task returns after Cancel is the outcome.
 func TestFuture_MultipleSetException(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	started, proceed := make(chan struct{}), make(chan struct{})
-	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
+	errValue := errors.New("ValueError")
+	f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 		close(started)
 		<-ctx.Done()
 		<-proceed
-		return 0, errors.New("ValueError")
+		return 0, errValue
 	})
 	<-started
 	f.Cancel()
 	close(proceed)
 	ex.Shutdown()
-	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
-		t.Errorf("Err = %v, want ErrCancelled to stand", err)
+	if err := f.Wait(context.Background()); err != errValue {
+		t.Errorf("Err = %v, want the task's own error", err)
 	}
-	if s := ex.Stats(); s.Failed != 0 || s.Cancelled != 1 {
-		t.Errorf("Stats = %+v; want Failed 0, Cancelled 1", s)
+	if s := ex.Stats(); s.Failed != 1 || s.Canceled != 0 {
+		t.Errorf("Stats = %+v; want Failed 1, Cancelled 0", s)
 	}
 }
 
@@ -637,7 +694,7 @@ func TestFuture_GetSnapshot(t *testing.T) {
 		err             error
 	}
 	snap := func(f *fanout.Future[int]) snapshot {
-		s := snapshot{done: isDone(f), cancelled: f.State() == fanout.Cancelled}
+		s := snapshot{done: isDone(f), cancelled: f.State() == fanout.Canceled}
 		if s.done {
 			s.result, s.err = f.Result(context.Background())
 		}
@@ -651,7 +708,7 @@ func TestFuture_GetSnapshot(t *testing.T) {
 		{"pending", fx.pending, snapshot{}},
 		{"successful", fx.successful, snapshot{done: true, result: 42}},
 		{"exception", fx.exception, snapshot{done: true, err: errOS}},
-		{"cancelled", fx.cancelled, snapshot{done: true, cancelled: true, err: fanout.ErrCancelled}},
+		{"cancelled", fx.cancelled, snapshot{done: true, cancelled: true, err: fanout.ErrCanceled}},
 	} {
 		if got := snap(c.f); got != c.want {
 			t.Errorf("%s: snapshot %+v, want %+v", c.name, got, c.want)
@@ -685,7 +742,7 @@ func TestWait_20369(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(5))
 		defer ex.Shutdown()
 		gate := make(chan struct{})
-		f := fanout.Submit(ex, func(context.Context) (int, error) { <-gate; return 1 * 2, nil })
+		f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { <-gate; return 1 * 2, nil })
 		go func() {
 			synctest.Wait() // Wait has registered on f twice
 			close(gate)
@@ -710,7 +767,7 @@ func TestWait_FirstCompleted(t *testing.T) {
 	defer ex.Shutdown()
 	gate := make(chan struct{})
 	defer close(gate)
-	f1 := fanout.Submit(ex, value(21*2, nil))
+	f1 := fanout.Submit(context.Background(), ex, value(21*2, nil))
 	f2 := gated(ex, gate, 0)
 
 	done, notDone, err := fanout.Wait(context.Background(), []*fanout.Future[int]{f1, f2}, fanout.FirstCompleted)
@@ -751,8 +808,8 @@ func TestWait_FirstException(t *testing.T) {
 	defer ex.Shutdown()
 	event1, event2 := make(chan struct{}), make(chan struct{})
 	defer close(event2)
-	f1 := fanout.Submit(ex, value(2*21, nil))
-	f2 := fanout.Submit(ex, func(context.Context) (int, error) {
+	f1 := fanout.Submit(context.Background(), ex, value(2*21, nil))
+	f2 := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
 		<-event1
 		return 0, errors.New("this is an exception")
 	})
@@ -772,7 +829,7 @@ func TestWait_FirstException(t *testing.T) {
 	sameFutures(t, "done", done, []*fanout.Future[int]{f1, f2})
 	sameFutures(t, "notDone", notDone, []*fanout.Future[int]{f3})
 	<-joined
-	if err := f2.Err(context.Background()); err == nil {
+	if err := f2.Wait(context.Background()); err == nil {
 		t.Error("f2 did not fail")
 	}
 }
@@ -786,7 +843,7 @@ func TestWait_FirstExceptionSomeAlreadyComplete(t *testing.T) {
 	defer ex.Shutdown()
 	gate := make(chan struct{})
 	defer close(gate)
-	f1 := fanout.Submit(ex, value(0, errDivZero)) // divmod(21, 0)
+	f1 := fanout.Submit(context.Background(), ex, value(0, errDivZero)) // divmod(21, 0)
 	f2 := gated(ex, gate, 0)
 	done, notDone, err := fanout.Wait(context.Background(),
 		[]*fanout.Future[int]{fx.successful, fx.cancelled, f1, f2}, fanout.FirstError)
@@ -795,7 +852,7 @@ func TestWait_FirstExceptionSomeAlreadyComplete(t *testing.T) {
 	}
 	sameFutures(t, "done", done, []*fanout.Future[int]{fx.successful, fx.cancelled, f1})
 	sameFutures(t, "notDone", notDone, []*fanout.Future[int]{f2})
-	if err := f1.Err(context.Background()); !errors.Is(err, errDivZero) {
+	if err := f1.Wait(context.Background()); !errors.Is(err, errDivZero) {
 		t.Errorf("f1: %v", err)
 	}
 
@@ -830,8 +887,8 @@ func TestWait_AllCompleted(t *testing.T) {
 	fx := newFixture(t)
 	ex := fanout.New(fanout.WithWorkers(5))
 	defer ex.Shutdown()
-	f1 := fanout.Submit(ex, value(0, errDivZero)) // divmod(2, 0)
-	f2 := fanout.Submit(ex, value(2*21, nil))
+	f1 := fanout.Submit(context.Background(), ex, value(0, errDivZero)) // divmod(2, 0)
+	f2 := fanout.Submit(context.Background(), ex, value(2*21, nil))
 	all := []*fanout.Future[int]{fx.successful, fx.cancelled, fx.exception, f1, f2}
 	done, notDone, err := fanout.Wait(context.Background(), all, fanout.AllCompleted)
 	if err != nil {
@@ -839,7 +896,7 @@ func TestWait_AllCompleted(t *testing.T) {
 	}
 	sameFutures(t, "done", done, all)
 	sameFutures(t, "notDone", notDone, nil)
-	if err := f1.Err(context.Background()); !errors.Is(err, errDivZero) {
+	if err := f1.Wait(context.Background()); !errors.Is(err, errDivZero) {
 		t.Errorf("f1: %v", err)
 	}
 }
@@ -895,7 +952,7 @@ func TestWait_CancelWakesWaiter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1))
 		defer ex.Shutdown()
-		f := fanout.Submit(ex, func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, ctx.Err() })
+		f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, ctx.Err() })
 		go func() {
 			synctest.Wait()
 			f.Cancel()
@@ -952,8 +1009,8 @@ func TestAsCompleted_NoTimeout(t *testing.T) {
 	fx := newFixture(t)
 	ex := fanout.New(fanout.WithWorkers(5))
 	defer ex.Shutdown()
-	f1 := fanout.Submit(ex, value(2*21, nil))
-	f2 := fanout.Submit(ex, value(7*6, nil))
+	f1 := fanout.Submit(context.Background(), ex, value(2*21, nil))
+	f2 := fanout.Submit(context.Background(), ex, value(7*6, nil))
 	all := []*fanout.Future[int]{fx.cancelled, fx.exception, fx.successful, f1, f2}
 	got, errs := collect(context.Background(), all)
 	if len(errs) != 0 {
@@ -972,7 +1029,7 @@ func TestAsCompleted_FutureTimesOut(t *testing.T) {
 				fx := newFixture(t)
 				ex := fanout.New(fanout.WithWorkers(5))
 				defer ex.Shutdown()
-				future := fanout.Submit(ex, func(context.Context) (int, error) {
+				future := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
 					time.Sleep(10 * 100 * time.Millisecond)
 					return 0, nil
 				})
@@ -995,7 +1052,7 @@ func TestAsCompleted_DuplicateFutures(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(5))
 		defer ex.Shutdown()
-		future1 := fanout.Submit(ex, func(context.Context) (int, error) {
+		future1 := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
 			time.Sleep(2 * time.Second)
 			return 1, nil
 		})
@@ -1017,8 +1074,8 @@ func TestAsCompleted_CorrectTimeoutExceptionMsg(t *testing.T) {
 	all := []*fanout.Future[int]{fx.cancelled, fx.pending, fx.running, fx.successful}
 	got, errs := collect(expired(), all)
 	sameSet(t, got, []*fanout.Future[int]{fx.cancelled, fx.successful})
-	if len(errs) != 1 || errs[0] != context.DeadlineExceeded {
-		t.Errorf("errors %v, want exactly context.DeadlineExceeded once", errs)
+	if len(errs) != 1 || !errors.Is(errs[0], fanout.ErrContextDone) || !errors.Is(errs[0], context.DeadlineExceeded) {
+		t.Errorf("errors %v, want one matching ErrContextDone and context.DeadlineExceeded", errs)
 	}
 	if unfinished := len(all) - len(got); unfinished != 2 {
 		t.Errorf("%d (of 4) futures unfinished, want 2", unfinished)
@@ -1031,7 +1088,7 @@ func TestAsCompleted_CancelWakes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1))
 		defer ex.Shutdown()
-		running := fanout.Submit(ex, func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, ctx.Err() })
+		running := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, ctx.Err() })
 		gate := make(chan struct{})
 		defer close(gate)
 		pending := gated(ex, gate, 0)
@@ -1045,10 +1102,12 @@ func TestAsCompleted_CancelWakes(t *testing.T) {
 			t.Errorf("errors: %v", errs)
 		}
 		sameSet(t, got, []*fanout.Future[int]{running, pending})
-		for _, f := range got {
-			if f.State() != fanout.Cancelled {
-				t.Errorf("yielded a future in state %v", f.State())
-			}
+		if s := pending.State(); s != fanout.Canceled {
+			t.Errorf("pending future yielded in state %v, want cancelled", s)
+		}
+		// The running task was asked to stop; it is yielded once it returned.
+		if err := running.Wait(t.Context()); running.State() != fanout.Finished || !errors.Is(err, context.Canceled) {
+			t.Errorf("running future yielded in state %v with %v, want done with the task's context.Canceled", running.State(), err)
 		}
 	})
 }
@@ -1058,7 +1117,7 @@ func TestAsCompleted_CancelWakes(t *testing.T) {
 
 // Mirrors test_shutdown.py ExecutorShutdownTest.test_run_after_shutdown.
 // Deliberate difference: Submit does not raise (panic); it returns a future
-// already failed with ErrShutdown, and SubmitContext also returns the error.
+// already failed with ErrShutdown.
 func TestShutdown_RunAfterShutdown(t *testing.T) {
 	for _, stop := range []struct {
 		name string
@@ -1070,19 +1129,15 @@ func TestShutdown_RunAfterShutdown(t *testing.T) {
 			var ran atomic.Bool
 			pow := func(context.Context) (int, error) { ran.Store(true); return 1 << 5, nil }
 
-			f := fanout.Submit(ex, pow)
-			if !isDone(f) || f.State() != fanout.Done {
+			f := fanout.Submit(context.Background(), ex, pow)
+			if !isDone(f) || f.State() != fanout.Finished {
 				t.Errorf("Submit after shutdown: state %v, want done", f.State())
 			}
 			if _, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrShutdown) {
 				t.Errorf("Submit after shutdown: %v, want ErrShutdown", err)
 			}
-			f2, err := fanout.SubmitContext(context.Background(), ex, pow)
-			if !errors.Is(err, fanout.ErrShutdown) || !errors.Is(f2.Err(context.Background()), fanout.ErrShutdown) {
-				t.Errorf("SubmitContext after shutdown: %v / %v, want ErrShutdown", err, f2.Err(context.Background()))
-			}
-			g := ex.Go(func(context.Context) error { ran.Store(true); return nil })
-			if err := g.Err(context.Background()); !errors.Is(err, fanout.ErrShutdown) {
+			g := ex.Go(context.Background(), func(context.Context) error { ran.Store(true); return nil })
+			if err := g.Wait(context.Background()); !errors.Is(err, fanout.ErrShutdown) {
 				t.Errorf("Go after shutdown: %v, want ErrShutdown", err)
 			}
 			if ran.Load() {
@@ -1100,7 +1155,7 @@ func TestShutdown_HangIssue12364(t *testing.T) {
 		defer ex.Shutdown()
 		var fs []*fanout.Future[int]
 		for i := range 50 {
-			fs = append(fs, fanout.Submit(ex, func(context.Context) (int, error) {
+			fs = append(fs, fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
 				time.Sleep(100 * time.Millisecond)
 				return i, nil
 			}))
@@ -1118,22 +1173,24 @@ func TestShutdown_HangIssue12364(t *testing.T) {
 }
 
 // Mirrors test_shutdown.py ExecutorShutdownTest.test_cancel_futures, with
-// ShutdownNow for shutdown(cancel_futures=True). Deliberate difference:
-// ShutdownNow also cancels the running tasks, so what finishes is exactly
-// what had finished before it. In fake time: 5 workers, tasks of 100 ms,
-// ShutdownNow at 150 ms, so tasks 0-4 are done, 5-9 running, 10-49 queued.
+// ShutdownNow for shutdown(cancel_futures=True): the queued futures are
+// cancelled, what had finished stays finished. fanout also cancels the
+// running tasks' contexts; their futures resolve with what the tasks return.
+// In fake time: 5 workers, tasks of 100 ms, ShutdownNow at 150 ms, so tasks
+// 0-4 are done, 5-9 running (they return their context's cause), 10-49
+// queued.
 func TestShutdown_CancelFutures(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(5), fanout.WithQueueSize(64))
 		defer ex.Shutdown()
 		var fs []*fanout.Future[int]
 		for i := range 50 {
-			fs = append(fs, fanout.Submit(ex, func(ctx context.Context) (int, error) {
+			fs = append(fs, fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 				select {
 				case <-time.After(100 * time.Millisecond):
 					return i, nil
 				case <-ctx.Done():
-					return 0, context.Cause(ctx)
+					return -i, context.Cause(ctx)
 				}
 			}))
 		}
@@ -1143,20 +1200,27 @@ func TestShutdown_CancelFutures(t *testing.T) {
 		for i, f := range fs {
 			v, err := f.Result(context.Background())
 			switch {
-			case f.State() == fanout.Cancelled:
-				cancelled++
-				if !errors.Is(err, fanout.ErrCancelled) {
-					t.Errorf("future %d: cancelled with %v", i, err)
+			case i < 5:
+				if f.State() != fanout.Finished || err != nil || v != i {
+					t.Errorf("finished future %d: state %v, %v, %v", i, f.State(), v, err)
 				}
-			case f.State() != fanout.Done || err != nil || v != i:
-				t.Errorf("future %d: state %v, %v, %v", i, f.State(), v, err)
+			case i < 10:
+				// Its own outcome: the value is lost only because the task
+				// returned none with its error.
+				if f.State() != fanout.Finished || !errors.Is(err, fanout.ErrCanceled) {
+					t.Errorf("running future %d: state %v, %v; want done with the task's own error", i, f.State(), err)
+				}
+			default:
+				if f.State() == fanout.Canceled && errors.Is(err, fanout.ErrCanceled) {
+					cancelled++
+				}
 			}
 		}
-		if cancelled != 45 {
-			t.Errorf("%d futures cancelled, want 45 (all but the first 5)", cancelled)
+		if cancelled != 40 {
+			t.Errorf("%d queued futures cancelled, want 40", cancelled)
 		}
-		if s := ex.Stats(); s.Submitted != 50 || s.Completed != 5 || s.Cancelled != 45 ||
-			s.Failed != 0 || s.Running != 0 || s.Queued != 0 || s.Workers != 0 {
+		if s := ex.Stats(); s.Submitted != 50 || s.Completed != 5 || s.Failed != 5 || s.Canceled != 40 ||
+			s.Running != 0 || s.Queued != 0 || s.Workers != 0 {
 			t.Errorf("Stats after ShutdownNow = %+v", s)
 		}
 	})
@@ -1172,14 +1236,14 @@ func TestShutdown_CancelFuturesQueuedNeverRun(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(4))
 		defer ex.Shutdown()
 		started := make(chan struct{})
-		running := fanout.Submit(ex, func(ctx context.Context) (int, error) {
+		running := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 			close(started)
 			<-ctx.Done()
 			return 0, ctx.Err()
 		})
 		<-started
 		queuedRan := make(chan struct{})
-		queued := fanout.Submit(ex, func(context.Context) (int, error) {
+		queued := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
 			close(queuedRan)
 			return 1, nil
 		})
@@ -1195,8 +1259,50 @@ func TestShutdown_CancelFuturesQueuedNeverRun(t *testing.T) {
 			t.Error("ShutdownNow: a queued task ran after its executor was shut down now")
 		default:
 		}
-		if err := queued.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
+		if err := queued.Wait(context.Background()); !errors.Is(err, fanout.ErrCanceled) {
 			t.Errorf("queued future: %v, want ErrCancelled", err)
+		}
+	})
+}
+
+// Mirrors CPython gh-121649 (a submit blocked when shutdown begins; also
+// elasticsearch#104580, tasks submitted to a shutting-down bounded executor
+// neither run nor rejected). A submit that is waiting for room in a full
+// queue when Shutdown begins returns ErrShutdown at once, and its task never
+// runs: shutdown means no new task starts, however long it had waited.
+func TestShutdown_WakesBlockedSubmitGH121649(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(1))
+		release := make(chan struct{})
+		ex.Go(context.Background(), func(context.Context) error { <-release; return nil }) // holds the worker
+		synctest.Wait()
+		ex.Go(context.Background(), func(context.Context) error { return nil }) // fills the queue
+		var ran atomic.Bool
+		submitted := make(chan error, 1)
+		go func() {
+			f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) {
+				ran.Store(true)
+				return 1, nil
+			})
+			submitted <- f.Wait(expired()) // the submit's own error, if it failed
+		}()
+		synctest.Wait() // the submit waits for room
+		shut := make(chan struct{})
+		go func() { ex.Shutdown(); close(shut) }()
+		synctest.Wait() // Shutdown has begun and waits for the running task
+		select {
+		case err := <-submitted:
+			if !errors.Is(err, fanout.ErrShutdown) {
+				t.Errorf("blocked submit returned %v, want ErrShutdown", err)
+			}
+		default:
+			t.Error("a submit blocked on the full queue was still blocked after Shutdown began")
+			defer func() { <-submitted }()
+		}
+		close(release)
+		<-shut
+		if ran.Load() {
+			t.Error("a task submitted before Shutdown but accepted after it began ran")
 		}
 	})
 }
@@ -1207,13 +1313,13 @@ func TestShutdown_CancelFuturesQueuedNeverRun(t *testing.T) {
 func TestShutdown_HangGH94440(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1))
-		if v, err := fanout.Submit(ex, value(0, nil)).Result(t.Context()); v != 0 || err != nil {
+		if v, err := fanout.Submit(context.Background(), ex, value(0, nil)).Result(t.Context()); v != 0 || err != nil {
 			t.Fatal(v, err)
 		}
-		f := fanout.Submit(ex, value(0, nil))
+		f := fanout.Submit(context.Background(), ex, value(0, nil))
 		cancelled := f.Cancel()
 		ex.Shutdown()
-		if cancelled && f.State() != fanout.Cancelled {
+		if cancelled && f.State() != fanout.Canceled {
 			t.Errorf("Cancel = true but state %v", f.State())
 		}
 		if !isDone(f) {
@@ -1230,7 +1336,7 @@ func TestShutdown_ThreadsTerminate(t *testing.T) {
 	var started sync.WaitGroup
 	started.Add(3)
 	for range 3 {
-		ex.Go(func(context.Context) error { started.Done(); <-sem; return nil })
+		ex.Go(context.Background(), func(context.Context) error { started.Done(); <-sem; return nil })
 	}
 	started.Wait()
 	if s := ex.Stats(); s.Workers != 3 || s.Running != 3 {
@@ -1277,7 +1383,7 @@ func TestShutdown_ThreadNamesAssigned(t *testing.T) {
 	all.Add(5)
 	var fs []*fanout.Future[int]
 	for range 5 {
-		fs = append(fs, fanout.Submit(ex, func(ctx context.Context) (int, error) {
+		fs = append(fs, fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 			all.Done()
 			all.Wait() // all five run at once, so on five workers
 			return fanout.WorkerID(ctx), nil
@@ -1301,9 +1407,9 @@ func TestShutdown_ThreadNamesAssigned(t *testing.T) {
 func TestShutdown_ThreadNamesDefault(t *testing.T) {
 	ex := fanout.New()
 	defer ex.Shutdown()
-	id, err := fanout.Submit(ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil }).Result(context.Background())
-	if err != nil || id < 1 || id > fanout.DefaultWorkers {
-		t.Errorf("WorkerID in a task = %d, %v; want 1..%d", id, err, fanout.DefaultWorkers)
+	id, err := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil }).Result(context.Background())
+	if err != nil || id < 1 || id > defaultWorkers {
+		t.Errorf("WorkerID in a task = %d, %v; want 1..%d", id, err, defaultWorkers)
 	}
 	if id := fanout.WorkerID(context.Background()); id != 0 {
 		t.Errorf("WorkerID outside a task = %d, want 0", id)
@@ -1372,6 +1478,55 @@ func TestThreadPool_MapSubmitsWithoutIteration(t *testing.T) {
 	}
 }
 
+// Mirrors CPython gh-131466 (Executor.map temporarily exceeds its
+// buffersize while collecting the next result) with the semantics of
+// Python 3.14's buffersize after its fix: at most window inputs are taken
+// from the input and not yet handed to the loop, at every moment, for Map
+// and MapUnordered alike. The loop body is slow (a second of fake time), so
+// everything else runs as far ahead as Map lets it before each check.
+func TestThreadPool_MapBuffersizeGH131466(t *testing.T) {
+	maps := map[string]func(context.Context, *fanout.Executor, iter.Seq[int], func(context.Context, int) (int, error), ...fanout.MapOption) iter.Seq2[int, error]{
+		"Map": fanout.Map[int, int], "MapUnordered": fanout.MapUnordered[int, int],
+	}
+	for name, mapFn := range maps {
+		for _, window := range []int{1, 2, 5} {
+			t.Run(fmt.Sprintf("%s/window=%d", name, window), func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					ex := fanout.New(fanout.WithWorkers(8))
+					defer ex.Shutdown()
+					var pulled, started atomic.Int64
+					endless := func(yield func(int) bool) {
+						for i := 0; ; i++ {
+							pulled.Add(1)
+							if !yield(i) {
+								return
+							}
+						}
+					}
+					yielded := int64(0)
+					for _, err := range mapFn(t.Context(), ex, endless, func(_ context.Context, i int) (int, error) {
+						started.Add(1)
+						return i, nil
+					}, fanout.WithWindow(window)) {
+						if err != nil {
+							t.Fatal(err)
+						}
+						yielded++ // handed to this loop: no longer in the window
+						time.Sleep(time.Second)
+						if ahead := pulled.Load() - yielded; ahead > int64(window) {
+							t.Fatalf("after %d results: %d inputs taken and not yet yielded (%d tasks started), window %d",
+								yielded, ahead, started.Load(), window)
+						}
+						if yielded == 20 {
+							break
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
 // Mirrors test_thread_pool.py ThreadPoolExecutorTest.test_default_workers:
 // New() runs DefaultWorkers tasks at once, and no more.
 func TestThreadPool_DefaultWorkers(t *testing.T) {
@@ -1380,17 +1535,17 @@ func TestThreadPool_DefaultWorkers(t *testing.T) {
 	gate := make(chan struct{})
 	defer close(gate)
 	var started sync.WaitGroup
-	started.Add(fanout.DefaultWorkers)
-	for range fanout.DefaultWorkers {
-		ex.Go(func(context.Context) error { started.Done(); <-gate; return nil })
+	started.Add(defaultWorkers)
+	for range defaultWorkers {
+		ex.Go(context.Background(), func(context.Context) error { started.Done(); <-gate; return nil })
 	}
 	extra := gated(ex, gate, 0)
 	started.Wait()
-	if s := ex.Stats(); s.Workers != fanout.DefaultWorkers || s.Running != fanout.DefaultWorkers {
-		t.Errorf("Workers %d, Running %d; want %d", s.Workers, s.Running, fanout.DefaultWorkers)
+	if s := ex.Stats(); s.Workers != defaultWorkers || s.Running != defaultWorkers {
+		t.Errorf("Workers %d, Running %d; want %d", s.Workers, s.Running, defaultWorkers)
 	}
 	if s := extra.State(); s != fanout.Pending {
-		t.Errorf("task %d is %v, want pending", fanout.DefaultWorkers+1, s)
+		t.Errorf("task %d is %v, want pending", defaultWorkers+1, s)
 	}
 }
 
@@ -1403,7 +1558,7 @@ func TestThreadPool_Saturation(t *testing.T) {
 	var started atomic.Int32
 	fourStarted := make(chan struct{})
 	for range 15 * 4 {
-		ex.Go(func(context.Context) error {
+		ex.Go(context.Background(), func(context.Context) error {
 			if started.Add(1) == 4 {
 				close(fourStarted)
 			}
@@ -1430,7 +1585,7 @@ func TestThreadPool_IdleThreadReuse(t *testing.T) {
 		ex := fanout.New()
 		defer ex.Shutdown()
 		for _, c := range [][2]int{{21, 2}, {6, 7}, {3, 14}} {
-			if v, err := fanout.Submit(ex, value(c[0]*c[1], nil)).Result(t.Context()); v != 42 || err != nil {
+			if v, err := fanout.Submit(context.Background(), ex, value(c[0]*c[1], nil)).Result(t.Context()); v != 42 || err != nil {
 				t.Fatal(v, err)
 			}
 			synctest.Wait() // the worker is idle again
@@ -1465,7 +1620,7 @@ func TestThreadPool_ExecutorMapCurrentFutureCancel(t *testing.T) {
 				}
 				pool := fanout.New(fanout.WithWorkers(1))
 				defer pool.Shutdown()
-				fut := fanout.Submit(pool, func(ctx context.Context) (int, error) { return logNWait(ctx, "first") })
+				fut := fanout.Submit(context.Background(), pool, func(ctx context.Context) (int, error) { return logNWait(ctx, "first") })
 
 				ctx, cancel := context.WithTimeout(t.Context(), timeout)
 				defer cancel()
@@ -1496,7 +1651,7 @@ func TestThreadPool_ExecutorMapCurrentFutureCancel(t *testing.T) {
 func TestThreadPool_Submit(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(5))
 	defer ex.Shutdown()
-	if v, err := fanout.Submit(ex, value(1<<8, nil)).Result(context.Background()); v != 256 || err != nil {
+	if v, err := fanout.Submit(context.Background(), ex, value(1<<8, nil)).Result(context.Background()); v != 256 || err != nil {
 		t.Errorf("pow(2, 8) = %v, %v", v, err)
 	}
 }
@@ -1519,7 +1674,7 @@ func TestThreadPool_Map(t *testing.T) {
 		v, _ := intPow(context.Background(), i)
 		want = append(want, v)
 	}
-	for _, opts := range [][]fanout.MapOption{nil, {fanout.Window(3)}} {
+	for _, opts := range [][]fanout.MapOption{nil, {fanout.WithWindow(3)}} {
 		var got []int
 		for v, err := range fanout.Map(context.Background(), ex, rangeSeq(0, 10), intPow, opts...) {
 			if err != nil {
@@ -1644,11 +1799,11 @@ func TestThreadPool_NoStaleReferences(t *testing.T) {
 	defer ex.Shutdown()
 	wp := func() weak.Pointer[myObject] {
 		obj := &myObject{}
-		fanout.Submit(ex, func(context.Context) (int, error) { obj.myMethod(); return 0, nil }) // future discarded
+		fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { obj.myMethod(); return 0, nil }) // future discarded
 		return weak.Make(obj)
 	}()
 	// The only worker runs this after it is completely done with the first.
-	if _, err := fanout.Submit(ex, value(0, nil)).Result(context.Background()); err != nil {
+	if _, err := fanout.Submit(context.Background(), ex, value(0, nil)).Result(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	runtime.GC()
@@ -1656,6 +1811,54 @@ func TestThreadPool_NoStaleReferences(t *testing.T) {
 	if wp.Value() != nil {
 		t.Error("the executor still references a finished task's closure")
 	}
+}
+
+// Mirrors executor.py ExecutorTest.test_no_stale_references (bpo-16284)
+// for a future the caller keeps, which Python's test does not need (a
+// Python future never holds its function): once a task has run, or was
+// cancelled before it could, its future no longer holds the function, so
+// what the closure captured can be collected while the future lives on.
+func TestThreadPool_NoStaleReferencesFutureKept(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(1))
+	defer ex.Shutdown()
+	gate := make(chan struct{})
+	blocker := gated(ex, gate, 0) // holds the worker, so the second task stays pending
+	collected := make(chan string, 2)
+	var ran, cancelled *fanout.Future[int]
+	func() {
+		a, b := &myObject{}, &myObject{}
+		runtime.AddCleanup(a, func(s string) { collected <- s }, "ran")
+		runtime.AddCleanup(b, func(s string) { collected <- s }, "cancelled")
+		ran = fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { a.myMethod(); return 1, nil })
+		cancelled = fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { b.myMethod(); return 2, nil })
+	}()
+	if !cancelled.Cancel() {
+		t.Fatal("Cancel of a pending future returned false")
+	}
+	close(gate)
+	if _, err := blocker.Result(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := ran.Result(context.Background()); v != 1 || err != nil {
+		t.Fatal(v, err)
+	}
+	seen := map[string]bool{}
+	for range 100 {
+		runtime.GC()
+		select {
+		case s := <-collected:
+			seen[s] = true
+		case <-time.After(10 * time.Millisecond):
+		}
+		if len(seen) == 2 {
+			break
+		}
+	}
+	if !seen["ran"] || !seen["cancelled"] {
+		t.Errorf("captures collected: %v; a finished or cancelled future still holds its closure", seen)
+	}
+	runtime.KeepAlive(ran)
+	runtime.KeepAlive(cancelled)
 }
 
 // Mirrors executor.py ExecutorTest.test_max_workers_negative.
@@ -1700,6 +1903,54 @@ func TestThreadPool_FreeReference(t *testing.T) {
 }
 
 // ---------------------------------------------------------------------------
+// test_init.py: Python's initializer is fanout's Local (its constructor runs
+// once per worker, before the worker's first task).
+
+// Mirrors test_init.py InitializerMixin.test_initializer: every task sees
+// its worker's value already built.
+func TestInit_Initializer(t *testing.T) {
+	status := fanout.NewLocal(func(context.Context) (string, error) { return "initialized", nil }, nil)
+	ex := fanout.New(fanout.WithWorkers(5), fanout.WithLocal(status))
+	defer ex.Shutdown()
+	var fs []*fanout.Future[string]
+	for range 5 {
+		fs = append(fs, fanout.Submit(context.Background(), ex, func(ctx context.Context) (string, error) { return status.Get(ctx), nil }))
+	}
+	for _, f := range fs {
+		if v, err := f.Result(context.Background()); v != "initialized" || err != nil {
+			t.Errorf("get_init_status() = %q, %v", v, err)
+		}
+	}
+}
+
+// Mirrors test_init.py FailingInitializerMixin.test_initializer: a failing
+// initializer is logged ("Exception in initializer" in Python, an error
+// record through log/slog here), the pending future fails with ErrBroken
+// (BrokenThreadPool), and from then on every submit fails with it.
+func TestInit_FailingInitializer(t *testing.T) {
+	logs := captureSlog(t)
+	errInit := errors.New("ValueError: error in initializer")
+	fail := fanout.NewLocal(func(context.Context) (int, error) { return 0, errInit }, nil)
+	ex := fanout.New(fanout.WithWorkers(2), fanout.WithLocal(fail))
+	defer ex.Shutdown()
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
+	if err := f.Wait(context.Background()); !errors.Is(err, fanout.ErrBroken) || !errors.Is(err, errInit) {
+		t.Errorf("future of a broken executor: %v, want ErrBroken wrapping the initializer's error", err)
+	}
+	if err := fanout.Submit(context.Background(), ex, value(1, nil)).Wait(expired()); !errors.Is(err, fanout.ErrBroken) {
+		t.Errorf("submit to a broken executor: %v, want ErrBroken", err)
+	}
+	ex.Shutdown()
+	out := logs.String()
+	if !strings.Contains(out, "error in initializer") || !strings.Contains(out, "level=ERROR") {
+		t.Errorf("the initializer's failure was not logged as an error; log: %q", out)
+	}
+	if n := strings.Count(out, "error in initializer"); n != 1 {
+		t.Errorf("the failure was logged %d times, want once per executor", n)
+	}
+}
+
+// ---------------------------------------------------------------------------
 // test_deadlock.py: the ExecutorDeadlockTest cases that are not about
 // processes or pickling, with a panic for a crash and runtime.Goexit for
 // sys.exit. The executor must report the failure and keep working.
@@ -1709,10 +1960,10 @@ func TestDeadlock_ErrorDuringFuncExecOnWorker(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(2))
 	defer ex.Shutdown()
 	errRuntime := errors.New("RuntimeError")
-	if err := fanout.Submit(ex, value(0, errRuntime)).Err(context.Background()); !errors.Is(err, errRuntime) {
+	if err := fanout.Submit(context.Background(), ex, value(0, errRuntime)).Wait(context.Background()); !errors.Is(err, errRuntime) {
 		t.Errorf("Err = %v, want %v", err, errRuntime)
 	}
-	if v, err := fanout.Submit(ex, value(1, nil)).Result(context.Background()); v != 1 || err != nil {
+	if v, err := fanout.Submit(context.Background(), ex, value(1, nil)).Result(context.Background()); v != 1 || err != nil {
 		t.Errorf("next task: %v, %v", v, err)
 	}
 }
@@ -1723,11 +1974,11 @@ func TestDeadlock_ErrorDuringFuncExecOnWorker(t *testing.T) {
 func TestDeadlock_ExitDuringFuncExecOnWorker(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
-	f := fanout.Submit(ex, func(context.Context) (int, error) { runtime.Goexit(); return 0, nil })
-	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrGoexit) {
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { runtime.Goexit(); return 0, nil })
+	if err := f.Wait(context.Background()); !errors.Is(err, fanout.ErrGoexit) {
 		t.Errorf("Err = %v, want ErrGoexit", err)
 	}
-	id, err := fanout.Submit(ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil }).Result(context.Background())
+	id, err := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil }).Result(context.Background())
 	if err != nil {
 		t.Fatalf("next task: %v", err)
 	}
@@ -1746,12 +1997,12 @@ func TestDeadlock_CrashDuringFuncExecOnWorker(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(2))
 	defer ex.Shutdown()
 	crash := errors.New("segfault")
-	err := fanout.Submit(ex, func(context.Context) (int, error) { panic(crash) }).Err(context.Background())
+	err := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { panic(crash) }).Wait(context.Background())
 	var pe *fanout.PanicError
 	if !errors.As(err, &pe) || pe.Value != crash || !errors.Is(err, crash) || len(pe.Stack) == 0 {
 		t.Errorf("Err = %v, want a *PanicError of %v with a stack", err, crash)
 	}
-	if v, err := fanout.Submit(ex, value(1, nil)).Result(context.Background()); v != 1 || err != nil {
+	if v, err := fanout.Submit(context.Background(), ex, value(1, nil)).Result(context.Background()); v != 1 || err != nil {
 		t.Errorf("next task: %v, %v", v, err)
 	}
 }
@@ -1764,17 +2015,17 @@ func TestDeadlock_ShutdownDeadlock(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(2))
 		defer ex.Shutdown()
 		gate := make(chan struct{})
-		f := fanout.Submit(ex, func(context.Context) (int, error) { <-gate; panic("crash") })
+		f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { <-gate; panic("crash") })
 		shut := make(chan struct{})
 		go func() { ex.Shutdown(); close(shut) }()
 		synctest.Wait() // Shutdown is waiting for the task
-		if err := fanout.Submit(ex, value(0, nil)).Err(t.Context()); !errors.Is(err, fanout.ErrShutdown) {
+		if err := fanout.Submit(context.Background(), ex, value(0, nil)).Wait(t.Context()); !errors.Is(err, fanout.ErrShutdown) {
 			t.Errorf("shutdown has not begun: Submit gave %v", err)
 		}
 		close(gate)
 		<-shut
 		var pe *fanout.PanicError
-		if err := f.Err(t.Context()); !errors.As(err, &pe) || pe.Value != "crash" {
+		if err := f.Wait(t.Context()); !errors.As(err, &pe) || pe.Value != "crash" {
 			t.Errorf("Err = %v, want a *PanicError of \"crash\"", err)
 		}
 	})

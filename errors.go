@@ -11,10 +11,20 @@ var (
 	// ShutdownNow began. Python raises RuntimeError here.
 	ErrShutdown = errors.New("fanout: executor is shut down")
 
-	// ErrCancelled is the error of a future that was cancelled: by
-	// Future.Cancel, by ShutdownNow, or by a Map whose loop ended early. It
-	// wraps context.Canceled, so errors.Is(err, context.Canceled) holds too.
-	ErrCancelled = fmt.Errorf("fanout: future cancelled: %w", context.Canceled)
+	// ErrCanceled is the error of a future canceled before its task started
+	// (Python's CancelledError): by Future.Cancel, by ShutdownNow, or by a
+	// Map whose loop ended early. It wraps context.Canceled, so
+	// errors.Is(err, context.Canceled) holds too.
+	ErrCanceled = fmt.Errorf("fanout: future canceled: %w", context.Canceled)
+
+	// ErrContextDone is matched by the error of a wait that ended because
+	// the context given to it ended first: Result, Submit waiting for room,
+	// Map, MapUnordered, AsCompleted and Wait (Python's TimeoutError). It
+	// tells such an end from a task that failed with its own deadline: a
+	// task's error never matches it. The error also wraps the context's
+	// error and cause, so errors.Is(err, context.DeadlineExceeded) holds for
+	// a timeout.
+	ErrContextDone = errors.New("fanout: context done")
 
 	// ErrBroken is matched by the error of every task of an executor whose
 	// per-worker initialization failed (Python's BrokenThreadPool). The
@@ -48,6 +58,29 @@ func (p *PanicError) Unwrap() error {
 	}
 	return nil
 }
+
+// contextDone returns the error of a wait that ctx ended.
+func contextDone(ctx context.Context) error {
+	return &ctxDoneError{err: ctx.Err(), cause: context.Cause(ctx)}
+}
+
+type ctxDoneError struct{ err, cause error }
+
+func (e *ctxDoneError) Error() string { return "fanout: context done: " + e.cause.Error() }
+func (e *ctxDoneError) Unwrap() []error {
+	if e.cause == e.err {
+		return []error{ErrContextDone, e.err}
+	}
+	return []error{ErrContextDone, e.err, e.cause}
+}
+
+// canceledError is the error of a future canceled with a cause other than
+// ErrCanceled (its submitter's context ended before it started): it matches
+// ErrCanceled and the cause.
+type canceledError struct{ cause error }
+
+func (e *canceledError) Error() string   { return "fanout: future canceled: " + e.cause.Error() }
+func (e *canceledError) Unwrap() []error { return []error{ErrCanceled, e.cause} }
 
 // brokenError carries the initialization failure that broke an executor.
 type brokenError struct{ cause error }

@@ -54,22 +54,23 @@ func pageExistence(ctx context.Context, url string) (string, error) {
 func Example_submitAndAsCompleted() {
 	base, stop := wiki()
 	defer stop()
+	ctx := context.Background()
 	ex := fanout.New()
 	defer ex.Shutdown() // the `with` block
 
 	var futures []*fanout.Future[string]
 	for _, page := range []string{"Ocean", "Island", "this_page_does_not_exist", "Shark"} {
-		futures = append(futures, fanout.Submit(ex, func(ctx context.Context) (string, error) {
+		futures = append(futures, fanout.Submit(ctx, ex, func(ctx context.Context) (string, error) {
 			return pageExistence(ctx, base+page)
 		}))
 	}
 	var lines []string
-	for f, err := range fanout.AsCompleted(context.Background(), futures) {
+	for f, err := range fanout.AsCompleted(ctx, futures) {
 		if err != nil { // only a deadline on the context ends the loop early
 			fmt.Println(err)
 			break
 		}
-		line, err := f.Result(context.Background())
+		line, err := f.Result(ctx)
 		if err != nil {
 			line = err.Error()
 		}
@@ -124,14 +125,14 @@ func ExampleFuture_Result_errors() {
 	defer ex.Shutdown()
 	ctx := context.Background()
 
-	bad := fanout.Submit(ex, func(ctx context.Context) (string, error) {
+	bad := fanout.Submit(ctx, ex, func(ctx context.Context) (string, error) {
 		return pageExistence(ctx, "ht!tp://not a url")
 	})
 	if _, err := bad.Result(ctx); err != nil {
 		fmt.Println("failed:", err != nil)
 	}
 
-	crash := fanout.Submit(ex, func(context.Context) (string, error) {
+	crash := fanout.Submit(ctx, ex, func(context.Context) (string, error) {
 		panic("parser crashed") // a bug in the task, not an error it returns
 	})
 	var pe *fanout.PanicError
@@ -180,17 +181,18 @@ func ExampleLocal() {
 // Tutorial 002's submit(task, ...) with threading.get_ident(): WorkerID
 // tells which worker ran a task; Shutdown is the end of the `with` block.
 func ExampleWorkerID() {
+	ctx := context.Background()
 	ex := fanout.New(fanout.WithWorkers(3))
 	ids := make([]*fanout.Future[int], 3)
 	for i := range ids {
-		ids[i] = fanout.Submit(ex, func(ctx context.Context) (int, error) {
+		ids[i] = fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) {
 			time.Sleep(10 * time.Millisecond)
 			return fanout.WorkerID(ctx), nil
 		})
 	}
 	ex.Shutdown() // waits for all three, like leaving the `with` block
 	for _, f := range ids {
-		id, _ := f.Result(context.Background())
+		id, _ := f.Result(ctx)
 		fmt.Println(id >= 1 && id <= 3)
 	}
 	// Output:
@@ -200,23 +202,25 @@ func ExampleWorkerID() {
 }
 
 // Python's shutdown(cancel_futures=True), and more: queued tasks never run
-// and running ones see their context cancelled.
+// and running ones see their context cancelled; their futures resolve when
+// they return, with what they return.
 func ExampleExecutor_ShutdownNow() {
+	ctx := context.Background()
 	ex := fanout.New(fanout.WithWorkers(1))
 	started := make(chan struct{})
-	running := ex.Go(func(ctx context.Context) error {
+	running := ex.Go(ctx, func(ctx context.Context) error {
 		close(started)
 		<-ctx.Done()
 		return ctx.Err()
 	})
 	<-started
-	queued := ex.Go(func(context.Context) error { return nil })
+	queued := ex.Go(ctx, func(context.Context) error { return nil })
 	ex.ShutdownNow()
-	fmt.Println(running.State(), queued.State())
-	fmt.Println(errors.Is(queued.Err(context.Background()), fanout.ErrCancelled))
+	fmt.Println(running.State(), running.Wait(ctx))
+	fmt.Println(queued.State(), queued.Wait(ctx))
 	// Output:
-	// cancelled cancelled
-	// true
+	// finished context canceled
+	// canceled fanout: future canceled: context canceled
 }
 
 // The tutorials' comparison: the same 20 page checks one at a time, then on
@@ -248,4 +252,82 @@ func Example_timing() {
 	// 20 requests of 20 ms: about 400 ms one at a time, about 20 ms at once.
 	fmt.Println("at least 3x faster:", sequential > 3*concurrent)
 	// Output: at least 3x faster: true
+}
+
+// Nested work, the crawler's shape: a task submits subtasks to its own
+// executor and waits for them. Passing the task's own context (as Go code
+// does for any blocking call) is what lets the executor see that a task
+// waits on it, and run one more worker meanwhile: with 2 workers and every
+// worker holding a section, the pages still get fetched.
+func Example_nested() {
+	base, stop := wiki()
+	defer stop()
+	ctx := context.Background()
+	ex := fanout.New(fanout.WithWorkers(2))
+	defer ex.Shutdown()
+
+	section := func(ctx context.Context, pages []string) (int, error) {
+		var fs []*fanout.Future[string]
+		for _, p := range pages {
+			fs = append(fs, fanout.Submit(ctx, ex, func(ctx context.Context) (string, error) {
+				return pageExistence(ctx, base+p)
+			}))
+		}
+		found := 0
+		for _, f := range fs {
+			line, err := f.Result(ctx)
+			if err != nil {
+				return found, err
+			}
+			if strings.HasSuffix(line, " exists") {
+				found++
+			}
+		}
+		return found, nil
+	}
+	sections := [][]string{{"Ocean", "Sea"}, {"Island", "this_page_does_not_exist"}, {"Shark"}}
+	var fs []*fanout.Future[int]
+	for _, pages := range sections {
+		fs = append(fs, fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) { return section(ctx, pages) }))
+	}
+	for i, f := range fs {
+		n, err := f.Result(ctx)
+		fmt.Println(i, n, err)
+	}
+	// Output:
+	// 0 2 <nil>
+	// 1 1 <nil>
+	// 2 1 <nil>
+}
+
+// A batch with a deadline over futures of different result types (Python's
+// wait(fs, timeout=...)): the titles are Future[string], the saves from Go
+// are Future[struct{}], and Wait takes them together as AnyFuture. What has
+// not finished by the deadline is in notDone, and the error says the
+// deadline passed, not that a task failed.
+func ExampleWait() {
+	base, stop := wiki()
+	defer stop()
+	ex := fanout.New()
+	defer ex.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+
+	var batch []fanout.AnyFuture
+	for _, page := range []string{"Ocean", "Shark"} {
+		batch = append(batch, fanout.Submit(ctx, ex, func(ctx context.Context) (string, error) {
+			return pageExistence(ctx, base+page)
+		}))
+		batch = append(batch, ex.Go(ctx, func(context.Context) error { return nil })) // save it
+	}
+	stuck := make(chan struct{})
+	batch = append(batch, ex.Go(ctx, func(context.Context) error { <-stuck; return nil }))
+
+	done, notDone, err := fanout.Wait(ctx, batch, fanout.AllCompleted)
+	fmt.Println(len(done), "done,", len(notDone), "not done")
+	fmt.Println("deadline:", errors.Is(err, fanout.ErrContextDone), errors.Is(err, context.DeadlineExceeded))
+	close(stuck)
+	// Output:
+	// 4 done, 1 not done
+	// deadline: true true
 }

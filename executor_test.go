@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,7 +26,7 @@ func TestSubmitResultAndStats(t *testing.T) {
 	ctx := context.Background()
 	var futs []*fanout.Future[string]
 	for i := range 50 {
-		futs = append(futs, fanout.Submit(ex, func(context.Context) (string, error) {
+		futs = append(futs, fanout.Submit(context.Background(), ex, func(context.Context) (string, error) {
 			if i%5 == 0 {
 				return "", errors.New("odd one out")
 			}
@@ -43,7 +44,7 @@ func TestSubmitResultAndStats(t *testing.T) {
 		if err != nil || len(v) != i {
 			t.Errorf("task %d: got %q, %v", i, v, err)
 		}
-		if f.State() != fanout.Done {
+		if f.State() != fanout.Finished {
 			t.Errorf("task %d: state %v after Result", i, f.State())
 		}
 	}
@@ -62,7 +63,7 @@ func TestWorkerBoundIsRespected(t *testing.T) {
 	var running, peak atomic.Int32
 	var futs []*fanout.Future[struct{}]
 	for range 200 {
-		futs = append(futs, ex.Go(func(context.Context) error {
+		futs = append(futs, ex.Go(context.Background(), func(context.Context) error {
 			n := running.Add(1)
 			for {
 				p := peak.Load()
@@ -76,7 +77,7 @@ func TestWorkerBoundIsRespected(t *testing.T) {
 		}))
 	}
 	for _, f := range futs {
-		if err := f.Err(context.Background()); err != nil {
+		if err := f.Wait(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,7 +92,7 @@ func TestWorkerBoundIsRespected(t *testing.T) {
 func TestPanicBecomesError(t *testing.T) {
 	ex := fanout.New()
 	defer ex.Shutdown()
-	f := fanout.Submit(ex, func(context.Context) (int, error) { panic("boom") })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { panic("boom") })
 	_, err := f.Result(context.Background())
 	var pe *fanout.PanicError
 	if !errors.As(err, &pe) {
@@ -101,12 +102,12 @@ func TestPanicBecomesError(t *testing.T) {
 		t.Fatalf("PanicError = %v with stack %q; want the value and the task's stack", pe.Value, pe.Stack)
 	}
 	// A panic with an error value stays matchable.
-	g := fanout.Submit(ex, func(context.Context) (int, error) { panic(io.ErrUnexpectedEOF) })
-	if err := g.Err(context.Background()); !errors.Is(err, io.ErrUnexpectedEOF) {
+	g := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { panic(io.ErrUnexpectedEOF) })
+	if err := g.Wait(context.Background()); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("err = %v, want it to match io.ErrUnexpectedEOF", err)
 	}
 	// The worker survived: the executor still works.
-	h := fanout.Submit(ex, func(context.Context) (int, error) { return 7, nil })
+	h := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 7, nil })
 	if v, err := h.Result(context.Background()); v != 7 || err != nil {
 		t.Fatalf("after panics: %v, %v", v, err)
 	}
@@ -115,11 +116,11 @@ func TestPanicBecomesError(t *testing.T) {
 func TestGoexitIsAnErrorAndTheWorkerIsReplaced(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
-	f := ex.Go(func(context.Context) error { runtime.Goexit(); return nil })
-	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrGoexit) {
+	f := ex.Go(context.Background(), func(context.Context) error { runtime.Goexit(); return nil })
+	if err := f.Wait(context.Background()); !errors.Is(err, fanout.ErrGoexit) {
 		t.Fatalf("err = %v, want ErrGoexit", err)
 	}
-	g := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil })
+	g := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
 	if v, err := g.Result(context.Background()); v != 1 || err != nil {
 		t.Fatalf("after Goexit: %v, %v", v, err)
 	}
@@ -132,19 +133,16 @@ func TestGoexitIsAnErrorAndTheWorkerIsReplaced(t *testing.T) {
 func TestSubmitAfterShutdown(t *testing.T) {
 	ex := fanout.New()
 	ex.Shutdown()
-	f := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
 	if _, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrShutdown) {
 		t.Fatalf("err = %v, want ErrShutdown", err)
-	}
-	if _, err := fanout.SubmitContext(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, fanout.ErrShutdown) {
-		t.Fatalf("SubmitContext err = %v, want ErrShutdown", err)
 	}
 }
 
 func TestShutdownIsIdempotentAndConcurrent(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(2))
 	release := make(gate)
-	f := ex.Go(func(context.Context) error { <-release; return nil })
+	f := ex.Go(context.Background(), func(context.Context) error { <-release; return nil })
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
@@ -160,7 +158,7 @@ func TestShutdownIsIdempotentAndConcurrent(t *testing.T) {
 	}
 	release.open()
 	wg.Wait()
-	if f.State() != fanout.Done {
+	if f.State() != fanout.Finished {
 		t.Fatalf("Shutdown returned before the running task finished: %v", f.State())
 	}
 }
@@ -169,7 +167,7 @@ func TestShutdownWaitsForQueuedTasks(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(100))
 	var ran atomic.Int32
 	for range 100 {
-		ex.Go(func(context.Context) error { ran.Add(1); return nil })
+		ex.Go(context.Background(), func(context.Context) error { ran.Add(1); return nil })
 	}
 	ex.Shutdown()
 	if n := ran.Load(); n != 100 {
@@ -180,7 +178,7 @@ func TestShutdownWaitsForQueuedTasks(t *testing.T) {
 func TestShutdownNowCancelsQueuedAndRunning(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(10))
 	started := make(gate)
-	running := ex.Go(func(ctx context.Context) error {
+	running := ex.Go(context.Background(), func(ctx context.Context) error {
 		started.open()
 		<-ctx.Done() // only ShutdownNow can end this task
 		return ctx.Err()
@@ -189,17 +187,17 @@ func TestShutdownNowCancelsQueuedAndRunning(t *testing.T) {
 	var queued []*fanout.Future[struct{}]
 	var ran atomic.Int32
 	for range 5 {
-		queued = append(queued, ex.Go(func(context.Context) error { ran.Add(1); return nil }))
+		queued = append(queued, ex.Go(context.Background(), func(context.Context) error { ran.Add(1); return nil }))
 	}
 	ex.ShutdownNow()
-	if err := running.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
-		t.Errorf("running task: %v, want ErrCancelled", err)
+	if err := running.Wait(context.Background()); running.State() != fanout.Finished || !errors.Is(err, context.Canceled) {
+		t.Errorf("running task: %v, %v; want done with its own context.Canceled", running.State(), err)
 	}
 	for i, f := range queued {
-		if f.State() != fanout.Cancelled {
+		if f.State() != fanout.Canceled {
 			t.Errorf("queued %d: state %v, want cancelled", i, f.State())
 		}
-		if err := f.Err(context.Background()); !errors.Is(err, context.Canceled) {
+		if err := f.Wait(context.Background()); !errors.Is(err, context.Canceled) {
 			t.Errorf("queued %d: %v, want a context.Canceled match", i, err)
 		}
 	}
@@ -208,42 +206,49 @@ func TestShutdownNowCancelsQueuedAndRunning(t *testing.T) {
 	}
 }
 
-// A waiter blocked on a running future's Result wakes when ShutdownNow
-// cancels it, even though the task itself has not returned yet: Python hangs
-// here (gh-109934, gh-87893).
-func TestShutdownNowWakesWaitersBeforeTasksReturn(t *testing.T) {
-	ex := fanout.New(fanout.WithWorkers(1))
-	started, release := make(gate), make(gate)
-	f := ex.Go(func(context.Context) error {
-		started.open()
-		<-release // ignores its context on purpose
-		return nil
+// ShutdownNow cancels a running task's context, but its future resolves only
+// when the task returns, with the task's own outcome: done means the task has
+// returned. ShutdownNow itself returns only then.
+func TestShutdownNowResolvesRunningTasksWhenTheyReturn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(1))
+		release := make(gate)
+		f := ex.Go(context.Background(), func(context.Context) error {
+			<-release // ignores its context on purpose
+			return nil
+		})
+		synctest.Wait()
+		woke := make(chan error, 1)
+		go func() { woke <- f.Wait(context.Background()) }()
+		done := make(chan struct{})
+		go func() { ex.ShutdownNow(); close(done) }()
+		synctest.Wait()
+		select {
+		case err := <-woke:
+			t.Fatalf("a waiter woke with %v while the task was still running", err)
+		case <-done:
+			t.Fatal("ShutdownNow returned while a task was still running")
+		default:
+		}
+		if s := f.State(); s != fanout.Running {
+			t.Fatalf("state %v while the task runs", s)
+		}
+		release.open()
+		if err := <-woke; err != nil {
+			t.Fatalf("waiter got %v, want the task's own nil", err)
+		}
+		<-done
 	})
-	<-started
-	woke := make(chan error)
-	go func() { woke <- f.Err(context.Background()) }()
-	done := make(chan struct{})
-	go func() { ex.ShutdownNow(); close(done) }()
-	if err := <-woke; !errors.Is(err, fanout.ErrCancelled) {
-		t.Fatalf("waiter got %v, want ErrCancelled", err)
-	}
-	select {
-	case <-done:
-		t.Fatal("ShutdownNow returned while a task was still running")
-	default:
-	}
-	release.open()
-	<-done
 }
 
 func TestCancelPendingNeverRuns(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	started, release := make(gate), make(gate)
-	ex.Go(func(context.Context) error { started.open(); <-release; return nil })
+	ex.Go(context.Background(), func(context.Context) error { started.open(); <-release; return nil })
 	<-started
 	var ran atomic.Bool
-	f := ex.Go(func(context.Context) error { ran.Store(true); return nil })
+	f := ex.Go(context.Background(), func(context.Context) error { ran.Store(true); return nil })
 	if f.State() != fanout.Pending {
 		t.Fatalf("state %v, want pending", f.State())
 	}
@@ -254,24 +259,25 @@ func TestCancelPendingNeverRuns(t *testing.T) {
 		t.Fatal("second Cancel returned false; Python's cancel returns True on a cancelled future")
 	}
 	release.open()
-	if err := f.Err(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
+	if err := f.Wait(context.Background()); !errors.Is(err, fanout.ErrCanceled) {
 		t.Fatalf("err = %v", err)
 	}
 	// Let the worker dequeue (and discard) it, then check it never ran.
-	fanout.Submit(ex, func(context.Context) (int, error) { return 0, nil }).Result(context.Background())
+	fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 0, nil }).Result(context.Background())
 	if ran.Load() {
 		t.Fatal("a cancelled pending task ran")
 	}
 }
 
-// Python cannot cancel a running task; fanout cancels its context and
-// resolves the future at once.
+// Python cannot cancel a running task; fanout cancels its context (Cancel
+// still returns false, as Python's does) and the future resolves with what
+// the task returns.
 func TestCancelRunningCancelsItsContext(t *testing.T) {
 	ex := fanout.New()
 	defer ex.Shutdown()
 	started := make(gate)
 	saw := make(chan error, 1)
-	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
+	f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 		// A context derived from the task's, as an HTTP request makes.
 		rctx, cancel := context.WithTimeout(ctx, time.Hour)
 		defer cancel()
@@ -284,14 +290,14 @@ func TestCancelRunningCancelsItsContext(t *testing.T) {
 	if f.State() != fanout.Running {
 		t.Fatalf("state %v, want running", f.State())
 	}
-	if !f.Cancel() {
-		t.Fatal("Cancel of a running future returned false")
+	if f.Cancel() {
+		t.Fatal("Cancel of a running future returned true; it cannot be stopped for sure")
 	}
 	if err := <-saw; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the task's derived context ended with %v", err)
 	}
-	if _, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrCancelled) {
-		t.Fatalf("Result err = %v; the value returned after Cancel must be discarded", err)
+	if v, err := f.Result(context.Background()); v != 1 || err != nil {
+		t.Fatalf("Result = %v, %v; want what the task returned after Cancel", v, err)
 	}
 }
 
@@ -301,14 +307,11 @@ func TestSubmitContextValuesAndCancellationReachTheTask(t *testing.T) {
 	type key struct{}
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
 	started := make(gate)
-	f, err := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (string, error) {
+	f := fanout.Submit(ctx, ex, func(ctx context.Context) (string, error) {
 		started.open()
 		<-ctx.Done()
 		return ctx.Value(key{}).(string), ctx.Err()
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	<-started
 	cancel()
 	v, err := f.Result(context.Background())
@@ -316,26 +319,23 @@ func TestSubmitContextValuesAndCancellationReachTheTask(t *testing.T) {
 		t.Fatalf("got %q, %v; want the parent's cancellation", v, err)
 	}
 	// A value, though, arrives: check on a task that returns it.
-	g, _ := fanout.SubmitContext(context.WithValue(context.Background(), key{}, "w"), ex,
+	g := fanout.Submit(context.WithValue(context.Background(), key{}, "w"), ex,
 		func(ctx context.Context) (string, error) { return ctx.Value(key{}).(string), nil })
 	if v, _ := g.Result(context.Background()); v != "w" {
 		t.Fatalf("value %q did not reach the task", v)
 	}
 }
 
-func TestSubmitContextCancelledBeforeStartNeverRuns(t *testing.T) {
+func TestSubmitContextCanceledBeforeStartNeverRuns(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	started, release := make(gate), make(gate)
-	ex.Go(func(context.Context) error { started.open(); <-release; return nil })
+	ex.Go(context.Background(), func(context.Context) error { started.open(); <-release; return nil })
 	<-started
 	cause := errors.New("user gave up")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	var ran atomic.Bool
-	f, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { ran.Store(true); return 1, nil })
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := fanout.Submit(ctx, ex, func(context.Context) (int, error) { ran.Store(true); return 1, nil })
 	cancel(cause)
 	release.open()
 	if _, err := f.Result(context.Background()); !errors.Is(err, cause) {
@@ -344,26 +344,30 @@ func TestSubmitContextCancelledBeforeStartNeverRuns(t *testing.T) {
 	if ran.Load() {
 		t.Fatal("task ran although its context ended before it started")
 	}
-	// Submitting with a context already done fails at once.
-	if _, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(err, cause) {
-		t.Fatalf("SubmitContext on a done context: %v", err)
+	if f.State() != fanout.Canceled || !errors.Is(f.Wait(context.Background()), fanout.ErrCanceled) {
+		t.Fatalf("state %v, %v; want canceled, matching ErrCanceled and the cause", f.State(), f.Wait(context.Background()))
+	}
+	// Submitting with a context already done fails at once: the submit's
+	// own wait ended, so the error matches ErrContextDone.
+	if err := fanout.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil }).Wait(expired()); !errors.Is(err, cause) || !errors.Is(err, fanout.ErrContextDone) {
+		t.Fatalf("Submit on a done context: %v", err)
 	}
 }
 
-// A full queue makes SubmitContext wait, and the wait ends with the context.
-func TestSubmitContextBackpressure(t *testing.T) {
+// A full queue makes Submit wait, and the wait ends with the context.
+func TestSubmitBackpressure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1), fanout.WithQueueSize(1))
 		defer ex.Shutdown()
 		release := make(gate)
-		ex.Go(func(context.Context) error { <-release; return nil }) // occupies the worker
+		ex.Go(context.Background(), func(context.Context) error { <-release; return nil }) // occupies the worker
 		synctest.Wait()
-		ex.Go(func(context.Context) error { return nil }) // fills the queue
+		ex.Go(context.Background(), func(context.Context) error { return nil }) // fills the queue
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		start := time.Now()
-		_, err := fanout.SubmitContext(ctx, ex, func(context.Context) (int, error) { return 1, nil })
-		if !errors.Is(err, context.DeadlineExceeded) {
+		err := fanout.Submit(ctx, ex, func(context.Context) (int, error) { return 1, nil }).Wait(context.Background())
+		if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, fanout.ErrContextDone) {
 			t.Fatalf("err = %v, want DeadlineExceeded", err)
 		}
 		if waited := time.Since(start); waited != time.Second {
@@ -376,8 +380,8 @@ func TestSubmitContextBackpressure(t *testing.T) {
 	})
 }
 
-// Nested submit-and-wait while every worker is busy: the waiting worker runs
-// queued tasks itself. Python deadlocks here (test_deadlock's cousin; see
+// Nested submit-and-wait while every worker is busy and the queue is full:
+// each waiting task lets one more worker run. Python deadlocks here (test_deadlock's cousin; see
 // also the thread-pool docs' own deadlock example), as do pond, conc and ants.
 func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
 	for _, workers := range []int{1, 2, 4} {
@@ -387,8 +391,8 @@ func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
 			if n < 2 {
 				return n, nil
 			}
-			a, _ := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-1) })
-			b, _ := fanout.SubmitContext(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-2) })
+			a := fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-1) })
+			b := fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) { return fib(ctx, n-2) })
 			x, err := a.Result(ctx)
 			if err != nil {
 				return 0, err
@@ -396,7 +400,7 @@ func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
 			y, err := b.Result(ctx)
 			return x + y, err
 		}
-		f := fanout.Submit(ex, func(ctx context.Context) (int, error) { return fib(ctx, 15) })
+		f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) { return fib(ctx, 15) })
 		v, err := f.Result(context.Background())
 		if err != nil || v != 610 {
 			t.Fatalf("%d workers: fib(15) = %d, %v", workers, v, err)
@@ -405,30 +409,51 @@ func TestNestedSubmitAndWaitNeverDeadlocks(t *testing.T) {
 	}
 }
 
-// A goroutine that a task starts, handed the task's context, must not run
-// queued tasks as if it were the worker; it waits like any goroutine.
-func TestGoroutineOfATaskDoesNotImpersonateTheWorker(t *testing.T) {
+// A task that waits on its own executor lets one more worker run while it
+// waits, and only then: with a bound of 1, the subtask runs on an extra
+// worker (id 2, above the bound) while the parent waits, never beside a
+// running parent; once nothing waits, the executor is back to one running
+// task at a time.
+func TestNestedWaitRunsOnAnExtraWorker(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
-	f := fanout.Submit(ex, func(ctx context.Context) (int, error) {
-		inner := fanout.Submit(ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil })
+	var running, peak atomic.Int32
+	enter := func() {
+		n := running.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+	}
+	f := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
+		enter()
+		inner := fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) {
+			enter()
+			defer running.Add(-1)
+			return fanout.WorkerID(ctx), nil
+		})
+		running.Add(-1) // waiting, not running
+		id, err := inner.Result(ctx)
+		enter()
+		defer running.Add(-1)
+		return id, err
+	})
+	if id, err := f.Result(context.Background()); err != nil || id != 2 {
+		t.Fatalf("inner ran on worker %d (%v); want the extra worker 2", id, err)
+	}
+	if p := peak.Load(); p != 1 {
+		t.Fatalf("%d tasks ran at once, not counting the waiting one; the bound is 1", p)
+	}
+	// A goroutine of a task, handed the task's context, counts as the task.
+	g := fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
+		inner := fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) { return fanout.WorkerID(ctx), nil })
 		got := make(chan int)
-		go func() { // waits with the task's context, from another goroutine
+		go func() {
 			v, _ := inner.Result(ctx)
 			got <- v
 		}()
-		// The worker itself waits too and runs inner.
-		v, err := inner.Result(ctx)
-		if err != nil {
-			return 0, err
-		}
-		if w := <-got; w != v {
-			return 0, errors.New("the goroutine saw another result")
-		}
-		return v, nil
+		return <-got, nil
 	})
-	if v, err := f.Result(context.Background()); err != nil || v != 1 {
-		t.Fatalf("got %d, %v; want inner run by worker 1", v, err)
+	if v, err := g.Result(context.Background()); err != nil || v < 1 {
+		t.Fatalf("got %d, %v", v, err)
 	}
 }
 
@@ -454,7 +479,7 @@ func TestLocalPerWorkerAndClosedAtShutdown(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(workers), fanout.WithLocal(sessions))
 	var futs []*fanout.Future[bool]
 	for range 300 {
-		futs = append(futs, fanout.Submit(ex, func(ctx context.Context) (bool, error) {
+		futs = append(futs, fanout.Submit(context.Background(), ex, func(ctx context.Context) (bool, error) {
 			s := sessions.Get(ctx)
 			return s.id == fanout.WorkerID(ctx) && s.id >= 1 && s.id <= workers, nil
 		}))
@@ -484,7 +509,7 @@ func TestLocalInitFailureBreaksTheExecutor(t *testing.T) {
 	defer ex.Shutdown()
 	var futs []*fanout.Future[int]
 	for range 10 {
-		futs = append(futs, fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil }))
+		futs = append(futs, fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }))
 	}
 	for i, f := range futs {
 		_, err := f.Result(context.Background())
@@ -492,7 +517,7 @@ func TestLocalInitFailureBreaksTheExecutor(t *testing.T) {
 			t.Fatalf("task %d: err = %v, want ErrBroken wrapping the init error", i, err)
 		}
 	}
-	_, err := fanout.SubmitContext(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
+	err := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil }).Wait(context.Background())
 	if !errors.Is(err, fanout.ErrBroken) {
 		t.Fatalf("submit to a broken executor: %v", err)
 	}
@@ -513,10 +538,10 @@ func TestUnobservedErrorIsReported(t *testing.T) {
 	lost := errors.New("lost")
 	read := errors.New("read")
 	func() {
-		f := ex.Go(func(context.Context) error { return lost })
+		f := ex.Go(context.Background(), func(context.Context) error { return lost })
 		<-f.Done()
-		g := ex.Go(func(context.Context) error { return read })
-		if err := g.Err(context.Background()); err != read {
+		g := ex.Go(context.Background(), func(context.Context) error { return read })
+		if err := g.Wait(context.Background()); err != read {
 			t.Fatal(err)
 		}
 	}()
@@ -549,7 +574,7 @@ func TestOnDoneCallbacks(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(1))
 	defer ex.Shutdown()
 	release := make(gate)
-	f := fanout.Submit(ex, func(context.Context) (int, error) { <-release; return 42, nil })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { <-release; return 42, nil })
 	got := make(chan int, 3)
 	f.OnDone(func(f *fanout.Future[int]) { v, _ := f.Result(context.Background()); got <- v })
 	f.OnDone(func(*fanout.Future[int]) { panic("a bad callback must not stop the others") })
@@ -570,7 +595,7 @@ func TestResultContextDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1))
 		defer ex.Shutdown()
-		f := fanout.Submit(ex, func(context.Context) (int, error) { time.Sleep(time.Hour); return 1, nil })
+		f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { time.Sleep(time.Hour); return 1, nil })
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if _, err := f.Result(ctx); !errors.Is(err, context.DeadlineExceeded) {
@@ -593,7 +618,7 @@ func TestTaskContextDerivation(t *testing.T) {
 	defer ex.Shutdown()
 	started := make(gate)
 	result := make(chan string, 1)
-	f := ex.Go(func(ctx context.Context) error {
+	f := ex.Go(context.Background(), func(ctx context.Context) error {
 		child, cancel := context.WithCancel(ctx)
 		defer cancel()
 		fired := make(chan struct{})
@@ -611,19 +636,20 @@ func TestTaskContextDerivation(t *testing.T) {
 	})
 	<-started
 	f.Cancel()
-	if got := <-result; got != fanout.ErrCancelled.Error() {
+	if got := <-result; got != fanout.ErrCanceled.Error() {
 		t.Fatalf("cause seen by the task: %q", got)
 	}
 }
 
-// A task may stop its own executor (say, halt on the first failure): it
-// cannot wait for itself, so the call returns and the shutdown completes
-// when the task does.
+// A task may stop its own executor (say, halt on the first failure). It
+// cannot wait for itself, and Go cannot tell a task's call from anyone
+// else's, so it does so in a goroutine of its own; the shutdown completes
+// when the task returns.
 func TestShutdownFromATask(t *testing.T) {
 	for _, now := range []bool{false, true} {
 		ex := fanout.New(fanout.WithWorkers(2))
 		release := make(gate)
-		other := ex.Go(func(ctx context.Context) error {
+		other := ex.Go(context.Background(), func(ctx context.Context) error {
 			if now {
 				<-ctx.Done()
 				return ctx.Err()
@@ -631,27 +657,37 @@ func TestShutdownFromATask(t *testing.T) {
 			<-release
 			return nil
 		})
-		f := ex.Go(func(context.Context) error {
-			if now {
-				ex.ShutdownNow()
-			} else {
-				ex.Shutdown()
-			}
+		stopped := make(chan struct{})
+		f := ex.Go(context.Background(), func(context.Context) error {
+			go func() {
+				if now {
+					ex.ShutdownNow()
+				} else {
+					ex.Shutdown()
+				}
+				close(stopped)
+			}()
 			return nil
 		})
-		// ShutdownNow cancels every running task, the caller's own too.
-		if err := f.Err(context.Background()); now != errors.Is(err, fanout.ErrCancelled) {
+		// ShutdownNow cancels every running task's context, the caller's
+		// own too; this one returns nil regardless, and that is its outcome.
+		if err := f.Wait(context.Background()); err != nil {
 			t.Fatalf("now=%v: the stopping task ended with %v", now, err)
 		}
-		if g := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil }); !errors.Is(g.Err(context.Background()), fanout.ErrShutdown) {
-			t.Fatalf("now=%v: submit after a task's shutdown was accepted", now)
+		for {
+			g := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
+			if errors.Is(g.Wait(context.Background()), fanout.ErrShutdown) {
+				break // the shutdown has begun
+			}
+			runtime.Gosched()
 		}
 		close(release)
-		err := other.Err(context.Background())
-		if now != errors.Is(err, fanout.ErrCancelled) {
+		err := other.Wait(context.Background())
+		if now != errors.Is(err, context.Canceled) {
 			t.Fatalf("now=%v: the other task ended with %v", now, err)
 		}
-		ex.Shutdown() // and from outside, it waits for the workers
+		<-stopped
+		ex.Shutdown()
 	}
 }
 
@@ -661,7 +697,7 @@ func TestNoLostWakeups(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(2))
 	defer ex.Shutdown()
 	for round := range 2000 {
-		f := fanout.Submit(ex, func(context.Context) (int, error) { return round, nil })
+		f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return round, nil })
 		var wg sync.WaitGroup
 		wg.Add(3)
 		go func() { defer wg.Done(); <-f.Done() }()
@@ -676,5 +712,40 @@ func TestNoLostWakeups(t *testing.T) {
 			<-got
 		}()
 		wg.Wait() // a lost wake-up hangs here, and the test times out
+	}
+}
+
+// A short program that submits failing tasks, drops their futures and shuts
+// down hears of the failures at Shutdown, not only if a garbage collection
+// happens to come (the tutorials' programs exit right after). A future still
+// held, whose error may yet be read after Shutdown, is not reported then.
+func TestUnreadErrorsReportedAtShutdown(t *testing.T) {
+	var mu sync.Mutex
+	var reported []error
+	ex := fanout.New(fanout.WithUnobservedErrorHandler(func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		reported = append(reported, err)
+	}))
+	boom := errors.New("boom")
+	for range 3 {
+		ex.Go(context.Background(), func(context.Context) error { return boom })
+	}
+	kept := ex.Go(context.Background(), func(context.Context) error { return io.EOF })
+	ex.Shutdown()
+	mu.Lock()
+	got := slices.Clone(reported)
+	mu.Unlock()
+	if len(got) != 3 || !errors.Is(got[0], boom) {
+		t.Fatalf("reported at Shutdown: %v; want the 3 dropped failures", got)
+	}
+	if err := kept.Wait(context.Background()); err != io.EOF {
+		t.Fatalf("kept future: %v", err)
+	}
+	runtime.GC()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(reported) != 3 {
+		t.Fatalf("reported %v; the error read after Shutdown must not be", reported)
 	}
 }

@@ -2,15 +2,17 @@ package fanout
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
+	"weak"
 )
 
-// State is the lifecycle state of a Future.
+// State is the lifecycle state of a future: Python's PENDING, RUNNING,
+// FINISHED and CANCELLED.
 type State uint32
 
 const (
@@ -18,11 +20,12 @@ const (
 	Pending State = iota
 	// Running: a worker is running the task.
 	Running
-	// Done: the task returned (or failed); Result will not block.
-	Done
-	// Cancelled: cancelled before it finished; Result returns ErrCancelled
-	// or the cancellation cause.
-	Cancelled
+	// Finished: the task returned (successfully or not), or could not be
+	// accepted; Result will not block.
+	Finished
+	// Canceled: canceled before it started, so it never ran; Result returns
+	// an error matching ErrCanceled.
+	Canceled
 
 	// resolving is the short internal step between Pending or Running and
 	// a final state, while the resolving goroutine writes the error.
@@ -35,12 +38,29 @@ func (s State) String() string {
 		return "pending"
 	case Running:
 		return "running"
-	case Done:
-		return "done"
-	case Cancelled:
-		return "cancelled"
+	case Finished:
+		return "finished"
+	case Canceled:
+		return "canceled"
 	}
 	return fmt.Sprintf("State(%d)", uint32(s))
+}
+
+// AnyFuture is what every *Future[T] is, whatever its T: Wait and
+// AsCompleted take futures of different result types through it (a
+// Future[struct{}] from Go beside a Future[string], say). Only this
+// package's futures implement it.
+type AnyFuture interface {
+	// Done returns a channel closed when the future is resolved.
+	Done() <-chan struct{}
+	// State returns the future's current state.
+	State() State
+	// Cancel cancels a pending task, and asks a running one to stop.
+	Cancel() bool
+	// Wait waits until the future is resolved and returns its error.
+	Wait(ctx context.Context) error
+
+	base() *core
 }
 
 // closedChan is returned by Done for futures that are already resolved, so
@@ -48,54 +68,60 @@ func (s State) String() string {
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // core is the part of a future that does not depend on its result type: what
-// the executor, Wait and AsCompleted work with.
+// the executor, Wait and AsCompleted work with. It is 32 bytes: what few
+// futures need lives behind x.
+//
+// The state moves Pending -> Running -> Finished for a task that runs,
+// Pending -> Canceled for one canceled before it starts (or dequeued after
+// its context ended), and Pending -> Finished for one that could not be
+// accepted; the resolving step comes before Finished and Canceled. Only the
+// worker running a task resolves a Running future, so a future is done only
+// once its task has returned.
 type core struct {
 	state atomic.Uint32 // a State
-	flags atomic.Uint32 // flagListened, flagUnwatched
-	ex    *Executor
-	outer *core // the task this worker was running when it started this one
-
-	// err is the outcome of a Done future, written by the one goroutine that
-	// makes it Done, before it does, and read only after: it needs no lock.
-	err error
-
-	// Guarded by tc.mu, which the task context shares to keep futures small.
-	done chan struct{} // made on demand by a waiter
-	ext  *coreExt      // what few futures need: callbacks, cancellation, lost-error watch
-
-	tc taskCtx
+	src   *source       // context, executor, behaviour: shared with the tasks submitted alike
+	w     *worker       // the worker running the task; written before the state becomes Running
+	x     atomic.Pointer[ext]
 }
 
-// coreExt holds the fields most futures never use, so they cost one pointer.
-type coreExt struct {
+// ext holds what few futures need, made on demand: an error, a done channel,
+// callbacks, waiters, a cancelable context, the lost-error watch.
+type ext struct {
+	mu sync.Mutex
+	// err is the outcome of a failed or canceled future, written before
+	// the state becomes final and read only after: it needs no lock.
+	err     error
+	done    chan struct{} // made by a waiter
 	cbs     []func()
 	waiters []*waiter // Wait and AsCompleted loops, removed when they return
-	cerr    error     // the cause of a Cancelled future
+	live    atomic.Pointer[liveCtx]
 	cleanup runtime.Cleanup
-	watched bool // cleanup is registered
+	watched bool // reported if nobody reads err (under mu)
 }
 
-// extLocked returns c.ext, making it; tc.mu must be held.
-func (c *core) extLocked() *coreExt {
-	if c.ext == nil {
-		c.ext = new(coreExt)
+// ext returns c's ext, making it.
+func (c *core) ext() *ext {
+	if x := c.x.Load(); x != nil {
+		return x
 	}
-	return c.ext
+	c.x.CompareAndSwap(nil, new(ext))
+	return c.x.Load()
 }
 
-const (
-	// flagListened: a waiter or callback was registered, so finish must
-	// look for it.
-	flagListened = 1 << iota
-	// flagUnwatched: never report this future's error as unread (set
-	// before the task is queued).
-	flagUnwatched
-)
+func (c *core) base() *core { return c }
 
-// resolved reports whether the future is Done or Cancelled.
+// resolved reports whether the future is Finished or Canceled.
 func (c *core) resolved() bool {
 	s := State(c.state.Load())
-	return s == Done || s == Cancelled
+	return s == Finished || s == Canceled
+}
+
+// err returns a resolved future's error.
+func (c *core) err() error {
+	if x := c.x.Load(); x != nil {
+		return x.err
+	}
+	return nil
 }
 
 // doneChan is Done for the type-erased core.
@@ -103,38 +129,35 @@ func (c *core) doneChan() <-chan struct{} {
 	if c.resolved() {
 		return closedChan
 	}
-	c.tc.mu.Lock()
-	defer c.tc.mu.Unlock()
-	c.flags.Or(flagListened)
+	x := c.ext()
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	if c.resolved() {
 		return closedChan
 	}
-	if c.done == nil {
-		c.done = make(chan struct{})
+	if x.done == nil {
+		x.done = make(chan struct{})
 	}
-	return c.done
+	return x.done
 }
 
-// finish wakes waiters and runs callbacks once state is final.
+// finish wakes waiters and runs callbacks once the state is final.
 //
-// Registering sets listened and then checks the state; finish has set the
-// state and then checks listened. With Go's sequentially consistent atomics
-// at least one of them sees the other's write, so either the registration
-// sees the future resolved or finish sees the registration. Most futures
-// are read after they finish, and then finish takes no lock at all.
+// A waiter makes x and then, under x.mu, checks the state; finish has set
+// the state and then looks for x. With Go's sequentially consistent atomics
+// at least one of them sees the other's write, so either the waiter sees the
+// future resolved or finish sees the waiter. Most futures are read after
+// they finish, and then finish takes no lock at all.
 func (c *core) finish() {
-	if c.flags.Load()&flagListened == 0 {
+	x := c.x.Load()
+	if x == nil {
 		return
 	}
-	c.tc.mu.Lock()
-	ch := c.done
-	var cbs []func()
-	var ws []*waiter
-	if c.ext != nil {
-		cbs, c.ext.cbs = c.ext.cbs, nil
-		ws, c.ext.waiters = c.ext.waiters, nil
-	}
-	c.tc.mu.Unlock()
+	x.mu.Lock()
+	ch := x.done
+	cbs, ws := x.cbs, x.waiters
+	x.cbs, x.waiters = nil, nil
+	x.mu.Unlock()
 	if ch != nil {
 		close(ch)
 	}
@@ -159,15 +182,16 @@ func runCallback(cb func()) {
 
 // onDone runs cb once the future is resolved, at once if it is already.
 func (c *core) onDone(cb func()) {
-	c.tc.mu.Lock()
-	c.flags.Or(flagListened)
 	if !c.resolved() {
-		x := c.extLocked()
-		x.cbs = append(x.cbs, cb)
-		c.tc.mu.Unlock()
-		return
+		x := c.ext()
+		x.mu.Lock()
+		if !c.resolved() {
+			x.cbs = append(x.cbs, cb)
+			x.mu.Unlock()
+			return
+		}
+		x.mu.Unlock()
 	}
-	c.tc.mu.Unlock()
 	runCallback(cb)
 }
 
@@ -181,125 +205,166 @@ type waiter struct{ ch chan *core }
 // addWaiter registers w on c and reports whether c was still unresolved; if
 // not, nothing is registered and nothing will be sent.
 func (c *core) addWaiter(w *waiter) bool {
-	c.tc.mu.Lock()
-	defer c.tc.mu.Unlock()
-	c.flags.Or(flagListened)
 	if c.resolved() {
 		return false
 	}
-	x := c.extLocked()
+	x := c.ext()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if c.resolved() {
+		return false
+	}
 	x.waiters = append(x.waiters, w)
 	return true
 }
 
 func (c *core) removeWaiter(w *waiter) {
-	c.tc.mu.Lock()
-	defer c.tc.mu.Unlock()
-	if c.ext == nil {
+	x := c.x.Load()
+	if x == nil {
 		return
 	}
-	for i, x := range c.ext.waiters {
-		if x == w {
-			c.ext.waiters = append(c.ext.waiters[:i], c.ext.waiters[i+1:]...)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, y := range x.waiters {
+		if y == w {
+			x.waiters = append(x.waiters[:i], x.waiters[i+1:]...)
 			return
 		}
 	}
 }
 
-// cancel resolves a pending or running future as cancelled with cause and
-// cancels its context. It reports whether this call did it.
-func (c *core) cancel(cause error) bool {
-	for {
-		s := State(c.state.Load())
-		if s != Pending && s != Running {
-			return false
-		}
-		if !c.state.CompareAndSwap(uint32(s), uint32(resolving)) {
-			continue
-		}
-		c.tc.mu.Lock()
-		c.extLocked().cerr = cause
-		c.tc.mu.Unlock()
-		c.state.Store(uint32(Cancelled))
-		if s == Running {
-			c.tc.cancelWith(cause)
-		}
-		if c.ex != nil {
-			c.ex.cancelled.Add(1)
-		}
-		c.finish()
-		return true
-	}
+// cancel moves a pending future to Canceled with err; it reports whether
+// this call did it. The worker uses abort instead for a task it dequeued and
+// will not start.
+func (c *core) cancel(err error) bool {
+	return c.cancelFrom(Pending, err)
 }
 
-// fail resolves a pending future that will never run with err.
-func (c *core) fail(err error) {
-	if !c.state.CompareAndSwap(uint32(Pending), uint32(resolving)) {
-		return
+// abort cancels a future its worker dequeued but will not start: its
+// submitter's context ended, or ShutdownNow began.
+func (c *core) abort(err error) { c.cancelFrom(Running, err) }
+
+func (c *core) cancelFrom(from State, err error) bool {
+	if !c.state.CompareAndSwap(uint32(from), uint32(resolving)) {
+		return false
 	}
-	c.err = err
-	c.state.Store(uint32(Done))
+	c.ext().err = err
+	c.state.Store(uint32(Canceled))
+	c.src.ex.canceled.Add(1)
+	c.finish()
+	return true
+}
+
+// canceledBy is the error of a future canceled with cause.
+func canceledBy(cause error) error {
+	if cause == nil || cause == ErrCanceled || cause == context.Canceled {
+		return ErrCanceled
+	}
+	return &canceledError{cause}
+}
+
+// fail resolves a future that could not be accepted, or never will run,
+// with err; it reports whether this call did it.
+func (c *core) fail(err error) bool {
+	if !c.state.CompareAndSwap(uint32(Pending), uint32(resolving)) {
+		return false
+	}
+	c.ext().err = err
+	c.state.Store(uint32(Finished))
+	c.finish()
+	return true
+}
+
+// resolve publishes the outcome of a task that ran (its value is already
+// in place). Only the worker that ran it calls it.
+func (c *core) resolve(w *worker, err error) {
+	if err != nil {
+		x := c.ext()
+		x.err = err
+		if c.src.watch && c.src.ex.unobserved != nil {
+			c.watch(x)
+		}
+		w.stats.failed.Add(1)
+	} else {
+		w.stats.succeeded.Add(1)
+	}
+	c.state.Store(uint32(Finished))
 	c.finish()
 }
 
-// outcome returns the error of a resolved future and marks it observed.
-func (c *core) outcome() error {
-	if State(c.state.Load()) == Cancelled {
-		c.tc.mu.Lock()
-		defer c.tc.mu.Unlock()
-		return c.ext.cerr
+// observed marks a failed future's error as read, so it is not reported as
+// lost, and returns it.
+func (c *core) observed() error {
+	x := c.x.Load()
+	if x == nil {
+		return nil
 	}
-	if c.err != nil {
-		c.observe()
+	if x.err != nil && c.src.watch {
+		x.mu.Lock()
+		was := x.watched
+		if was {
+			x.watched = false
+			x.cleanup.Stop()
+		}
+		x.mu.Unlock()
+		if was {
+			c.src.ex.forget(x)
+		}
 	}
-	return c.err
+	return x.err
 }
 
-// observe marks a failed future's error as seen, so it is not reported as lost.
-func (c *core) observe() {
-	c.tc.mu.Lock()
-	if x := c.ext; x != nil && x.watched {
-		x.watched = false
-		x.cleanup.Stop()
-	}
-	c.tc.mu.Unlock()
-}
-
-// watch arranges for err to be reported if the future is garbage collected
-// before anyone reads it (Python loses such errors silently: CPython
-// gh-120508). Called by the worker before it publishes the failure.
-func (c *core) watch(err error) {
-	h := c.ex.unobserved
-	if h == nil || c.flags.Load()&flagUnwatched != 0 {
-		return
-	}
-	c.tc.mu.Lock()
-	x := c.extLocked()
-	x.cleanup = runtime.AddCleanup(c, func(r lostError) { r.report(r.err) }, lostError{report: h, err: err})
+// watch arranges for x.err to be reported if nobody reads it: when the
+// future is garbage collected, or at Shutdown if it is unreachable by then
+// (Python loses such errors silently: CPython gh-120508).
+func (c *core) watch(x *ext) {
+	ex := c.src.ex
+	x.mu.Lock()
+	x.cleanup = runtime.AddCleanup(c, lost.report, lost{ex, x})
 	x.watched = true
-	c.tc.mu.Unlock()
+	x.mu.Unlock()
+	ex.umu.Lock()
+	if ex.unread == nil {
+		ex.unread = make(map[*ext]weak.Pointer[core])
+	}
+	ex.unread[x] = weak.Make(c)
+	ex.umu.Unlock()
 }
 
-type lostError struct {
-	report func(error)
-	err    error
+// lost is a watched error's report, run by the garbage collector's cleanup
+// or by Shutdown, whichever comes first.
+type lost struct {
+	ex *Executor
+	x  *ext
 }
 
-// wait blocks until c is resolved or ctx is done. When ctx belongs to a task
-// of c's executor, the waiting worker runs queued tasks meanwhile, so a task
-// that submits to its own executor and waits can never deadlock it.
+func (l lost) report() {
+	l.x.mu.Lock()
+	was := l.x.watched
+	l.x.watched = false
+	err := l.x.err
+	l.x.mu.Unlock()
+	if was {
+		l.ex.forget(l.x)
+		l.ex.unobserved(err)
+	}
+}
+
+// wait blocks until c is resolved or ctx is done. A worker that waits here
+// on its own executor lets one more worker run meanwhile (see Result).
 func (c *core) wait(ctx context.Context) error {
 	if c.resolved() {
 		return nil
 	}
-	if w := helper(ctx, c.ex); w != nil {
-		return w.helpUntil(ctx, c.doneChan())
+	if w := c.src.ex.blocker(ctx, c.src); w != nil {
+		w.block()
+		defer w.unblock()
 	}
 	select {
 	case <-c.doneChan():
 		return nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return contextDone(ctx)
 	}
 }
 
@@ -307,41 +372,53 @@ func (c *core) wait(ctx context.Context) error {
 // All its methods are safe for concurrent use.
 type Future[T any] struct {
 	core
-	fn  func(context.Context) (T, error)
+	fn  func(context.Context) (T, error) // dropped once the task has run or was canceled
 	val T
 }
 
 // Result waits for the task to finish and returns its result and error. It
-// returns ctx's error if ctx is done first (the task goes on; Cancel stops
-// it). A cancelled future returns ErrCancelled (or the cause of a
-// cancellation that came through the task's parent context), and a task that
-// panicked returns a *PanicError.
+// returns early, with an error matching ErrContextDone and ctx's error, when
+// ctx ends first: the way to stop waiting without waiting for the task
+// (which goes on; Cancel asks it to stop). A task's own error never matches
+// ErrContextDone. A future canceled before its task started returns an
+// error matching ErrCanceled (and the cause, when the cancellation came
+// through the context Submit was given), and a task that panicked returns a
+// *PanicError.
 //
-// When a task waits on another future of its own executor it must pass its
-// own context (or one derived from it): the worker then runs queued tasks
-// while it waits instead of sitting idle, which is what keeps nested
-// submit-and-wait from deadlocking when every worker is busy. The price: the
-// waiting task resumes only when the task it is running returns.
+// Result, Wait, AsCompleted and Map are safe inside a task, on the task's
+// own executor: a task that submits subtasks and waits for them never
+// deadlocks the executor, even with every worker busy and the queue full.
+// While a task waits on its own executor, the executor lets one more worker
+// run (Java's ForkJoinPool does the same), so at most the bound of tasks run
+// at once not counting the ones waiting; the worker ids of those extra
+// workers are above the bound. Go has no goroutine identity to tell a task's
+// wait from anyone else's, so the wait is traced to the task through its
+// context: pass the task's context (or one derived from it) to Result, or
+// to the Submit of the future waited for, as Go code does for any blocking
+// call. A task that passes neither, and waits on its own executor while
+// every other worker does the same, can deadlock it.
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
-	if err := f.wait(ctx); err != nil {
-		var zero T
-		return zero, err
+	if !f.resolved() {
+		if err := f.wait(ctx); err != nil {
+			var zero T
+			return zero, err
+		}
 	}
-	if err := f.outcome(); err != nil {
+	if err := f.observed(); err != nil {
 		var zero T
 		return zero, err
 	}
 	return f.val, nil
 }
 
-// Err waits like Result and returns only the error.
-func (f *Future[T]) Err(ctx context.Context) error {
+// Wait waits like Result and returns only the error: Python's exception().
+func (f *Future[T]) Wait(ctx context.Context) error {
 	_, err := f.Result(ctx)
 	return err
 }
 
-// Done returns a channel closed when the future is resolved (done or
-// cancelled). The channel is made on first use; for a resolved future it
+// Done returns a channel closed when the future is resolved (finished or
+// canceled). The channel is made on first use; for a resolved future it
 // costs nothing.
 func (f *Future[T]) Done() <-chan struct{} { return f.doneChan() }
 
@@ -349,19 +426,33 @@ func (f *Future[T]) Done() <-chan struct{} { return f.doneChan() }
 func (f *Future[T]) State() State {
 	s := State(f.state.Load())
 	if s == resolving {
-		return Running // about to be Done or Cancelled
+		return Running // about to be Finished or Canceled
 	}
 	return s
 }
 
-// Cancel cancels the task. A pending task never runs. A running task has its
-// context cancelled, and the future resolves as cancelled at once, waking
-// every waiter; whatever the task returns later is discarded. Cancel reports
-// whether the future is cancelled, by this call or an earlier one, as
-// Python's cancel does; false means the task had already finished. (Python's
-// cancel cannot stop a running task; this one can ask it to stop.)
+// Cancel cancels the task, as Python's cancel does, and asks a running task
+// to stop. A pending task never runs: its future resolves as canceled at
+// once and Cancel returns true (also for a future canceled before, as in
+// Python). A running task has its context canceled and Cancel returns false:
+// it cannot be stopped for sure, and its future resolves when the task
+// returns, with whatever the task returns (a task that honours its context
+// returns an error matching context.Canceled). So a future is done only once
+// its task is: a caller that then closes what the task used does not race
+// with it. To stop waiting without waiting for the task, give Result a
+// context that ends. A finished task's future is not changed: false.
 func (f *Future[T]) Cancel() bool {
-	return f.cancel(ErrCancelled) || f.State() == Cancelled
+	if f.cancel(ErrCanceled) {
+		f.fn = nil // never to run: let go of what it captured (bpo-16284)
+		return true
+	}
+	switch f.State() {
+	case Canceled:
+		return true
+	case Running:
+		(*taskCtx)(&f.core).cancelWith(ErrCanceled)
+	}
+	return false
 }
 
 // OnDone arranges for cb to be called with f once f is resolved: at once, in
@@ -372,108 +463,55 @@ func (f *Future[T]) OnDone(cb func(*Future[T])) {
 	f.onDone(func() { cb(f) })
 }
 
-// invoker calls a task's function: Future[T] calls its fn; Map's tasks call
-// theirs with their input, which spares them a closure allocation each.
-type invoker[T any] interface {
-	invoke(ctx context.Context) (T, error)
-}
-
-func (f *Future[T]) invoke(ctx context.Context) (T, error) { return f.fn(ctx) }
-
 // run executes the task on worker w; the executor calls it once per dequeue.
-func (f *Future[T]) run(w *worker) { f.runWith(w, f) }
-
-func (f *Future[T]) runWith(w *worker, inv invoker[T]) {
+func (f *Future[T]) run(w *worker) {
+	f.w = w // published by the CAS below
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
-		return // cancelled while queued
+		return // canceled while queued
 	}
-	if err := f.tc.parent.Err(); err != nil {
-		// The context the task was submitted with ended before the task
-		// could start: running it now would only waste the worker.
-		f.cancel(context.Cause(f.tc.parent))
+	fn := f.fn
+	f.fn = nil // the future outlives the task; what fn captured need not (bpo-16284)
+	if err := w.start(&f.core); err != nil {
+		f.abort(err)
 		return
 	}
-	f.tc.w = w
-	f.outer = w.cur.Load()
-	w.cur.Store(&f.core)
-	// ShutdownNow sets killed, then cancels what workers run; checking
-	// after publishing cur means no task escapes both.
-	if f.ex.killed.Load() {
-		f.cancel(ErrCancelled)
-		w.cur.Store(f.outer)
-		return
-	}
-	w.stats.started.Add(1)
-	val, err := f.call(w, inv)
-	f.returned(w)
-	f.val = val
-	f.resolve(w, err)
-}
-
-// returned is the bookkeeping after fn returned, normally or not.
-func (f *Future[T]) returned(w *worker) {
-	w.cur.Store(f.outer)
-	w.stats.returned.Add(1)
-	f.tc.release()
-}
-
-// resolve publishes a finished task's error (its value is already in place).
-func (c *core) resolve(w *worker, err error) {
-	c.err = err
-	if err != nil {
-		c.watch(err)
-	}
-	if !c.state.CompareAndSwap(uint32(Running), uint32(Done)) {
-		// Cancelled while running: the outcome is the cancellation. The
-		// writes above are never read, and the cleanup must not fire.
-		if err != nil {
-			c.observe()
-		}
-		return
-	}
-	if err != nil {
-		w.stats.failed.Add(1)
-	} else {
-		w.stats.succeeded.Add(1)
-	}
-	c.finish()
-}
-
-// call runs fn, turning a panic into a *PanicError. If fn calls
-// runtime.Goexit, call resolves the future with ErrGoexit while the
-// goroutine unwinds; the worker then replaces itself.
-func (f *Future[T]) call(w *worker, inv invoker[T]) (val T, err error) {
-	normal := false
+	var val T
+	var err error
+	returned := false
+	// The one place a started task is resolved, whether fn returned,
+	// panicked or called runtime.Goexit (then the goroutine goes on
+	// unwinding after this, and the worker replaces itself).
 	defer func() {
-		if normal {
-			return
+		if !returned {
+			err = recovered(recover())
 		}
-		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Stack: debug.Stack()}
-			return
-		}
-		f.returned(w)
-		f.resolve(w, ErrGoexit)
+		(*taskCtx)(&f.core).release()
+		f.val = val
+		f.resolve(w, err)
 	}()
-	val, err = inv.invoke(&f.tc)
-	normal = true
-	return val, err
+	val, err = fn((*taskCtx)(&f.core))
+	returned = true
 }
 
-// drop resolves a task that will never run: cancelled by ShutdownNow, or
-// failed because the executor broke.
+// drop resolves a task that will never run: failed if the executor broke,
+// canceled otherwise.
 func (f *Future[T]) drop(err error) {
-	if errors.Is(err, ErrBroken) {
-		f.fail(err)
+	var did bool
+	if _, broken := err.(*brokenError); broken {
+		did = f.fail(err)
 	} else {
-		f.cancel(err)
+		did = f.cancel(err)
+	}
+	if did {
+		f.fn = nil
 	}
 }
 
-// release frees the context built for a task once it has returned, as
-// net/http does when a handler returns, so the parent does not keep it.
-func (t *taskCtx) release() {
-	if live := t.live.Load(); live != nil {
-		live.cancel(context.Canceled)
+// recovered is the error of a task that did not return: a *PanicError for
+// a panic (v), ErrGoexit for runtime.Goexit (v is nil).
+func recovered(v any) error {
+	if v != nil {
+		return &PanicError{Value: v, Stack: debug.Stack()}
 	}
+	return ErrGoexit
 }

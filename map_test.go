@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -62,14 +63,13 @@ func TestMapIsLazyOnEndlessInput(t *testing.T) {
 	const window = 16
 	var pulled atomic.Int64
 	yielded := 0
-	for v, err := range fanout.Map(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(window)) {
+	for v, err := range fanout.Map(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.WithWindow(window)) {
 		if err != nil || v != yielded {
 			t.Fatalf("result %d = %d, %v", yielded, v, err)
 		}
 		yielded++
-		// Taken but not yet yielded: the window, plus the one being
-		// submitted and the one being awaited.
-		if ahead := pulled.Load() - int64(yielded); ahead > window+2 {
+		// Taken but not yet yielded: at most the window.
+		if ahead := pulled.Load() - int64(yielded); ahead > window {
 			t.Fatalf("Map pulled %d inputs ahead of the consumer; window is %d", ahead, window)
 		}
 		if yielded == 20000 {
@@ -194,12 +194,12 @@ func TestMapUnorderedBoundedAndBreakable(t *testing.T) {
 	const window = 8
 	var pulled atomic.Int64
 	seen := map[int]bool{}
-	for v, err := range fanout.MapUnordered(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(window)) {
+	for v, err := range fanout.MapUnordered(context.Background(), ex, count(-1, &pulled), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.WithWindow(window)) {
 		if err != nil || seen[v] {
 			t.Fatalf("%d: %v (duplicate=%v)", v, err, seen[v])
 		}
 		seen[v] = true
-		if ahead := pulled.Load() - int64(len(seen)); ahead > window+1 {
+		if ahead := pulled.Load() - int64(len(seen)); ahead > window {
 			t.Fatalf("pulled %d ahead with window %d", ahead, window)
 		}
 		if len(seen) == 5000 {
@@ -212,7 +212,7 @@ func TestMapUnorderedExactCount(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(3))
 	defer ex.Shutdown()
 	sum, n := 0, 0
-	for v, err := range fanout.MapUnordered(context.Background(), ex, count(1000, nil), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.Window(5)) {
+	for v, err := range fanout.MapUnordered(context.Background(), ex, count(1000, nil), func(_ context.Context, i int) (int, error) { return i, nil }, fanout.WithWindow(5)) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,7 @@ func TestMapInsideATaskOfTheSameExecutor(t *testing.T) {
 	defer ex.Shutdown()
 	var outer []*fanout.Future[int]
 	for range 2 { // both workers run an outer task
-		outer = append(outer, fanout.Submit(ex, func(ctx context.Context) (int, error) {
+		outer = append(outer, fanout.Submit(context.Background(), ex, func(ctx context.Context) (int, error) {
 			sum := 0
 			for v, err := range fanout.Map(ctx, ex, count(50, nil), func(_ context.Context, i int) (int, error) { return i, nil }) {
 				if err != nil {
@@ -246,5 +246,124 @@ func TestMapInsideATaskOfTheSameExecutor(t *testing.T) {
 		if v, err := f.Result(context.Background()); err != nil || v != 49*50/2 {
 			t.Fatalf("got %d, %v", v, err)
 		}
+	}
+}
+
+// A nil input sequence is a programming error: Map and MapUnordered panic in
+// the caller with a clear message, instead of crashing the process from
+// Map's own input goroutine, where nobody can recover.
+func TestMapNilInputPanicsInTheCaller(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(2))
+	defer ex.Shutdown()
+	fn := func(_ context.Context, i int) (int, error) { return i, nil }
+	for name, m := range map[string]func() iter.Seq2[int, error]{
+		"Map":          func() iter.Seq2[int, error] { return fanout.Map(context.Background(), ex, nil, fn) },
+		"MapUnordered": func() iter.Seq2[int, error] { return fanout.MapUnordered(context.Background(), ex, nil, fn) },
+	} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, "nil input") {
+					t.Errorf("%s(nil inputs) panicked with %q, want a message about the nil input", name, msg)
+				}
+			}()
+			for range m() {
+			}
+		}()
+	}
+}
+
+// When Map's context ends, the error Map yields matches ErrContextDone; a
+// task that failed with its own deadline does not, though both match
+// context.DeadlineExceeded.
+func TestMapContextEndIsDistinguishable(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(2))
+		defer ex.Shutdown()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var errs []error
+		for _, err := range fanout.Map(ctx, ex, count(-1, nil), func(ctx context.Context, i int) (int, error) {
+			if i == 0 { // a task with a deadline of its own, which passes
+				tctx, cancel := context.WithTimeout(ctx, time.Second)
+				defer cancel()
+				<-tctx.Done()
+				return 0, tctx.Err()
+			}
+			<-ctx.Done()
+			return 0, ctx.Err()
+		}) {
+			errs = append(errs, err)
+		}
+		if len(errs) != 2 {
+			t.Fatalf("errors %v, want the task's, then Map's", errs)
+		}
+		own, end := errs[0], errs[1]
+		if !errors.Is(own, context.DeadlineExceeded) || errors.Is(own, fanout.ErrContextDone) {
+			t.Errorf("the task's own deadline: %v; want DeadlineExceeded, not ErrContextDone", own)
+		}
+		if !errors.Is(end, context.DeadlineExceeded) || !errors.Is(end, fanout.ErrContextDone) {
+			t.Errorf("Map's context ending: %v; want DeadlineExceeded and ErrContextDone", end)
+		}
+	})
+}
+
+// ShutdownNow reaches the tasks of a running Map (they run on Map's own
+// context, through the hook Map registers): the running ones see their
+// context canceled, the queued ones never run, and the Map yields the
+// outcome of what ran, then stops with an error.
+func TestShutdownNowReachesMapTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := fanout.New(fanout.WithWorkers(2))
+		started := make(chan struct{}, 2)
+		var ran atomic.Int32
+		go func() {
+			<-started
+			<-started
+			ex.ShutdownNow()
+		}()
+		var errs []error
+		for _, err := range fanout.Map(context.Background(), ex, count(-1, nil), func(ctx context.Context, i int) (int, error) {
+			ran.Add(1)
+			started <- struct{}{}
+			<-ctx.Done()
+			return i, context.Cause(ctx)
+		}, fanout.WithWindow(8)) {
+			errs = append(errs, err)
+		}
+		if ran.Load() != 2 {
+			t.Errorf("%d tasks ran; want the 2 running when ShutdownNow came, and no queued one", ran.Load())
+		}
+		if len(errs) < 2 || !errors.Is(errs[0], fanout.ErrCanceled) || !errors.Is(errs[1], fanout.ErrCanceled) {
+			t.Fatalf("errors %v; want the two tasks' own (their context's cause, ErrCanceled) first", errs)
+		}
+		last := errs[len(errs)-1]
+		if !errors.Is(last, fanout.ErrCanceled) && !errors.Is(last, fanout.ErrShutdown) {
+			t.Errorf("Map ended with %v; want ErrCanceled or ErrShutdown", last)
+		}
+		ex.Shutdown()
+	})
+}
+
+// Map's tasks run on Map's own context: asking for its Done channel (as
+// net/http does) builds no cancelable context per input.
+func TestMapTaskContextCostsNothingPerInput(t *testing.T) {
+	ex := fanout.New(fanout.WithWorkers(4))
+	defer ex.Shutdown()
+	const n = 2000
+	run := func() {
+		for range fanout.Map(context.Background(), ex, count(n, nil), func(ctx context.Context, i int) (int, error) {
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			default:
+				return i, nil
+			}
+		}, fanout.WithWindow(64)) {
+		}
+	}
+	run() // the window's tasks are made once per Map; warm the executor too
+	if per := testing.AllocsPerRun(5, run) / n; per > 0.1 {
+		t.Errorf("%.2f allocations per input with a task calling ctx.Done(); want none", per)
 	}
 }

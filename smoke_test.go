@@ -14,7 +14,7 @@ func TestSmoke(t *testing.T) {
 	ctx := context.Background()
 	var futs []*fanout.Future[int]
 	for i := range 100 {
-		futs = append(futs, fanout.Submit(ex, func(context.Context) (int, error) { return i * i, nil }))
+		futs = append(futs, fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return i * i, nil }))
 	}
 	for i, f := range futs {
 		v, err := f.Result(ctx)
@@ -38,7 +38,7 @@ func TestSmoke(t *testing.T) {
 	if n != 1000 {
 		t.Fatal(n)
 	}
-	f := fanout.Submit(ex, func(context.Context) (int, error) { panic("boom") })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { panic("boom") })
 	var pe *fanout.PanicError
 	if _, err := f.Result(ctx); !errors.As(err, &pe) {
 		t.Fatal(err)

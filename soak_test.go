@@ -82,7 +82,7 @@ func TestSoakExecutor(t *testing.T) {
 		h.tick(i)
 		fs := make([]*fanout.Future[int], 0, 100)
 		for j := i; j < i+100; j++ {
-			fs = append(fs, fanout.Submit(ex, func(context.Context) (int, error) { return task(j) }))
+			fs = append(fs, fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return task(j) }))
 		}
 		fs[99].Cancel()
 		for _, f := range fs {
@@ -123,7 +123,7 @@ func TestSoakExecutor(t *testing.T) {
 	}
 	ex.Shutdown()
 	st := ex.Stats()
-	if st.Running != 0 || st.Queued != 0 || st.Submitted != st.Completed+st.Failed+st.Cancelled {
+	if st.Running != 0 || st.Queued != 0 || st.Submitted != st.Completed+st.Failed+st.Canceled {
 		t.Errorf("after the soak: %+v, want nothing running or queued, and every task accounted for", st)
 	}
 }

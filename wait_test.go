@@ -15,7 +15,7 @@ import (
 func sleepy(ex *fanout.Executor, ds ...time.Duration) []*fanout.Future[time.Duration] {
 	var fs []*fanout.Future[time.Duration]
 	for _, d := range ds {
-		fs = append(fs, fanout.Submit(ex, func(ctx context.Context) (time.Duration, error) {
+		fs = append(fs, fanout.Submit(context.Background(), ex, func(ctx context.Context) (time.Duration, error) {
 			if d < 0 {
 				time.Sleep(-d)
 				return d, errors.New("failed")
@@ -79,8 +79,9 @@ func TestAsCompletedDeadline(t *testing.T) {
 	})
 }
 
-// Cancelling futures wakes an AsCompleted loop waiting on them; Python
-// hangs here (gh-109934, gh-87893).
+// ShutdownNow wakes an AsCompleted loop waiting on its futures: the queued
+// ones are cancelled, the running one is asked to stop and yielded when it
+// returns. Python hangs here (gh-109934, gh-87893).
 func TestAsCompletedWokenByShutdownNow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ex := fanout.New(fanout.WithWorkers(1))
@@ -91,8 +92,15 @@ func TestAsCompletedWokenByShutdownNow(t *testing.T) {
 		}()
 		n := 0
 		for f, err := range fanout.AsCompleted(context.Background(), fs) {
-			if err != nil || f.State() != fanout.Cancelled {
-				t.Fatalf("got %v, %v", f.State(), err)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fanout.Canceled
+			if f == fs[0] {
+				want = fanout.Finished // the running task, which honoured its context
+			}
+			if f.State() != want || !errors.Is(f.Wait(context.Background()), context.Canceled) {
+				t.Fatalf("future %v: %v", f.State(), f.Wait(context.Background()))
 			}
 			n++
 		}
@@ -163,8 +171,8 @@ func TestWaitFirstErrorIgnoresCancelled(t *testing.T) {
 func TestDuplicatesYieldedOnce(t *testing.T) {
 	ex := fanout.New()
 	defer ex.Shutdown()
-	f := fanout.Submit(ex, func(context.Context) (int, error) { return 1, nil })
-	g := fanout.Submit(ex, func(context.Context) (int, error) { return 2, nil })
+	f := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 1, nil })
+	g := fanout.Submit(context.Background(), ex, func(context.Context) (int, error) { return 2, nil })
 	n := 0
 	for range fanout.AsCompleted(context.Background(), []*fanout.Future[int]{f, g, f, f}) {
 		n++
@@ -175,5 +183,30 @@ func TestDuplicatesYieldedOnce(t *testing.T) {
 	done, _, _ := fanout.Wait(context.Background(), []*fanout.Future[int]{f, f, g}, fanout.AllCompleted)
 	if len(done) != 2 {
 		t.Fatalf("Wait returned %d done for 2 distinct", len(done))
+	}
+}
+
+// Futures of different result types are waited on together through
+// AnyFuture: Go's Future[struct{}] beside a Future[string].
+func TestWaitAndAsCompletedOnMixedTypes(t *testing.T) {
+	ex := fanout.New()
+	defer ex.Shutdown()
+	ctx := context.Background()
+	saved := ex.Go(ctx, func(context.Context) error { return nil })
+	title := fanout.Submit(ctx, ex, func(context.Context) (string, error) { return "Ocean", nil })
+	all := []fanout.AnyFuture{saved, title}
+	done, notDone, err := fanout.Wait(ctx, all, fanout.AllCompleted)
+	if err != nil || len(done) != 2 || len(notDone) != 0 {
+		t.Fatalf("Wait: %d done, %d not, %v", len(done), len(notDone), err)
+	}
+	n := 0
+	for f, err := range fanout.AsCompleted(ctx, all) {
+		if err != nil || f.Wait(ctx) != nil || f.State() != fanout.Finished {
+			t.Fatalf("AsCompleted: %v, %v", f, err)
+		}
+		n++
+	}
+	if v, _ := title.Result(ctx); n != 2 || v != "Ocean" {
+		t.Fatalf("%d yielded, title %q", n, v)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // Worker bound for every implementation: fanout's default (DefaultWorkers)
 // for the CPU-bound workloads, 100 for the sleeping one.
 const (
-	workers      = fanout.DefaultWorkers // 64
+	workers      = 64 // fanout's default bound
 	sleepWorkers = 100
 )
 
@@ -195,6 +195,57 @@ func BenchmarkMapPeakHeap(b *testing.B) {
 				b.ReportMetric(float64(peak)/mb, "peak-heap-MB")
 				b.ReportMetric(float64(base)/mb, "base-heap-MB")
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/input")
+			})
+		}
+	}
+}
+
+// libBounds are the worker bounds of the library harness: Python's default
+// (min(32, CPUs+4): 6 on the 2-core machine) and 64.
+var libBounds = []int{min(32, runtime.NumCPU()+4), 64}
+
+// BenchmarkKept: the tutorials' pattern (see KeptImpls). One op is one
+// task; like BenchmarkTiny, run it with a fixed -benchtime 1000000x and
+// each implementation in a process of its own (lib.sh does).
+func BenchmarkKept(b *testing.B) {
+	libBench(b, KeptImpls)
+}
+
+// BenchmarkSteady: the same without a million live handles (see
+// SteadyImpls).
+func BenchmarkSteady(b *testing.B) {
+	libBench(b, SteadyImpls)
+}
+
+func libBench(b *testing.B, impls []KeptImpl) {
+	for _, w := range libBounds {
+		for _, im := range impls {
+			b.Run(fmt.Sprintf("W=%d/%s", w, im.Name), func(b *testing.B) {
+				warmUp(b, func() { im.Run(b.N, w, double) })
+				b.ReportAllocs()
+				got := im.Run(b.N, w, double)
+				b.StopTimer()
+				if want := seqSum(b.N, double); got != want {
+					b.Fatalf("sum %d, want %d", got, want)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkOrdered: results in input order at both bounds (see
+// OrderedImpls; fanout.Map uses its default window).
+func BenchmarkOrdered(b *testing.B) {
+	for _, w := range libBounds {
+		for _, im := range OrderedImpls {
+			b.Run(fmt.Sprintf("W=%d/%s", w, im.Name), func(b *testing.B) {
+				warmUp(b, func() { im.Ordered(b.N, w, double) })
+				b.ReportAllocs()
+				got := im.Ordered(b.N, w, double)
+				b.StopTimer()
+				if want := seqHash(b.N, double); got != want {
+					b.Fatalf("results out of order (hash %x, want %x)", got, want)
+				}
 			})
 		}
 	}

@@ -100,7 +100,7 @@ func fanoutSum(n, workers int, task func(int) int) int {
 	ctx := context.Background()
 	futs := make([]*fanout.Future[int], n)
 	for i := range n {
-		futs[i] = fanout.Submit(ex, func(context.Context) (int, error) { return task(i), nil })
+		futs[i] = fanout.Submit(ctx, ex, func(context.Context) (int, error) { return task(i), nil })
 	}
 	sum := 0
 	for _, f := range futs {
@@ -334,4 +334,100 @@ func hash(out []int) uint64 {
 		h = OrderHash(h, v)
 	}
 	return h
+}
+
+// ---- the library harness (issue 13): the tutorials' pattern ----
+//
+// Every task is submitted first and its handle kept; then each handle is
+// read in submission order, as the Python tutorials do with
+// `futures = [executor.submit(...)]` and `f.result()`. fanout and pond keep
+// a future per task; conc (pool.NewWithResults[int]().WithMaxGoroutines(w),
+// its result pool without the error wrapper) collects the results itself;
+// the bare channel pool is the floor, with no handle at all.
+
+// KeptImpl is one contender of the tutorials' pattern.
+type KeptImpl struct {
+	Name string
+	// Run runs task(0)..task(n-1) with at most workers at once and returns
+	// the sum of the results.
+	Run func(n, workers int, task func(int) int) int
+}
+
+// KeptImpls: fanout first, the floor last.
+var KeptImpls = []KeptImpl{
+	{"fanout", fanoutSum},
+	{"conc", concKept},
+	{"pond", pondSum},
+	{"bare", bareSum},
+}
+
+func concKept(n, workers int, task func(int) int) int {
+	p := pool.NewWithResults[int]().WithMaxGoroutines(workers)
+	for i := range n {
+		p.Go(func() int { return task(i) })
+	}
+	return sum(p.Wait())
+}
+
+// SteadyImpls run the same tasks without keeping every handle: a window of
+// the last steadyWindow handles, the oldest read when the window is full.
+// The queue bounds how far submission runs ahead of completion far below
+// the window, so reading the oldest never waits: what is measured is the
+// executor's own steady-state cost per task, without the heap of a million
+// live futures.
+var SteadyImpls = []KeptImpl{
+	{"fanout", fanoutSteady},
+	{"pond", pondSteady},
+	{"bare", bareSum},
+}
+
+const steadyWindow = 1024
+
+func fanoutSteady(n, workers int, task func(int) int) int {
+	ex := fanout.New(fanout.WithWorkers(workers))
+	defer ex.Shutdown()
+	ctx := context.Background()
+	var win [steadyWindow]*fanout.Future[int]
+	sum := 0
+	for i := range n + steadyWindow {
+		slot := &win[i%steadyWindow]
+		if f := *slot; f != nil {
+			v, err := f.Result(ctx)
+			must(err)
+			sum += v
+			*slot = nil
+		}
+		if i < n {
+			*slot = fanout.Submit(ctx, ex, func(context.Context) (int, error) { return task(i), nil })
+		}
+	}
+	return sum
+}
+
+func pondSteady(n, workers int, task func(int) int) int {
+	p := pond.NewResultPool[int](workers)
+	defer p.StopAndWait()
+	var win [steadyWindow]pond.ResultTask[int]
+	sum := 0
+	for i := range n + steadyWindow {
+		slot := &win[i%steadyWindow]
+		if t := *slot; t != nil {
+			v, err := t.Wait()
+			must(err)
+			sum += v
+			*slot = nil
+		}
+		if i < n {
+			*slot = p.Submit(func() int { return task(i) })
+		}
+	}
+	return sum
+}
+
+// OrderedImpls: results in input order. fanout streams them (fanout.Map
+// over an iter.Seq, lazily, in bounded memory); the bare pool writes out[i]
+// into a slice of every result, read after its workers exit.
+var OrderedImpls = []Impl{
+	{Name: "fanout", Ordered: fanoutOrdered},
+	{Name: "bare", Ordered: bareOrdered},
 }

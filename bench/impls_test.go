@@ -43,3 +43,23 @@ func TestSleepAndPeakHelpers(t *testing.T) {
 		t.Fatal("peak heap sampler read 0")
 	}
 }
+
+// TestLibImpls checks the library harness the same way.
+func TestLibImpls(t *testing.T) {
+	for _, set := range [][]KeptImpl{KeptImpls, SteadyImpls} {
+		for _, im := range set {
+			for _, w := range []int{1, 6} {
+				for _, n := range []int{0, 1, 63, 3000} {
+					if got, want := im.Run(n, w, double), seqSum(n, double); got != want {
+						t.Errorf("%s W=%d n=%d: sum %d, want %d", im.Name, w, n, got, want)
+					}
+				}
+			}
+		}
+	}
+	for _, im := range OrderedImpls {
+		if got, want := im.Ordered(3000, 6, double), seqHash(3000, double); got != want {
+			t.Errorf("%s ordered: hash %x, want %x", im.Name, got, want)
+		}
+	}
+}
