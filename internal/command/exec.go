@@ -363,7 +363,7 @@ func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources 
 		}
 	}
 	in.lines = lines
-	in.total = sync.OnceValue(func() int64 { return size })
+	in.total = func() int64 { return size }
 	return in, nil
 }
 
