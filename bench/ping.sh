@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # fanout ping against fping on 1,000 loopback addresses (127.0.x.y), one
-# echo request each; nothing leaves the machine.
+# echo request each, listed in a file; then on the 1,022 hosts of the block
+# 127.0.0.0/22, given as a CIDR block (fanout ping BLOCK, fping -g BLOCK).
+# Nothing leaves the machine.
 #
 #   flock /tmp/bench.lock bash bench/ping.sh          # 5 runs each, medians
 #   RUNS=9 N=1000 ARGS="--workers 64" bash bench/ping.sh
@@ -20,7 +22,8 @@ for i in $(seq 0 $((N - 1))); do echo "127.0.$((i / 250)).$((i % 250 + 1))"; don
 echo "# $(date -u +%FT%TZ) nproc=$(nproc) $(go version | cut -d' ' -f3) $(fping -v 2>&1 | head -1) N=$N runs=$RUNS"
 
 # run LABEL COUNT_CMD COMMAND...: times COMMAND (stdout to $tmp/out) and
-# prints the seconds and how many addresses answered (COUNT_CMD reads $tmp/out).
+# prints the seconds and how many addresses answered (COUNT_CMD reads $tmp/out)
+# of N (or of $total when set).
 run() {
 	local label=$1 count=$2; shift 2
 	local start end
@@ -28,7 +31,7 @@ run() {
 	"$@" > "$tmp/out" 2> "$tmp/err" || true
 	end=$(date +%s.%N)
 	local alive; alive=$(eval "$count")
-	awk -v l="$label" -v s="$start" -v e="$end" -v a="$alive" -v n="$N" \
+	awk -v l="$label" -v s="$start" -v e="$end" -v a="$alive" -v n="${total:-$N}" \
 		'BEGIN { printf "%-34s %6.3fs  %d/%d answered\n", l, e-s, a, n }' | tee -a "$tmp/results"
 }
 
@@ -43,6 +46,9 @@ for _ in $(seq "$RUNS"); do
 	# shellcheck disable=SC2086 # ARGS is a list of flags
 	run "fanout ping -c1${ARGS:+ $ARGS}" "grep -c '^OK -> ' $tmp/out" "$tmp/fanout" ping -c1 -q $ARGS -i "$tmp/addrs"
 	run "fping -c1 -i1" "grep -c ' : \[0\], ' $tmp/out" xargs -a "$tmp/addrs" fping -c1 -i1
+	# shellcheck disable=SC2086
+	total=1022 run "fanout ping -c1 127.0.0.0/22${ARGS:+ $ARGS}" "grep -c '^OK -> ' $tmp/out" "$tmp/fanout" ping -c1 -q $ARGS 127.0.0.0/22
+	total=1022 run "fping -c1 -i1 -g 127.0.0.0/22" "grep -c ' : \[0\], ' $tmp/out" fping -c1 -i1 -g 127.0.0.0/22
 	if [ ${#netns[@]} -gt 0 ]; then
 		# shellcheck disable=SC2086
 		run "fanout ping -c1${ARGS:+ $ARGS} (unprivileged)" "grep -c '^OK -> ' $tmp/out" "${netns[@]}" "$tmp/fanout" ping -c1 -q $ARGS -i "$tmp/addrs"

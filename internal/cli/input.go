@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -16,8 +17,18 @@ import (
 )
 
 // MaxLine is the longest input line accepted; a longer one becomes an
-// error record, and the run goes on.
+// error record, and the run goes on. (exec takes longer ones: LinesUpTo.)
 const MaxLine = 64 << 10
+
+// ErrTooLong matches the error of a line longer than the limit.
+var ErrTooLong = errors.New("line too long")
+
+type tooLongError struct{ n, max int }
+
+func (e tooLongError) Error() string {
+	return fmt.Sprintf("line %d is longer than %d bytes", e.n, e.max)
+}
+func (e tooLongError) Is(target error) bool { return target == ErrTooLong }
 
 // Line is one input: its text and its 1-based line number (for arguments,
 // its position among them).
@@ -37,12 +48,15 @@ type Line struct {
 // returns at once even if a read is blocked (a pipe from a producer that
 // has nothing to say): the reader then exits after that read returns, which
 // for standard input is at the latest when the process exits.
-func Lines(ctx context.Context, r io.Reader) iter.Seq[Line] {
+func Lines(ctx context.Context, r io.Reader) iter.Seq[Line] { return LinesUpTo(ctx, r, MaxLine) }
+
+// LinesUpTo is Lines with lines of up to max bytes.
+func LinesUpTo(ctx context.Context, r io.Reader, max int) iter.Seq[Line] {
 	return func(yield func(Line) bool) {
 		lines := make(chan Line, 64)
 		stop := make(chan struct{})
 		defer close(stop)
-		go readLines(r, lines, stop)
+		go readLines(r, max, lines, stop)
 		for {
 			select {
 			case l, ok := <-lines:
@@ -58,7 +72,7 @@ func Lines(ctx context.Context, r io.Reader) iter.Seq[Line] {
 
 // readLines sends the lines of r on out, then closes it; it stops early
 // once stop is closed.
-func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
+func readLines(r io.Reader, max int, out chan<- Line, stop <-chan struct{}) {
 	defer close(out)
 	send := func(l Line) bool {
 		select {
@@ -71,7 +85,7 @@ func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
 	br := newLineReader(r)
 	n := 0
 	for {
-		text, tooLong, err := readLine(br)
+		text, tooLong, err := readLine(br, max)
 		if len(text) == 0 && err != nil {
 			if err != io.EOF {
 				send(Line{N: n + 1, Err: fmt.Errorf("reading input: %w", err)})
@@ -79,7 +93,7 @@ func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
 			return
 		}
 		n++
-		if l := classify(n, text, tooLong, false); l != nil && !send(*l) {
+		if l := classify(n, text, tooLong, max, false); l != nil && !send(*l) {
 			return
 		}
 		if err != nil {
@@ -95,9 +109,9 @@ func readLines(r io.Reader, out chan<- Line, stop <-chan struct{}) {
 // made safe to print: escaped, so that binary garbage or an escape
 // sequence in the input cannot drive the user's terminal, and cut short
 // when it was too long.
-func classify(n int, text []byte, tooLong, verbatim bool) *Line {
+func classify(n int, text []byte, tooLong bool, max int, verbatim bool) *Line {
 	if tooLong {
-		return &Line{N: n, Text: escape(text[:min(len(text), 80)]) + "...", Err: fmt.Errorf("line %d is longer than %d bytes", n, MaxLine)}
+		return &Line{N: n, Text: escape(text[:min(len(text), 80)]) + "...", Err: tooLongError{n, max}}
 	}
 	if !verbatim {
 		text = bytes.TrimSpace(text)
@@ -123,12 +137,12 @@ func escape(text []byte) string {
 
 func newLineReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 64<<10) }
 
-// readLine reads one line without its newline, keeping at most MaxLine
+// readLine reads one line without its newline, keeping at most max
 // bytes of it and reporting whether there were more.
-func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+func readLine(br *bufio.Reader, max int) (line []byte, tooLong bool, err error) {
 	for {
 		frag, isPrefix, err := br.ReadLine()
-		if len(line)+len(frag) <= MaxLine {
+		if len(line)+len(frag) <= max {
 			line = append(line, frag...)
 		} else {
 			tooLong = true
@@ -148,10 +162,13 @@ func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
 // starting with '#' is an input like any other (exec --arg '#chan').
 // Only what cannot be used is refused, as for lines: too long, not UTF-8,
 // control characters.
-func Args(args []string) iter.Seq[Line] {
+func Args(args []string) iter.Seq[Line] { return ArgsUpTo(args, MaxLine) }
+
+// ArgsUpTo is Args with arguments of up to max bytes.
+func ArgsUpTo(args []string, max int) iter.Seq[Line] {
 	return func(yield func(Line) bool) {
 		for i, a := range args {
-			if l := classify(i+1, []byte(a), len(a) > MaxLine, true); l != nil && !yield(*l) {
+			if l := classify(i+1, []byte(a), len(a) > max, max, true); l != nil && !yield(*l) {
 				return
 			}
 		}

@@ -271,9 +271,9 @@ func CountLines(path string) int64 {
 	var n int64
 	br := newLineReader(f)
 	for {
-		text, tooLong, err := readLine(br)
+		text, tooLong, err := readLine(br, MaxLine)
 		if len(text) > 0 || tooLong {
-			if l := classify(1, text, tooLong, false); l != nil {
+			if l := classify(1, text, tooLong, MaxLine, false); l != nil {
 				n++
 			}
 		}

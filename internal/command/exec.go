@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/execjob"
@@ -52,57 +55,107 @@ type joblogLine struct {
 	Error      string     `json:"error,omitempty"`
 }
 
+// maxAutoJobs caps -j 0 (as many jobs at once as there are inputs): GNU
+// parallel's -j 0 stops near 250 too, on file handles ("Only enough file
+// handles to run 252 jobs in parallel").
+const maxAutoJobs = 256
+
 func newExec(e *env) *cobra.Command {
 	var iof ioFlags
-	var workers, jobs, retries int
+	var workers, jobs, retries, maxArgs int
 	var inputs []string
-	var shell, tag, halt bool
+	var shell, tag, halt, keepOrder, dryRun bool
 	var timeout, grace time.Duration
 	var joblog, maxOutput string
 	c := &cobra.Command{
-		Use:   "exec [flags] [--] COMMAND [ARGS...]",
+		Use:   "exec [flags] [--] COMMAND [ARGS...] [::: INPUTS... | :::: FILE...]...",
 		Short: "Run a command once per input line",
-		Long: `Run COMMAND once per input, many at once: inputs are the lines of stdin,
-of -i FILE, or the --arg values.
+		Long: `Run COMMAND once per input, many at once, as GNU parallel and xargs -P do.
+Inputs are the lines of stdin, of -i FILE, the --arg values, or the lists
+given after the command: "::: a b c" (arguments) and ":::: FILE" (its lines;
+"-" is stdin). Several lists combine as in GNU parallel: every combination,
+the last list varying fastest ("::: a b ::: 1 2" runs a 1, a 2, b 1, b 2),
+with {1} {2} for the value from each list.
 
-"{}" in any argument (also inside one: --name={}) is replaced by the input,
-"{#}" by its line number; without "{}" the input is added as the last
-argument. No shell is involved: an input is always exactly one argument,
-whatever it contains (spaces, quotes, ';', '$(...)', a leading '-').
-With --shell the words are joined and run by "sh -c"; the input is still
-never pasted into the script: it is the positional parameter $1 ("{#}" is
-$2), and each "{}" becomes a reference to it, quoted for where it stands.
+Placeholders, with GNU parallel's meanings, in any argument (also inside
+one: --name={}):
+  {}    the input            {.}   without its extension (a/b.jpg: a/b)
+  {/}   its basename (b.jpg) {//}  its directory (a)
+  {/.}  basename without extension (b)
+  {#}   the job's number (for lines: the line's number)
+  {%}   the job slot, 1..-j: no two running jobs share one
+  {1} {2}...  the job's first, second... input (also {1.} {2/} and so on)
+Without an input placeholder the input is added as the last argument.
+Each is replaced once: what an input brings in is never expanded again.
+No shell is involved: an input is always exactly one argument, whatever it
+contains (spaces, quotes, ';', '$(...)', a leading '-'). With --shell the
+words are joined and run by "sh -c"; the inputs are still never pasted into
+the script: the input is the positional parameter $1 ("{#}" is $2), and
+each placeholder becomes a reference to its own parameter, quoted for where
+it stands.
+
+-n N runs each command on up to N inputs at once: without "{}" they are
+appended (xargs -n N); an argument holding "{}" is repeated once per input,
+GNU parallel's -X ("pre-{}-post" gives pre-a-post pre-b-post; parallel's -m,
+and its bare -n here, would give pre-a b-post). {1}..{N} are the inputs by
+position. A job's record names its inputs shell-quoted ("a 'b c'").
+
+An input may be up to 128 KiB (131071 bytes, Linux's limit for one
+argument); a longer one, or a command line over the system's ARG_MAX, fails
+that input with an error naming the limit: nothing is ever cut to fit.
 
 Each job's output is printed whole when it ends (never interleaved with
 another's): its stdout to stdout, its stderr to stderr; as jobs finish, or in
-input order with --ordered; --tag prefixes each line with the input and a tab.
---json prints one record per job instead (input, line, exit_code, signal,
-duration_ms, attempts, stdout, stderr, and stdout_cut/stderr_cut: bytes dropped
-past --max-output). Jobs write their output into temporary files in $TMPDIR,
-not pipes, so none blocks on a full pipe. A job's stdin is /dev/null.
+input order with -k (--keep-order, --ordered); --tag prefixes each line with
+the input and a tab. --json prints one record per job instead (input, line,
+exit_code, signal, duration_ms, attempts, stdout, stderr, and
+stdout_cut/stderr_cut: bytes dropped past --max-output). Jobs write their
+output into temporary files in $TMPDIR, not pipes, so none blocks on a full
+pipe. A job's stdin is /dev/null. --dry-run prints each command, quoted for
+sh, in input order, and runs nothing.
 
 --timeout kills the job's whole process group (what it started too): SIGTERM,
-then SIGKILL after --kill-grace; so does Ctrl-C. A COMMAND not in PATH is a
-usage error before anything runs.
+then SIGKILL after --kill-grace; so does Ctrl-C, and a second Ctrl-C kills
+with SIGKILL at once. A COMMAND not in PATH is a usage error before anything
+runs.
 
 Exit status: 0 when every job exited 0, 1 when any did not (the summary says
 how many), 2 for usage errors, 130 when interrupted.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if c.Flags().Changed("jobs") {
-				workers = jobs
+			words, sources, err := splitSources(args)
+			if err != nil {
+				return err
 			}
+			auto := false
+			if c.Flags().Changed("jobs") {
+				workers, auto = jobs, jobs == 0
+			}
+			arity := max(maxArgs, len(sources))
 			switch {
-			case workers < 1:
-				return usagef("--workers must be at least 1")
+			case workers < 1 && !auto:
+				return usagef("--workers must be at least 1 (-j 0: as many as there are inputs)")
 			case retries < 0:
 				return usagef("--retries cannot be negative")
+			case maxArgs < 1:
+				return usagef("-n must be at least 1")
+			case maxArgs > 1 && len(sources) > 1:
+				return usagef("-n takes one list of inputs, not %d", len(sources))
+			case len(sources) > 0 && (len(inputs) > 0 || iof.input != ""):
+				return usagef("give inputs with ::: or ::::, or with --arg or -i, not both")
+			case dryRun && iof.resume != "":
+				return usagef("--dry-run runs nothing: --resume would record the jobs as done")
+			case dryRun && (iof.json || iof.csv):
+				return usagef("--dry-run prints commands as text, not --json or --csv")
+			}
+			if keepOrder || dryRun {
+				iof.ordered = true
 			}
 			limit, err := sizeFlag("max-output", maxOutput)
 			if err != nil {
 				return err
 			}
-			tmpl, err := execjob.New(args, shell)
+			tmpl, err := execjob.New(words, shell, arity)
 			if err != nil {
 				// Every job would fail the same way: say it once, up front.
 				return usageError{err}
@@ -112,8 +165,19 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
+			in, err := execInputs(c.Context(), e, &iof, inputs, sources, maxArgs)
+			if err != nil {
+				return err
+			}
+			defer in.close()
+			if auto {
+				workers = maxAutoJobs
+				if n := in.total(); n >= 0 {
+					workers = int(min(max(n, 1), maxAutoJobs))
+				}
+			}
 			var log *jobLog
-			if joblog != "" {
+			if joblog != "" && !dryRun {
 				if log, err = openJobLog(joblog); err != nil {
 					return usageError{err}
 				}
@@ -124,11 +188,12 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			defer stopForce()
 			opts := execjob.Options{Timeout: timeout, Grace: grace, Retries: retries, MaxOutput: limit, Force: force}
 			w := &execWriter{tag: tag, quiet: iof.quiet, format: format, log: log}
-			// --arg values are the inputs runSpec takes from arguments.
-			return runSpec(c.Context(), e, &iof, inputs, spec[execRecord]{
+			s := spec[execRecord]{
 				workers: workers,
-				newJob: func(int) (job[execRecord], func()) {
-					j := execJob(tmpl, opts)
+				lines:   in.lines,
+				total:   in.total,
+				newJob: func(workers int) (job[execRecord], func()) {
+					j := execJob(tmpl, opts, workers, in.multi, dryRun)
 					j.halt = halt
 					return j, func() {}
 				},
@@ -143,7 +208,14 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				verb:     "jobs",
 				write:    w.write,
 				journal:  func(r execRecord) any { return r.logLine() },
-			})
+			}
+			if dryRun {
+				s.what = "printing"
+				s.summary = func(w io.Writer, t *cli.Tally) {
+					fmt.Fprintf(w, "%d commands printed, %d refused (--dry-run: none was run)\n", t.Count("succeeded"), t.Count("failed"))
+				}
+			}
+			return runSpec(c.Context(), e, &iof, nil, s)
 		},
 	}
 	iof.add(c)
@@ -151,7 +223,10 @@ how many), 2 for usage errors, 130 when interrupted.`,
 	// Flags after COMMAND belong to it: `fanout exec grep -c x` needs no "--".
 	f.SetInterspersed(false)
 	f.IntVarP(&workers, "workers", "w", runtime.NumCPU(), "jobs running at once")
-	f.IntVarP(&jobs, "jobs", "j", 0, "same as --workers (GNU parallel's -j)")
+	f.IntVarP(&jobs, "jobs", "j", 0, "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256")
+	f.IntVarP(&maxArgs, "max-args", "n", 1, "up to N inputs per command: appended, or each in its own copy of a {} argument (parallel -X)")
+	f.BoolVarP(&keepOrder, "keep-order", "k", false, "same as --ordered (GNU parallel's -k)")
+	f.BoolVar(&dryRun, "dry-run", false, "print each command, quoted for sh, in input order; run nothing, log nothing")
 	f.StringArrayVar(&inputs, "arg", nil, "an input (repeatable), instead of stdin or -i")
 	f.BoolVar(&shell, "shell", false, `run the command with "sh -c"; the input is "$1", never script text`)
 	f.BoolVar(&tag, "tag", false, "prefix each output line with the input and a tab")
@@ -164,11 +239,251 @@ how many), 2 for usage errors, 130 when interrupted.`,
 	return c
 }
 
-// execJob runs one input with tmpl.
-func execJob(tmpl *execjob.Template, o execjob.Options) job[execRecord] {
+// execSource is one list of inputs after the command: ::: ARGS, or one
+// FILE of :::: ("-": stdin).
+type execSource struct {
+	args []string
+	file string
+}
+
+// splitSources splits exec's arguments into the command's words and the
+// ::: and :::: lists after them.
+func splitSources(args []string) ([]string, []execSource, error) {
+	i := slices.IndexFunc(args, func(a string) bool { return a == ":::" || a == "::::" })
+	if i < 0 {
+		return args, nil, nil
+	}
+	words, rest := args[:i], args[i:]
+	if len(words) == 0 {
+		return nil, nil, usagef("no command before %s", rest[0])
+	}
+	var sources []execSource
+	for len(rest) > 0 {
+		sep := rest[0]
+		n := slices.IndexFunc(rest[1:], func(a string) bool { return a == ":::" || a == "::::" })
+		if n < 0 {
+			n = len(rest) - 1
+		}
+		list := rest[1 : 1+n]
+		if len(list) == 0 {
+			return nil, nil, usagef("%s needs at least one %s", sep, map[string]string{":::": "input", "::::": "file"}[sep])
+		}
+		if sep == ":::" {
+			sources = append(sources, execSource{args: list})
+		} else {
+			for _, file := range list {
+				sources = append(sources, execSource{file: file})
+			}
+		}
+		rest = rest[1+n:]
+	}
+	return words, sources, nil
+}
+
+// execIn is what exec runs on: the jobs' lines, how many there will be,
+// and whether each line is several inputs (named shell-quoted: -n, or
+// several lists).
+type execIn struct {
+	lines iter.Seq[cli.Line]
+	total func() int64
+	multi bool
+	close func()
+}
+
+// execInputs makes the lines of exec's jobs: one per input of the ::: and
+// :::: lists (every combination of them when there are several), or of
+// --arg, -i or stdin; with -n, runs of up to maxArgs inputs.
+func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources []execSource, maxArgs int) (*execIn, error) {
+	in := &execIn{multi: maxArgs > 1 || len(sources) > 1}
+	var closers []func()
+	in.close = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	type list struct {
+		lines iter.Seq[cli.Line]
+		size  int64 // -1: unknown
+	}
+	var lists []list
+	if len(sources) == 0 {
+		lines, done, err := f.linesUpTo(ctx, e, args, execjob.MaxArg)
+		if err != nil {
+			return nil, err
+		}
+		closers = append(closers, done)
+		lists = append(lists, list{lines, f.total(args)})
+	}
+	stdin := false
+	for _, src := range sources {
+		switch {
+		case src.file == "":
+			lists = append(lists, list{cli.ArgsUpTo(src.args, execjob.MaxArg), int64(len(src.args))})
+		case src.file == "-":
+			if stdin {
+				in.close()
+				return nil, usagef(":::: - reads stdin once")
+			}
+			stdin = true
+			lists = append(lists, list{cli.LinesUpTo(ctx, e.stdin, execjob.MaxArg), -1})
+		default:
+			file, err := os.Open(src.file)
+			if err == nil {
+				if st, serr := file.Stat(); serr == nil && st.IsDir() {
+					file.Close()
+					err = errors.New("is a directory, not a file of inputs")
+				}
+			}
+			if err != nil {
+				in.close()
+				return nil, usagef(":::: %s: %v", src.file, err)
+			}
+			closers = append(closers, func() { file.Close() })
+			lists = append(lists, list{cli.LinesUpTo(ctx, file, execjob.MaxArg), cli.CountLines(src.file)})
+		}
+	}
+	lines, size := lists[0].lines, lists[0].size
+	if len(lists) > 1 {
+		// The first list streams; the others are read now, as each of
+		// their values goes with every value of the first.
+		var rest [][]cli.Line
+		for _, l := range lists[1:] {
+			vals := slices.Collect(l.lines)
+			rest = append(rest, vals)
+			if size >= 0 {
+				size *= int64(len(vals))
+			}
+		}
+		lines = product(lines, rest)
+	}
+	if maxArgs > 1 {
+		lines = chunks(lines, maxArgs)
+		if size > 0 {
+			size = (size + int64(maxArgs) - 1) / int64(maxArgs)
+		}
+	}
+	in.lines = lines
+	in.total = func() int64 { return size }
+	return in, nil
+}
+
+// product yields a line for every combination of a line of first with one
+// of each of rest, the last varying fastest, numbered from 1 (GNU
+// parallel's ::: a b ::: 1 2). An unusable value makes its combinations
+// unusable.
+func product(first iter.Seq[cli.Line], rest [][]cli.Line) iter.Seq[cli.Line] {
+	return func(yield func(cli.Line) bool) {
+		for _, r := range rest {
+			if len(r) == 0 {
+				return
+			}
+		}
+		n := 0
+		idx := make([]int, len(rest))
+		vals := make([]string, 0, len(rest)+1)
+		for l0 := range first {
+			clear(idx)
+			for {
+				n++
+				vals = append(vals[:0], l0.Text)
+				err := l0.Err
+				for g, i := range idx {
+					vals = append(vals, rest[g][i].Text)
+					if err == nil {
+						err = rest[g][i].Err
+					}
+				}
+				if !yield(cli.Line{N: n, Text: execjob.Quote(vals), Err: err}) {
+					return
+				}
+				g := len(idx) - 1
+				for ; g >= 0; g-- {
+					if idx[g]++; idx[g] < len(rest[g]) {
+						break
+					}
+					idx[g] = 0
+				}
+				if g < 0 {
+					break
+				}
+			}
+		}
+	}
+}
+
+// chunks yields runs of up to n usable lines as one line each (numbered
+// from 1), and each unusable line alone, in order.
+func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
+	return func(yield func(cli.Line) bool) {
+		seq := 0
+		batch := make([]string, 0, n)
+		flush := func() bool {
+			if len(batch) == 0 {
+				return true
+			}
+			seq++
+			l := cli.Line{N: seq, Text: execjob.Quote(batch)}
+			batch = batch[:0]
+			return yield(l)
+		}
+		for l := range lines {
+			if l.Err != nil {
+				if !flush() {
+					return
+				}
+				seq++
+				l.N = seq
+				if !yield(l) {
+					return
+				}
+				continue
+			}
+			if batch = append(batch, l.Text); len(batch) == n && !flush() {
+				return
+			}
+		}
+		flush()
+	}
+}
+
+// execJob runs one line with tmpl, on up to workers at once: each job
+// holds a slot number ({%}) while it runs. With multi, the line is several
+// inputs, shell-quoted. With dry, it prints the command instead.
+func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry bool) job[execRecord] {
+	slots := make(chan int, workers)
+	for i := range workers {
+		slots <- i + 1
+	}
+	invalid := func(l cli.Line) execRecord {
+		msg := l.Err.Error()
+		if errors.Is(l.Err, cli.ErrTooLong) {
+			msg += ", the most Linux takes in one argument (MAX_ARG_STRLEN, 128 KiB with its NUL)"
+		}
+		return execRecord{Input: l.Text, Line: l.N, ExitCode: -1, Error: msg, start: time.Now()}
+	}
 	return job[execRecord]{
 		do: func(ctx context.Context, l cli.Line) execRecord {
-			r := tmpl.Run(ctx, l.Text, l.N, o)
+			args := []string{l.Text}
+			if multi {
+				var err error
+				if args, err = execjob.Unquote(l.Text); err != nil {
+					return invalid(cli.Line{N: l.N, Text: l.Text, Err: err})
+				}
+			}
+			slot := <-slots
+			defer func() { slots <- slot }()
+			j := execjob.Job{Args: args, Seq: l.N, Slot: slot}
+			if dry {
+				rec := execRecord{Input: l.Text, Line: l.N, start: time.Now()}
+				argv, err := tmpl.Argv(j)
+				if err != nil {
+					rec.ExitCode, rec.Error = 126, err.Error()
+				} else {
+					rec.Stdout = execjob.Quote(argv) + "\n"
+				}
+				return rec
+			}
+			r := tmpl.Run(ctx, j, o)
 			rec := execRecord{Input: l.Text, Line: l.N, ExitCode: r.ExitCode, Signal: r.Signal,
 				DurationMS: cli.MS(r.Duration), Attempts: r.Attempts,
 				Stdout: string(r.Stdout), Stderr: string(r.Stderr), StdoutCut: r.StdoutCut, StderrCut: r.StderrCut,
@@ -178,10 +493,8 @@ func execJob(tmpl *execjob.Template, o execjob.Options) job[execRecord] {
 			}
 			return rec
 		},
-		invalid: func(l cli.Line) execRecord {
-			return execRecord{Input: l.Text, Line: l.N, ExitCode: -1, Error: l.Err.Error(), start: time.Now()}
-		},
-		passed: execRecord.ok,
+		invalid: invalid,
+		passed:  execRecord.ok,
 	}
 }
 
@@ -225,8 +538,16 @@ func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) {
 		// does; GNU parallel says nothing).
 		notes = append(notes, "exit status "+strconv.Itoa(r.ExitCode))
 	}
+	name := r.Input
+	if len(name) > 100 { // a 128 KiB input is named, not printed
+		cut := 80
+		for !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut] + fmt.Sprintf("... (%d bytes)", len(name))
+	}
 	for _, n := range notes {
-		fmt.Fprintf(stderr, "fanout: exec %s: %s\n", r.Input, n)
+		fmt.Fprintf(stderr, "fanout: exec %s: %s\n", name, n)
 	}
 }
 

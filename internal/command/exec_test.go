@@ -241,6 +241,15 @@ func TestExecUsageErrors(t *testing.T) {
 		{"exec", "--json", "--csv", "true"},
 		{"exec", "--joblog", "/no/such/dir/log", "true"},
 		{"exec", "--bogus", "true"},
+		{"exec", "-j", "-1", "true"},
+		{"exec", "-n", "0", "true"},
+		{"exec", "-n", "2", "true", ":::", "a", ":::", "b"}, // -n takes one list
+		{"exec", "--arg", "x", "true", ":::", "a"},          // two kinds of inputs
+		{"exec", "true", ":::"},                             // an empty list
+		{"exec", ":::", "a"},                                // no command
+		{"exec", "true", "::::", "/no/such/file"},
+		{"exec", "true", "::::", "-", "::::", "-"},
+		{"exec", "--dry-run", "--json", "true", ":::", "a"},
 	} {
 		_, stderr, code := run(t, context.Background(), "a\n", args...)
 		if code != ExitUsage || stderr == "" {

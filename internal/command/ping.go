@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -91,9 +92,9 @@ func newPing(e *env) *cobra.Command {
 	var iof ioFlags
 	var count, workers int
 	var deadline, interval time.Duration
-	var v4, v6, verbose bool
+	var v4, v6, verbose, generate, alive, unreachable bool
 	c := &cobra.Command{
-		Use:   "ping [HOST...]",
+		Use:   "ping [HOST... | -g BLOCK | -g START END]",
 		Short: "Is each host up? (ICMP echo, many at once)",
 		Long: `Ping each host, many at once, as the tutorial's ` + "`ping -c 3 -w 10 host`" + ` does,
 with native ICMP echo requests (no ping process per host).
@@ -102,6 +103,18 @@ Each line says OK -> HOST when at least one reply came back, failed -> HOST
 when none did before the deadline, unresolvable -> HOST when the name has no
 address. -v, --json and --csv add requests sent, replies received, loss,
 min/avg/max round-trip time and the address pinged.
+
+A host may be a CIDR block (127.0.0.0/28, fd00::/120), here, in -i FILE or
+on stdin: it stands for its host addresses as fping -g gives them (an IPv4
+block without its network and broadcast addresses, except a /31 or /32; an
+IPv6 block whole), expanded one at a time as they are pinged, so a /8 never
+sits in memory. -g START END pings every address from START to END. A block
+or range may hold at most 16,777,216 addresses (an IPv4 /8, an IPv6 /104);
+a larger one is an error.
+
+-a prints only the hosts that answered, -u only those that did not (as
+fping's -a and -u; every host still counts for the summary and the exit
+status).
 
 -c COUNT requests go to each host, --interval apart; -w DEADLINE bounds each
 host's whole run, name resolution included (plain numbers are seconds, as
@@ -119,12 +132,13 @@ allowed, fanout says how to enable one and exits 4.
 Exit status (as fping's, not as the other fanout commands'): 0 when every
 host answered, 1 when some did not, 2 when some name could not be resolved
 (or an input line was unusable; 2 wins over 1), 3 for usage errors, 4 when no
-ICMP socket can be opened, 130 when interrupted.`,
+ICMP socket can be opened, 130 when interrupted. Ctrl-C prints what each
+host in flight had answered so far, as fping does, then the summary.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			return pingUsageStatus(e, runPing(c.Context(), e, &iof, args, pingFlags{
 				count: count, workers: workers, deadline: deadline, interval: interval,
-				v4: v4, v6: v6, verbose: verbose,
+				v4: v4, v6: v6, verbose: verbose, generate: generate, alive: alive, unreachable: unreachable,
 			}))
 		},
 	}
@@ -141,14 +155,18 @@ ICMP socket can be opened, 130 when interrupted.`,
 	f.BoolVarP(&v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
 	f.BoolVarP(&v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
 	f.BoolVarP(&verbose, "verbose", "v", false, "text lines add sent, received, loss, round-trip times and the address")
+	f.BoolVarP(&generate, "generate", "g", false, "the arguments are a CIDR block, or START END: ping every address of it (fping -g)")
+	f.BoolVarP(&alive, "alive", "a", false, "print only the hosts that answered (fping -a)")
+	f.BoolVarP(&unreachable, "unreachable", "u", false, "print only the hosts that did not answer (fping -u)")
 	iof.add(c)
 	return c
 }
 
 type pingFlags struct {
-	count, workers     int
-	deadline, interval time.Duration
-	v4, v6, verbose    bool
+	count, workers               int
+	deadline, interval           time.Duration
+	v4, v6, verbose              bool
+	generate, alive, unreachable bool
 }
 
 // pingUsageStatus turns a usage error into ping's exit status 3, printing
@@ -176,6 +194,8 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 		return usagef("--interval must be positive")
 	case pf.v4 && pf.v6:
 		return usagef("-4 and -6 exclude each other")
+	case pf.alive && pf.unreachable:
+		return usagef("-a and -u exclude each other")
 	case pf.v4:
 		network = "ip4"
 	case pf.v6:
@@ -185,25 +205,30 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 		return err
 	}
 	// Input mistakes are usage errors (3) even where no ICMP socket can be
-	// opened (4): check them before Detect, which runSpec would do after.
-	switch {
-	case len(args) > 0 && iof.input != "":
-		return usagef("give hosts as arguments or with -i, not both")
-	case iof.input != "" && iof.input != "-":
-		f, err := openInput(iof.input)
-		if err != nil {
-			return err
-		}
-		f.Close()
+	// opened (4): check them before Detect.
+	hosts, err := pingHosts(ctx, e, iof, args, pf.generate)
+	if err != nil {
+		return err
 	}
+	defer hosts.close()
 	// Once per run, not per host: one message, not a thousand.
 	mode, err := ping.Detect(pf.v6)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "fanout ping:", err)
 		return exitError{pingExitSystem}
 	}
-	return runSpec(ctx, e, iof, args, spec[pingRecord]{
+	show := func(pingRecord) bool { return true }
+	switch {
+	case pf.alive:
+		show = func(r pingRecord) bool { return r.Result == pingOK }
+	case pf.unreachable:
+		show = func(r pingRecord) bool { return r.Result != pingOK }
+	}
+	return runSpec(ctx, e, iof, nil, spec[pingRecord]{
 		workers: pf.workers,
+		lines:   hosts.lines,
+		total:   func() int64 { return hosts.total },
+		show:    show,
 		newJob: func(int) (job[pingRecord], func()) {
 			p := ping.New(ping.Options{Count: pf.count, Interval: pf.interval, Deadline: pf.deadline, Mode: mode, Network: network})
 			return pingJob(p, pf.verbose), p.Close
@@ -226,6 +251,94 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 			return ExitOK
 		},
 	})
+}
+
+// pingIn are ping's hosts: the lines of the arguments, -i or stdin with
+// each CIDR block expanded, or -g's block or range.
+type pingIn struct {
+	lines iter.Seq[cli.Line]
+	total int64 // -1: unknown
+	close func()
+}
+
+// pingHosts reads the hosts. A CIDR block among the arguments that cannot
+// be expanded is a usage error; in a file or on stdin it is an error
+// record of its own, and the run goes on.
+func pingHosts(ctx context.Context, e *env, iof *ioFlags, args []string, generate bool) (*pingIn, error) {
+	if generate {
+		var b ping.Block
+		var err error
+		switch {
+		case iof.input != "":
+			return nil, usagef("-g takes its block or range as arguments, not with -i")
+		case len(args) == 1:
+			var ok bool
+			if b, ok, err = ping.ParseBlock(args[0]); !ok {
+				return nil, usagef("-g %s: want a CIDR block (127.0.0.0/28), or START END", args[0])
+			}
+		case len(args) == 2:
+			b, err = ping.Range(args[0], args[1])
+		default:
+			return nil, usagef("-g takes a CIDR block, or START END (%d arguments given)", len(args))
+		}
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return &pingIn{lines: blockLines(1, b), total: b.Len(), close: func() {}}, nil
+	}
+	total := int64(len(args))
+	for _, a := range args {
+		if b, ok, err := ping.ParseBlock(a); err != nil {
+			return nil, usageError{err}
+		} else if ok {
+			total += b.Len() - 1
+		}
+	}
+	lines, done, err := iof.lines(ctx, e, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) == 0 {
+		total = -1
+	}
+	return &pingIn{lines: expandBlocks(lines), total: total, close: done}, nil
+}
+
+// expandBlocks yields lines with each CIDR block replaced by its hosts,
+// which keep the block's line number.
+func expandBlocks(lines iter.Seq[cli.Line]) iter.Seq[cli.Line] {
+	return func(yield func(cli.Line) bool) {
+		for l := range lines {
+			if l.Err == nil {
+				b, ok, err := ping.ParseBlock(strings.TrimSpace(l.Text))
+				switch {
+				case err != nil:
+					l.Err = err
+				case ok:
+					for h := range blockLines(l.N, b) {
+						if !yield(h) {
+							return
+						}
+					}
+					continue
+				}
+			}
+			if !yield(l) {
+				return
+			}
+		}
+	}
+}
+
+// blockLines yields b's addresses as lines numbered n.
+func blockLines(n int, b ping.Block) iter.Seq[cli.Line] {
+	return func(yield func(cli.Line) bool) {
+		for a := range b.All() {
+			if !yield(cli.Line{N: n, Text: a.String()}) {
+				return
+			}
+		}
+	}
 }
 
 // pingJob pings one line's host with p.

@@ -233,6 +233,14 @@ func TestPingUsageExitsThree(t *testing.T) {
 		{"ping", "--json", "--csv", "127.0.0.1"},
 		{"ping", "-i", "/no/such/file"},
 		{"ping", "-i", "/dev/null", "127.0.0.1"},
+		{"ping", "127.0.0.0/7"},                  // over the cap
+		{"ping", "127.0.0.0/33"},                 // not a block
+		{"ping", "-g", "127.0.0.1"},              // not a block
+		{"ping", "-g", "127.0.0.1", "::1"},       // two families
+		{"ping", "-g", "127.0.0.2", "127.0.0.1"}, // backwards
+		{"ping", "-g", "127.0.0.1", "127.0.0.2", "127.0.0.3"},
+		{"ping", "-g", "-i", "/dev/null"},
+		{"ping", "-a", "-u", "127.0.0.1"},
 	} {
 		out, stderr, code := run(t, context.Background(), "", args...)
 		if code != pingExitUsage || out != "" || !strings.Contains(stderr, "fanout ping") {
@@ -244,7 +252,9 @@ func TestPingUsageExitsThree(t *testing.T) {
 	}
 }
 
-// Ctrl-C while hosts are waiting for replies: exit 130, summary printed.
+// Ctrl-C while hosts are waiting for replies: the host still waiting is
+// printed with what it had (nothing: failed), the summary says
+// interrupted, exit 130.
 func TestPingInterrupted(t *testing.T) {
 	if os.Getenv("FANOUT_NO_NETNS") == "1" {
 		t.Skip("FANOUT_NO_NETNS=1")
@@ -272,7 +282,8 @@ func TestPingInterrupted(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != ExitInterrupted {
 		t.Fatalf("exit %v, want 130; stderr %q", err, errb.String())
 	}
-	if !strings.Contains(errb.String(), "1 pinged: 1 OK") || strings.Contains(out.String(), "127.0.0.2") {
+	if !strings.Contains(errb.String(), "2 pinged: 1 OK, 1 failed") || !strings.Contains(out.String(), "failed -> 127.0.0.2") ||
+		!strings.Contains(errb.String(), "interrupted: 1 done, 1 cut short, 0 not started") {
 		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
 	}
 }

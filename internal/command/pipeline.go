@@ -25,6 +25,9 @@ type spec[R cli.Record] struct {
 	// lines, if set, are the inputs (replace's walk); otherwise they come
 	// from the arguments, -i FILE or stdin.
 	lines iter.Seq[cli.Line]
+	// total, if set, says how many inputs lines will yield, for the
+	// progress bar (exec's ::: lists, ping's CIDR blocks); -1: unknown.
+	total func() int64
 	// outcome is the record's word in the summary, counted per word.
 	outcome  func(R) string
 	outcomes []string // the order the summary lists them in
@@ -99,19 +102,24 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line]) (iter.Seq[cli.Line], *c
 // lines returns the inputs: arguments, else -i FILE, else stdin, read as a
 // stream. The returned func closes what it opened.
 func (f *ioFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
+	return f.linesUpTo(ctx, e, args, cli.MaxLine)
+}
+
+// linesUpTo is lines with inputs of up to max bytes (exec's are longer).
+func (f *ioFlags) linesUpTo(ctx context.Context, e *env, args []string, max int) (iter.Seq[cli.Line], func(), error) {
 	switch {
 	case len(args) > 0 && f.input != "":
 		return nil, nil, usagef("give inputs as arguments or with -i, not both")
 	case len(args) > 0:
-		return cli.Args(args), func() {}, nil
+		return cli.ArgsUpTo(args, max), func() {}, nil
 	case f.input != "" && f.input != "-":
 		file, err := openInput(f.input)
 		if err != nil {
 			return nil, nil, err
 		}
-		return cli.Lines(ctx, file), func() { file.Close() }, nil
+		return cli.LinesUpTo(ctx, file, max), func() { file.Close() }, nil
 	}
-	return cli.Lines(ctx, e.stdin), func() {}, nil
+	return cli.LinesUpTo(ctx, e.stdin, max), func() {}, nil
 }
 
 // total is how many inputs the run will take, when that can be known
@@ -143,6 +151,8 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		}
 		defer done()
 		total = f.total(args)
+	} else if s.total != nil && f.resume == "" && f.shard == "" {
+		total = s.total()
 	}
 	lines, journal, skipped, err := f.skip(e, lines)
 	if err != nil {

@@ -1,25 +1,32 @@
-// Package execjob runs one command per input, the way xargs, GNU parallel
+// Package execjob runs one command per job, the way xargs, GNU parallel
 // and rush do, without their traps:
 //
 //   - No shell unless asked. A Template's words become argv as they are;
-//     "{}" in any word (also inside a longer word, "--name={}") is replaced
-//     by the input and "{#}" by its line number, in one pass, so an input
-//     that itself contains "{}" or "{#}" stays as it is. Without "{}" the
-//     input is appended as the last argument. An input is always exactly
-//     one argument: spaces, quotes, ';', '$(...)' and a leading '-' reach
-//     the command as plain bytes (the tutorial's f-string into a shell runs
-//     them).
+//     placeholders in any word (also inside a longer word, "--name={}") are
+//     replaced in one pass, so an input that itself contains "{}" stays as
+//     it is. They have GNU parallel's meanings: "{}" the input, "{.}"
+//     without its extension, "{/}" its basename, "{//}" its directory,
+//     "{/.}" its basename without extension, "{#}" the job's number, "{%}"
+//     its job slot, and "{1}", "{2.}"... the same for the job's first,
+//     second... input. Without an input placeholder the inputs are appended
+//     as the last arguments. An input is always exactly one argument:
+//     spaces, quotes, ';', '$(...)' and a leading '-' reach the command as
+//     plain bytes (the tutorial's f-string into a shell runs them).
 //   - With Shell, the words are joined with spaces and run by "sh -c", and
-//     the input is never pasted into the script: it is passed as the
-//     positional parameter $1 (the line number as $2), and each "{}" becomes
-//     a reference to it quoted for where it stands: "$1" outside quotes,
-//     ${1} inside double quotes, '"$1"' (closing and reopening the quote) inside
-//     single quotes. So `echo '{}'` prints the input whatever it contains.
+//     the inputs are never pasted into the script: they are positional
+//     parameters, and each placeholder becomes a reference to its parameter
+//     quoted for where it stands (see Template.Argv). So `echo '{}'` prints
+//     the input whatever it contains.
+//   - A command line the kernel would refuse (an argument over 128 KiB, or
+//     all of them over ARG_MAX) fails its job with an error that names the
+//     limit (ErrTooLong); nothing is ever cut to fit.
 //   - Each job runs in a process group of its own, so a timeout or an
 //     interrupt kills what the command started too (grandchildren):
 //     SIGTERM to the group, then SIGKILL to what is left of it after a
 //     grace period. A job that ends on its own is left alone, background
-//     children included, as a shell leaves them.
+//     children included, as a shell leaves them. fanout is its jobs' child
+//     subreaper and reaps their orphans (reap.go), so a killed job is done
+//     as soon as its processes are, not when PID 1 gets round to reaping.
 //   - Output goes to unlinked temporary files, one pair per worker reused
 //     from job to job (GNU parallel buffers in files too), not to pipes: a
 //     job can never block on a full pipe, a child left running in the
@@ -41,133 +48,10 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
-
-// Placeholders in a command's words.
-const (
-	Input  = "{}"  // the input line
-	LineNo = "{#}" // its line number
-)
-
-// Template is the command run per input.
-type Template struct {
-	words  []string
-	shell  bool
-	script string // with shell: the script, "{}" already turned into $1
-	path   string // the program, resolved once; "" when it depends on the input
-	append bool   // no "{}" anywhere: the input goes last
-	files  filePool
-}
-
-// Close releases the files kept for the jobs' output.
-func (t *Template) Close() { t.files.close() }
-
-// ErrNotFound matches the error for a program that is not in PATH (or not
-// executable).
-var ErrNotFound = exec.ErrNotFound
-
-// New returns the template for the command words. Without shell, when the
-// program itself (words[0]) has no placeholder it is looked up in PATH now,
-// once: an error matching ErrNotFound means it is not there, which every
-// job would otherwise report one by one. With shell, "sh" is looked up.
-func New(words []string, shell bool) (*Template, error) {
-	if len(words) == 0 {
-		return nil, errors.New("no command given")
-	}
-	t := &Template{words: words, shell: shell}
-	has := false
-	for _, w := range words {
-		has = has || strings.Contains(w, Input)
-	}
-	t.append = !has
-	prog := words[0]
-	if shell {
-		t.script = shellScript(strings.Join(words, " "))
-		if t.append {
-			t.script += ` "$1"`
-		}
-		prog = "sh"
-	}
-	if shell || !strings.Contains(prog, Input) && !strings.Contains(prog, LineNo) {
-		p, err := exec.LookPath(prog)
-		if err != nil {
-			return nil, err // exec: "prog": executable file not found in $PATH
-		}
-		t.path = p
-	}
-	return t, nil
-}
-
-// Argv returns the argument vector for one input (line is its line
-// number). With Shell it is sh -c SCRIPT fanout INPUT LINE.
-func (t *Template) Argv(input string, line int) []string {
-	n := strconv.Itoa(line)
-	if t.shell {
-		return []string{"sh", "-c", t.script, "fanout", input, n}
-	}
-	argv := make([]string, 0, len(t.words)+1)
-	if !t.append {
-		// One pass: text the input brings in is not scanned again.
-		r := strings.NewReplacer(Input, input, LineNo, n)
-		for _, w := range t.words {
-			argv = append(argv, r.Replace(w))
-		}
-		return argv
-	}
-	for _, w := range t.words {
-		argv = append(argv, strings.ReplaceAll(w, LineNo, n))
-	}
-	return append(argv, input)
-}
-
-// shellScript turns each "{}" in script into a reference to $1 that the
-// shell will not split, glob or run, whatever quotes the "{}" stands in,
-// and each "{#}" into one to $2. It follows sh's quoting: backslash
-// escapes outside single quotes, '...' and "...".
-func shellScript(script string) string {
-	var b strings.Builder
-	inSingle, inDouble := false, false
-	for i := 0; i < len(script); i++ {
-		c := script[i]
-		if !inSingle && c == '\\' && i+1 < len(script) {
-			b.WriteByte(c)
-			b.WriteByte(script[i+1])
-			i++
-			continue
-		}
-		param, ph := "", ""
-		switch {
-		case strings.HasPrefix(script[i:], Input):
-			param, ph = "1", Input
-		case strings.HasPrefix(script[i:], LineNo):
-			param, ph = "2", LineNo
-		}
-		if ph != "" {
-			switch {
-			case inSingle:
-				b.WriteString(`'"$` + param + `"'`)
-			case inDouble:
-				b.WriteString("${" + param + "}")
-			default:
-				b.WriteString(`"$` + param + `"`)
-			}
-			i += len(ph) - 1
-			continue
-		}
-		switch {
-		case c == '\'' && !inDouble:
-			inSingle = !inSingle
-		case c == '"' && !inSingle:
-			inDouble = !inDouble
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
 
 // Options tune Run.
 type Options struct {
@@ -175,7 +59,6 @@ type Options struct {
 	Grace     time.Duration // from SIGTERM to SIGKILL; 0: DefaultGrace
 	Retries   int           // reruns after a failed attempt (exit status not 0, killed, timed out)
 	MaxOutput int64         // bytes kept per stream (stdout, stderr); 0: no limit
-	Env       []string      // the environment; nil: fanout's own
 	// Force, when it ends, kills every job's process group at once with
 	// SIGKILL, without the grace period (a second Ctrl-C).
 	Force context.Context
@@ -192,13 +75,15 @@ type Result struct {
 	Attempts int
 	// ExitCode is the exit status, or -1 when the command was killed by a
 	// signal (Signal names it); 127 when the program was not found and 126
-	// when it could not be started (Err says why), as in sh and xargs.
+	// when it could not be started or its command line is too long (Err
+	// says why), as in sh and xargs.
 	ExitCode int
 	Signal   string // "SIGTERM", "SIGKILL"...; "" when it exited
 	TimedOut bool
 	// Err is set when the job did not run to an exit status of its own:
 	// the program could not be started (matches ErrNotFound when it does
-	// not exist), it timed out, or ctx ended.
+	// not exist, ErrTooLong when its command line is over the system's
+	// limits), it timed out, or ctx ended.
 	Err            error
 	Stdout, Stderr []byte
 	// StdoutCut and StderrCut count the bytes dropped past MaxOutput.
@@ -208,11 +93,16 @@ type Result struct {
 // OK reports whether the job exited with status 0.
 func (r *Result) OK() bool { return r.Err == nil && r.ExitCode == 0 }
 
-// Run runs the command for one input, rerunning it up to o.Retries times
+// Run runs the command for job j, rerunning it up to o.Retries times
 // while it fails. When ctx ends, the running attempt's process group is
 // killed and no other attempt is started.
-func (t *Template) Run(ctx context.Context, input string, line int, o Options) Result {
-	res := Result{Argv: t.Argv(input, line), Start: time.Now()}
+func (t *Template) Run(ctx context.Context, j Job, o Options) Result {
+	argv, err := t.Argv(j)
+	res := Result{Argv: argv, Start: time.Now()}
+	if err != nil {
+		res.Attempts, res.ExitCode, res.Err = 1, 126, err
+		return res
+	}
 	for {
 		res.Attempts++
 		started := t.attempt(ctx, &res, o)
@@ -228,7 +118,7 @@ func (t *Template) Run(ctx context.Context, input string, line int, o Options) R
 // attempt runs the command once, filling in res, and reports whether the
 // command could be started.
 func (t *Template) attempt(ctx context.Context, res *Result, o Options) bool {
-	cmd := &exec.Cmd{Path: t.path, Args: res.Argv, Env: o.Env, Stdin: devNull(),
+	cmd := &exec.Cmd{Path: t.path, Args: res.Argv, Stdin: devNull(),
 		// Its own process group, so the whole tree can be killed at once.
 		SysProcAttr: &syscall.SysProcAttr{Setpgid: true}}
 	if cmd.Path == "" {
@@ -255,8 +145,12 @@ func (t *Template) attempt(ctx context.Context, res *Result, o Options) bool {
 		t.files.put(files, true)
 		// The shells' and xargs' statuses: 127 not found, 126 not runnable.
 		res.Err, res.ExitCode = err, 126
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist):
 			res.ExitCode = 127
+		case errors.Is(err, syscall.E2BIG):
+			// Past what checkLimits counts (an older kernel's rules).
+			res.Err = tooLong{"the system refused the command line: " + err.Error()}
 		}
 		return false
 	}
@@ -289,11 +183,12 @@ func (t *Template) attempt(ctx context.Context, res *Result, o Options) bool {
 		res.Stderr, res.StderrCut, rerr2 = files.stderr.take(o.MaxOutput)
 		// Reuse the files only when nothing the job started can still
 		// write to them.
-		t.files.put(files, rerr == nil && rerr2 == nil && groupGone(k.pgid))
+		t.files.put(files, settle(k.pgid) && rerr == nil && rerr2 == nil)
 		if err == nil {
 			err = errors.Join(rerr, rerr2)
 		}
 	} else {
+		settle(k.pgid)
 		res.Stdout, res.StdoutCut = stdout.buf, stdout.dropped
 		res.Stderr, res.StderrCut = stderr.buf, stderr.dropped
 	}
@@ -315,11 +210,6 @@ func (t *Template) attempt(ctx context.Context, res *Result, o Options) bool {
 		res.Err = fmt.Errorf("interrupted: %w", context.Cause(ctx))
 	}
 	return true
-}
-
-// groupGone reports whether no process is left in the process group.
-func groupGone(pgid int) bool {
-	return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
 }
 
 // devNull is /dev/null opened once for every job's stdin: os/exec would
@@ -391,8 +281,11 @@ func (k *killer) kill(timeout bool) {
 // being killed, what is left of its group (children that outlived it, or
 // ignore SIGTERM) gets the rest of the grace period, then SIGKILL, before
 // the job returns: after an interrupt fanout exits next, and a timer could
-// not fire any more. The group id cannot be reused while the group has a
-// member, and once it has none the signal finds nothing.
+// not fire any more. Members that ended are reaped as they do, and zombies
+// do not count: the job is done when its last live process is (rather than
+// when PID 1 reaps it, or at the end of the grace). The group id cannot be
+// reused while the group has a member, and once it has none the signal
+// finds nothing.
 func (k *killer) finish() {
 	k.mu.Lock()
 	k.done = true
@@ -404,7 +297,11 @@ func (k *killer) finish() {
 	if !killed {
 		return
 	}
-	for deadline := at.Add(k.grace); !groupGone(k.pgid) && time.Now().Before(deadline) && !k.isForced(); {
+	for deadline := at.Add(k.grace); ; {
+		reapGroup(k.pgid)
+		if !groupLive(k.pgid) || k.isForced() || !time.Now().Before(deadline) {
+			break
+		}
 		time.Sleep(min(10*time.Millisecond, time.Until(deadline)))
 	}
 	_ = syscall.Kill(-k.pgid, syscall.SIGKILL)

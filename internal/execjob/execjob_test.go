@@ -20,12 +20,15 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func mustNew(t *testing.T, shell bool, words ...string) *Template {
 	t.Helper()
-	tmpl, err := New(words, shell)
+	tmpl, err := New(words, shell, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tmpl
 }
+
+// job is a one-input job.
+func job(in string, seq int) Job { return Job{Args: []string{in}, Seq: seq, Slot: 1} }
 
 func TestArgv(t *testing.T) {
 	for _, c := range []struct {
@@ -46,9 +49,9 @@ func TestArgv(t *testing.T) {
 		// parses it (xargs users meet this as sharkdp/fd #760).
 		{[]string{"rm", "--", "{}"}, "-rf", []string{"rm", "--", "-rf"}},
 	} {
-		got := mustNew(t, false, c.words...).Argv(c.input, 7)
-		if !slices.Equal(got, c.want) {
-			t.Errorf("Argv(%q) of %q = %q, want %q", c.input, c.words, got, c.want)
+		got, err := mustNew(t, false, c.words...).Argv(job(c.input, 7))
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("Argv(%q) of %q = %q, %v; want %q", c.input, c.words, got, err, c.want)
 		}
 	}
 }
@@ -81,7 +84,7 @@ func TestShellInputIsNeverCode(t *testing.T) {
 	} {
 		tmpl := mustNew(t, true, "cd", dir, "&&", script)
 		for _, in := range hostile {
-			r := tmpl.Run(context.Background(), in, 1, Options{})
+			r := tmpl.Run(context.Background(), job(in, 1), Options{})
 			if !r.OK() {
 				t.Fatalf("%s with %q: %v, exit %d, stderr %q", script, in, r.Err, r.ExitCode, r.Stderr)
 			}
@@ -103,7 +106,7 @@ func TestShellInputIsNeverCode(t *testing.T) {
 }
 
 func TestShellLineNumber(t *testing.T) {
-	r := mustNew(t, true, "echo", "{#}:{}").Run(context.Background(), "a b", 42, Options{})
+	r := mustNew(t, true, "echo", "{#}:{}").Run(context.Background(), job("a b", 42), Options{})
 	if string(r.Stdout) != "42:a b\n" {
 		t.Fatalf("got %q", r.Stdout)
 	}
@@ -114,7 +117,7 @@ func TestShellLineNumber(t *testing.T) {
 func TestNoShellArgumentIsVerbatim(t *testing.T) {
 	tmpl := mustNew(t, false, "printf", "[%s]")
 	for _, in := range hostile {
-		r := tmpl.Run(context.Background(), in, 1, Options{})
+		r := tmpl.Run(context.Background(), job(in, 1), Options{})
 		if !r.OK() || string(r.Stdout) != "["+in+"]" {
 			t.Errorf("input %q: %v printed %q", in, r.Err, r.Stdout)
 		}
@@ -122,13 +125,13 @@ func TestNoShellArgumentIsVerbatim(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
-	if _, err := New([]string{"fanout-no-such-program"}, false); !errors.Is(err, ErrNotFound) {
+	if _, err := New([]string{"fanout-no-such-program"}, false, 1); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("New: %v, want ErrNotFound", err)
 	}
 	// The program comes from the input: one clear error per job, status
 	// 127 as in sh, and no retries (it will not appear on its own).
 	tmpl := mustNew(t, false, "{}", "arg")
-	r := tmpl.Run(context.Background(), "fanout-no-such-program", 1, Options{Retries: 3})
+	r := tmpl.Run(context.Background(), job("fanout-no-such-program", 1), Options{Retries: 3})
 	if !errors.Is(r.Err, ErrNotFound) || r.ExitCode != 127 || r.Attempts != 1 {
 		t.Fatalf("err %v, exit %d, attempts %d", r.Err, r.ExitCode, r.Attempts)
 	}
@@ -138,17 +141,17 @@ func TestRetries(t *testing.T) {
 	count := filepath.Join(t.TempDir(), "count")
 	// Fails on the first two attempts, succeeds on the third.
 	tmpl := mustNew(t, true, `echo x >> "`+count+`"; [ $(wc -l < "`+count+`") -ge 3 ] || { echo fail >&2; exit 3; }; echo ok`)
-	r := tmpl.Run(context.Background(), "in", 1, Options{Retries: 5})
+	r := tmpl.Run(context.Background(), job("in", 1), Options{Retries: 5})
 	if !r.OK() || r.Attempts != 3 || string(r.Stdout) != "ok in\n" || len(r.Stderr) != 0 {
 		t.Fatalf("attempts %d, exit %d, stdout %q, stderr %q: want the third attempt's output only", r.Attempts, r.ExitCode, r.Stdout, r.Stderr)
 	}
-	r = mustNew(t, false, "false").Run(context.Background(), "in", 1, Options{Retries: 2})
+	r = mustNew(t, false, "false").Run(context.Background(), job("in", 1), Options{Retries: 2})
 	if r.OK() || r.Attempts != 3 || r.ExitCode != 1 {
 		t.Fatalf("false: attempts %d exit %d", r.Attempts, r.ExitCode)
 	}
 	// A timeout is a failure like another, even when the command catches
 	// SIGTERM and exits with a status of its own.
-	r = mustNew(t, true, `: {}; trap "exit 143" TERM; sleep 30 & wait`).Run(context.Background(), "in", 1,
+	r = mustNew(t, true, `: {}; trap "exit 143" TERM; sleep 30 & wait`).Run(context.Background(), job("in", 1),
 		Options{Retries: 1, Timeout: 200 * time.Millisecond, Grace: 200 * time.Millisecond})
 	if r.OK() || !r.TimedOut || r.Attempts != 2 || r.ExitCode != 143 {
 		t.Fatalf("timeout: attempts %d, timed out %v, exit %d", r.Attempts, r.TimedOut, r.ExitCode)
@@ -168,7 +171,7 @@ func grandchildScript(pidFile string) string {
 func runWithin(t *testing.T, tmpl *Template, o Options) Result {
 	t.Helper()
 	done := make(chan Result, 1)
-	go func() { done <- tmpl.Run(context.Background(), "in", 1, o) }()
+	go func() { done <- tmpl.Run(context.Background(), job("in", 1), o) }()
 	select {
 	case r := <-done:
 		return r
@@ -209,10 +212,10 @@ func TestBackgroundChildDoesNotHoldTheJob(t *testing.T) {
 	// A background child writing after its job ended never lands in the
 	// next job's output: files the group can still write to are not reused.
 	tmpl = mustNew(t, true, `if [ {} = bg ]; then (sleep 0.3; echo late) & echo started; else sleep 1; echo next; fi`)
-	if r := tmpl.Run(context.Background(), "bg", 1, Options{}); string(r.Stdout) != "started\n" {
+	if r := tmpl.Run(context.Background(), job("bg", 1), Options{}); string(r.Stdout) != "started\n" {
 		t.Fatalf("first job printed %q", r.Stdout)
 	}
-	r = tmpl.Run(context.Background(), "x", 2, Options{})
+	r = tmpl.Run(context.Background(), job("x", 2), Options{})
 	if string(r.Stdout) != "next\n" {
 		t.Fatalf("next job printed %q: another job's late output leaked in", r.Stdout)
 	}
@@ -225,7 +228,7 @@ func TestCancelKillsGrandchildren(t *testing.T) {
 	tmpl := mustNew(t, true, grandchildScript(pidFile))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan Result)
-	go func() { done <- tmpl.Run(ctx, "in", 1, Options{Grace: 200 * time.Millisecond, Retries: 3}) }()
+	go func() { done <- tmpl.Run(ctx, job("in", 1), Options{Grace: 200 * time.Millisecond, Retries: 3}) }()
 	pid := proctest.ReadPid(t, pidFile)
 	cancel()
 	r := <-done
@@ -241,16 +244,16 @@ func TestCancelKillsGrandchildren(t *testing.T) {
 func TestHugeOutputNoDeadlockAndCap(t *testing.T) {
 	const size = 4 << 20
 	tmpl := mustNew(t, true, ": {}; head -c "+strconv.Itoa(size)+" /dev/zero; head -c "+strconv.Itoa(size)+" /dev/zero >&2")
-	r := tmpl.Run(context.Background(), "", 1, Options{MaxOutput: 100 << 10})
+	r := tmpl.Run(context.Background(), job("", 1), Options{MaxOutput: 100 << 10})
 	if !r.OK() || len(r.Stdout) != 100<<10 || r.StdoutCut != size-100<<10 || len(r.Stderr) != 100<<10 || r.StderrCut != size-100<<10 {
 		t.Fatalf("exit %d: stdout %d kept %d cut, stderr %d kept %d cut", r.ExitCode, len(r.Stdout), r.StdoutCut, len(r.Stderr), r.StderrCut)
 	}
 	// The same files, reused, start empty for the next job.
-	r = tmpl.Run(context.Background(), "", 1, Options{})
+	r = tmpl.Run(context.Background(), job("", 1), Options{})
 	if len(r.Stdout) != size || r.StdoutCut != 0 || len(r.Stderr) != size {
 		t.Fatalf("no limit: kept %d, cut %d", len(r.Stdout), r.StdoutCut)
 	}
-	r = mustNew(t, true, ": {}; echo small").Run(context.Background(), "", 1, Options{})
+	r = mustNew(t, true, ": {}; echo small").Run(context.Background(), job("", 1), Options{})
 	if string(r.Stdout) != "small\n" {
 		t.Fatalf("after a huge job: %q", r.Stdout)
 	}
@@ -275,14 +278,14 @@ func TestCapWriter(t *testing.T) {
 // A job's stdin is /dev/null: `cat` ends at once instead of reading the
 // input list fanout itself reads from its stdin.
 func TestStdinIsDevNull(t *testing.T) {
-	r := mustNew(t, true, ": {}; cat; echo done").Run(context.Background(), "", 1, Options{Timeout: 10 * time.Second})
+	r := mustNew(t, true, ": {}; cat; echo done").Run(context.Background(), job("", 1), Options{Timeout: 10 * time.Second})
 	if !r.OK() || string(r.Stdout) != "done\n" {
 		t.Fatalf("%v %q", r.Err, r.Stdout)
 	}
 }
 
 func TestKilledBySignal(t *testing.T) {
-	r := mustNew(t, true, "kill -KILL $$").Run(context.Background(), "", 1, Options{})
+	r := mustNew(t, true, "kill -KILL $$").Run(context.Background(), job("", 1), Options{})
 	if r.OK() || r.Signal != "SIGKILL" || r.ExitCode != -1 || r.Err != nil {
 		t.Fatalf("signal %q exit %d err %v", r.Signal, r.ExitCode, r.Err)
 	}
@@ -290,7 +293,7 @@ func TestKilledBySignal(t *testing.T) {
 
 // An exit status of the command's own is reported as it is, not as an error.
 func TestExitStatus(t *testing.T) {
-	r := mustNew(t, true, "echo out; echo err >&2; exit 3").Run(context.Background(), "", 1, Options{})
+	r := mustNew(t, true, "echo out; echo err >&2; exit 3").Run(context.Background(), job("", 1), Options{})
 	if r.ExitCode != 3 || r.Err != nil || string(r.Stdout) != "out\n" || string(r.Stderr) != "err\n" || r.Attempts != 1 {
 		t.Fatalf("%+v", r)
 	}
@@ -301,7 +304,7 @@ func TestExitStatus(t *testing.T) {
 func TestPipesFallback(t *testing.T) {
 	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
 	tmpl := mustNew(t, true, ": {}; head -c 1000000 /dev/zero; echo err >&2; exit 4")
-	r := tmpl.Run(context.Background(), "", 1, Options{MaxOutput: 1000})
+	r := tmpl.Run(context.Background(), job("", 1), Options{MaxOutput: 1000})
 	if r.ExitCode != 4 || len(r.Stdout) != 1000 || r.StdoutCut != 999000 || string(r.Stderr) != "err\n" {
 		t.Fatalf("exit %d, stdout %d kept %d cut, stderr %q", r.ExitCode, len(r.Stdout), r.StdoutCut, r.Stderr)
 	}

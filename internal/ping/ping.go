@@ -188,8 +188,16 @@ func (p *Pinger) Close() {
 	}
 }
 
+// interrupted is Result.Err when ctx ended: the counts are those so far.
+type interrupted struct{ cause error }
+
+func (e interrupted) Error() string { return "interrupted" }
+func (e interrupted) Unwrap() error { return e.cause }
+
 // Ping pings host and returns what happened; it never takes longer than
-// the deadline, and returns early when ctx ends.
+// the deadline, and returns early when ctx ends, with what the host had
+// answered so far (as fping prints each host's statistics on Ctrl-C) and
+// Err matching ctx's error.
 func (p *Pinger) Ping(ctx context.Context, host string) Result {
 	start := time.Now()
 	res := Result{Host: host}
@@ -199,7 +207,7 @@ func (p *Pinger) Ping(ctx context.Context, host string) Result {
 	addr, err := p.resolve(ctx, host)
 	switch {
 	case err != nil && parent.Err() != nil:
-		res.Err = fmt.Errorf("interrupted: %w", parent.Err())
+		res.Err = interrupted{parent.Err()}
 	case err != nil:
 		res.Unresolved, res.Err = true, err
 	default:
@@ -221,7 +229,7 @@ func (p *Pinger) run(parent, ctx context.Context, res *Result, start time.Time) 
 		err := p.shared.ping(ctx, p.opts, res)
 		switch {
 		case parent.Err() != nil:
-			res.Err = fmt.Errorf("interrupted: %w", parent.Err())
+			res.Err = interrupted{parent.Err()}
 		case err != nil:
 			res.Err = err
 		}
@@ -249,7 +257,7 @@ func (p *Pinger) run(parent, ctx context.Context, res *Result, start time.Time) 
 	switch {
 	case err == nil:
 	case parent.Err() != nil:
-		res.Err = fmt.Errorf("interrupted: %w", parent.Err())
+		res.Err = interrupted{parent.Err()}
 	case errors.Is(err, context.DeadlineExceeded):
 		// The host's deadline, reached a moment before pro-bing's: a normal end.
 	default:

@@ -386,3 +386,29 @@ func TestInterrupted(t *testing.T) {
 		t.Fatalf("got %+v; want an interrupted, failed host", r)
 	}
 }
+
+// Issue 11: ping -c 20 + Ctrl-C printed "0 pinged", the replies received
+// so far lost; fping prints each host's statistics so far. An interrupted
+// Ping returns the requests sent and the replies counted until then, with
+// Err saying it was interrupted, in both socket modes.
+func TestInterruptKeepsRepliesSoFar(t *testing.T) {
+	if !inNetns(t, `sysctl -qw net.ipv4.ping_group_range="0 2147483647"`) {
+		return
+	}
+	for _, mode := range []Mode{Raw, Unprivileged} {
+		p := New(Options{Count: 20, Interval: 20 * time.Millisecond, Deadline: time.Hour, Mode: mode})
+		for _, host := range []string{"127.0.0.1", "::1"} {
+			ctx, cancel := context.WithCancel(context.Background())
+			// Cancel once a few replies can have come back: the first
+			// request goes at once, the others 20 ms apart.
+			time.AfterFunc(300*time.Millisecond, cancel)
+			r := p.Ping(ctx, host)
+			cancel()
+			if !errors.Is(r.Err, context.Canceled) || r.Err.Error() != "interrupted" || !r.Alive() ||
+				r.Sent >= 20 || r.Received < 1 || r.Received > r.Sent || r.MinRTT <= 0 {
+				t.Errorf("%v %s: %+v; want the replies so far, interrupted", mode, host, r)
+			}
+		}
+		p.Close()
+	}
+}
