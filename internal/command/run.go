@@ -7,8 +7,6 @@ import (
 	"iter"
 	"log/slog"
 	"runtime/debug"
-	"slices"
-	"sync"
 	"sync/atomic"
 
 	"github.com/fanout-dev/fanout"
@@ -48,12 +46,6 @@ type ran struct {
 	interrupted bool
 }
 
-// cutRecord is the record of a task an interrupt cut short, and its line.
-type cutRecord[R any] struct {
-	rec R
-	n   int
-}
-
 // notStarted is how many inputs taken were never run.
 func (r ran) notStarted() int { return r.taken - r.done - r.cut }
 
@@ -88,12 +80,6 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 	// With halt, a worker that picks up an input after another's failure
 	// must not start it: the consumer may not have seen the failure yet.
 	var halted atomic.Bool
-	// The tasks an interrupt cut short: the executor's shutdown resolves
-	// their futures as cancelled at once and drops what they return, so
-	// they are counted here, and their records kept for j.keepCut.
-	var cutN atomic.Int64
-	var cutMu sync.Mutex
-	var cutRecs []cutRecord[R]
 	do := func(tctx context.Context, l cli.Line) (rec R, err error) {
 		if l.Err != nil {
 			return j.invalid(l), nil
@@ -109,12 +95,6 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		}()
 		rec = j.do(tctx, l)
 		if tctx.Err() != nil && ctx.Err() != nil {
-			cutN.Add(1)
-			if j.keepCut {
-				cutMu.Lock()
-				cutRecs = append(cutRecs, cutRecord[R]{rec, l.N})
-				cutMu.Unlock()
-			}
 			return rec, errCut
 		}
 		if j.halt && !j.passed(rec) {
@@ -137,7 +117,11 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		case errors.Is(err, errHalted):
 			continue
 		case errors.Is(err, errCut):
-			continue // counted and kept by do
+			r.cut++
+			if j.keepCut {
+				emit(rec, true)
+			}
+			continue
 		case ctx.Err() != nil:
 			continue // cancelled before it started, or refused after the shutdown
 		default:
@@ -152,16 +136,6 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 			if j.halt {
 				break // leaving the range cancels what is in flight
 			}
-		}
-	}
-	if ctx.Err() != nil {
-		ex.ShutdownNow() // returns once the cut tasks have returned
-		r.cut = int(cutN.Load())
-		if ordered {
-			slices.SortFunc(cutRecs, func(a, b cutRecord[R]) int { return a.n - b.n })
-		}
-		for _, c := range cutRecs {
-			emit(c.rec, true)
 		}
 	}
 	switch {
