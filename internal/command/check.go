@@ -66,7 +66,7 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 					o := opts
 					o.Workers = workers
 					checker := httpcheck.New(o)
-					return checkJobWith(checker, &hf), checker.Close
+					return checkJobWith(c.Context(), checker, &hf), checker.Close
 				},
 				outcome:  func(r checkRecord) string { return string(r.class) },
 				outcomes: classNames(),
@@ -91,19 +91,22 @@ func classNames() []string {
 
 // checkJob checks one line with checker (fanout demo's job).
 func checkJob(checker *httpcheck.Checker) job[checkRecord] {
-	return checkJobWith(checker, &httpFlags{})
+	return checkJobWith(nil, checker, &httpFlags{})
 }
 
 // checkJobWith checks one line with checker, once per distinct URL among
-// the recent ones; --accept decides which records pass.
-func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
+// the recent ones; --accept decides which records pass. Requests run in
+// runCtx (see requestCtx).
+func checkJobWith(runCtx context.Context, checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
 	seen := httpcheck.NewDedup[httpcheck.Result](dedupRecent)
 	return job[checkRecord]{
 		do: func(ctx context.Context, l cli.Line) checkRecord {
-			r := seen.Do(ctx, l.Text, func() (httpcheck.Result, bool) {
-				r := checker.Check(ctx, l.Text)
-				return r, ctx.Err() == nil
+			rctx := requestCtx(runCtx, ctx)
+			r := seen.Do(rctx, l.Text, func() (httpcheck.Result, bool) {
+				r := checker.Check(rctx, l.Text)
+				return r, rctx.Err() == nil
 			})
+			cutShort(rctx, ctx)
 			rec := newCheckRecord(l, r)
 			rec.ok = hf.passes(r.Status, r.Class == httpcheck.Exists)
 			return rec
@@ -112,5 +115,29 @@ func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
 			return checkRecord{Input: l.Text, Line: l.N, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), class: httpcheck.Error}
 		},
 		passed: func(r checkRecord) bool { return r.ok },
+	}
+}
+
+// requestCtx is the context an HTTP job's requests run in: the run's
+// (cobra's, ended by the interrupt) rather than the task's. The executor
+// cancels a task's context on the same interrupt, and the task context
+// would otherwise be made cancellable for each URL, under net/http's own
+// deadline context: a context, a channel and a map of children more per
+// URL, which a run of tens of thousands of URLs a second feels. Without a
+// run context (fanout demo) it is the task's.
+func requestCtx(runCtx, taskCtx context.Context) context.Context {
+	if runCtx == nil {
+		return taskCtx
+	}
+	return runCtx
+}
+
+// cutShort waits, when the run's context ended under a request, until the
+// executor has cancelled the task's context too (it does on the same
+// interrupt): runJob then drops the record as cut short rather than
+// print an "error: cancelled".
+func cutShort(reqCtx, taskCtx context.Context) {
+	if reqCtx != taskCtx && reqCtx.Err() != nil {
+		<-taskCtx.Done()
 	}
 }

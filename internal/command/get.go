@@ -86,7 +86,7 @@ errors, 130 when interrupted.`,
 					o := opts
 					o.Workers = workers
 					d := download.New(download.Options{HTTP: o, MaxSize: limit, Accept: hf.accepted, NoSync: noFsync})
-					return getJob(d, dir), d.Close
+					return getJob(c.Context(), d, dir), d.Close
 				},
 				show: func(r getRecord) bool { return hf.shows(r.Status) },
 				outcome: func(r getRecord) string {
@@ -114,14 +114,16 @@ errors, 130 when interrupted.`,
 
 // getJob downloads one line into dir, once per distinct URL among the
 // recent ones.
-func getJob(d *download.Downloader, dir string) job[getRecord] {
+func getJob(runCtx context.Context, d *download.Downloader, dir string) job[getRecord] {
 	seen := httpcheck.NewDedup[download.Result](dedupRecent)
 	return job[getRecord]{
 		do: func(ctx context.Context, l cli.Line) getRecord {
-			r := seen.Do(ctx, l.Text, func() (download.Result, bool) {
-				r := d.Get(ctx, l.Text, dir)
-				return r, ctx.Err() == nil
+			rctx := requestCtx(runCtx, ctx)
+			r := seen.Do(rctx, l.Text, func() (download.Result, bool) {
+				r := d.Get(rctx, l.Text, dir)
+				return r, rctx.Err() == nil
 			})
+			cutShort(rctx, ctx)
 			rec := getRecord{Input: l.Text, Line: l.N, Path: r.Path, Bytes: r.Bytes, Status: r.Status,
 				ElapsedMS: cli.MS(r.Elapsed)}
 			if r.Err != nil {

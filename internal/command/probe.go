@@ -147,7 +147,7 @@ when interrupted.`,
 					o := opts
 					o.Workers = workers
 					prober := probe.New(probe.Options{Options: o, MaxBody: maxBody})
-					return probeJob(prober, &hf), prober.Close
+					return probeJob(c.Context(), prober, &hf), prober.Close
 				},
 				outcome:  probeRecord.outcome,
 				outcomes: []string{"2xx", "3xx", "4xx", "5xx", "body error", "error"},
@@ -165,14 +165,16 @@ when interrupted.`,
 
 // probeJob probes one line with prober, once per distinct URL among the
 // recent ones.
-func probeJob(prober *probe.Prober, hf *httpFlags) job[probeRecord] {
+func probeJob(runCtx context.Context, prober *probe.Prober, hf *httpFlags) job[probeRecord] {
 	seen := httpcheck.NewDedup[probe.Result](dedupRecent)
 	return job[probeRecord]{
 		do: func(ctx context.Context, l cli.Line) probeRecord {
-			r := seen.Do(ctx, l.Text, func() (probe.Result, bool) {
-				r := prober.Probe(ctx, l.Text)
-				return r, ctx.Err() == nil
+			rctx := requestCtx(runCtx, ctx)
+			r := seen.Do(rctx, l.Text, func() (probe.Result, bool) {
+				r := prober.Probe(rctx, l.Text)
+				return r, rctx.Err() == nil
 			})
+			cutShort(rctx, ctx)
 			rec := newProbeRecord(l, r)
 			rec.ok = hf.passes(r.Status, rec.ok) && r.Err == nil
 			return rec

@@ -129,6 +129,9 @@ func New(o Options) *Checker {
 	t.MaxIdleConnsPerHost = o.Workers
 	t.MaxConnsPerHost = max(o.PerHost, 0) // requests beyond it wait for a connection
 	t.ForceAttemptHTTP2 = true
+	if !proxyConfigured() {
+		t.Proxy = nil // no per-request look-up when no variable names a proxy
+	}
 	if o.Insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
 	}
@@ -363,4 +366,15 @@ func Reason(err error) string {
 	}
 	msg := unwrapURLError(err).Error()
 	return strings.TrimSpace(msg)
+}
+
+// proxyConfigured reports whether the environment names a proxy, as
+// http.ProxyFromEnvironment reads it.
+func proxyConfigured() bool {
+	for _, v := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"} {
+		if os.Getenv(v) != "" {
+			return true
+		}
+	}
+	return false
 }
