@@ -56,6 +56,7 @@ fixes one.
 Exit status: 0 when every page exists (or has a status --accept lists),
 1 when any does not, 2 for usage errors, 130 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
+			hf.runCtx = c.Context()
 			opts, err := hf.options()
 			if err != nil {
 				return err
@@ -66,7 +67,7 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 					o := opts
 					o.Workers = workers
 					checker := httpcheck.New(o)
-					return checkJobWith(c.Context(), checker, &hf), checker.Close
+					return checkJobWith(checker, &hf), checker.Close
 				},
 				outcome:  func(r checkRecord) string { return string(r.class) },
 				outcomes: classNames(),
@@ -91,17 +92,17 @@ func classNames() []string {
 
 // checkJob checks one line with checker (fanout demo's job).
 func checkJob(checker *httpcheck.Checker) job[checkRecord] {
-	return checkJobWith(nil, checker, &httpFlags{})
+	return checkJobWith(checker, &httpFlags{})
 }
 
 // checkJobWith checks one line with checker, once per distinct URL among
 // the recent ones; --accept decides which records pass. Requests run in
-// runCtx (see requestCtx).
-func checkJobWith(runCtx context.Context, checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
+// hf.runCtx (see requestCtx).
+func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
 	seen := httpcheck.NewDedup[httpcheck.Result](dedupRecent)
 	return job[checkRecord]{
 		do: func(ctx context.Context, l cli.Line) checkRecord {
-			rctx := requestCtx(runCtx, ctx)
+			rctx := requestCtx(hf.runCtx, ctx)
 			r := seen.Do(rctx, l.Text, func() (httpcheck.Result, bool) {
 				r := checker.Check(rctx, l.Text)
 				return r, rctx.Err() == nil

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -81,6 +82,9 @@ type httpFlags struct {
 	accept     string
 	// Parsed by options.
 	match, filter, accepted httpcheck.Statuses
+	// runCtx is the run's context, for requests (see requestCtx); nil
+	// outside a command (fanout demo's job).
+	runCtx context.Context
 }
 
 func (f *httpFlags) add(c *cobra.Command) {

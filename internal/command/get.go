@@ -61,6 +61,7 @@ Each line says: URL -> path (N bytes, 12ms), or URL - error: <reason>.
 Exit status: 0 when every page was saved, 1 when any was not, 2 for usage
 errors, 130 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
+			hf.runCtx = c.Context()
 			if dir == "" {
 				return usagef("--dir is required")
 			}
@@ -86,7 +87,7 @@ errors, 130 when interrupted.`,
 					o := opts
 					o.Workers = workers
 					d := download.New(download.Options{HTTP: o, MaxSize: limit, Accept: hf.accepted, NoSync: noFsync})
-					return getJob(c.Context(), d, dir), d.Close
+					return getJob(d, dir, &hf), d.Close
 				},
 				show: func(r getRecord) bool { return hf.shows(r.Status) },
 				outcome: func(r getRecord) string {
@@ -114,11 +115,11 @@ errors, 130 when interrupted.`,
 
 // getJob downloads one line into dir, once per distinct URL among the
 // recent ones.
-func getJob(runCtx context.Context, d *download.Downloader, dir string) job[getRecord] {
+func getJob(d *download.Downloader, dir string, hf *httpFlags) job[getRecord] {
 	seen := httpcheck.NewDedup[download.Result](dedupRecent)
 	return job[getRecord]{
 		do: func(ctx context.Context, l cli.Line) getRecord {
-			rctx := requestCtx(runCtx, ctx)
+			rctx := requestCtx(hf.runCtx, ctx)
 			r := seen.Do(rctx, l.Text, func() (download.Result, bool) {
 				r := d.Get(rctx, l.Text, dir)
 				return r, rctx.Err() == nil

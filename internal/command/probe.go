@@ -133,6 +133,7 @@ Exit status: 0 when every URL answered with a 2xx status (after redirects;
 or one --accept lists) and no error, 1 otherwise, 2 for usage errors, 130
 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
+			hf.runCtx = c.Context()
 			opts, err := hf.options()
 			if err != nil {
 				return err
@@ -147,7 +148,7 @@ when interrupted.`,
 					o := opts
 					o.Workers = workers
 					prober := probe.New(probe.Options{Options: o, MaxBody: maxBody})
-					return probeJob(c.Context(), prober, &hf), prober.Close
+					return probeJob(prober, &hf), prober.Close
 				},
 				outcome:  probeRecord.outcome,
 				outcomes: []string{"2xx", "3xx", "4xx", "5xx", "body error", "error"},
@@ -165,11 +166,11 @@ when interrupted.`,
 
 // probeJob probes one line with prober, once per distinct URL among the
 // recent ones.
-func probeJob(runCtx context.Context, prober *probe.Prober, hf *httpFlags) job[probeRecord] {
+func probeJob(prober *probe.Prober, hf *httpFlags) job[probeRecord] {
 	seen := httpcheck.NewDedup[probe.Result](dedupRecent)
 	return job[probeRecord]{
 		do: func(ctx context.Context, l cli.Line) probeRecord {
-			rctx := requestCtx(runCtx, ctx)
+			rctx := requestCtx(hf.runCtx, ctx)
 			r := seen.Do(rctx, l.Text, func() (probe.Result, bool) {
 				r := prober.Probe(rctx, l.Text)
 				return r, rctx.Err() == nil
