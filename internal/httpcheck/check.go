@@ -97,6 +97,7 @@ type Checker struct {
 	retries int
 	budget  time.Duration // of one URL, for Retry-After; 0 means none
 	limits  *hostLimits
+	fast    *fastHead // nil when the options leave it nothing to do
 }
 
 // Options configure a Checker.
@@ -175,11 +176,15 @@ func New(o Options) *Checker {
 	}
 	retries := max(o.Retries, 0)
 	return &Checker{client: c, header: h, host: host, scheme: o.Scheme, retries: retries,
-		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate)}
+		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate),
+		fast: newFastHead(o, h, host, redirects)}
 }
 
 // Close releases idle connections.
-func (c *Checker) Close() { c.client.CloseIdleConnections() }
+func (c *Checker) Close() {
+	c.client.CloseIdleConnections()
+	c.fast.close()
+}
 
 // answer is what one request brought back.
 type answer struct {
@@ -278,6 +283,16 @@ func (c *Checker) newRequest(ctx context.Context, method string, u *url.URL) (*h
 
 // do makes one request and returns its answer.
 func (c *Checker) do(ctx context.Context, method string, u *url.URL) (answer, error) {
+	if method == http.MethodHead {
+		if hostport, ok := c.fast.eligible(u); ok {
+			if err := c.limits.wait(ctx, u.Host); err != nil {
+				return answer{}, err
+			}
+			if a, err := c.fast.head(ctx, u, hostport); !errors.Is(err, errNotFast) {
+				return a, err
+			}
+		}
+	}
 	req, err := c.newRequest(ctx, method, u)
 	if err != nil {
 		return answer{}, err
