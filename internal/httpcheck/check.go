@@ -1,7 +1,8 @@
 // Package httpcheck answers the tutorials' question for one URL: does the
-// page exist? It classifies the answer into the six words fanout prints and
-// does it cheaply: HEAD first, GET only when HEAD is refused, and never more
-// than a small prefix of a body.
+// page exist? It classifies the answer into the words fanout prints and
+// does it cheaply: HEAD first (through a fast path of its own for plain
+// HTTP), GET whenever HEAD's answer is not a 2xx, and never more than a
+// small prefix of a body.
 package httpcheck
 
 import (
