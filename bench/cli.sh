@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of the fanout command against the simulated site on loopback,
-# side by side with the tutorials' Python program (../../shared/seed-baseline).
+# side by side with the tutorials' Python program (../../shared/seed-baseline)
+# and the hand-written Go loop (bench/cmd/naiveloop; bench/http.sh runs it
+# in alternated rounds).
 #
 #   bench/cli.sh            # 20,000 URLs; 1,000,000 for the memory run
 #   N=2000 BIG=100000 bench/cli.sh   # a quick look
@@ -15,6 +17,7 @@ tmp=$(mktemp -d)
 trap 'kill $site 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 go build -o "$tmp/fanout" ./cmd/fanout
+(cd bench && go build -o "$tmp/naiveloop" ./cmd/naiveloop)
 "$tmp/fanout" demo serve --latency 0 > "$tmp/url" 2>/dev/null &
 site=$!
 for _ in $(seq 100); do [ -s "$tmp/url" ] && break; sleep 0.05; done
@@ -33,6 +36,7 @@ rate() { # rate LABEL COMMAND...: runs it, prints URLs/s
 	awk -v l="$label" -v n="$lines" -v s="$start" -v e="$end" 'BEGIN { printf "%-36s %8d results in %6.2fs: %9.0f URLs/s\n", l, n, e-s, n/(e-s) }'
 }
 
+rate "naive Go loop, GET ($N URLs)" sh -c "'$tmp/naiveloop' < '$tmp/urls.txt'"
 rate "fanout check ($N URLs)" "$tmp/fanout" check -q -i "$tmp/urls.txt"
 rate "fanout check --ordered ($N URLs)" "$tmp/fanout" check -q --ordered -i "$tmp/urls.txt"
 if "$tmp/fanout" probe --help >/dev/null 2>&1; then

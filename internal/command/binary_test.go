@@ -58,7 +58,8 @@ func TestBinarySIGINT(t *testing.T) {
 	}
 	// One page that answers, then requests that never will, and the input
 	// left open, as when piping from a slow producer.
-	lines := site.WikiURL("fast") + "\n" + strings.Repeat(site.URL()+"/hang\n", 3)
+	// (Distinct lines: identical ones would make one request.)
+	lines := site.WikiURL("fast") + "\n" + site.URL() + "/hang?n=1\n" + site.URL() + "/hang?n=2\n" + site.URL() + "/hang?n=3\n"
 	if _, err := stdin.Write([]byte(lines)); err != nil {
 		t.Fatal(err)
 	}

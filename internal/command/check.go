@@ -16,14 +16,17 @@ type checkRecord struct {
 	Status    int        `json:"status,omitempty"`
 	Error     string     `json:"error,omitempty"`
 	ElapsedMS cli.Millis `json:"elapsed_ms"`
+	Location  string     `json:"location,omitempty"` // a 3xx not followed
+	URL       string     `json:"url,omitempty"`      // what a bare host became: https://host/...
 	class     httpcheck.Class
+	ok        bool
 }
 
 func (r checkRecord) TextLine() string { return r.Input + " - " + r.Result }
 
 func newCheckRecord(l cli.Line, r httpcheck.Result) checkRecord {
 	rec := checkRecord{Input: l.Text, Line: l.N, Result: r.Word(), Status: r.Status, class: r.Class,
-		ElapsedMS: cli.MS(r.Elapsed)}
+		ElapsedMS: cli.MS(r.Elapsed), Location: r.Location, URL: r.Requested}
 	if r.Err != nil {
 		rec.Error = httpcheck.Reason(r.Err)
 	}
@@ -36,16 +39,24 @@ func newCheck(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "check [URL...]",
 		Short: "Does each page exist?",
-		Long: `Check whether each URL's page exists, many at once: HEAD first, GET when the
-server refuses HEAD, never more than a small part of a body.
+		Long: `Check whether each URL's page exists, many at once: HEAD first, then GET
+whenever HEAD's answer is not a 2xx (some servers answer HEAD with 404 or
+500 and GET with the page; the GET's answer wins). Never more than a small
+part of a body is read. A URL repeated in the input is requested once.
 
-Each line says: exists (2xx after redirects), does not exist (404, 410),
-blocked (401, 403), rate-limited (429), unknown (any other status), or
-error: <reason> (malformed URL, DNS, refused, timeout, TLS).
+Each line says: exists (2xx after redirects), redirect (a 3xx not followed,
+with its Location), does not exist (404, 410), blocked (401, 403),
+rate-limited (429), unknown (any other status), or error: <reason>
+(malformed URL, DNS, refused, timeout, TLS).
 
-Exit status: 0 when every page exists, 1 when any does not (or is blocked,
-rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
+An input without a scheme (example.org, example.org/path, 127.0.0.1:8080/x)
+is tried with https://, then http:// if https gets no answer; --scheme
+fixes one.
+
+Exit status: 0 when every page exists (or has a status --accept lists),
+1 when any does not, 2 for usage errors, 130 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
+			hf.runCtx = c.Context()
 			opts, err := hf.options()
 			if err != nil {
 				return err
@@ -56,12 +67,13 @@ rate-limited, unknown or an error), 2 for usage errors, 130 when interrupted.`,
 					o := opts
 					o.Workers = workers
 					checker := httpcheck.New(o)
-					return checkJob(checker), checker.Close
+					return checkJobWith(checker, &hf), checker.Close
 				},
 				outcome:  func(r checkRecord) string { return string(r.class) },
 				outcomes: classNames(),
 				what:     "checking",
 				verb:     "checked",
+				show:     func(r checkRecord) bool { return hf.shows(r.Status) },
 			})
 		},
 	}
@@ -78,15 +90,55 @@ func classNames() []string {
 	return s
 }
 
-// checkJob checks one line with checker.
+// checkJob checks one line with checker (fanout demo's job).
 func checkJob(checker *httpcheck.Checker) job[checkRecord] {
+	return checkJobWith(checker, &httpFlags{})
+}
+
+// checkJobWith checks one line with checker, once per distinct URL among
+// the recent ones; --accept decides which records pass. Requests run in
+// hf.runCtx (see requestCtx).
+func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
+	seen := httpcheck.NewDedup[httpcheck.Result](dedupRecent)
 	return job[checkRecord]{
 		do: func(ctx context.Context, l cli.Line) checkRecord {
-			return newCheckRecord(l, checker.Check(ctx, l.Text))
+			rctx := requestCtx(hf.runCtx, ctx)
+			r := seen.Do(rctx, l.Text, func() (httpcheck.Result, bool) {
+				r := checker.Check(rctx, l.Text)
+				return r, rctx.Err() == nil
+			})
+			cutShort(rctx, ctx)
+			rec := newCheckRecord(l, r)
+			rec.ok = hf.passes(r.Status, r.Class == httpcheck.Exists)
+			return rec
 		},
 		invalid: func(l cli.Line) checkRecord {
 			return checkRecord{Input: l.Text, Line: l.N, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), class: httpcheck.Error}
 		},
-		passed: func(r checkRecord) bool { return r.class == httpcheck.Exists },
+		passed: func(r checkRecord) bool { return r.ok },
+	}
+}
+
+// requestCtx is the context an HTTP job's requests run in: the run's
+// (cobra's, ended by the interrupt) rather than the task's. The executor
+// cancels a task's context on the same interrupt, and the task context
+// would otherwise be made cancellable for each URL, under net/http's own
+// deadline context: a context, a channel and a map of children more per
+// URL, which a run of tens of thousands of URLs a second feels. Without a
+// run context (fanout demo) it is the task's.
+func requestCtx(runCtx, taskCtx context.Context) context.Context {
+	if runCtx == nil {
+		return taskCtx
+	}
+	return runCtx
+}
+
+// cutShort waits, when the run's context ended under a request, until the
+// executor has cancelled the task's context too (it does on the same
+// interrupt): runJob then drops the record as cut short rather than
+// print an "error: cancelled".
+func cutShort(reqCtx, taskCtx context.Context) {
+	if reqCtx != taskCtx && reqCtx.Err() != nil {
+		<-taskCtx.Done()
 	}
 }

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -66,27 +67,40 @@ func sizeFlag(name, v string) (int64, error) {
 
 // httpFlags are the flags of every command that makes HTTP requests.
 type httpFlags struct {
-	workers   int
-	timeout   time.Duration
-	headers   []string
-	userAgent string
-	insecure  bool
-	redirects int
-	retries   int
-	rate      float64
-	perHost   int
+	workers    int
+	timeout    time.Duration
+	headers    []string
+	userAgent  string
+	insecure   bool
+	redirects  int
+	retries    int
+	rate       float64
+	perHost    int
+	scheme     string
+	matchCode  string
+	filterCode string
+	accept     string
+	// Parsed by options.
+	match, filter, accepted httpcheck.Statuses
+	// runCtx is the run's context, for requests (see requestCtx); nil
+	// outside a command (fanout demo's job).
+	runCtx context.Context
 }
 
 func (f *httpFlags) add(c *cobra.Command) {
 	c.Flags().IntVarP(&f.workers, "workers", "w", 64, "requests in flight at once")
 	durationVar(c.Flags(), &f.timeout, "timeout", "", 10*time.Second, "time limit per request, redirects included (each retry has its own): 10, 0.5, 1m")
-	c.Flags().StringArrayVarP(&f.headers, "header", "H", nil, `extra request header, "Name: value" (repeatable)`)
+	c.Flags().StringArrayVarP(&f.headers, "header", "H", nil, `extra request header, "Name: value" (repeatable); "Host: name" sets the Host (a virtual host), as curl does`)
 	c.Flags().StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default fanout/<version>)")
 	c.Flags().BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
-	c.Flags().IntVar(&f.redirects, "max-redirects", 10, "most redirects followed (0: none)")
-	c.Flags().IntVar(&f.retries, "retries", 2, "retries after 429, 502-504 or a broken connection, with exponential backoff and jitter; Retry-After is honoured")
+	c.Flags().IntVar(&f.redirects, "max-redirects", 10, "most redirects followed (0: none; a 3xx is then the answer, with its Location)")
+	c.Flags().IntVar(&f.retries, "retries", 2, "retries after 429, 502-504 or a broken connection, with exponential backoff and jitter; a Retry-After is honoured when it fits in (1 + retries) x --timeout, else the answer is reported at once")
 	c.Flags().Float64Var(&f.rate, "rate", 0, "most requests per second to any one host (0: no limit)")
 	c.Flags().IntVar(&f.perHost, "per-host", 0, "most connections to any one host at once (0: no limit)")
+	c.Flags().StringVar(&f.scheme, "scheme", "", "scheme for inputs without one (example.org/path): http or https (default: https, then http if https gets no answer)")
+	c.Flags().StringVar(&f.matchCode, "match-code", "", "print only the records with these statuses: 200,302 or ranges (httpx's -mc)")
+	c.Flags().StringVar(&f.filterCode, "filter-code", "", "never print the records with these statuses: 404,500..=599 (httpx's -fc)")
+	c.Flags().StringVar(&f.accept, "accept", "", "statuses that count as success, for the record and the exit status: 200,403,429 or 200..=299 (lychee's --accept; 200..300 excludes 300)")
 }
 
 func (f *httpFlags) options() (httpcheck.Options, error) {
@@ -95,6 +109,21 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 		return httpcheck.Options{}, usagef("--workers must be at least 1")
 	case f.retries < 0 || f.rate < 0 || f.perHost < 0:
 		return httpcheck.Options{}, usagef("--retries, --rate and --per-host cannot be negative")
+	case f.scheme != "" && f.scheme != "http" && f.scheme != "https":
+		return httpcheck.Options{}, usagef("--scheme %q: want http or https", f.scheme)
+	}
+	for _, s := range []struct {
+		name, value string
+		set         *httpcheck.Statuses
+	}{{"match-code", f.matchCode, &f.match}, {"filter-code", f.filterCode, &f.filter}, {"accept", f.accept, &f.accepted}} {
+		if s.value == "" {
+			continue
+		}
+		set, err := httpcheck.ParseStatuses(s.value)
+		if err != nil {
+			return httpcheck.Options{}, usagef("--%s %v", s.name, err)
+		}
+		*s.set = set
 	}
 	h := http.Header{}
 	for _, kv := range f.headers {
@@ -109,8 +138,28 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 		redirects = -1 // the flag's 0 means none; httpcheck's 0 means the default
 	}
 	return httpcheck.Options{Workers: f.workers, Timeout: f.timeout, Insecure: f.insecure,
-		UserAgent: f.userAgent, Header: h, Redirects: redirects, Retries: f.retries, Rate: f.rate, PerHost: f.perHost}, nil
+		UserAgent: f.userAgent, Header: h, Redirects: redirects, Retries: f.retries, Rate: f.rate, PerHost: f.perHost,
+		Scheme: f.scheme}, nil
 }
+
+// shows reports whether --match-code and --filter-code let a record with
+// this status (0: no HTTP answer) be printed.
+func (f *httpFlags) shows(status int) bool {
+	return (f.match.Empty() || f.match.Has(status)) && !f.filter.Has(status)
+}
+
+// passes reports whether a record passes: its status is in --accept, or,
+// without --accept, ok (the command's own rule, such as 2xx).
+func (f *httpFlags) passes(status int, ok bool) bool {
+	if f.accepted.Empty() {
+		return ok
+	}
+	return status != 0 && f.accepted.Has(status)
+}
+
+// dedupRecent is how many finished URLs each run remembers to answer
+// repeats without a request (besides those in flight).
+const dedupRecent = 4096
 
 // ioFlags are the input and output flags. Commands that read inputs
 // (every one but replace, which walks its PATHs) register both halves.
@@ -127,6 +176,7 @@ type ioFlags struct {
 	quiet                bool
 	progress, noProgress bool
 	compare              bool
+	failures             bool
 }
 
 func (f *ioFlags) add(c *cobra.Command) {
@@ -149,6 +199,7 @@ func (f *ioFlags) addOutput(c *cobra.Command) {
 	c.Flags().BoolVar(&f.progress, "progress", false, "show the progress bar on stderr even when it is not a terminal")
 	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show the progress bar")
 	c.Flags().BoolVar(&f.compare, "compare", false, "first run the same inputs with one worker (output discarded), then print both times and the speedup")
+	c.Flags().BoolVar(&f.failures, "failures", false, "print only the records that did not pass (every record is still counted in the summary)")
 }
 
 func (f *ioFlags) format() (cli.Format, error) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/download"
+	"github.com/fanout-dev/fanout/internal/httpcheck"
 	"github.com/spf13/cobra"
 )
 
@@ -33,24 +34,34 @@ func newGet(e *env) *cobra.Command {
 	var hf httpFlags
 	var iof ioFlags
 	var dir, maxSize string
+	var noFsync bool
 	c := &cobra.Command{
 		Use:   "get --dir DIR [URL...]",
 		Short: "Download each page into a directory",
 		Long: `Download each URL's page into DIR, many at once.
 
-Each page is saved under a name made from its URL's host and path ('/' as
-'_', unsafe characters as %XX), with "~" and a hash of the whole URL added
-unless the URL is plain https without query or trailing '/' (http, a query,
-a name too long...), so two URLs do not share a file. Each page is written
-to a temporary file in DIR and renamed into place once complete: a failed
-or interrupted download leaves nothing behind and never replaces a good
-file. Non-2xx answers are not saved; --max-size refuses larger bodies.
+Each page is saved under a path that mirrors its URL, as wget -x does:
+DIR/HOST[_PORT]/path/to/page (index.html for a path ending in '/', the
+query after '@': search@q=1; unsafe characters as %XX, never "..", never
+outside DIR). A page whose path is also another page's directory (/docs
+and /docs/intro) gets "@" added to whichever name comes second (docs@).
+
+Each page is written to a temporary file in DIR and renamed into place
+once complete and on disk (synced; in groups, so that many small pages do
+not cost two fsyncs each): a reported file is whole and durable, and a
+failed, interrupted or crashed download leaves the old file (or none) and
+at most a temporary file, which the next run into DIR removes. --no-fsync
+skips the syncing: still whole files, but a power loss may leave empty
+ones. Non-2xx answers (unless --accept lists them) are not saved;
+--max-size refuses larger bodies. A URL repeated in the input is fetched
+once.
 
 Each line says: URL -> path (N bytes, 12ms), or URL - error: <reason>.
 
 Exit status: 0 when every page was saved, 1 when any was not, 2 for usage
 errors, 130 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
+			hf.runCtx = c.Context()
 			if dir == "" {
 				return usagef("--dir is required")
 			}
@@ -75,10 +86,10 @@ errors, 130 when interrupted.`,
 				newJob: func(workers int) (job[getRecord], func()) {
 					o := opts
 					o.Workers = workers
-					d := download.New(o)
-					d.MaxSize = limit
-					return getJob(d, dir), d.Close
+					d := download.New(download.Options{HTTP: o, MaxSize: limit, Accept: hf.accepted, NoSync: noFsync})
+					return getJob(d, dir, &hf), d.Close
 				},
+				show: func(r getRecord) bool { return hf.shows(r.Status) },
 				outcome: func(r getRecord) string {
 					if r.Error != "" {
 						return "errors"
@@ -98,14 +109,22 @@ errors, 130 when interrupted.`,
 	iof.add(c)
 	c.Flags().StringVar(&dir, "dir", "", "directory to save pages in (required; created if missing)")
 	c.Flags().StringVar(&maxSize, "max-size", "", "largest page saved, e.g. 10MB or 1GiB (default no limit)")
+	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync the files before renaming them into place (a killed process still leaves no partial file; a power loss may leave empty ones)")
 	return c
 }
 
-// getJob downloads one line into dir.
-func getJob(d *download.Downloader, dir string) job[getRecord] {
+// getJob downloads one line into dir, once per distinct URL among the
+// recent ones.
+func getJob(d *download.Downloader, dir string, hf *httpFlags) job[getRecord] {
+	seen := httpcheck.NewDedup[download.Result](dedupRecent)
 	return job[getRecord]{
 		do: func(ctx context.Context, l cli.Line) getRecord {
-			r := d.Get(ctx, l.Text, dir)
+			rctx := requestCtx(hf.runCtx, ctx)
+			r := seen.Do(rctx, l.Text, func() (download.Result, bool) {
+				r := d.Get(rctx, l.Text, dir)
+				return r, rctx.Err() == nil
+			})
+			cutShort(rctx, ctx)
 			rec := getRecord{Input: l.Text, Line: l.N, Path: r.Path, Bytes: r.Bytes, Status: r.Status,
 				ElapsedMS: cli.MS(r.Elapsed)}
 			if r.Err != nil {

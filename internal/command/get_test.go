@@ -68,8 +68,8 @@ func TestGetJSONAndErrorsExitOne(t *testing.T) {
 			t.Errorf("record %d: %v, want error %q", i+1, r, want)
 		}
 	}
-	if es, _ := os.ReadDir(dir); len(es) != 1 {
-		t.Errorf("%d files in dir, want only the saved page", len(es))
+	if files := filesUnder(t, dir); len(files) != 1 {
+		t.Errorf("files in dir: %v, want only the saved page", files)
 	}
 	if !strings.Contains(stderr, "1 saved") || !strings.Contains(stderr, "3 errors") {
 		t.Errorf("summary %q", stderr)
@@ -127,8 +127,24 @@ func TestGetInterrupted(t *testing.T) {
 	if !strings.Contains(stderr, "1 saved") {
 		t.Fatalf("summary %q", stderr)
 	}
-	es, _ := os.ReadDir(dir)
-	if len(es) != 1 || es[0].Name() != download.FileName(site.WikiURL("fast")) {
-		t.Fatalf("dir holds %v, want only the finished page", es)
+	if files := filesUnder(t, dir); len(files) != 1 || files[0] != download.FileName(site.WikiURL("fast")) {
+		t.Fatalf("dir holds %v, want only the finished page", files)
 	}
+}
+
+// filesUnder lists the files under dir (not directories), relative.
+func filesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, rel)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -192,6 +192,10 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if show == nil {
 		show = func(R) bool { return true }
 	}
+	if f.failures {
+		shown := show
+		show = func(rec R) bool { return !j.passed(rec) && shown(rec) }
+	}
 	job := j
 	do := j.do
 	// The bar counts inputs as they finish, also those an ordered run

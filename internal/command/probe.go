@@ -23,6 +23,7 @@ type probeRecord struct {
 	ElapsedMS     cli.Millis `json:"elapsed_ms"`
 	FinalURL      string     `json:"final_url,omitempty"`
 	Error         string     `json:"error,omitempty"`
+	Location      string     `json:"location,omitempty"` // a 3xx not followed (--max-redirects 0)
 	titleFound    bool
 	atLeast       bool // ContentLength is a lower bound: the body went on
 	redirected    bool
@@ -57,6 +58,9 @@ func (r probeRecord) TextLine() string {
 	if r.redirected && r.FinalURL != r.Input {
 		s += " [-> " + r.FinalURL + "]"
 	}
+	if r.Location != "" {
+		s += " [Location: " + r.Location + "]"
+	}
 	if r.Error != "" {
 		s += " [error: " + r.Error + "]"
 	}
@@ -77,7 +81,8 @@ func (r probeRecord) outcome() string {
 func newProbeRecord(l cli.Line, r probe.Result) probeRecord {
 	rec := probeRecord{Input: l.Text, Line: l.N, Status: r.Status, Title: r.Title, ContentType: r.ContentType,
 		ContentLength: r.ContentLength, ElapsedMS: cli.MS(r.Elapsed), FinalURL: r.FinalURL,
-		titleFound: r.TitleFound, atLeast: r.Truncated && !r.LengthFromHeader, ok: r.OK(), redirected: r.Redirected}
+		titleFound: r.TitleFound, atLeast: r.Truncated && !r.LengthFromHeader, ok: r.OK(), redirected: r.Redirected,
+		Location: r.Location}
 	if r.Err != nil {
 		rec.Error = httpcheck.Reason(r.Err)
 	}
@@ -94,11 +99,14 @@ func newProbe(e *env) *cobra.Command {
 		Long: `Probe each URL, many at once: GET it and report its status, the page's
 title, Content-Type, size and time, and where redirects led.
 
-The title is the first <title> element's text, decoded from the page's
-charset (byte-order mark, Content-Type header, else <meta>), entities
-decoded, white space collapsed, cut at 1024 characters. Only the body up to
-</title> is read, never more than --max-body bytes (after gzip decoding, so
-a gzip bomb costs no more than any page).
+The title is the text of the <title> element in the document's head (as
+the HTML parser places elements: not an SVG icon's <title>, not one in the
+body), of an HTML or XHTML response only, decoded from the page's charset
+(byte-order mark, Content-Type header, else <meta>), entities decoded,
+white space collapsed, cut at 1024 characters. The body is read up to the
+end of the title (or of a head without one), never more than --max-body
+bytes (after gzip decoding, so a gzip bomb costs no more than any page): a
+slow or endless rest is never waited for.
 
 Each text line reads:
 
@@ -106,21 +114,26 @@ Each text line reads:
 
 status, title ("-" when the page has none within --max-body), media type
 ("-" when none), size and elapsed time; then "[-> FINAL_URL]" when redirects
-led elsewhere, and "[error: reason]" when the body failed before the title
-ended. The size is the Content-Length header when the server sent one (and
-no gzip decoding), else the body bytes read, shown as ">=N B" when the body
-was longer than --max-body. A URL without an HTTP answer (malformed, DNS,
+led elsewhere, "[Location: URL]" for a 3xx not followed (--max-redirects 0),
+and "[error: reason]" when the body failed before the title ended. The size
+is the Content-Length header when the server sent one (and no gzip
+decoding), else the body bytes read, shown as ">=N B" when reading stopped
+before the body's end. A URL without an HTTP answer (malformed, DNS,
 refused, timeout, TLS, too many redirects) reads "URL [error: reason] [12ms]".
+A URL repeated in the input is requested once.
 
 --json writes one object per URL: input, line, status, title, content_type
-(as sent), content_length, elapsed_ms, final_url, error; --csv the same
-columns.
+(as sent), content_length, elapsed_ms, final_url, error, location; --csv
+the same columns.
 
-Flags as for check: --retries, --rate and --per-host included.
+Flags as for check: --retries, --rate, --per-host, --scheme, --accept,
+--match-code and --filter-code included.
 
-Exit status: 0 when every URL answered with a 2xx status (after redirects)
-and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
+Exit status: 0 when every URL answered with a 2xx status (after redirects;
+or one --accept lists) and no error, 1 otherwise, 2 for usage errors, 130
+when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
+			hf.runCtx = c.Context()
 			opts, err := hf.options()
 			if err != nil {
 				return err
@@ -135,12 +148,13 @@ and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
 					o := opts
 					o.Workers = workers
 					prober := probe.New(probe.Options{Options: o, MaxBody: maxBody})
-					return probeJob(prober), prober.Close
+					return probeJob(prober, &hf), prober.Close
 				},
 				outcome:  probeRecord.outcome,
 				outcomes: []string{"2xx", "3xx", "4xx", "5xx", "body error", "error"},
 				what:     "probing",
 				verb:     "probed",
+				show:     func(r probeRecord) bool { return hf.shows(r.Status) },
 			})
 		},
 	}
@@ -150,11 +164,21 @@ and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
 	return c
 }
 
-// probeJob probes one line with prober.
-func probeJob(prober *probe.Prober) job[probeRecord] {
+// probeJob probes one line with prober, once per distinct URL among the
+// recent ones.
+func probeJob(prober *probe.Prober, hf *httpFlags) job[probeRecord] {
+	seen := httpcheck.NewDedup[probe.Result](dedupRecent)
 	return job[probeRecord]{
 		do: func(ctx context.Context, l cli.Line) probeRecord {
-			return newProbeRecord(l, prober.Probe(ctx, l.Text))
+			rctx := requestCtx(hf.runCtx, ctx)
+			r := seen.Do(rctx, l.Text, func() (probe.Result, bool) {
+				r := prober.Probe(rctx, l.Text)
+				return r, rctx.Err() == nil
+			})
+			cutShort(rctx, ctx)
+			rec := newProbeRecord(l, r)
+			rec.ok = hf.passes(r.Status, rec.ok) && r.Err == nil
+			return rec
 		},
 		invalid: func(l cli.Line) probeRecord { return probeRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()} },
 		passed:  func(r probeRecord) bool { return r.ok },

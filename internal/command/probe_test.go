@@ -100,7 +100,7 @@ func TestProbeOrderedCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := "input line status title content_type content_length elapsed_ms final_url error"
+	header := "input line status title content_type content_length elapsed_ms final_url error location"
 	if len(rows) != 21 || strings.Join(rows[0], " ") != header {
 		t.Fatalf("%d rows, header %v", len(rows), rows[0])
 	}

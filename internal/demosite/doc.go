@@ -59,8 +59,10 @@
 //     does.
 //   - /hang (hang): reads the request and never answers, until the client
 //     goes away or the site closes; then the connection is closed.
-//   - /endless (endless): 200 with a chunked body that never ends (its
-//     title, "Endless", comes first).
+//   - /endless?interval=D (endless): 200 with a chunked body that never
+//     ends (its title, "Endless", comes first); with ?interval=, the
+//     title is flushed at once and one short line follows per interval
+//     (a slow endless body).
 //   - /big?size=S&send=N&then=close|hang (big): announces Content-Length S
 //     (default 10GB), sends N bytes (default 1KB, title "Big"), then closes
 //     the connection (then=close, the default) or stalls (then=hang).
@@ -90,6 +92,16 @@
 //     "<!DOCTYPE html>\n<html><head>", S spaces (default 10GB), then a
 //     title. It is assembled from pieces compressed once, so serving it
 //     costs the server no compression.
+//   - /doc/<name> (doc): a fixed document with its own Content-Type, for
+//     title extraction: svg-title (the only <title> is an SVG icon's, in
+//     the body), body-title (a <title> in the body), after-head (a <title>
+//     between </head> and <body>, which the HTML parser puts in the head),
+//     svg-then-title (an <svg> in the head, then a <title>), json and text
+//     (a "<title>" served as application/json and text/plain), xhtml
+//     (application/xhtml+xml with a title).
+//   - /vhost/<name> (vhost): 200 with a page titled "<name> (virtual
+//     host)" when the request's Host is name, else 404: a server with
+//     virtual hosts.
 //   - anything else (notfound): 404 with an HTML page.
 //
 // # Statistics

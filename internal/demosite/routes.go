@@ -36,6 +36,8 @@ const (
 	routeBigTitle
 	routeLateTitle
 	routeGzip
+	routeDoc
+	routeVhost
 	numRoutes
 )
 
@@ -61,6 +63,8 @@ var routeNames = [numRoutes]string{
 	routeBigTitle:       "bigtitle",
 	routeLateTitle:      "late-title",
 	routeGzip:           "gzip",
+	routeDoc:            "doc",
+	routeVhost:          "vhost",
 }
 
 // handlerFunc serves one route; arg is the path after "/<route>/" and q the
@@ -89,6 +93,8 @@ var handlers = [numRoutes]handlerFunc{
 	routeBigTitle:       serveBigTitle,
 	routeLateTitle:      serveLateTitle,
 	routeGzip:           serveGzip,
+	routeDoc:            serveDoc,
+	routeVhost:          serveVhost,
 }
 
 // route classifies a URL path without allocating.
@@ -114,6 +120,10 @@ func route(p string) (routeID, string) {
 		rt = routeRedirect
 	case "charset":
 		rt = routeCharset
+	case "doc":
+		rt = routeDoc
+	case "vhost":
+		rt = routeVhost
 	default:
 		if hasArg {
 			return routeNotFound, ""
@@ -391,7 +401,7 @@ var routeDocs = []struct{ example, doc string }{
 	{"/slow-headers?delay=5s", "waits before sending the response"},
 	{"/trickle?interval=1s", "sends the response one byte per interval"},
 	{"/hang", "never answers"},
-	{"/endless", "200 with a body that never ends"},
+	{"/endless?interval=1s", "200 with a body that never ends (one line per interval, if given)"},
 	{"/big?size=10GB&send=1KB&then=close", "announces size bytes, sends a few, then closes (or then=hang)"},
 	{"/reset?after=100", "resets the connection, before the response or after that many body bytes"},
 	{"/chunked-bad", "a chunked body with a malformed chunk size"},
@@ -401,6 +411,8 @@ var routeDocs = []struct{ example, doc string }{
 	{"/late-title?offset=2MB", "the title element starts at that byte offset"},
 	{"/gzip", "a gzip-encoded page"},
 	{"/gzip?bomb=1&size=10GB", "a gzip bomb: a few MB on the wire, size bytes decoded"},
+	{"/doc/svg-title", "fixed documents for title extraction: svg-title, body-title, after-head, svg-then-title, json, text, xhtml"},
+	{"/vhost/www.example", "200 when the request's Host is the name, else 404 (virtual hosts)"},
 }
 
 var indexPage = sync.OnceValue(func() []byte {

@@ -284,6 +284,9 @@ func TestRoute(t *testing.T) {
 		{"/bigtitle", routeBigTitle, ""},
 		{"/late-title", routeLateTitle, ""},
 		{"/gzip", routeGzip, ""},
+		{"/doc/json", routeDoc, "json"},
+		{"/doc/", routeNotFound, ""},
+		{"/vhost/a.example", routeVhost, "a.example"},
 		{"*", routeNotFound, ""},
 		{"", routeNotFound, ""},
 	} {

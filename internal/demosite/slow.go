@@ -129,7 +129,7 @@ func repeatBlock(unit string) func() []byte {
 var (
 	// fillerBlock fills the bodies of /big, /reset and /bigtitle.
 	fillerBlock  = repeatBlock("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n")
-	endlessBlock = repeatBlock("<p>This body never ends.</p>\n")
+	endlessBlock = repeatBlock(endlessLine)
 	// scriptBlock pads the head of /late-title: 64-byte JavaScript comments.
 	scriptBlock = repeatBlock("// padding padding padding padding padding padding padding pad\n")
 )
@@ -184,9 +184,17 @@ func serveHang(_ *Site, _ http.ResponseWriter, r *http.Request, _ string, _ url.
 	abort()
 }
 
-const endlessPrefix = "<html><head><title>Endless</title></head><body>\n"
+const (
+	endlessPrefix = "<html><head><title>Endless</title></head><body>\n"
+	endlessLine   = "<p>This body never ends.</p>\n"
+)
 
-func serveEndless(_ *Site, w http.ResponseWriter, r *http.Request, _ string, _ url.Values) {
+func serveEndless(_ *Site, w http.ResponseWriter, r *http.Request, _ string, q url.Values) {
+	interval, err := durationParam(q, "interval", 0)
+	if err != nil {
+		badParam(w, "interval", err)
+		return
+	}
 	w.Header()["Content-Type"] = htmlType
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
@@ -197,7 +205,17 @@ func serveEndless(_ *Site, w http.ResponseWriter, r *http.Request, _ string, _ u
 		abort()
 	}
 	block := endlessBlock()
+	if interval > 0 {
+		// Slow: the prefix, title included, now; then a line per interval.
+		block = []byte(endlessLine)
+	}
+	rc := http.NewResponseController(w)
 	for r.Context().Err() == nil {
+		if interval > 0 {
+			if rc.Flush() != nil || !sleep(r.Context(), interval) {
+				break
+			}
+		}
 		if _, err := w.Write(block); err != nil {
 			break
 		}

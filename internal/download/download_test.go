@@ -33,8 +33,7 @@ func startSite(t *testing.T) *demosite.Site {
 
 func newDownloader(t *testing.T, timeout time.Duration, maxSize int64) *Downloader {
 	t.Helper()
-	d := New(httpcheck.Options{Workers: 4, Timeout: timeout})
-	d.MaxSize = maxSize
+	d := New(Options{HTTP: httpcheck.Options{Workers: 4, Timeout: timeout}, MaxSize: maxSize})
 	t.Cleanup(d.Close)
 	return d
 }
@@ -54,18 +53,35 @@ func fetch(t *testing.T, u string) []byte {
 	return b
 }
 
-// entries lists dir's file names.
+// entries lists the files under dir (not the directories), relative.
 func entries(t *testing.T, dir string) []string {
 	t.Helper()
-	es, err := os.ReadDir(dir)
+	var names []string
+	err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !e.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			names = append(names, rel)
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
 	return names
+}
+
+// writeFile writes a file under dir, making its directories.
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestGetSavesThePage(t *testing.T) {
@@ -85,7 +101,7 @@ func TestGetSavesThePage(t *testing.T) {
 		if string(got) != string(want) || r.Bytes != int64(len(want)) {
 			t.Errorf("%s: saved %d bytes (%d reported), page has %d", u, len(got), r.Bytes, len(want))
 		}
-		if filepath.Dir(r.Path) != dir || filepath.Base(r.Path) != FileName(u) {
+		if r.Path != filepath.Join(dir, FileName(u)) {
 			t.Errorf("%s saved as %s", u, r.Path)
 		}
 	}
@@ -132,9 +148,7 @@ func TestGetFailuresLeaveNothing(t *testing.T) {
 			}
 			// An existing good file survives a failed re-download.
 			good := filepath.Join(dir, FileName(c.url))
-			if err := os.WriteFile(good, []byte("good"), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			writeFile(t, good, "good")
 			if r := d.Get(context.Background(), c.url, dir); r.Err == nil {
 				t.Fatalf("second try succeeded: %+v", r)
 			}
@@ -168,9 +182,7 @@ func TestGetReplacesWithCompleteFile(t *testing.T) {
 	d := newDownloader(t, 5*time.Second, 0)
 	dir := t.TempDir()
 	u := site.WikiURL("Ocean")
-	if err := os.WriteFile(filepath.Join(dir, FileName(u)), []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(dir, FileName(u)), "old")
 	r := d.Get(context.Background(), u, dir)
 	if r.Err != nil {
 		t.Fatal(r.Err)
@@ -193,91 +205,113 @@ func TestGetMalformed(t *testing.T) {
 	}
 }
 
-// checkName asserts FileName's promises for one input.
+// checkName asserts FileName's promises for one input: a relative path
+// that stays inside the directory, each name escaped.
 func checkName(t *testing.T, raw string) string {
 	t.Helper()
-	name := FileName(raw)
-	if name == "" || name == "." || name == ".." || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") {
-		t.Fatalf("%q: name %q", raw, name)
+	p := FileName(raw)
+	if !filepath.IsLocal(p) || filepath.IsAbs(p) || len(p) > maxPathLen+MaxNameLen {
+		t.Fatalf("%q: path %q is not local", raw, p)
 	}
-	if strings.ContainsAny(name, `/\:*?"<>|`) || strings.ContainsRune(name, filepath.Separator) {
-		t.Fatalf("%q: name %q has a separator or reserved character", raw, name)
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			t.Fatalf("%q: name %q has a control character", raw, name)
+	for _, name := range strings.Split(filepath.ToSlash(p), "/") {
+		if name == "" || name == "." || name == ".." || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.HasSuffix(name, "@") {
+			t.Fatalf("%q: name %q in %q", raw, name, p)
+		}
+		if strings.ContainsAny(name, `\:*?"<>|`) {
+			t.Fatalf("%q: name %q has a reserved character", raw, name)
+		}
+		for _, r := range name {
+			if r < 0x20 || r == 0x7f {
+				t.Fatalf("%q: name %q has a control character", raw, name)
+			}
+		}
+		if !utf8.ValidString(name) || len(name) > MaxNameLen {
+			t.Fatalf("%q: name %q (%d bytes)", raw, name, len(name))
+		}
+		base, _, _ := strings.Cut(name, ".")
+		if reserved[strings.ToUpper(base)] {
+			t.Fatalf("%q: name %q is a Windows device", raw, name)
 		}
 	}
-	if !utf8.ValidString(name) || len(name) > MaxNameLen {
-		t.Fatalf("%q: name %q (%d bytes)", raw, name, len(name))
+	return filepath.ToSlash(p)
+}
+
+// Readable paths that mirror the URL, as wget -x makes them (issue 14:
+// "127.0.0.1%3A38521_wiki_Page%5F1~312577b07b8caf88 is hard to use").
+func TestFileNameMirrorsTheURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://example.org/wiki/Ocean":     "example.org/wiki/Ocean",
+		"http://127.0.0.1:38521/wiki/Page_1": "127.0.0.1_38521/wiki/Page_1",
+		"https://example.org/a/b.html":       "example.org/a/b.html",
+		"https://Example.ORG/caf%C3%A9":      "example.org/café",
+		"https://example.org/café":           "example.org/café",
+		"http://example.org:80/x":            "example.org/x",
+		"https://example.org:80/x":           "example.org_80/x",
+		"http://h_x:8/a":                     "h%5Fx_8/a",
+		"http://[::1]:8080/x":                "%3A%3A1_8080/x",
+		"https://con.example.org/x":          "%63on.example.org/x",
+		"http://h":                           "h/index.html",
+		"http://h/":                          "h/index.html",
+		"http://h/docs/":                     "h/docs/index.html",
+		"http://h/index.html":                "h/index%2Ehtml",
+		"http://h/search?q=1&n=2":            "h/search@q=1&n=2",
+		"http://h/search/?q=a%20b":           "h/search/index.html@q=a%2520b",
+		"http://h/a//b":                      "h/a/~/b",
+		"http://h/a/~/b":                     "h/a/%7E/b",
+		"http://h/../../etc/passwd":          "h/%2E%2E/%2E%2E/etc/passwd",
+		"http://h/%2e%2e/%2e%2e/etc/passwd":  "h/%2E%2E/%2E%2E/etc/passwd",
+		"http://h/a%2Fb%5Cc":                 "h/a%2Fb%5Cc",
+		"http://h/NUL":                       "h/%4EUL",
+		"http://h/a.":                        "h/a%2E",
+		"http://h/a:b*c|d<e>\"f":             "h/a%3Ab%2Ac%7Cd%3Ce%3E%22f",
+		"http://h/%00%01%0A%7F":              "h/%00%01%0A%7F",
+		"http://user:pw@h/x#frag":            "h/x",
+		"\xff\xfe":                           "invalid~",
+		"ftp://h/x":                          "invalid~",
+	} {
+		got := checkName(t, raw)
+		if got != want && !(strings.HasSuffix(want, "~") && strings.HasPrefix(got, want)) {
+			t.Errorf("%s: %q, want %q", raw, got, want)
+		}
 	}
-	dir := filepath.Join("base", "dir")
-	p := filepath.Join(dir, name)
-	if filepath.Dir(p) != dir || !filepath.IsLocal(name) {
-		t.Fatalf("%q: %s escapes %s", raw, p, dir)
-	}
-	return name
 }
 
 func TestFileNameSafety(t *testing.T) {
 	long := strings.Repeat("é", 300)
-	cases := map[string]string{
-		"https://example.org/wiki/Ocean":  "example.org_wiki_Ocean",
-		"https://example.org/a/b.html":    "example.org_a_b.html",
-		"https://example.org/under_score": "example.org_under%5Fscore",
-		"https://example.org/caf%C3%A9":   "example.org_café",
-		"https://example.org/café":        "example.org_café~89476344a3b59069", // not the canonical spelling
-		"https://con.example.org/x":       "%63on.example.org_x",
-	}
-	for raw, want := range cases {
-		got := checkName(t, raw)
-		if want != "" && got != want {
-			t.Errorf("%s: %q, want %q", raw, got, want)
-		}
-	}
 	for _, raw := range []string{
-		"https://example.org/../../etc/passwd",
-		"https://example.org/%2e%2e/%2e%2e/etc/passwd",
-		"https://example.org/a%2Fb%5Cc",
 		"http://example.org/..",
 		"http://example.org/.",
-		"http://example.org/",
-		"http://example.org",
 		"http://example.org/?a=1",
-		"http://example.org/a:b*c?d|e<f>\"g",
-		"http://example.org/%00%01%0A%7F",
 		"http://example.org/\u202etxt.exe",
 		"http://example.org/" + long,
+		"http://example.org/" + long + "?" + long,
 		"http://example.org/" + strings.Repeat("a/", 500),
-		"http://[::1]:8080/x",
-		"http://user:pass@example.org/x",
-		"http://example.org/x#frag",
-		"http://example.org/NUL",
+		"http://example.org/" + strings.Repeat(strings.Repeat("b", 150)+"/", 50),
 		"http://nul/",
 		"http://./x",
-		"\xff\xfe",
+		"http://../x",
 		"",
 	} {
-		name := checkName(t, raw)
-		if strings.Contains(name, "..") && !strings.Contains(name, "_") {
-			t.Errorf("%q: %q", raw, name)
-		}
+		checkName(t, raw)
 	}
 	// Long names are cut, and keep their extension after the hash.
-	if n := FileName("https://example.org/" + long + ".html"); len(n) > MaxNameLen || !strings.HasSuffix(n, ".html") || !strings.Contains(n, "~") {
+	if n := FileName("https://example.org/" + long + ".html"); !strings.HasSuffix(n, ".html") || !strings.Contains(n, "~") {
 		t.Errorf("long name %q", n)
 	}
 }
 
-// Queries, schemes, trailing slashes and spellings that would otherwise
-// share a readable name get distinct names.
+// URLs that name different pages get different paths; queries, trailing
+// slashes, escaped slashes and long names that would otherwise share one
+// do not.
 func TestFileNameDistinct(t *testing.T) {
 	groups := [][]string{
-		{"http://h/p?a=1", "http://h/p?a=2", "http://h/p?", "http://h/p", "https://h/p", "http://h/p#x"},
-		{"https://h/", "https://h/index.html", "https://h", "https://h/index.html/"},
-		{"https://h/a/b", "https://h/a%2Fb", "https://h/a_b", "https://h/a%5Fb"},
-		{"https://h/Ocean", "https://h/%4Fcean", "https://H/Ocean"},
+		{"http://h/p?a=1", "http://h/p?a=2", "http://h/p", "http://h/p?a%3D1", "http://h/p@a=1"},
+		{"https://h/", "https://h/index.html", "https://h/index.html/"},
+		{"https://h/a/b", "https://h/a%2Fb", "https://h/a_b", "https://h/a%5Fb%2F"},
+		{"http://h/a//b", "http://h/a/b", "http://h/a/~/b"},
+		{"https://h:8080/x", "https://h_8080/x", "https://h/x"},
 		{"https://h/x." + strings.Repeat("y", 300), "https://h/x." + strings.Repeat("y", 301)},
+		{"https://h/" + strings.Repeat("z", 300) + "?a", "https://h/" + strings.Repeat("z", 300) + "?b"},
 	}
 	for _, g := range groups {
 		seen := map[string]string{}
@@ -287,6 +321,22 @@ func TestFileNameDistinct(t *testing.T) {
 				t.Errorf("%q and %q both map to %q", prev, raw, n)
 			}
 			seen[n] = raw
+		}
+	}
+}
+
+// The same page under another spelling shares its file, as with wget.
+func TestFileNameSamePage(t *testing.T) {
+	for _, g := range [][]string{
+		{"http://h/p", "https://h/p", "http://h/p#x", "http://h/p?", "https://H/p", "https://user:pw@h/p", "http://h:80/p"},
+		{"https://h/caf%C3%A9", "https://h/café", "https://h/caf%c3%a9"},
+		{"https://h/index.html", "https://h/index%2Ehtml"},
+	} {
+		want := checkName(t, g[0])
+		for _, raw := range g[1:] {
+			if got := checkName(t, raw); got != want {
+				t.Errorf("%s: %q, want %q as for %s", raw, got, want, g[0])
+			}
 		}
 	}
 }
@@ -317,12 +367,50 @@ func TestFileNameNoCollisions(t *testing.T) {
 
 func FuzzFileName(f *testing.F) {
 	for _, s := range []string{"https://example.org/wiki/Ocean", "http://h/../..", "http://h/%2e%2e", "http://h/?a=1",
-		"http://h/" + strings.Repeat("%C3%A9", 100), "\x00", "", "http://con/", "http://h/a.", "https://h/.x"} {
+		"http://h/" + strings.Repeat("%C3%A9", 100), "\x00", "", "http://con/", "http://h/a.", "https://h/.x", "http://h//", "http://[::1]:1/"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		checkName(t, raw)
 	})
+}
+
+// A page whose path is another page's directory (/docs and /docs/intro):
+// both are saved, in either order, the second under the name with "@"
+// added. wget deletes the file to make the directory ("Removing %s
+// because of directory danger!", in its mkalldirs), losing a page it
+// reported; here neither is lost, and neither path is shared.
+func TestGetFileAndDirectoryOfTheSameName(t *testing.T) {
+	t.Parallel()
+	site := startSite(t)
+	for _, noSync := range []bool{false, true} {
+		for _, order := range [][]string{{"/wiki/docs", "/wiki/docs/intro"}, {"/wiki/docs/intro", "/wiki/docs"}} {
+			d := New(Options{HTTP: httpcheck.Options{Workers: 2, Timeout: 5 * time.Second}, NoSync: noSync})
+			dir := t.TempDir()
+			paths := map[string]bool{}
+			for _, p := range order {
+				r := d.Get(context.Background(), site.URL()+p, dir)
+				if r.Err != nil {
+					t.Fatalf("%v: %s: %v", order, p, r.Err)
+				}
+				got, err := os.ReadFile(r.Path)
+				if err != nil || string(got) != string(fetch(t, site.URL()+p)) {
+					t.Errorf("%v: %s saved as %s: %q, %v", order, p, r.Path, got, err)
+				}
+				paths[r.Path] = true
+			}
+			d.Close()
+			if len(paths) != 2 || len(entries(t, dir)) != 2 {
+				t.Errorf("%v: paths %v, files %v", order, paths, entries(t, dir))
+			}
+			second := filepath.ToSlash(order[1])
+			for p := range paths {
+				if strings.HasSuffix(filepath.ToSlash(p), second) && !strings.Contains(p, "docs@") {
+					t.Errorf("%v: the second comer %s was saved as %s, without the '@'", order, second, p)
+				}
+			}
+		}
+	}
 }
 
 // A run killed outright leaves its temporary files; SweepTemp removes

@@ -4,79 +4,136 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// MaxNameLen is the longest file name FileName returns, in bytes: below
-// the 255-byte limit of common file systems, with room for the temporary
-// file's prefix and suffix.
+// MaxNameLen is the longest file or directory name FileName makes, in
+// bytes: below the 255-byte limit of common file systems, with room for
+// the marks added to settle a clash.
 const MaxNameLen = 200
+
+// maxPathLen is the longest relative path FileName makes, in bytes; a
+// longer one is flattened (see FileName).
+const maxPathLen = 1024
 
 // hashLen is the length of the hash suffix, in hex digits (64 bits).
 const hashLen = 16
 
-// FileName returns the name of the file a download of raw is saved to: one
-// path element, never "." or "..", valid UTF-8, at most MaxNameLen bytes,
-// safe on Unix and Windows.
+// FileName returns the path, relative to the download directory, that a
+// download of raw is saved to. It mirrors the URL as wget -x does:
+// HOST[_PORT]/path/to/page, the port only when it is not the scheme's
+// default, each path segment percent-decoded, so that
+// http://127.0.0.1:8080/wiki/Page_1 is saved as 127.0.0.1_8080/wiki/Page_1.
 //
-// The name is the URL's host and path, each path segment decoded, with '_'
-// in place of each '/', and every byte outside a small safe set (ASCII
-// letters, digits, "-.=,+@!()" and Unicode letters, digits and marks)
-// written %XX, so that '_', '%', '~', '/', '\', ':', '?', '*', control
-// characters and the like never appear raw. A path that is empty or ends
-// in '/' gets "index.html" (and the hash below). A leading '.', a trailing '.', and a
-// Windows-reserved device name (CON, NUL, COM1...) before the first '.' are
-// escaped too. This readable part is reversible: two URLs with different
-// hosts or paths have different readable parts.
+// Safety: every name is escaped. Bytes outside ASCII letters, digits,
+// "-._=,+!()&" and Unicode letters, digits and marks are written %XX
+// (so '/', '\', ':', '*', '?', '%', '~', '@', control characters and
+// invalid UTF-8 never appear raw); a leading '.' (so never "." or ".."),
+// a trailing '.' and a Windows device name (CON, NUL, COM1...) are escaped
+// too, and '_' in the host. The path is relative and stays inside the
+// directory.
 //
-// The readable part alone is the name only for a plain URL: https, no user
-// information, no query, no fragment, a path in canonical form not ending
-// in '/', and a name that fits. Any other URL
-// (http, a query such as ?a=1, a name too long and truncated) gets "~" and
-// 16 hex digits of the SHA-256 of the whole URL string, before the
-// extension: 127.0.0.1%3A8080_wiki_Ocean~1f2e3d4c5b6a7988. Since '~' never
-// appears raw in a readable part, a plain name never equals a hashed one;
-// two plain names differ because the readable part is reversible; two
-// hashed names differ unless 64-bit hashes of different URLs collide. A
-// string that is not an http(s) URL with a host gets "invalid~<hash>".
+// Collisions: distinct URLs get distinct names, except URLs that name the
+// same page: the scheme, the user information and the fragment are not
+// part of the name (http://h/p, https://h/p and https://h/p#top share
+// h/p), nor percent-encoding of characters that need none (/caf%C3%A9 and
+// /café). Escaping is reversible; beyond it:
+//   - a path ending in '/' (or empty) is saved as index.html in its
+//     directory, and a literal last segment "index.html" as index%2Ehtml;
+//   - an empty segment ("a//b") is "~";
+//   - a query is added to the last segment after '@', wget's Windows
+//     form: search@q=1%26n=2 (the raw query, escaped);
+//   - a name longer than MaxNameLen is cut, and "~" and 16 hex digits of a
+//     hash of the whole segment added (before a short extension); a path
+//     longer than 1024 bytes becomes HOST/<its last segment, cut>~<hash
+//     of the URL>;
+//   - a page whose path is also another page's directory (/docs and
+//     /docs/intro): whichever comes second gets the name with "@" added
+//     (docs@, the file or the directory): see Get. wget instead deletes the
+//     file to make the directory, or saves the file as docs.1.
+//
+// A string that is not an http(s) URL with a host gets "invalid~<hash>".
 func FileName(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Opaque != "" {
 		return "invalid~" + hash(raw)
 	}
-	segs := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
-	if segs[len(segs)-1] == "" {
-		segs[len(segs)-1] = "index.html"
-	}
+	return filepath.FromSlash(mirrorPath(u))
+}
+
+// mirrorPath is FileName with '/' as the separator.
+func mirrorPath(u *url.URL) string {
 	var b strings.Builder
-	escape(&b, u.Host)
-	for _, s := range segs {
+	host := asciiLower(u.Hostname())
+	escapeHost(&b, host)
+	if port := u.Port(); port != "" && !(port == "80" && u.Scheme == "http") && !(port == "443" && u.Scheme == "https") {
+		b.WriteByte('_')
+		escape(&b, port)
+	}
+	root := shorten(fixName(b.String()), u.Host)
+	segs := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/"), "/")
+	names := make([]string, 0, len(segs)+1)
+	names = append(names, root)
+	for i, s := range segs {
+		last := i == len(segs)-1
 		if d, err := url.PathUnescape(s); err == nil {
 			s = d
 		}
-		b.WriteByte('_')
-		escape(&b, s)
+		var name string
+		switch {
+		case last && s == "":
+			name = "index.html"
+		case last && s == "index.html":
+			name = "index%2Ehtml"
+		case s == "":
+			name = "~"
+		default:
+			var nb strings.Builder
+			escape(&nb, s)
+			name = fixName(nb.String())
+		}
+		if last && u.RawQuery != "" {
+			var nb strings.Builder
+			escape(&nb, u.RawQuery)
+			name += "@" + nb.String()
+		}
+		names = append(names, shorten(name, s+"?"+u.RawQuery))
 	}
-	name := fixEnds(b.String())
-	// Plain: the string is exactly "https://" + host + path, the path in
-	// its one canonical encoding (no RawPath: no %2F, no needless escapes),
-	// starting with '/' and not ending with one (so "https://h/" and
-	// "https://h/index.html" do not share a name).
-	plain := u.Scheme == "https" && u.RawPath == "" && strings.HasPrefix(u.Path, "/") && !strings.HasSuffix(u.Path, "/") &&
-		raw == "https://"+u.Host+u.EscapedPath() && len(name) <= MaxNameLen
-	if plain {
+	p := strings.Join(names, "/")
+	if len(p) <= maxPathLen {
+		return p
+	}
+	// Flattened: the host, and the last segment cut, with a hash of the
+	// whole URL.
+	last := names[len(names)-1]
+	ext := extension(last)
+	return root + "/" + truncate(last[:len(last)-len(ext)], 100) + "~" + hash(u.String()) + ext
+}
+
+// shorten returns name if it fits in MaxNameLen, else name cut, with "~"
+// and a hash of what it was made from, keeping a short extension.
+func shorten(name, from string) string {
+	if len(name) <= MaxNameLen {
 		return name
 	}
-	// Keep a short extension after the hash, so the file still opens with
-	// the right program.
 	ext := extension(name)
-	name = name[:len(name)-len(ext)]
-	if limit := MaxNameLen - len(ext) - 1 - hashLen; len(name) > limit {
-		name = truncate(name, limit)
+	return truncate(name[:len(name)-len(ext)], MaxNameLen-len(ext)-1-hashLen) + "~" + hash(from) + ext
+}
+
+// asciiLower lowercases ASCII letters only: host names are
+// case-insensitive, and other bytes (invalid UTF-8 included) stay as
+// they are, to be escaped.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
 	}
-	return name + "~" + hash(raw) + ext
+	return string(b)
 }
 
 func hash(s string) string {
@@ -87,7 +144,7 @@ func hash(s string) string {
 func safe(r rune) bool {
 	switch {
 	case r < utf8.RuneSelf:
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-.=,+@!()", r)
+		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("-._=,+!()&", r)
 	case r == utf8.RuneError:
 		return false
 	}
@@ -117,6 +174,19 @@ func escape(b *strings.Builder, s string) {
 	}
 }
 
+// escapeHost is escape with '_' escaped too: it separates the port.
+func escapeHost(b *strings.Builder, host string) {
+	for {
+		part, rest, found := strings.Cut(host, "_")
+		escape(b, part)
+		if !found {
+			return
+		}
+		escapeByte(b, '_')
+		host = rest
+	}
+}
+
 var reserved = map[string]bool{"CON": true, "PRN": true, "AUX": true, "NUL": true, "CONIN$": true, "CONOUT$": true}
 
 func init() {
@@ -126,10 +196,13 @@ func init() {
 	}
 }
 
-// fixEnds escapes what is safe inside a name but not at its ends: a leading
-// '.' (hidden files, "." and ".."), a trailing '.' (dropped by Windows), a
-// Windows device name before the first '.'.
-func fixEnds(name string) string {
+// fixName escapes what is safe inside a name but not at its ends: a
+// leading '.' (hidden files, "." and ".."), a trailing '.' (dropped by
+// Windows), a Windows device name before the first '.'.
+func fixName(name string) string {
+	if name == "" {
+		return name
+	}
 	base, _, _ := strings.Cut(name, ".")
 	if reserved[strings.ToUpper(base)] || strings.HasPrefix(name, ".") {
 		var b strings.Builder

@@ -1,7 +1,8 @@
 // Package httpcheck answers the tutorials' question for one URL: does the
-// page exist? It classifies the answer into the six words fanout prints and
-// does it cheaply: HEAD first, GET only when HEAD is refused, and never more
-// than a small prefix of a body.
+// page exist? It classifies the answer into the words fanout prints and
+// does it cheaply: HEAD first (through a fast path of its own for plain
+// HTTP), GET whenever HEAD's answer is not a 2xx, and never more than a
+// small prefix of a body.
 package httpcheck
 
 import (
@@ -26,6 +27,7 @@ type Class string
 
 const (
 	Exists       Class = "exists"         // 2xx after redirects
+	Redirect     Class = "redirect"       // 3xx not followed (--max-redirects 0, or no Location)
 	NotExists    Class = "does not exist" // 404, 410
 	Blocked      Class = "blocked"        // 401, 403
 	RateLimited  Class = "rate-limited"   // 429
@@ -36,13 +38,15 @@ const (
 )
 
 // Classes lists every class in the order summaries print them.
-var Classes = []Class{Exists, NotExists, Blocked, RateLimited, Unknown, Error}
+var Classes = []Class{Exists, Redirect, NotExists, Blocked, RateLimited, Unknown, Error}
 
 // Classify maps an HTTP status to its class.
 func Classify(status int) Class {
 	switch {
 	case status >= 200 && status < 300:
 		return Exists
+	case status >= 300 && status < 400:
+		return Redirect
 	case status == http.StatusNotFound || status == http.StatusGone:
 		return NotExists
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
@@ -55,16 +59,22 @@ func Classify(status int) Class {
 
 // Result is what Check found.
 type Result struct {
-	URL     string
-	Status  int // 0 when there was no HTTP answer
-	Class   Class
-	Err     error // set when Class is Error
-	Method  string
-	Elapsed time.Duration
+	URL      string
+	Status   int // 0 when there was no HTTP answer
+	Class    Class
+	Err      error  // set when Class is Error
+	Location string // a 3xx answer's Location, resolved against the URL requested
+	// Requested is the URL requested when the input was a bare host
+	// (example.org became https://example.org or http://example.org);
+	// "" when the input was requested as it is.
+	Requested string
+	Method    string
+	Elapsed   time.Duration
 }
 
 // Word is the text after "URL - " in the seed's output line: "exists",
-// "blocked (HTTP 403)", "error: connection refused".
+// "blocked (HTTP 403)", "redirect (HTTP 301 -> https://x/)", "error:
+// connection refused".
 func (r Result) Word() string {
 	switch r.Class {
 	case Exists, NotExists:
@@ -72,20 +82,23 @@ func (r Result) Word() string {
 	case Error:
 		return "error: " + Reason(r.Err)
 	}
+	if r.Location != "" {
+		return fmt.Sprintf("%s (HTTP %d -> %s)", r.Class, r.Status, r.Location)
+	}
 	return fmt.Sprintf("%s (HTTP %d)", r.Class, r.Status)
 }
-
-// ErrMalformedURL is matched by the error of a URL Check cannot request.
-var ErrMalformedURL = errors.New("malformed URL")
 
 // Checker checks URLs with one shared client. Its zero value is not usable:
 // use New.
 type Checker struct {
-	client    *http.Client
-	userAgent string
-	header    http.Header
-	retries   int
-	limits    *hostLimits
+	client  *http.Client
+	header  http.Header // every request's header: User-Agent and -H; shared, never modified
+	host    string      // -H "Host: name": Request.Host, as curl sends it
+	scheme  string      // for bare hosts; see ParseTarget
+	retries int
+	budget  time.Duration // of one URL, for Retry-After; 0 means none
+	limits  *hostLimits
+	fast    *fastHead // nil when the options leave it nothing to do
 }
 
 // Options configure a Checker.
@@ -94,11 +107,15 @@ type Options struct {
 	Timeout   time.Duration // per request, redirects included; 0 means none
 	Insecure  bool          // skip TLS verification
 	UserAgent string        // default "fanout/<version>"
-	Header    http.Header   // extra headers on every request
-	Redirects int           // most redirects followed; 0 means 10, negative none
-	Retries   int           // further attempts after a 429, 502-504 or a broken connection
-	Rate      float64       // most requests per second to one host; 0 means no limit
-	PerHost   int           // most connections to one host at once; 0 means no limit
+	// Header holds extra headers for every request. A Host header sets
+	// the request's Host (a virtual host on the server the URL names),
+	// as curl -H "Host: name" does.
+	Header    http.Header
+	Redirects int     // most redirects followed; 0 means 10, negative none (a 3xx is then the answer)
+	Retries   int     // further attempts after a 429, 502-504 or a broken connection
+	Rate      float64 // most requests per second to one host; 0 means no limit
+	PerHost   int     // most connections to one host at once; 0 means no limit
+	Scheme    string  // for inputs without a scheme: "" tries https then http; "http" or "https" only that
 }
 
 // New returns a Checker whose transport keeps a keep-alive connection per
@@ -114,6 +131,9 @@ func New(o Options) *Checker {
 	t.MaxIdleConnsPerHost = o.Workers
 	t.MaxConnsPerHost = max(o.PerHost, 0) // requests beyond it wait for a connection
 	t.ForceAttemptHTTP2 = true
+	if !proxyConfigured() {
+		t.Proxy = nil // no per-request look-up when no variable names a proxy
+	}
 	if o.Insecure {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
 	}
@@ -128,7 +148,7 @@ func New(o Options) *Checker {
 			// via holds the requests made so far: following this redirect
 			// makes it redirect number len(via).
 			if redirects < 0 {
-				return errRedirectPolicy{errors.New("redirect not followed (--max-redirects 0)")}
+				return http.ErrUseLastResponse // the 3xx is the answer, as httpx shows it
 			}
 			if len(via) > redirects {
 				return errRedirectPolicy{fmt.Errorf("stopped after %d redirects", redirects)}
@@ -139,102 +159,173 @@ func New(o Options) *Checker {
 			return nil
 		},
 	}
-	ua := o.UserAgent
-	if ua == "" {
-		ua = "fanout/" + version.Short()
+	h := http.Header{}
+	host := ""
+	for k, vs := range o.Header {
+		if http.CanonicalHeaderKey(k) == "Host" {
+			if len(vs) > 0 {
+				host = vs[len(vs)-1]
+			}
+			continue
+		}
+		h[http.CanonicalHeaderKey(k)] = vs
 	}
-	return &Checker{client: c, userAgent: ua, header: o.Header, retries: max(o.Retries, 0), limits: newHostLimits(o.Rate)}
+	if o.UserAgent != "" {
+		h.Set("User-Agent", o.UserAgent)
+	} else if h.Get("User-Agent") == "" {
+		h.Set("User-Agent", "fanout/"+version.Short())
+	}
+	retries := max(o.Retries, 0)
+	return &Checker{client: c, header: h, host: host, scheme: o.Scheme, retries: retries,
+		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate),
+		fast: newFastHead(o, h, host, redirects)}
 }
 
 // Close releases idle connections.
-func (c *Checker) Close() { c.client.CloseIdleConnections() }
-
-// ParseURL validates one input line as an http(s) URL.
-func ParseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformedURL, unwrapURLError(err))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%w: unsupported scheme %q (want http or https)", ErrMalformedURL, u.Scheme)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("%w: no host", ErrMalformedURL)
-	}
-	return u, nil
+func (c *Checker) Close() {
+	c.client.CloseIdleConnections()
+	c.fast.close()
 }
 
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
+// answer is what one request brought back.
+type answer struct {
+	status     int
+	retryAfter time.Duration // a 429's or 503's Retry-After
+	location   string        // a 3xx's Location
 }
 
-// Check answers whether raw exists: HEAD, then GET when the server refuses
-// HEAD (405, 501) or HEAD fails without an answer.
+// Check answers whether raw exists: HEAD, then GET whenever HEAD's answer
+// is not a 2xx (servers exist whose HEAD says 404 or 500 while GET serves
+// the page: broken-link-checker#145, linkcheck#8, django-linkcheck#224) or
+// HEAD failed without an answer other than a timeout. The GET's answer
+// wins. Retries follow the policy in retry.go.
 func (c *Checker) Check(ctx context.Context, raw string) Result {
 	start := time.Now()
 	r := Result{URL: raw}
-	u, err := ParseURL(raw)
+	t, err := ParseTarget(raw, c.scheme)
 	if err != nil {
-		r.Class, r.Err = Error, err
+		r.Class, r.Err, r.Elapsed = Error, err, time.Since(start)
 		return r
 	}
-	var status int
+	var a answer
+	method := http.MethodHead
 	for attempt := 0; ; attempt++ {
-		var retryAfter time.Duration
-		r.Method = http.MethodHead
-		status, retryAfter, err = c.do(ctx, http.MethodHead, u)
-		if (err != nil && ctx.Err() == nil && !isTimeout(err) && !isRedirectPolicy(err)) || status == http.StatusMethodNotAllowed || status == http.StatusNotImplemented {
-			r.Method = http.MethodGet
-			status, retryAfter, err = c.do(ctx, http.MethodGet, u)
+		a, err = c.try(ctx, method, &t)
+		if method == http.MethodHead && needsGET(ctx, a, err) {
+			method = http.MethodGet // for this attempt and every retry
+			if wait, ok := c.retryWait(ctx, attempt, a, err, start); ok {
+				// A retry will come anyway: make it the GET, after the
+				// wait, rather than GET a server that asked to wait.
+				if sleep(ctx, wait) != nil {
+					break
+				}
+				continue
+			}
+			a, err = c.try(ctx, method, &t)
 		}
-		if attempt >= c.retries || !retryable(ctx, status, err) {
-			break
-		}
-		if sleep(ctx, backoff(attempt, retryAfter)) != nil {
+		wait, ok := c.retryWait(ctx, attempt, a, err, start)
+		if !ok || sleep(ctx, wait) != nil {
 			break
 		}
 	}
+	r.Method = method
 	r.Elapsed = time.Since(start)
+	if t.Bare {
+		r.Requested = t.URL.String()
+	}
 	if err != nil {
 		r.Class, r.Err = Error, err
 		return r
 	}
-	r.Status, r.Class = status, Classify(status)
+	r.Status, r.Class, r.Location = a.status, Classify(a.status), a.location
 	return r
 }
 
-// do makes one request and returns its status and Retry-After wait.
-func (c *Checker) do(ctx context.Context, method string, u *url.URL) (int, time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+// needsGET reports whether a HEAD's outcome must be confirmed with a GET:
+// any answer but a 2xx, and any failure but a timeout, a refused redirect
+// or the end of ctx (a GET would fare no better).
+func needsGET(ctx context.Context, a answer, err error) bool {
 	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrMalformedURL, err)
+		return ctx.Err() == nil && !isTimeout(err) && !isRedirectPolicy(err)
+	}
+	return a.status < 200 || a.status > 299
+}
+
+// try makes one request to t, falling back from https to http once for
+// a bare host that https did not answer: from then on t is the http URL.
+func (c *Checker) try(ctx context.Context, method string, t *Target) (answer, error) {
+	a, err := c.do(ctx, method, t.URL)
+	if err != nil && t.Fallback != nil && ctx.Err() == nil {
+		t.URL, t.Fallback = t.Fallback, nil
+		var err2 error
+		if a, err2 = c.do(ctx, method, t.URL); err2 != nil {
+			return a, &fallbackError{https: err, http: err2}
+		}
+		return a, nil
+	}
+	return a, err
+}
+
+// newRequest builds a request for u, already parsed, with the Checker's
+// headers and Host.
+func (c *Checker) newRequest(ctx context.Context, method string, u *url.URL) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, "", nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformedURL, err)
+	}
+	req.URL = u
+	req.Host = u.Host
+	if c.host != "" {
+		req.Host = c.host
+	}
+	req.Header = c.header
+	return req, nil
+}
+
+// do makes one request and returns its answer.
+func (c *Checker) do(ctx context.Context, method string, u *url.URL) (answer, error) {
+	if method == http.MethodHead {
+		if hostport, ok := c.fast.eligible(u); ok {
+			if err := c.limits.wait(ctx, u.Host); err != nil {
+				return answer{}, err
+			}
+			if a, err := c.fast.head(ctx, u, hostport); !errors.Is(err, errNotFast) {
+				return a, err
+			}
+		}
+	}
+	req, err := c.newRequest(ctx, method, u)
+	if err != nil {
+		return answer{}, err
 	}
 	if err := c.limits.wait(ctx, u.Host); err != nil {
-		return 0, 0, err
-	}
-	for k, vs := range c.header {
-		req.Header[k] = vs
-	}
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", c.userAgent)
+		return answer{}, err
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return answer{}, err
 	}
-	// Read a little, so the connection can be reused for small pages, and
-	// never more: a page that never ends must not hold the worker.
-	io.Copy(io.Discard, io.LimitReader(resp.Body, bodyPrefix))
+	if method != http.MethodHead {
+		// Read a little, so the connection can be reused for small pages,
+		// and never more: a page that never ends must not hold the worker.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, bodyPrefix))
+	}
 	resp.Body.Close()
-	var wait time.Duration
-	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		wait = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return answerOf(resp), nil
+}
+
+// answerOf reads what Check keeps of a response.
+func answerOf(resp *http.Response) answer {
+	a := answer{status: resp.StatusCode}
+	switch {
+	case a.status == http.StatusTooManyRequests || a.status == http.StatusServiceUnavailable:
+		a.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	case a.status >= 300 && a.status < 400:
+		if loc, err := resp.Location(); err == nil {
+			a.location = loc.String()
+		}
 	}
-	return resp.StatusCode, wait, nil
+	return a
 }
 
 // errRedirectPolicy marks a redirect the client refused to follow.
@@ -257,9 +348,16 @@ func Reason(err error) string {
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	var recErr tls.RecordHeaderError
+	var fbErr *fallbackError
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &fbErr):
+		h, p := Reason(fbErr.https), Reason(fbErr.http)
+		if h == p {
+			return h
+		}
+		return "https: " + h + "; http: " + p
 	case errors.Is(err, ErrMalformedURL):
 		return err.Error()
 	case errors.Is(err, context.Canceled):
@@ -284,4 +382,15 @@ func Reason(err error) string {
 	}
 	msg := unwrapURLError(err).Error()
 	return strings.TrimSpace(msg)
+}
+
+// proxyConfigured reports whether the environment names a proxy, as
+// http.ProxyFromEnvironment reads it.
+func proxyConfigured() bool {
+	for _, v := range []string{"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"} {
+		if os.Getenv(v) != "" {
+			return true
+		}
+	}
+	return false
 }

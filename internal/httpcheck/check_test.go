@@ -7,7 +7,7 @@ import (
 )
 
 func TestClassify(t *testing.T) {
-	for status, want := range map[int]Class{200: Exists, 204: Exists, 404: NotExists, 410: NotExists, 401: Blocked, 403: Blocked, 429: RateLimited, 500: Unknown, 301: Unknown, 418: Unknown} {
+	for status, want := range map[int]Class{200: Exists, 204: Exists, 404: NotExists, 410: NotExists, 401: Blocked, 403: Blocked, 429: RateLimited, 500: Unknown, 301: Redirect, 304: Redirect, 418: Unknown} {
 		if got := Classify(status); got != want {
 			t.Errorf("Classify(%d) = %q, want %q", status, got, want)
 		}

@@ -16,14 +16,38 @@ import (
 // Retry policy: exponential backoff from backoffBase, doubling, capped at
 // backoffMax, with full jitter (a random wait between half and all of it),
 // so many workers retrying one host do not come back in step. A server's
-// Retry-After, on 429 and 503, replaces the computed wait, up to
-// maxRetryAfter: a server asking for an hour gets a rate-limited record,
-// not a stalled run.
+// Retry-After, on 429 and 503, replaces the computed wait when it fits:
+// at most maxRetryAfter, and within what is left of the URL's budget,
+// (1 + retries) × --timeout from its start. A wait that does not fit is
+// not waited at all: the answer (a 429 is rate-limited) is reported at
+// once, not after a stalled minute.
 const (
 	backoffBase   = 200 * time.Millisecond
 	backoffMax    = 10 * time.Second
 	maxRetryAfter = 60 * time.Second
 )
+
+// retryWait returns the wait before the retry that follows attempt (0 for
+// the first), or false when there is none: no retries left, an outcome
+// not worth another try, or a Retry-After that does not fit.
+func (c *Checker) retryWait(ctx context.Context, attempt int, a answer, err error, start time.Time) (time.Duration, bool) {
+	if attempt >= c.retries || !retryable(ctx, a.status, err) {
+		return 0, false
+	}
+	if err == nil && a.retryAfter > 0 {
+		if !fits(a.retryAfter, c.budget, time.Since(start)) {
+			return 0, false
+		}
+		return a.retryAfter, true
+	}
+	return backoff(attempt), true
+}
+
+// fits reports whether a wait fits the budget (0: none) of which spent
+// has gone.
+func fits(wait, budget, spent time.Duration) bool {
+	return wait <= maxRetryAfter && (budget <= 0 || spent+wait <= budget)
+}
 
 // retryable reports whether an attempt's outcome is worth another try:
 // rate limiting and passing server trouble, and connections that broke; not
@@ -44,11 +68,9 @@ func retryable(ctx context.Context, status int, err error) bool {
 	return false
 }
 
-// backoff is the wait before retry number attempt (0 for the first retry).
-func backoff(attempt int, retryAfter time.Duration) time.Duration {
-	if retryAfter > 0 {
-		return min(retryAfter, maxRetryAfter)
-	}
+// backoff is the wait before retry number attempt (0 for the first retry)
+// when the server did not say.
+func backoff(attempt int) time.Duration {
 	d := backoffBase << min(attempt, 16)
 	if d > backoffMax || d <= 0 {
 		d = backoffMax

@@ -2,49 +2,65 @@ package httpcheck
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
 )
 
-// Send makes a request with the Checker's headers, per-host rate limit and
-// retry policy (the same as Check's: 429, 502-504 and broken connections
-// are retried with backoff, honouring Retry-After), for commands that read
-// the answer themselves (probe, get). It returns the final response, whose
-// body the caller must close.
+// Send makes a request with the Checker's headers, Host, per-host rate
+// limit, bare-host resolution and retry policy (the same as Check's: 429,
+// 502-504 and broken connections are retried with backoff, honouring a
+// Retry-After that fits the URL's budget), for commands that read the
+// answer themselves (probe, get). It returns the final response, whose
+// body the caller must close. With redirects off, a 3xx is that response.
 func (c *Checker) Send(ctx context.Context, method, rawURL string) (*http.Response, error) {
-	u, err := ParseURL(rawURL)
+	start := time.Now()
+	t, err := ParseTarget(rawURL, c.scheme)
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformedURL, err)
-		}
-		c.PrepareRequest(req)
-		if err := c.limits.wait(ctx, u.Host); err != nil {
-			return nil, err
-		}
-		resp, err := c.client.Do(req)
-		status := 0
+		resp, err := c.send(ctx, method, &t)
+		var a answer
 		if err == nil {
-			status = resp.StatusCode
+			a = answerOf(resp)
 		}
-		if attempt >= c.retries || !retryable(ctx, status, err) {
+		wait, ok := c.retryWait(ctx, attempt, a, err, start)
+		if !ok {
 			return resp, err
 		}
-		var wait time.Duration
 		if resp != nil {
-			if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-				wait = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-			}
 			io.Copy(io.Discard, io.LimitReader(resp.Body, bodyPrefix))
 			resp.Body.Close()
 		}
-		if err := sleep(ctx, backoff(attempt, wait)); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// send makes one request to t, falling back from https to http once, as
+// try does.
+func (c *Checker) send(ctx context.Context, method string, t *Target) (*http.Response, error) {
+	resp, err := c.send1(ctx, method, t)
+	if err != nil && t.Fallback != nil && ctx.Err() == nil {
+		t.URL, t.Fallback = t.Fallback, nil
+		resp, err2 := c.send1(ctx, method, t)
+		if err2 != nil {
+			return nil, &fallbackError{https: err, http: err2}
+		}
+		return resp, nil
+	}
+	return resp, err
+}
+
+func (c *Checker) send1(ctx context.Context, method string, t *Target) (*http.Response, error) {
+	req, err := c.newRequest(ctx, method, t.URL)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.limits.wait(ctx, t.URL.Host); err != nil {
+		return nil, err
+	}
+	return c.client.Do(req)
 }

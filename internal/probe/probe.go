@@ -2,7 +2,7 @@
 // answer: the status, the page's title, its type and size, where redirects
 // led, and how long it took. It GETs the page and reads only as much of the
 // body as the title needs, never more than a bounded prefix, whatever the
-// server sends (endless bodies, gzip bombs, huge titles).
+// server sends (endless bodies, slow ones, gzip bombs, huge titles).
 package probe
 
 import (
@@ -37,12 +37,15 @@ type Result struct {
 	// Truncated.
 	ContentLength    int64
 	LengthFromHeader bool
-	Truncated        bool  // the body was longer than MaxBody (or its end was not waited for)
-	BodyRead         int64 // body bytes read, after gzip decoding; at most MaxBody
-	Elapsed          time.Duration
-	FinalURL         string // the URL answered, after redirects
-	Redirected       bool   // FinalURL came from a redirect (else it is the input, as sent)
-	Err              error  // no HTTP answer, or the body failed before the title ended
+	// Truncated: the body's end was not read, because it was longer than
+	// MaxBody or because reading stopped once the title was known.
+	Truncated  bool
+	BodyRead   int64 // body bytes read, after gzip decoding; at most MaxBody
+	Elapsed    time.Duration
+	FinalURL   string // the URL answered, after redirects
+	Redirected bool   // FinalURL came from a redirect (else it is the input, as sent)
+	Location   string // a 3xx answer's Location (redirects not followed), resolved
+	Err        error  // no HTTP answer, or the body failed before the title ended
 }
 
 // OK reports whether the URL answered with a 2xx status and no error.
@@ -86,43 +89,55 @@ func (p *Prober) probe(ctx context.Context, raw string, r Result) Result {
 	r.FinalURL = resp.Request.URL.String()
 	r.Redirected = resp.Request.Response != nil
 	r.ContentType = resp.Header.Get("Content-Type")
+	if r.Status >= 300 && r.Status < 400 {
+		if loc, err := resp.Location(); err == nil {
+			r.Location = loc.String()
+		}
+	}
 
 	// The limit applies to decoded bytes: net/http decodes gzip
 	// transparently, so a bomb yields at most MaxBody bytes here.
-	body := &countReader{r: io.LimitReader(resp.Body, p.opts.MaxBody+1)}
+	body := &countReader{r: resp.Body}
 	limited := io.LimitReader(body, p.opts.MaxBody)
-	r.Title, r.TitleFound, err = Title(limited, r.ContentType)
-	if err != nil {
-		r.Err, r.Truncated = err, true // the end of the body was not seen
+	if isHTML(r.ContentType) {
+		// Title stops reading at the title's end, or where the head ends
+		// without one: a slow or endless rest is never waited for.
+		r.Title, r.TitleFound, err = Title(limited, r.ContentType)
+		if err != nil {
+			r.Err = err
+		}
 	}
-	if resp.ContentLength >= 0 && !resp.Uncompressed {
-		r.ContentLength, r.LengthFromHeader = resp.ContentLength, true
-		// Read a little more, so a small page's connection can be reused.
-		io.Copy(io.Discard, io.LimitReader(body, 4<<10))
-	} else if err == nil {
-		// No length announced: count the body, up to MaxBody. A failure
-		// now (a timeout on an endless body) only leaves the count short.
-		_, err := io.Copy(io.Discard, limited)
-		r.Truncated = err != nil
+	known := resp.ContentLength >= 0 && !resp.Uncompressed
+	if known && resp.ContentLength-body.n <= drainMax && err == nil {
+		// A small rest that has surely arrived: read it, so that the
+		// connection can be reused.
+		io.Copy(io.Discard, limited)
 	}
-	if body.n >= p.opts.MaxBody { // was that all?
-		n, _ := body.Read(make([]byte, 1))
-		r.Truncated = r.Truncated || n > 0
-	}
+	// At MaxBody without the end, the body may go on: never wait to know.
+	r.Truncated = !body.eof
 	r.BodyRead = min(body.n, p.opts.MaxBody)
-	if !r.LengthFromHeader {
+	if known {
+		r.ContentLength, r.LengthFromHeader = resp.ContentLength, true
+	} else {
 		r.ContentLength = r.BodyRead
 	}
 	return r
 }
 
+// drainMax is the most body bytes read after the title, when the
+// Content-Length says that is all there is.
+const drainMax = 4 << 10
+
+// countReader counts the bytes read and notes the end.
 type countReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	eof bool
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	c.eof = c.eof || err == io.EOF
 	return n, err
 }

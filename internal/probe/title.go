@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"strings"
@@ -10,83 +11,322 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/transform"
 )
 
 // MaxTitle is the longest title Title returns, in runes; a longer one is
 // cut there.
 const MaxTitle = 1024
 
-// Title reads the HTML document r until the end of its first <title>
-// element and returns the title's text: entities decoded, white space
-// collapsed to single spaces and trimmed, control characters dropped, cut
-// to MaxTitle runes, always valid UTF-8. The page's encoding is taken from
-// a byte-order mark, else contentType's charset parameter, else a <meta>
-// in the first 1024 bytes, else guessed (UTF-8 when those bytes are valid
-// UTF-8, else windows-1252), as golang.org/x/net/html/charset does; a
-// header that says UTF-8 is trusted without sniffing, which halves the cost.
+// sniffLen is how much of a page the HTML standard's encoding sniffing
+// reads for a <meta> charset: the first 1024 bytes.
+const sniffLen = 1024
+
+// Title reads the HTML document r until the end of its title and returns
+// the title's text: entities decoded, white space collapsed to single
+// spaces and trimmed, control characters dropped, cut to MaxTitle runes,
+// always valid UTF-8.
 //
-// found reports whether a <title> start tag was seen; a title whose end
-// tag never comes (r ends first) is found, and holds the text read. Title
-// reads r only as far as the </title> end tag: callers bound r (an
-// io.LimitReader) to bound the work. err is a read error of r, never
-// io.EOF.
+// The title is the first <title> element in the document's head, as the
+// HTML standard's tree construction (golang.org/x/net/html's parser)
+// places elements: a <title> in the body, or an SVG icon's <title>, is
+// not the page's title. Title follows those rules token by token, without
+// building the tree, and stops reading as soon as the answer is known:
+// at the title's end tag, or where the head ends without one. found
+// reports whether a title element was found; one whose end tag never
+// comes (r ends first) is found, and holds the text read. Callers bound r
+// (an io.LimitReader) to bound the work. err is a read error of r before
+// the answer was known, never io.EOF.
+//
+// The page's encoding is taken from a byte-order mark, else contentType's
+// charset parameter, else a <meta> charset in the first 1024 bytes, else
+// guessed (UTF-8 when those bytes are valid UTF-8, else windows-1252), as
+// golang.org/x/net/html/charset does. Pages in an encoding compatible with
+// ASCII are read as bytes and only the title is decoded, so a header that
+// names the charset costs nothing more; a page without one is read to its
+// 1024th byte at most to settle it, and no further.
 //
 // When the header says UTF-8 but the title's bytes are not UTF-8 and a
 // <meta> before the title names another charset, the title is decoded
 // from that charset instead (servers that mislabel their pages, httpx
 // #652; a browser would show mojibake, a tool should not).
 func Title(r io.Reader, contentType string) (title string, found bool, err error) {
-	er := &errReader{r: r}
-	var dr io.Reader = er
-	trusted := declaresUTF8(contentType)
-	if !trusted {
-		// Sniffing (a 1024-byte prescan and a decoder) costs about as much
-		// as the rest of the probe's parsing: only pay it when the header
-		// does not already say UTF-8. (A UTF-8 BOM is harmless text before
-		// <html>; a UTF-16 page mislabelled UTF-8 is not worth the cost.)
-		if dr, err = charset.NewReader(er, contentType); err != nil {
-			return "", false, err
+	src := &source{r: r}
+	var lead [3]byte
+	n, _ := io.ReadFull(src, lead[:])
+	src.pending = lead[:n]
+	if src.err != nil {
+		return "", false, src.err
+	}
+	var enc encoding.Encoding
+	name := ""
+	switch {
+	case bytes.HasPrefix(src.pending, []byte{0xef, 0xbb, 0xbf}):
+		name, src.pending = "utf-8", src.pending[3:]
+	case bytes.HasPrefix(src.pending, []byte{0xfe, 0xff}):
+		name, src.pending = "utf-16be", src.pending[2:]
+	case bytes.HasPrefix(src.pending, []byte{0xff, 0xfe}):
+		name, src.pending = "utf-16le", src.pending[2:]
+	default:
+		if _, params, err := mime.ParseMediaType(contentType); err == nil {
+			if cs := params["charset"]; cs != "" {
+				enc, name = charset.Lookup(cs)
+			}
 		}
 	}
-	z := html.NewTokenizer(dr)
+	if name != "" && enc == nil {
+		enc, _ = charset.Lookup(name)
+	}
+	s := scan{src: src, name: name}
+	if name == "" {
+		s.src.sniff = make([]byte, 0, sniffLen) // the first 1024 bytes, for the sniffing
+	}
+	var in io.Reader = src
+	if !asciiCompatible(name) {
+		// UTF-16 and stateful encodings: decode first, read tokens from
+		// UTF-8 (the title then needs no decoding).
+		in, s.decoded = transform.NewReader(src, enc.NewDecoder()), true
+	}
+	return s.run(html.NewTokenizer(in))
+}
+
+// asciiCompatible reports whether an encoding (a WHATWG name, or "" when
+// not known yet) writes ASCII as ASCII and never puts an ASCII byte inside
+// another character, so that tags can be read before decoding.
+func asciiCompatible(name string) bool {
+	switch name {
+	case "utf-16be", "utf-16le", "iso-2022-jp", "replacement":
+		return false
+	}
+	return true
+}
+
+// source is the body as the tokenizer reads it: the bytes read ahead for
+// the byte-order mark first, the first read error remembered (the
+// tokenizer and a decoder may report their own), and the first 1024 bytes
+// kept when the encoding must be sniffed.
+type source struct {
+	r       io.Reader
+	pending []byte
+	err     error // first read error other than io.EOF
+	eof     bool
+	sniff   []byte // nil, or up to sniffLen first bytes
+}
+
+func (s *source) Read(p []byte) (int, error) {
+	if len(s.pending) > 0 {
+		n := copy(p, s.pending)
+		s.pending = s.pending[n:]
+		s.keep(p[:n])
+		return n, nil
+	}
+	n, err := s.r.Read(p)
+	s.keep(p[:n])
+	switch {
+	case err == io.EOF:
+		s.eof = true
+	case err != nil && s.err == nil:
+		s.err = err
+	}
+	return n, err
+}
+
+func (s *source) keep(p []byte) {
+	if s.sniff != nil && len(s.sniff) < sniffLen {
+		s.sniff = append(s.sniff, p[:min(len(p), sniffLen-len(s.sniff))]...)
+	}
+}
+
+// fillSniff reads on until the first 1024 bytes are known, or the body
+// ended, or failed: what the sniffing needs, and no more.
+func (s *source) fillSniff() {
+	var buf [512]byte
+	for len(s.sniff) < sniffLen && !s.eof && s.err == nil {
+		if _, err := s.Read(buf[:min(len(buf), sniffLen-len(s.sniff))]); err != nil && err != io.EOF {
+			return
+		}
+	}
+}
+
+// Insertion modes of the HTML tree construction before the body, as far
+// as the head's title is concerned: before the head (the initial, "before
+// html" and "before head" modes behave alike for it), in it, after it.
+const (
+	beforeHead = iota
+	inHead
+	afterHead
+)
+
+// scan reads one document's tokens.
+type scan struct {
+	src     *source
+	name    string // the encoding's WHATWG name when certain (BOM, header); "" when it must be sniffed
+	decoded bool   // tokens come decoded to UTF-8
+	meta    string // the first <meta> charset before the title, within the first 1024 bytes
+	offset  int    // of the next token, in bytes from the start (undecoded input only)
+}
+
+func (s *scan) run(z *html.Tokenizer) (string, bool, error) {
+	mode, template, rawText := beforeHead, 0, false
+	for {
+		tt := z.Next()
+		offset := s.offset
+		s.offset += len(z.Raw())
+		switch tt {
+		case html.ErrorToken:
+			return "", false, s.src.err
+		case html.TextToken:
+			if rawText || template > 0 {
+				continue
+			}
+			// Text other than white space starts the body.
+			if len(bytes.TrimLeft(z.Text(), " \t\r\n\f")) > 0 {
+				return "", false, nil
+			}
+		case html.StartTagToken, html.SelfClosingTagToken:
+			tag, hasAttr := z.TagName()
+			a := atom.Lookup(tag)
+			if template > 0 { // a template's content is not the document's
+				if a == atom.Template {
+					template++
+				}
+				continue
+			}
+			switch a {
+			case atom.Html:
+			case atom.Head:
+				mode = max(mode, inHead)
+			case atom.Base, atom.Basefont, atom.Bgsound, atom.Link:
+				mode = max(mode, inHead)
+			case atom.Meta:
+				mode = max(mode, inHead)
+				// A meta charset matters when sniffing, and when the header
+				// says UTF-8 (it may lie: httpx #652).
+				if hasAttr && s.meta == "" && (s.name == "utf-8" || s.name == "" && offset < sniffLen) {
+					s.meta = metaCharset(z)
+				}
+			case atom.Script, atom.Style, atom.Noframes:
+				mode = max(mode, inHead)
+				rawText = true // the tokenizer reads their content as text
+			case atom.Noscript:
+				if mode == afterHead { // not allowed after the head: the body starts
+					return "", false, nil
+				}
+				mode, rawText = inHead, true
+			case atom.Template:
+				mode = max(mode, inHead)
+				template++
+			case atom.Title:
+				return s.title(z)
+			default: // the body (or a frameset) starts
+				return "", false, nil
+			}
+		case html.EndTagToken:
+			tag, _ := z.TagName()
+			a := atom.Lookup(tag)
+			rawText = false
+			if template > 0 {
+				if a == atom.Template {
+					template--
+				}
+				continue
+			}
+			switch a {
+			case atom.Head:
+				mode = afterHead
+			case atom.Body, atom.Html, atom.Br:
+				return "", false, nil
+			}
+		}
+	}
+}
+
+// title reads the text of the title element whose start tag was just
+// read, up to its end tag (or the end of the input), and decodes it.
+func (s *scan) title(z *html.Tokenizer) (string, bool, error) {
 	var tb titleBuilder
-	inTitle := false
-	// A trusted UTF-8 header can lie: a server that says UTF-8 for GBK
-	// pages (httpx #652). Then the title's raw bytes are not UTF-8, and
-	// the page's own <meta> charset, if any, is the better guess.
-	var metaLabel string
 	var raw []byte
 	for {
 		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			// Only a read error of r is an error: at io.EOF, or a decoding
-			// error, the title is what could be read.
-			return retitle(tb, raw, metaLabel), inTitle, er.err
-		case html.StartTagToken, html.SelfClosingTagToken:
-			if inTitle {
-				continue
+		if tt == html.TextToken {
+			if !s.decoded && len(raw) < maxRawTitle {
+				raw = append(raw, z.Raw()...) // before Text, which unescapes in place
 			}
-			name, hasAttr := z.TagName()
-			switch a := atom.Lookup(name); {
-			case a == atom.Title && tt == html.StartTagToken:
-				inTitle = true
-			case a == atom.Meta && trusted && hasAttr && metaLabel == "":
-				metaLabel = metaCharset(z)
-			}
-		case html.TextToken:
-			if inTitle {
-				if trusted && len(raw) < 4*MaxTitle*4 {
-					raw = append(raw, z.Raw()...) // before Text, which unescapes in place
-				}
+			if s.decoded || s.name == "utf-8" {
 				tb.add(z.Text())
 			}
-		case html.EndTagToken:
-			if name, _ := z.TagName(); inTitle && atom.Lookup(name) == atom.Title {
-				return retitle(tb, raw, metaLabel), true, nil
+			continue
+		}
+		if tt == html.ErrorToken && s.src.err != nil {
+			return "", true, s.src.err
+		}
+		break // the end tag, or the end of the input
+	}
+	switch {
+	case s.decoded:
+		return tb.String(), true, nil
+	case s.name == "utf-8":
+		return retitle(tb, raw, s.meta), true, nil
+	}
+	name := s.name
+	if name == "" {
+		name = s.settle()
+	}
+	if name == "utf-8" {
+		tb.add(rcdata(raw))
+		return tb.String(), true, nil
+	}
+	return decodeTitle(raw, name), true, nil
+}
+
+// maxRawTitle bounds the raw title bytes kept for decoding: enough for
+// MaxTitle runes in any encoding, entities included.
+const maxRawTitle = 64 << 10
+
+// settle returns the encoding of a page whose header and BOM named none:
+// the first <meta> charset if one came before the title within the first
+// 1024 bytes, else what those bytes tell (a later <meta>, or a guess),
+// reading on to the 1024th byte if the title ended sooner.
+func (s *scan) settle() string {
+	if s.meta != "" {
+		if _, name := charset.Lookup(s.meta); name != "" {
+			if strings.HasPrefix(name, "utf-16") {
+				return "utf-8" // a page that names UTF-16 in its own bytes is not
 			}
+			return name
 		}
 	}
+	s.src.fillSniff()
+	_, name, _ := charset.DetermineEncoding(s.src.sniff, "")
+	return name
+}
+
+// decodeTitle returns the title whose raw bytes (entities not decoded)
+// are in the encoding called name.
+func decodeTitle(raw []byte, name string) string {
+	var tb titleBuilder
+	if enc, _ := charset.Lookup(name); enc != nil {
+		if d, err := enc.NewDecoder().Bytes(raw); err == nil {
+			raw = d
+		}
+	}
+	tb.add(rcdata(raw))
+	return tb.String()
+}
+
+// rcdata decodes the entities (and NULs) of a title's text, as the
+// tokenizer does inside <title>.
+func rcdata(raw []byte) []byte {
+	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, 0) < 0 {
+		return raw
+	}
+	z := html.NewTokenizerFragment(bytes.NewReader(raw), "title")
+	var out []byte
+	for z.Next() == html.TextToken {
+		out = append(out, z.Text()...)
+	}
+	return out
 }
 
 // retitle returns the title: tb's, unless the raw title bytes of a page
@@ -96,17 +336,11 @@ func retitle(tb titleBuilder, raw []byte, metaLabel string) string {
 	if metaLabel == "" || utf8.Valid(raw) {
 		return tb.String()
 	}
-	enc, name := charset.Lookup(metaLabel)
-	if enc == nil || name == "utf-8" {
+	_, name := charset.Lookup(metaLabel)
+	if name == "" || name == "utf-8" || !asciiCompatible(name) {
 		return tb.String()
 	}
-	decoded, err := enc.NewDecoder().Bytes(raw)
-	if err != nil {
-		return tb.String()
-	}
-	var again titleBuilder
-	again.add([]byte(html.UnescapeString(string(decoded))))
-	return again.String()
+	return decodeTitle(raw, name)
 }
 
 // metaCharset returns the charset a <meta charset=...> or <meta
@@ -134,21 +368,6 @@ func metaCharset(z *html.Tokenizer) string {
 		}
 	}
 	return strings.TrimSpace(cs)
-}
-
-// errReader remembers the first error of the underlying reader other than
-// EOF, since the tokenizer and the decoder may report their own instead.
-type errReader struct {
-	r   io.Reader
-	err error
-}
-
-func (e *errReader) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil && err != io.EOF && e.err == nil {
-		e.err = err
-	}
-	return n, err
 }
 
 // titleBuilder collapses white space and stops at MaxTitle runes.
@@ -188,12 +407,17 @@ func (t *titleBuilder) add(p []byte) {
 
 func (t *titleBuilder) String() string { return t.b.String() }
 
-// declaresUTF8 reports whether a Content-Type header names UTF-8.
-func declaresUTF8(contentType string) bool {
-	_, params, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
+// isHTML reports whether a Content-Type names an HTML or XHTML document,
+// the only kinds whose title is read. A missing one counts: browsers sniff
+// such a body, and one that is not HTML has no <title> in its head anyway.
+func isHTML(contentType string) bool {
+	if strings.TrimSpace(contentType) == "" {
+		return true
 	}
-	cs := strings.ToLower(params["charset"])
-	return cs == "utf-8" || cs == "utf8"
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		mt, _, _ = strings.Cut(strings.ToLower(contentType), ";")
+		mt = strings.TrimSpace(mt)
+	}
+	return mt == "text/html" || mt == "application/xhtml+xml"
 }
