@@ -56,7 +56,6 @@ fixes one.
 Exit status: 0 when every page exists (or has a status --accept lists),
 1 when any does not, 2 for usage errors, 130 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			hf.runCtx = c.Context()
 			opts, err := hf.options()
 			if err != nil {
 				return err
@@ -96,18 +95,15 @@ func checkJob(checker *httpcheck.Checker) job[checkRecord] {
 }
 
 // checkJobWith checks one line with checker, once per distinct URL among
-// the recent ones; --accept decides which records pass. Requests run in
-// hf.runCtx (see requestCtx).
+// the recent ones; --accept decides which records pass.
 func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
 	seen := httpcheck.NewDedup[httpcheck.Result](dedupRecent)
 	return job[checkRecord]{
 		do: func(ctx context.Context, l cli.Line) checkRecord {
-			rctx := requestCtx(hf.runCtx, ctx)
-			r := seen.Do(rctx, l.Text, func() (httpcheck.Result, bool) {
-				r := checker.Check(rctx, l.Text)
-				return r, rctx.Err() == nil
+			r := seen.Do(ctx, l.Text, func() (httpcheck.Result, bool) {
+				r := checker.Check(ctx, l.Text)
+				return r, ctx.Err() == nil
 			})
-			cutShort(rctx, ctx)
 			rec := newCheckRecord(l, r)
 			rec.ok = hf.passes(r.Status, r.Class == httpcheck.Exists)
 			return rec
@@ -116,29 +112,5 @@ func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
 			return checkRecord{Input: l.Text, Line: l.N, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), class: httpcheck.Error}
 		},
 		passed: func(r checkRecord) bool { return r.ok },
-	}
-}
-
-// requestCtx is the context an HTTP job's requests run in: the run's
-// (cobra's, ended by the interrupt) rather than the task's. The executor
-// cancels a task's context on the same interrupt, and the task context
-// would otherwise be made cancellable for each URL, under net/http's own
-// deadline context: a context, a channel and a map of children more per
-// URL, which a run of tens of thousands of URLs a second feels. Without a
-// run context (fanout demo) it is the task's.
-func requestCtx(runCtx, taskCtx context.Context) context.Context {
-	if runCtx == nil {
-		return taskCtx
-	}
-	return runCtx
-}
-
-// cutShort waits, when the run's context ended under a request, until the
-// executor has cancelled the task's context too (it does on the same
-// interrupt): runJob then drops the record as cut short rather than
-// print an "error: cancelled".
-func cutShort(reqCtx, taskCtx context.Context) {
-	if reqCtx != taskCtx && reqCtx.Err() != nil {
-		<-taskCtx.Done()
 	}
 }

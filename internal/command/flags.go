@@ -1,7 +1,6 @@
 package command
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -82,9 +81,6 @@ type httpFlags struct {
 	accept     string
 	// Parsed by options.
 	match, filter, accepted httpcheck.Statuses
-	// runCtx is the run's context, for requests (see requestCtx); nil
-	// outside a command (fanout demo's job).
-	runCtx context.Context
 }
 
 func (f *httpFlags) add(c *cobra.Command) {

@@ -61,7 +61,6 @@ Each line says: URL -> path (N bytes, 12ms), or URL - error: <reason>.
 Exit status: 0 when every page was saved, 1 when any was not, 2 for usage
 errors, 130 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			hf.runCtx = c.Context()
 			if dir == "" {
 				return usagef("--dir is required")
 			}
@@ -119,12 +118,10 @@ func getJob(d *download.Downloader, dir string, hf *httpFlags) job[getRecord] {
 	seen := httpcheck.NewDedup[download.Result](dedupRecent)
 	return job[getRecord]{
 		do: func(ctx context.Context, l cli.Line) getRecord {
-			rctx := requestCtx(hf.runCtx, ctx)
-			r := seen.Do(rctx, l.Text, func() (download.Result, bool) {
-				r := d.Get(rctx, l.Text, dir)
-				return r, rctx.Err() == nil
+			r := seen.Do(ctx, l.Text, func() (download.Result, bool) {
+				r := d.Get(ctx, l.Text, dir)
+				return r, ctx.Err() == nil
 			})
-			cutShort(rctx, ctx)
 			rec := getRecord{Input: l.Text, Line: l.N, Path: r.Path, Bytes: r.Bytes, Status: r.Status,
 				ElapsedMS: cli.MS(r.Elapsed)}
 			if r.Err != nil {

@@ -133,7 +133,6 @@ Exit status: 0 when every URL answered with a 2xx status (after redirects;
 or one --accept lists) and no error, 1 otherwise, 2 for usage errors, 130
 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
-			hf.runCtx = c.Context()
 			opts, err := hf.options()
 			if err != nil {
 				return err
@@ -170,12 +169,10 @@ func probeJob(prober *probe.Prober, hf *httpFlags) job[probeRecord] {
 	seen := httpcheck.NewDedup[probe.Result](dedupRecent)
 	return job[probeRecord]{
 		do: func(ctx context.Context, l cli.Line) probeRecord {
-			rctx := requestCtx(hf.runCtx, ctx)
-			r := seen.Do(rctx, l.Text, func() (probe.Result, bool) {
-				r := prober.Probe(rctx, l.Text)
-				return r, rctx.Err() == nil
+			r := seen.Do(ctx, l.Text, func() (probe.Result, bool) {
+				r := prober.Probe(ctx, l.Text)
+				return r, ctx.Err() == nil
 			})
-			cutShort(rctx, ctx)
 			rec := newProbeRecord(l, r)
 			rec.ok = hf.passes(r.Status, rec.ok) && r.Err == nil
 			return rec
