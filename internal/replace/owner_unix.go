@@ -9,26 +9,34 @@ import (
 	"syscall"
 )
 
-// keepOwner gives f the owner and group of the file fi describes when they
-// differ from f's (as root, any owner; otherwise only a group we are in).
+// keepOwner gives f the owner and group st describes when they differ
+// from f's (as root, any owner; otherwise only a group we are in).
 // Failing is an error rather than a silent change of owner.
-func keepOwner(f *os.File, fi fs.FileInfo) error {
-	want, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
+func keepOwner(f *os.File, st fileStat) error {
+	if st.uid < 0 {
 		return nil
 	}
 	tfi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("stat temporary file: %w", err)
 	}
-	got, ok := tfi.Sys().(*syscall.Stat_t)
-	if !ok || (got.Uid == want.Uid && got.Gid == want.Gid) {
+	if got := statOf(tfi); got.uid == st.uid && got.gid == st.gid {
 		return nil
 	}
-	if err := f.Chown(int(want.Uid), int(want.Gid)); err != nil {
-		return fmt.Errorf("%w (owner %d:%d): %w", ErrOwner, want.Uid, want.Gid, err)
+	if err := f.Chown(st.uid, st.gid); err != nil {
+		return fmt.Errorf("%w (owner %d:%d): %w", ErrOwner, st.uid, st.gid, err)
 	}
 	return nil
+}
+
+// statOf is fi's fileStat.
+func statOf(fi fs.FileInfo) fileStat {
+	st := fileStat{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), uid: -1, gid: -1}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.uid, st.gid = int(sys.Uid), int(sys.Gid)
+		st.dev, st.ino = uint64(sys.Dev), uint64(sys.Ino)
+	}
+	return st
 }
 
 // writable reports whether we may write path (access(2) with W_OK), so a
