@@ -8,9 +8,11 @@ import (
 
 // Line mode runs the pattern on each line, without its terminator ("\n"
 // or "\r\n"), as sed and sd do. Running the regexp line by line on every
-// line is slow (a call per line), so a second regexp, the candidate
-// finder, scans the whole buffer first and only the lines where it
-// matches are run line by line. The finder accepts everything the
+// line is slow (a call per line), so the whole buffer is scanned first
+// for the lines that can match, and only those are run line by line: the
+// lines holding a literal every match contains (requiredLiteral), or,
+// for patterns without one, the lines where a second regexp, the
+// candidate finder, matches. The finder accepts everything the
 // pattern could match within a line (a superset): it is the pattern with
 // ^, $, \A and \z dropped (true everywhere) and \n taken out of every
 // class and literal, so none of its matches crosses a line end. Lines it
@@ -140,18 +142,60 @@ func withinLine(re *syntax.Regexp) *syntax.Regexp {
 	return re
 }
 
+// requiredLiteral returns a literal that every match of re contains
+// ("" if it finds none): the longest case-sensitive literal that is a
+// required part of the pattern, like "old_name(" in `\bold_name\((\w+)`.
+// Searching for it with a finder is far cheaper than running the regexp
+// over text that cannot match (Go's regexp only uses a literal prefix,
+// and searches for it with bytes.Index). ripgrep does the same with its
+// "inner literals".
+func requiredLiteral(re *syntax.Regexp) string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if re.Flags&syntax.FoldCase == 0 {
+			return string(re.Rune)
+		}
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredLiteral(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiteral(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		best := ""
+		for _, sub := range re.Sub {
+			if l := requiredLiteral(sub); len(l) > len(best) {
+				best = l
+			}
+		}
+		return best
+	}
+	return ""
+}
+
 // replaceLines is Replace in line mode.
 func (r *Replacer) replaceLines(src []byte) ([]byte, int) {
 	var out []byte
 	n, copied, pos := 0, 0, 0
 	for pos < len(src) {
-		loc := r.cand.FindIndex(src[pos:])
-		if loc == nil {
-			break
+		// The next line that may match: one holding the required literal,
+		// else one where the candidate finder matches.
+		var at int
+		if r.lit.needle != nil {
+			i := r.lit.index(src[pos:])
+			if i < 0 {
+				break
+			}
+			at = pos + i
+		} else {
+			// pos is always a line start, so the finder sees the same ^
+			// and \b context as in the whole buffer.
+			loc := r.cand.FindIndex(src[pos:])
+			if loc == nil {
+				break
+			}
+			at = pos + loc[0]
 		}
-		// The line holding the candidate; pos is always a line start, so
-		// the finder sees the same ^ and \b context as in the buffer.
-		at := pos + loc[0]
 		start := pos + bytes.LastIndexByte(src[pos:at], '\n') + 1
 		end, next := len(src), len(src)
 		if i := bytes.IndexByte(src[at:], '\n'); i >= 0 {

@@ -47,8 +47,10 @@ const (
 // for concurrent use.
 type Replacer struct {
 	old, new []byte         // literal mode
+	find     finder         // of old
 	re       *regexp.Regexp // regex mode
 	cand     *regexp.Regexp // line mode: finds the lines worth matching
+	lit      finder         // regex mode: of a literal every match contains, if any
 	tmpl     []piece
 	across   bool
 }
@@ -59,7 +61,7 @@ func Literal(old, new string) (*Replacer, error) {
 	if old == "" {
 		return nil, ErrEmptyPattern
 	}
-	return &Replacer{old: []byte(old), new: []byte(new)}, nil
+	return &Replacer{old: []byte(old), new: []byte(new), find: newFinder([]byte(old))}, nil
 }
 
 // Regex returns a Replacer for a Go regular expression (RE2 syntax). In
@@ -89,6 +91,9 @@ func Regex(pattern, template string, mode Mode) (*Replacer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad regular expression: %w", err)
 	}
+	if lit := requiredLiteral(parsed.Simplify()); lit != "" {
+		r.lit = newFinder([]byte(lit))
+	}
 	if r.tmpl, err = parseTemplate(r.re, template); err != nil {
 		return nil, err
 	}
@@ -103,6 +108,9 @@ func (r *Replacer) Replace(src []byte) ([]byte, int) {
 		return r.replaceLiteral(src)
 	case !r.across:
 		return r.replaceLines(src)
+	}
+	if r.lit.needle != nil && r.lit.index(src) < 0 {
+		return src, 0 // most files: no need to run the regexp at all
 	}
 	matches := r.re.FindAllSubmatchIndex(src, -1)
 	if k := len(matches); k > 0 && matches[k-1][0] == len(src) && len(src) > 0 && src[len(src)-1] == '\n' {
@@ -123,7 +131,7 @@ func (r *Replacer) Replace(src []byte) ([]byte, int) {
 
 // replaceLiteral replaces without allocating when there is no match.
 func (r *Replacer) replaceLiteral(src []byte) ([]byte, int) {
-	i := bytes.Index(src, r.old)
+	i := r.find.index(src)
 	if i < 0 {
 		return src, 0
 	}
@@ -134,7 +142,7 @@ func (r *Replacer) replaceLiteral(src []byte) ([]byte, int) {
 	for {
 		out = append(out, r.new...)
 		src = src[i+len(r.old):]
-		if i = bytes.Index(src, r.old); i < 0 {
+		if i = r.find.index(src); i < 0 {
 			break
 		}
 		out = append(out, src[:i]...)

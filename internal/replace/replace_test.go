@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"testing"
 )
@@ -329,6 +330,35 @@ func TestClassify(t *testing.T) {
 		reason, bom := Classify(c.content)
 		if reason != c.reason || bom != c.bom {
 			t.Errorf("%s: got %q, %d; want %q, %d", c.name, reason, bom, c.reason, c.bom)
+		}
+	}
+}
+
+// The literal the line finder searches for must be in every match:
+// never from an optional part, an alternative or a case-folded literal.
+func TestRequiredLiteral(t *testing.T) {
+	for pat, want := range map[string]string{
+		`old_function_name\(`:    "old_function_name(",
+		`\bold_name\((\w+)`:      "old_name(",
+		`^\s+(\w+) =`:            " =",
+		`(?:foo|bar)baz`:         "baz",
+		`(?:foo|bar)`:            "",
+		`(ab)+c`:                 "ab",
+		`(?i)foo`:                "",
+		`x?longer`:               "longer",
+		`(?:abc){0,2}d`:          "d",
+		`(?:abc){2}d`:            "abc",
+		`é+`:                     "é",
+		`\s+$`:                   "",
+		`a.*bcd`:                 "bcd",
+		`(?s)head(?:.*)\btail\b`: "head",
+	} {
+		re, err := syntax.Parse(pat, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := requiredLiteral(re.Simplify()); got != want {
+			t.Errorf("%q: %q, want %q", pat, got, want)
 		}
 	}
 }
