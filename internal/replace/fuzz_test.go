@@ -3,6 +3,7 @@ package replace
 import (
 	"bytes"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -71,15 +72,22 @@ func FuzzReplace(f *testing.F) {
 			return
 		}
 		if lr, err := Regex(old, quoted, Lines); err == nil {
-			got, n := lr.Replace(src)
 			want, wn := naiveLines(std, quoted, src)
-			if !bytes.Equal(got, want) || n != wn {
-				t.Fatalf("line mode %q, %d; line by line %q, %d", got, n, want, wn)
-			}
-			if !strings.ContainsAny(new, "\r\n") {
-				if bytes.Count(got, []byte("\n")) != bytes.Count(src, []byte("\n")) ||
-					bytes.Count(got, []byte("\r\n")) < bytes.Count(src, []byte("\r\n")) {
-					t.Fatalf("a line terminator was lost: %q became %q", src, got)
+			// Both ways of finding candidate lines: the required literal
+			// (when the pattern has one) and the candidate regexp.
+			parsed, _ := syntax.Parse(old, syntax.Perl)
+			byRegexp := *lr
+			byRegexp.lit, byRegexp.cand = finder{}, candidates(parsed)
+			for _, r := range []*Replacer{lr, &byRegexp} {
+				got, n := r.Replace(src)
+				if !bytes.Equal(got, want) || n != wn {
+					t.Fatalf("line mode (literal %q) %q, %d; line by line %q, %d", r.lit.needle, got, n, want, wn)
+				}
+				if !strings.ContainsAny(new, "\r\n") {
+					if bytes.Count(got, []byte("\n")) != bytes.Count(src, []byte("\n")) ||
+						bytes.Count(got, []byte("\r\n")) < bytes.Count(src, []byte("\r\n")) {
+						t.Fatalf("a line terminator was lost: %q became %q", src, got)
+					}
 				}
 			}
 		}

@@ -86,13 +86,14 @@ func Regex(pattern, template string, mode Mode) (*Replacer, error) {
 			return nil, ErrNeedsLineBreak
 		}
 		r.re, err = regexp.Compile(pattern)
-		r.cand = candidates(parsed)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bad regular expression: %w", err)
 	}
 	if lit := requiredLiteral(parsed.Simplify()); lit != "" {
 		r.lit = newFinder([]byte(lit))
+	} else if !r.across {
+		r.cand = candidates(parsed)
 	}
 	if r.tmpl, err = parseTemplate(r.re, template); err != nil {
 		return nil, err

@@ -298,10 +298,17 @@ func TestLinesFinderNeverSkipsALine(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", pat, err)
 		}
-		got, n := r.Replace(src)
 		want, wn := naiveLines(regexp.MustCompile(pat), "<$0>", src)
-		if !bytes.Equal(got, want) || n != wn {
-			t.Errorf("%q: %q, %d; line by line %q, %d", pat, got, n, want, wn)
+		// The literal prefilter where the pattern has a literal, and the
+		// candidate regexp alone for every pattern.
+		parsed, _ := syntax.Parse(pat, syntax.Perl)
+		byRegexp := *r
+		byRegexp.lit, byRegexp.cand = finder{}, candidates(parsed)
+		for _, r := range []*Replacer{r, &byRegexp} {
+			got, n := r.Replace(src)
+			if !bytes.Equal(got, want) || n != wn {
+				t.Errorf("%q (literal %q): %q, %d; line by line %q, %d", pat, r.lit.needle, got, n, want, wn)
+			}
 		}
 	}
 }
