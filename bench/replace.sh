@@ -25,8 +25,8 @@ trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/fanout" ./cmd/fanout
 echo "# $(date -u +%FT%TZ) nproc=$(nproc) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
 	"$(go version | cut -d' ' -f3) fanout=$(git rev-parse --short HEAD) fs=$(df -T "$tmp" | awk 'NR==2{print $2}')" \
-	"python=$(python3 -c 'import sys; print(sys.version.split()[0])') sed=$(sed --version | head -1 | awk '{print $NF}')" \
-	"rg=$(rg --version | head -1 | awk '{print $2}') load=$(cut -d' ' -f1-3 /proc/loadavg)"
+	"python=$(python3 -c 'import sys; print(sys.version.split()[0])') sed=$(sed --version | awk 'NR==1{print $NF}')" \
+	"rg=$(rg --version | awk 'NR==1{print $2}') load=$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $FILES files of $SIZE bytes in $DIRS folders; medians of $RUNS runs"
 
 # gen PERCENT: a fresh tree where PERCENT% of the files contain OLD (ten

@@ -181,8 +181,10 @@ func writeAtomic(path string, st fileStat, head, body []byte, sync bool) error {
 	if err := keepOwner(pf.File, st); err != nil {
 		return err
 	}
-	if _, err := pf.Write(head); err != nil {
-		return fmt.Errorf("writing: %w", err)
+	if len(head) > 0 { // a byte order mark
+		if _, err := pf.Write(head); err != nil {
+			return fmt.Errorf("writing: %w", err)
+		}
 	}
 	if _, err := pf.Write(body); err != nil {
 		return fmt.Errorf("writing: %w", err)

@@ -7,15 +7,26 @@ import (
 )
 
 // readFile reads a regular file into a pooled buffer in four system calls:
-// open (no symlink followed, no blocking on a FIFO or device), fstat, read,
-// close. os.Open would add fcntl calls and a failing epoll registration,
+// open (no symlink followed, no blocking on a FIFO or device, no access
+// time update), fstat, read, close. os.Open would add fcntl calls and a failing epoll registration,
 // os.ReadFile another fstat and a read to see EOF. The fstat is kept as
 // the reference for "changed since read". A symlink or a file that is not
 // regular is not read: skip says why.
 func readFile(path string, maxSize int64) (buf *[]byte, st fileStat, skip string, err error) {
+	// O_NOATIME: reading a file to search it is not using it, so its
+	// access time stays (as backup tools do); with relatime, most files
+	// of a tree not read for a day would otherwise have an inode to
+	// write back. Only the owner (or root) may ask: for other files,
+	// EPERM, and the open is done again without it.
+	flags := syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NOFOLLOW | syscall.O_NONBLOCK | syscall.O_NOCTTY
+	noatime := syscall.O_NOATIME
 	var fd int
 	for {
-		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+		fd, err = syscall.Open(path, flags|noatime, 0)
+		if err == syscall.EPERM && noatime != 0 {
+			noatime = 0
+			continue
+		}
 		if err != syscall.EINTR {
 			break
 		}
