@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/aymanbagabas/go-udiff"
-	"github.com/google/renameio/v2"
 )
 
 // Errors a rewrite can fail with, wrapped with the path and the cause.
@@ -158,69 +158,16 @@ func putBuf(p *[]byte) {
 	}
 }
 
-// writeAtomic replaces the file at path (read as st) with head+body: a
-// temporary file in the same directory, given the old file's owner,
-// written, then given its mode (after the write: writing clears setuid
-// and setgid for a process without CAP_FSETID, that is for every user but
-// root), synced unless told not to, renamed over path. Until the rename
-// the old file is untouched; a failure removes the temporary file.
-func writeAtomic(path string, st fileStat, head, body []byte, sync bool) error {
-	if err := writable(path); err != nil {
-		return fmt.Errorf("%w: %w", ErrReadOnly, err)
-	}
-	pf, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)))
-	if err != nil {
-		return fmt.Errorf("creating temporary file: %w", err)
-	}
-	renamed := false
-	defer func() {
-		if !renamed { // after a failure: close and remove the temporary file
-			pf.Cleanup()
-		}
-	}()
-	if err := keepOwner(pf.File, st); err != nil {
-		return err
-	}
-	if len(head) > 0 { // a byte order mark
-		if _, err := pf.Write(head); err != nil {
-			return fmt.Errorf("writing: %w", err)
-		}
-	}
-	if _, err := pf.Write(body); err != nil {
-		return fmt.Errorf("writing: %w", err)
-	}
-	// After chown (which clears setuid and setgid) and after the writes.
-	if err := pf.Chmod(st.mode & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
-		return fmt.Errorf("setting mode: %w", err)
-	}
-	// Someone else wrote the file since we read it (an editor saving):
-	// do not overwrite their change with ours made from the old content.
-	if now, err := os.Lstat(path); err != nil || !statOf(now).same(st) {
-		return fmt.Errorf("%w", ErrModified)
-	}
-	if sync {
-		if err := pf.CloseAtomicallyReplace(); err != nil {
-			return fmt.Errorf("replacing: %w", err)
-		}
-		renamed = true
-		return nil
-	}
-	// --no-fsync: the same rename without the sync. A crash of the
-	// process still leaves old or new content; a crash of the machine can
-	// leave an empty file on some file systems.
-	if err := pf.File.Close(); err != nil {
-		return fmt.Errorf("writing: %w", err)
-	}
-	if err := os.Rename(pf.Name(), path); err != nil {
-		return fmt.Errorf("replacing: %w", err)
-	}
-	renamed = true
-	return nil
+// tempName is the name of a temporary file for a file named base: "." +
+// base + 19 random digits.
+func tempName(base string) string {
+	return fmt.Sprintf(".%s%019d", base, rand.Int64())
 }
 
 // IsTempName reports whether path is named like the temporary file of a
 // rewrite of a sibling that exists: "." + name + at least 12 digits
-// (renameio's random suffix), next to name.
+// (19 here; at least 12 in the renameio-made names of earlier versions),
+// next to name.
 func IsTempName(path string) bool {
 	base := filepath.Base(path)
 	if len(base) < 14 || base[0] != '.' {

@@ -7,8 +7,6 @@ import (
 	"os"
 )
 
-func keepOwner(*os.File, fileStat) error { return nil }
-
 func statOf(fi fs.FileInfo) fileStat {
 	return fileStat{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), uid: -1, gid: -1}
 }

@@ -3,31 +3,9 @@
 package replace
 
 import (
-	"fmt"
 	"io/fs"
-	"os"
 	"syscall"
 )
-
-// keepOwner gives f the owner and group st describes when they differ
-// from f's (as root, any owner; otherwise only a group we are in).
-// Failing is an error rather than a silent change of owner.
-func keepOwner(f *os.File, st fileStat) error {
-	if st.uid < 0 {
-		return nil
-	}
-	tfi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat temporary file: %w", err)
-	}
-	if got := statOf(tfi); got.uid == st.uid && got.gid == st.gid {
-		return nil
-	}
-	if err := f.Chown(st.uid, st.gid); err != nil {
-		return fmt.Errorf("%w (owner %d:%d): %w", ErrOwner, st.uid, st.gid, err)
-	}
-	return nil
-}
 
 // statOf is fi's fileStat.
 func statOf(fi fs.FileInfo) fileStat {
