@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# fanout replace against `find | xargs -P2 sed -i` and the tutorial's Python
-# program (bench/replace_tutorial.py), on 10,000 files of 10 KB in 100
-# folders: (a) every file contains OLD, (b) 1% of them do. The tree is
-# regenerated (and synced to disk) before every timed run; each case runs
-# RUNS times and the median is printed. Run it alone:
+# fanout replace against `find | xargs -P2 sed -i`, `rg -l OLD` (ripgrep
+# only lists the files: the floor for reading them all) and the tutorial's
+# Python program (bench/replace_tutorial.py), on 10,000 files of 10 KB in
+# 100 folders: (a) every file contains OLD, (b) 1% of them do. fanout runs
+# literal, and with --regex (line by line, and --across). The tree is
+# regenerated (and synced to disk) before every timed run, rg's included;
+# each case runs RUNS times and the median is printed, then the ratios.
+# Run it alone:
 #
-#   flock /tmp/bench.lock bash bench/replace.sh
-#   RUNS=5 FILES=2000 bench/replace.sh       # a quick look
+#   flock -x /tmp/fanout-quiet.lock bash bench/replace.sh
+#   RUNS=5 FILES=2000 TUTORIAL=0 bench/replace.sh   # a quick look, no Python
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -15,12 +18,15 @@ DIRS=${DIRS:-100}
 SIZE=${SIZE:-10240}
 OLD=${OLD:-old_function_name}
 NEW=${NEW:-new_function_name}
+TUTORIAL=${TUTORIAL:-1}
+command -v rg >/dev/null || { echo "ripgrep (rg) is needed: apt-get install ripgrep" >&2; exit 1; }
 tmp=$(mktemp -d "${BENCH_TMP:-/tmp}/replace-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/fanout" ./cmd/fanout
 echo "# $(date -u +%FT%TZ) nproc=$(nproc) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
 	"$(go version | cut -d' ' -f3) fanout=$(git rev-parse --short HEAD) fs=$(df -T "$tmp" | awk 'NR==2{print $2}')" \
-	"python=$(python3 -c 'import sys; print(sys.version.split()[0])') sed=$(sed --version | head -1 | awk '{print $NF}')"
+	"python=$(python3 -c 'import sys; print(sys.version.split()[0])') sed=$(sed --version | awk 'NR==1{print $NF}')" \
+	"rg=$(rg --version | awk 'NR==1{print $2}') load=$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $FILES files of $SIZE bytes in $DIRS folders; medians of $RUNS runs"
 
 # gen PERCENT: a fresh tree where PERCENT% of the files contain OLD (ten
@@ -47,7 +53,9 @@ PY
 }
 
 # timed LABEL PERCENT COMMAND...: RUNS runs on fresh trees, prints the median
-# and checks the result (every OLD gone).
+# and checks the result (every OLD gone; not for rg, which only lists).
+# The median is kept in median[LABEL] for the ratios.
+declare -A median
 timed() {
 	local label=$1 pct=$2; shift 2
 	local times=()
@@ -57,22 +65,35 @@ timed() {
 		start=$(date +%s.%N)
 		"$@" > /dev/null 2>&1 || true
 		end=$(date +%s.%N)
-		if grep -rqF -- "$OLD" "$tmp/tree"; then
+		if [[ $label != rg* ]] && grep -rqF -- "$OLD" "$tmp/tree"; then
 			echo "$label: OLD still present" >&2
 			exit 1
 		fi
 		times+=("$(echo "$end - $start" | bc)")
 	done
-	local median
-	median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-	printf '%-44s median %7.3fs   runs: %s\n' "$label" "$median" "$(printf '%.3f ' "${times[@]}")"
+	local m
+	m=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	median[$label]=$m
+	printf '%-44s median %7.3fs   runs: %s\n' "$label" "$m" "$(printf '%.3f ' "${times[@]}")"
 }
 
+# ratio A B: how many times B's median is A's.
+ratio() { echo "scale=2; ${median[$2]} / ${median[$1]}" | bc; }
+
+SED="find | xargs -0 -P2 sed -i"
 for case in "a 100" "b 1"; do
 	set -- $case
 	echo "## case ($1): $2% of the files contain OLD"
 	timed "fanout replace" "$2" "$tmp/fanout" replace -q "$OLD" "$NEW" "$tmp/tree"
 	timed "fanout replace --no-fsync" "$2" "$tmp/fanout" replace -q --no-fsync "$OLD" "$NEW" "$tmp/tree"
-	timed "find | xargs -0 -P2 sed -i" "$2" sh -c "find '$tmp/tree' -type f -print0 | xargs -0 -P2 sed -i 's/$OLD/$NEW/g'"
-	timed "python3 replace_tutorial.py (a thread/file)" "$2" python3 bench/replace_tutorial.py "$tmp/tree" "$OLD" "$NEW"
+	timed "fanout replace -E (line by line)" "$2" "$tmp/fanout" replace -q -E "${OLD}(\\()" "${NEW}\${1}" "$tmp/tree"
+	timed "fanout replace -E --across" "$2" "$tmp/fanout" replace -q -E --across "${OLD}(\\()" "${NEW}\${1}" "$tmp/tree"
+	timed "$SED" "$2" sh -c "find '$tmp/tree' -type f -print0 | xargs -0 -P2 sed -i 's/$OLD/$NEW/g'"
+	timed "rg -l OLD (lists the files, writes nothing)" "$2" rg -l -- "$OLD" "$tmp/tree"
+	if [ "$TUTORIAL" = 1 ]; then
+		timed "python3 replace_tutorial.py (a thread/file)" "$2" python3 bench/replace_tutorial.py "$tmp/tree" "$OLD" "$NEW"
+	fi
+	echo "ratios: sed/fanout $(ratio "fanout replace" "$SED")x, sed/fanout -E $(ratio "fanout replace -E (line by line)" "$SED")x," \
+		"fanout/rg $(ratio "rg -l OLD (lists the files, writes nothing)" "fanout replace")x," \
+		"fanout -E/rg $(ratio "rg -l OLD (lists the files, writes nothing)" "fanout replace -E (line by line)")x"
 done

@@ -9,6 +9,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/replace"
+	"github.com/fanout-dev/fanout/internal/walk"
 	"github.com/spf13/cobra"
 )
 
@@ -98,41 +100,70 @@ func errorText(path string, err error) string {
 
 func newReplace(e *env) *cobra.Command {
 	var iof ioFlags
-	var wo replace.WalkOptions
-	var regex, dryRun, noFsync bool
+	var wo walk.Options
+	var regex, across, dryRun, noFsync bool
 	var maxSize string
 	var workers int
 	c := &cobra.Command{
 		Use:   "replace OLD NEW [PATH...]",
 		Short: "Replace text in many files at once, safely",
 		Long: `Replace every OLD by NEW in the files under each PATH (default: the current
-directory), many files at once.
+directory), many files at once. A PATH of - filters stdin to stdout.
 
-OLD is literal unless --regex (Go RE2 syntax; in NEW, $1 or ${1} is a group,
-${name} a named group, $$ a dollar; write ${1}x, not $1x; ^ and $ match at
-the file's ends unless the pattern starts with (?m)). An empty OLD is refused.
+OLD is literal unless --regex (Go RE2 syntax). An empty OLD is refused.
+
+With --regex, each line is matched on its own, as sed and sd do: the
+line's end (\n or \r\n) is not part of the text the pattern sees. So ^ and
+$ are each line's start and end, '\s+$' trims trailing blanks and keeps
+every line end (CRLF stays CRLF), '^(.*)$' -> '${1};' makes 'abc;\r\n' of
+'abc\r\n', . and [^x] never reach into the next line, and there is no empty
+line after the final newline for ^ or $ to match (sd#159, sd#291, sd#318).
+A pattern that needs a line break, like 'a\nb', is refused in this mode.
+--across (-A) matches the whole file at once instead, as 'sd -A' and
+'rg -U' do: ^ and $ still match at each line and . never matches \n, but
+\n, \s and [^x] do, and a \r before \n is text.
+  sed -E 's/RE/NEW/g' (no -i) also works line by line, but sees the \r of
+  a CRLF line as text: 's/\s+$//' turns CRLF into LF there, not here.
+  sd matches line by line in its recent versions (-A/--across for the
+  whole input); older sd matched the whole input, hence the issues cited.
+
+In NEW (with --regex), $1 or ${1} is a group, $name or ${name} a named
+group, $$ a dollar. A reference to no group of the pattern is an error
+before any file is touched: '$1x' would be read as the group named '1x'
+(write ${1}x), and '$path' or '${9}' would silently insert nothing.
+Literal NEW is written as given.
 
 Directories are walked like ripgrep does: .gitignore, .ignore and .gitmodules
 are honoured (--no-ignore), hidden files and directories skipped (--hidden),
-.git/ never entered, symlinks in them not followed; -g/--glob include or
-'!'-exclude by glob (repeatable). Files named explicitly are always edited,
-and a symlink named explicitly stays a symlink: its target is edited.
+.git/ never entered, symlinks in them not followed, devices and FIFOs left
+out. -g/--glob includes files by glob, '!GLOB' excludes (repeatable); as in
+ripgrep, a glob without '/' matches a name at any depth, one with '/' is
+relative to the PATH, and when several match a path the last one decides.
+Files named explicitly are always edited, and a symlink named explicitly
+stays a symlink: its target is edited.
 
 Skipped and reported: binary files (a NUL byte in the first 8 KiB), UTF-16
-and UTF-32 files (by their byte order mark), invalid UTF-8, files over
---max-filesize, devices and FIFOs. A UTF-8 byte order mark is kept.
+and UTF-32 files (by their byte order mark), files with a match that are not
+valid UTF-8, files over --max-filesize, devices and FIFOs named explicitly.
+A UTF-8 byte order mark is kept.
 
 Every rewrite is atomic: the new content is written to a hidden temporary
-file in the same directory (".NAME" + digits), given the file's mode (and
-owner: root keeps any owner; otherwise a file we cannot give back its owner
-is an error), synced (--no-fsync skips that) and renamed over the file. If
-the process dies at any instant, each file holds its old or its new content;
-at worst a hidden temporary file is left, which later runs skip and report.
-Bytes outside the matches are kept exactly (line endings, final newline). A
-file without a match is not rewritten (its mtime is kept). A read-only file,
-or one in a directory we cannot write, is reported and left as it was; the
-run goes on. Rewriting replaces the file's inode: other hard links to it keep
-the old content, and extended attributes and ACLs are not copied.
+file in the same directory (".NAME" + digits), given the file's owner (root
+keeps any owner; otherwise a file we cannot give back its owner is an error)
+and then its mode (setuid, setgid and sticky bits included), synced
+(--no-fsync skips that) and renamed over the file. If the process dies at
+any instant, each file holds its old or its new content; at worst a hidden
+temporary file is left, which later runs skip and report. Bytes outside the
+matches are kept exactly (line endings, final newline). A file without a
+match is not rewritten (its mtime is kept). A read-only file, or one in a
+directory we cannot write, is reported and left as it was; the run goes on.
+Rewriting replaces the file's inode: other hard links to it keep the old
+content, and extended attributes and ACLs are not copied.
+
+With - as the PATH (alone), stdin is read whole and the result written to
+stdout; nothing is written to disk. What a file would be skipped for
+(binary, not UTF-8, too large) passes through unchanged, as sed and sd pass
+their input on; the summary on stderr says it was skipped.
 
 --dry-run prints a unified diff per file and writes nothing.
 
@@ -151,8 +182,15 @@ also a usage error), 130 when interrupted.`,
 			}
 			var r *replace.Replacer
 			var err error
+			if across && !regex {
+				return usagef("--across applies to --regex")
+			}
 			if regex {
-				r, err = replace.Regex(old, repl)
+				mode := replace.Lines
+				if across {
+					mode = replace.Across
+				}
+				r, err = replace.Regex(old, repl, mode)
 			} else {
 				r, err = replace.Literal(old, repl)
 			}
@@ -163,13 +201,16 @@ also a usage error), 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
+			if slices.Contains(paths, "-") {
+				return filterStdin(e, &iof, r, paths, replace.Options{DryRun: dryRun, MaxSize: limit})
+			}
 			switch {
 			case workers < 1:
 				return usagef("--workers must be at least 1")
 			case iof.compare && !dryRun:
 				return usagef("--compare runs the replacement twice: use it with --dry-run")
 			}
-			entries, err := replace.Walk(c.Context(), paths, wo)
+			entries, err := walk.Files(c.Context(), paths, wo)
 			if err != nil {
 				return usagef("--glob: %v", err)
 			}
@@ -196,15 +237,46 @@ also a usage error), 130 when interrupted.`,
 		},
 	}
 	iof.addOutput(c)
-	c.Flags().BoolVarP(&regex, "regex", "E", false, "OLD is a regular expression (RE2), NEW may use $1, ${name}")
+	c.Flags().BoolVarP(&regex, "regex", "E", false, "OLD is a regular expression (RE2) matched line by line; NEW may use $1, ${name}")
+	c.Flags().BoolVarP(&across, "across", "A", false, "with --regex: match the whole file at once, across lines (sd -A, rg -U)")
+	// ripgrep's name for it, for the fingers that know rg; one name in the help.
+	c.Flags().BoolVarP(&across, "multiline", "U", false, "same as --across")
+	c.Flags().MarkHidden("multiline")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print a unified diff per file and the counts; write nothing")
 	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync each new file before renaming it (a killed process still loses nothing; a power loss may leave empty files)")
 	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
-	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes (repeatable; ripgrep's -g)")
+	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
 	c.Flags().StringVar(&maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit)")
 	c.Flags().IntVarP(&workers, "workers", "w", 16, "files read and rewritten at once")
 	return c
+}
+
+// filterStdin is `fanout replace OLD NEW -`: stdin filtered to stdout,
+// the summary (and an error, if any) on stderr. Options about files and
+// records have no meaning here and are refused.
+func filterStdin(e *env, f *ioFlags, r *replace.Replacer, paths []string, o replace.Options) error {
+	switch {
+	case len(paths) > 1:
+		return usagef("- (stdin to stdout) cannot be mixed with other PATHs")
+	case f.json || f.csv || f.compare:
+		return usagef("with - (stdin to stdout), stdout holds the text: --json, --csv and --compare do not apply")
+	}
+	tally := cli.NewTally()
+	res := r.Filter(e.stdout, e.stdin, o)
+	rec := newReplaceRecord(res, o.DryRun)
+	tally.Add(replaceOutcome(rec))
+	tally.Sum("replacements", int64(rec.Replacements))
+	if res.Err != nil {
+		fmt.Fprintln(e.stderr, rec.TextLine())
+	}
+	if !f.quiet {
+		replaceSummary(e.stderr, tally, o.DryRun)
+	}
+	if code := replaceExit(tally); code != ExitOK {
+		return exitError{code}
+	}
+	return nil
 }
 
 // replaceJob edits one path per line; explicit holds the PATHs as given
@@ -243,7 +315,7 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 }
 
 // entryLines turns the walk into the lines runJob takes.
-func entryLines(entries iter.Seq[replace.Entry]) iter.Seq[cli.Line] {
+func entryLines(entries iter.Seq[walk.Entry]) iter.Seq[cli.Line] {
 	return func(yield func(cli.Line) bool) {
 		n := 0
 		for ent := range entries {

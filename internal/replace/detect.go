@@ -33,6 +33,15 @@ var (
 // a literal OLD in UTF-8 would never match them, and a regex could match
 // half a character.
 func Classify(content []byte) (reason string, bomLen int) {
+	if reason, bomLen = sniff(content); reason == "" && !utf8.Valid(content[bomLen:]) {
+		return SkipInvalid, 0
+	}
+	return reason, bomLen
+}
+
+// sniff is Classify without the UTF-8 validation, which reads the whole
+// file: the checks that cost next to nothing.
+func sniff(content []byte) (reason string, bomLen int) {
 	switch {
 	case bytes.HasPrefix(content, bomUTF8):
 		bomLen = len(bomUTF8)
@@ -42,9 +51,6 @@ func Classify(content []byte) (reason string, bomLen int) {
 	}
 	if bytes.IndexByte(content[:min(len(content), SniffLen)], 0) >= 0 {
 		return SkipBinary, 0
-	}
-	if !utf8.Valid(content[bomLen:]) {
-		return SkipInvalid, 0
 	}
 	return "", bomLen
 }

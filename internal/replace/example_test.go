@@ -11,7 +11,7 @@ func ExampleReplacer_Replace() {
 	out, n := r.Replace([]byte("colour\r\nmy colour"))
 	fmt.Printf("%q %d\n", out, n)
 
-	re, _ := replace.Regex(`(\w+)@example\.org`, "${1}@example.com")
+	re, _ := replace.Regex(`(\w+)@example\.org`, "${1}@example.com", replace.Lines)
 	out, n = re.Replace([]byte("ann@example.org, bob@example.org"))
 	fmt.Printf("%s %d\n", out, n)
 	// Output:

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/aymanbagabas/go-udiff"
-	"github.com/google/renameio/v2"
 )
 
 // Errors a rewrite can fail with, wrapped with the path and the cause.
@@ -42,131 +45,129 @@ type Result struct {
 	Err          error
 }
 
-// File replaces in one file: skipped with a reason when it is binary, not
-// UTF-8, too large, not a regular file; left untouched (not even its mtime)
-// when nothing matches; otherwise rewritten atomically with its mode and
-// owner kept. A symlink named explicitly stays a symlink: its target is
-// edited.
+// File replaces in one file: skipped with a reason when it is binary,
+// UTF-16 or UTF-32, too large, not a regular file, or (when it has a
+// match) not valid UTF-8; left untouched (not even its mtime) when nothing
+// matches; otherwise rewritten atomically with its mode and owner kept. A
+// symlink named explicitly stays a symlink: its target is edited.
+//
+// A file found by walking is opened without following a symlink and
+// without blocking, and its one fstat serves for the type, the size and,
+// later, the check that nobody wrote it meanwhile: the cheapest way
+// through the many files that do not match (four system calls each).
 func (r *Replacer) File(path string, o Options) Result {
 	res := Result{Path: path}
 	target := path
-	fi, err := os.Lstat(path)
-	if err != nil {
-		res.Err = err
-		return res
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		if !o.Explicit {
-			res.Skip = SkipSymlink
-			return res
-		}
-		if target, err = filepath.EvalSymlinks(path); err != nil {
-			res.Err = fmt.Errorf("following symlink: %w", err)
-			return res
-		}
-		res.Target = target
-		if fi, err = os.Lstat(target); err != nil {
+	if o.Explicit {
+		fi, err := os.Lstat(path)
+		if err != nil {
 			res.Err = err
 			return res
 		}
-	}
-	switch {
-	case !fi.Mode().IsRegular():
-		res.Skip = SkipNotRegular
-		return res
-	case o.MaxSize > 0 && fi.Size() > o.MaxSize:
-		res.Skip = SkipTooLarge
-		return res
-	case !o.Explicit && IsTempName(target):
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if target, err = filepath.EvalSymlinks(path); err != nil {
+				res.Err = fmt.Errorf("following symlink: %w", err)
+				return res
+			}
+			res.Target = target
+			if fi, err = os.Lstat(target); err != nil {
+				res.Err = err
+				return res
+			}
+		}
+		if !fi.Mode().IsRegular() {
+			res.Skip = SkipNotRegular // a device or FIFO: not even opened
+			return res
+		}
+	} else if IsTempName(path) {
 		res.Skip = SkipTempFile
 		return res
 	}
-	content, err := os.ReadFile(target)
-	if err != nil {
-		res.Err = err
+	buf, st, skip, err := readFile(target, o.MaxSize)
+	if err != nil || skip != "" {
+		res.Err, res.Skip = err, skip
 		return res
 	}
-	reason, bom := Classify(content)
+	defer putBuf(buf)
+	content := *buf
+	reason, bom := sniff(content)
 	if reason != "" {
 		res.Skip = reason
 		return res
 	}
 	out, n := r.Replace(content[bom:])
-	res.Replacements = n
-	if n == 0 || bytes.Equal(out, content[bom:]) {
+	if n == 0 {
 		return res // nothing to write: the file keeps its mtime
+	}
+	// Validated only now: most files do not match, and for them it
+	// would be time lost.
+	if !utf8.Valid(content[bom:]) {
+		res.Skip = SkipInvalid
+		return res
+	}
+	res.Replacements = n
+	if bytes.Equal(out, content[bom:]) {
+		return res
 	}
 	res.Changed = true
 	if o.DryRun {
 		res.Diff = udiff.Unified(path, path, string(content), string(content[:bom])+string(out))
 		return res
 	}
-	if err := writeAtomic(target, fi, content[:bom], out, !o.NoFsync); err != nil {
+	if err := writeAtomic(target, st, content[:bom], out, !o.NoFsync); err != nil {
 		res.Changed = false
 		res.Err = err
 	}
 	return res
 }
 
-// writeAtomic replaces the file at path (described by fi) with head+body:
-// a temporary file in the same directory, given the old file's owner and
-// mode, synced unless told not to, renamed over path. Until the rename
-// the old file is untouched; a failure removes the temporary file.
-func writeAtomic(path string, fi fs.FileInfo, head, body []byte, sync bool) error {
-	if err := writable(path); err != nil {
-		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+// fileStat is what a rewrite needs to know of the file it replaces.
+type fileStat struct {
+	mode     fs.FileMode
+	size     int64
+	mtime    time.Time
+	uid, gid int // -1 when unknown
+	dev, ino uint64
+}
+
+// same reports whether the file still is the one read: same inode, size
+// and mtime.
+func (a fileStat) same(b fileStat) bool {
+	return a.dev == b.dev && a.ino == b.ino && a.size == b.size && a.mtime.Equal(b.mtime)
+}
+
+// Read buffers are pooled: with many small files, a fresh buffer per file
+// is most of what the garbage collector has to do.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooled = 1 << 20
+
+// getBuf returns a pooled buffer of length n.
+func getBuf(n int) *[]byte {
+	p := bufPool.Get().(*[]byte)
+	if cap(*p) < n {
+		*p = make([]byte, n)
 	}
-	pf, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)))
-	if err != nil {
-		return fmt.Errorf("creating temporary file: %w", err)
+	*p = (*p)[:n]
+	return p
+}
+
+func putBuf(p *[]byte) {
+	if cap(*p) <= maxPooled {
+		bufPool.Put(p)
 	}
-	renamed := false
-	defer func() {
-		if !renamed { // after a failure: close and remove the temporary file
-			pf.Cleanup()
-		}
-	}()
-	if err := keepOwner(pf.File, fi); err != nil {
-		return err
-	}
-	// After chown, which clears setuid and setgid.
-	if err := pf.Chmod(fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)); err != nil {
-		return fmt.Errorf("setting mode: %w", err)
-	}
-	if _, err := pf.Write(head); err != nil {
-		return fmt.Errorf("writing: %w", err)
-	}
-	if _, err := pf.Write(body); err != nil {
-		return fmt.Errorf("writing: %w", err)
-	}
-	// Someone else wrote the file since we read it (an editor saving):
-	// do not overwrite their change with ours made from the old content.
-	if now, err := os.Lstat(path); err != nil || !now.ModTime().Equal(fi.ModTime()) || now.Size() != fi.Size() {
-		return fmt.Errorf("%w", ErrModified)
-	}
-	if sync {
-		if err := pf.CloseAtomicallyReplace(); err != nil {
-			return fmt.Errorf("replacing: %w", err)
-		}
-		renamed = true
-		return nil
-	}
-	// --no-fsync: the same rename without the sync. A crash of the
-	// process still leaves old or new content; a crash of the machine can
-	// leave an empty file on some file systems.
-	if err := pf.File.Close(); err != nil {
-		return fmt.Errorf("writing: %w", err)
-	}
-	if err := os.Rename(pf.Name(), path); err != nil {
-		return fmt.Errorf("replacing: %w", err)
-	}
-	renamed = true
-	return nil
+}
+
+// tempName is the name of a temporary file for a file named base: "." +
+// base + 19 random digits.
+func tempName(base string) string {
+	return fmt.Sprintf(".%s%019d", base, rand.Int64())
 }
 
 // IsTempName reports whether path is named like the temporary file of a
 // rewrite of a sibling that exists: "." + name + at least 12 digits
-// (renameio's random suffix), next to name.
+// (19 here; at least 12 in the renameio-made names of earlier versions),
+// next to name.
 func IsTempName(path string) bool {
 	base := filepath.Base(path)
 	if len(base) < 14 || base[0] != '.' {

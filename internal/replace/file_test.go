@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -84,7 +85,7 @@ func TestFileKeepsEveryOtherByte(t *testing.T) {
 func TestFileRegexAfterBOM(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
 	write(t, path, "\xEF\xBB\xBFkey=1\r\n", 0o644)
-	r, _ := Regex(`^(\w+)=`, "${1}: ")
+	r, _ := Regex(`^(\w+)=`, "${1}: ", Lines)
 	if res := r.File(path, Options{}); res.Replacements != 1 {
 		t.Fatalf("%+v", res)
 	}
@@ -94,14 +95,27 @@ func TestFileRegexAfterBOM(t *testing.T) {
 }
 
 // sd #14: sd's atomic rewrite reset the file's mode (0777 became 0644).
-// The mode is kept, setuid, setgid and sticky bits included.
+// The mode is kept, setuid, setgid and sticky bits included, for every
+// user: Linux clears setuid and setgid when a process without
+// CAP_FSETID writes a file, so the mode must be set after the write; as
+// root the bits survive either way, which hid the bug. Run as root (as CI
+// is), the test runs the cases as root, then reruns itself as nobody.
 func TestFileKeepsMode(t *testing.T) {
+	if os.Geteuid() == 0 {
+		asNobody(t, "TestFileKeepsMode")
+	}
 	dir := t.TempDir()
-	for _, mode := range []fs.FileMode{0o755, 0o600, 0o640, 0o777, 0o755 | fs.ModeSetuid, 0o750 | fs.ModeSetgid} {
+	for _, mode := range []fs.FileMode{
+		0o755, 0o600, 0o640, 0o777, 0o755 | fs.ModeSetuid, 0o750 | fs.ModeSetgid, 0o644 | fs.ModeSticky,
+		0o755 | fs.ModeSetuid | fs.ModeSetgid,
+	} {
 		path := filepath.Join(dir, "f")
 		write(t, path, "old", mode.Perm())
 		if err := os.Chmod(path, mode); err != nil {
 			t.Fatal(err)
+		}
+		if fi, _ := os.Stat(path); fi.Mode() != mode {
+			t.Fatalf("setting up: mode %v became %v", mode, fi.Mode())
 		}
 		if res := lit(t, "old", "new").File(path, Options{}); !res.Changed || res.Err != nil {
 			t.Fatalf("%+v", res)
@@ -111,9 +125,58 @@ func TestFileKeepsMode(t *testing.T) {
 			t.Fatal(err)
 		}
 		if fi.Mode() != mode {
-			t.Errorf("mode %v became %v", mode, fi.Mode())
+			t.Errorf("uid %d: mode %v became %v", os.Geteuid(), mode, fi.Mode())
 		}
 	}
+}
+
+// asNobody reruns the test named test, in a copy of this test binary, as
+// the user nobody (setpriv from util-linux: new uid and gid, no
+// supplementary groups, so no capability is left), in a temporary
+// directory nobody owns. It fails the test if that run fails, skips or
+// cannot start: as root, this is the only way the unprivileged case runs.
+func asNobody(t *testing.T, test string) {
+	t.Helper()
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("running as root, the unprivileged case needs setpriv (util-linux): %v", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A directory nobody can reach and write: the copy of the binary, and
+	// TMPDIR for the run's own temporary files.
+	base := t.TempDir()
+	for p := base; p != filepath.Dir(p) && p != os.TempDir(); p = filepath.Dir(p) {
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin := filepath.Join(base, "replace.test")
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(base, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(tmp, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+		bin, "-test.run=^"+test+"$", "-test.count=1", "-test.v")
+	cmd.Dir = tmp
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+test) {
+		t.Fatalf("as nobody: %v\n%s", err, out)
+	}
+	t.Logf("as nobody:\n%s", out)
 }
 
 // As root, the owner and group are kept (chown of the temporary file
@@ -269,6 +332,66 @@ func TestFileNotWritable(t *testing.T) {
 		t.Errorf("file in a read-only directory: %+v", res)
 	}
 	onlyFiles(t, sub, "f")
+}
+
+// Someone else writes the file between our read and our rename (an
+// editor saving, in place or by renaming a new file over it): their
+// change is kept and ours reported. The fstat taken when reading is the
+// reference: size, mtime and inode.
+func TestFileChangedMeanwhileIsLeftAlone(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	past := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	for name, edit := range map[string]func(){
+		"written in place": func() { write(t, path, "their old text", 0o644) },
+		"renamed over, same size and mtime": func() {
+			write(t, path+".new", "old", 0o644)
+			os.Chtimes(path+".new", past, past)
+			if err := os.Rename(path+".new", path); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		write(t, path, "old", 0o644)
+		os.Chtimes(path, past, past)
+		buf, st, skip, err := readFile(path, 0)
+		if err != nil || skip != "" || string(*buf) != "old" {
+			t.Fatalf("%s: read %q, %q, %v", name, *buf, skip, err)
+		}
+		putBuf(buf)
+		edit()
+		theirs := read(t, path)
+		if err := writeAtomic(path, st, nil, []byte("new"), false); !errors.Is(err, ErrModified) {
+			t.Errorf("%s: %v, want ErrModified", name, err)
+		}
+		if got := read(t, path); got != theirs {
+			t.Errorf("%s: their %q became %q", name, theirs, got)
+		}
+		onlyFiles(t, dir, "f")
+	}
+}
+
+// A symlink met while walking is not opened (O_NOFOLLOW: one failed open,
+// no lstat); an empty file and a FIFO found by walking are handled
+// without blocking.
+func TestFileWalkedOddFiles(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "empty"), "", 0o644)
+	if res := lit(t, "a", "b").File(filepath.Join(dir, "empty"), Options{}); res.Err != nil || res.Skip != "" || res.Changed {
+		t.Errorf("empty: %+v", res)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := lit(t, "a", "b").File(filepath.Join(dir, "fifo"), Options{}); res.Skip != SkipNotRegular {
+		t.Errorf("fifo: %+v", res)
+	}
+	if err := os.Symlink("empty", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if res := lit(t, "a", "b").File(filepath.Join(dir, "link"), Options{}); res.Skip != SkipSymlink {
+		t.Errorf("link: %+v", res)
+	}
 }
 
 func TestFileMissing(t *testing.T) {

@@ -7,7 +7,9 @@ import (
 	"os"
 )
 
-func keepOwner(*os.File, fs.FileInfo) error { return nil }
+func statOf(fi fs.FileInfo) fileStat {
+	return fileStat{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), uid: -1, gid: -1}
+}
 
 func writable(path string) error {
 	fi, err := os.Stat(path)

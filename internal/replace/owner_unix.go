@@ -3,32 +3,18 @@
 package replace
 
 import (
-	"fmt"
 	"io/fs"
-	"os"
 	"syscall"
 )
 
-// keepOwner gives f the owner and group of the file fi describes when they
-// differ from f's (as root, any owner; otherwise only a group we are in).
-// Failing is an error rather than a silent change of owner.
-func keepOwner(f *os.File, fi fs.FileInfo) error {
-	want, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return nil
+// statOf is fi's fileStat.
+func statOf(fi fs.FileInfo) fileStat {
+	st := fileStat{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime(), uid: -1, gid: -1}
+	if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+		st.uid, st.gid = int(sys.Uid), int(sys.Gid)
+		st.dev, st.ino = uint64(sys.Dev), uint64(sys.Ino)
 	}
-	tfi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("stat temporary file: %w", err)
-	}
-	got, ok := tfi.Sys().(*syscall.Stat_t)
-	if !ok || (got.Uid == want.Uid && got.Gid == want.Gid) {
-		return nil
-	}
-	if err := f.Chown(int(want.Uid), int(want.Gid)); err != nil {
-		return fmt.Errorf("%w (owner %d:%d): %w", ErrOwner, want.Uid, want.Gid, err)
-	}
-	return nil
+	return st
 }
 
 // writable reports whether we may write path (access(2) with W_OK), so a
