@@ -13,6 +13,7 @@ require (
 	golang.org/x/net v0.58.0
 	golang.org/x/term v0.45.0
 	golang.org/x/time v0.15.0
+	sigs.k8s.io/yaml v1.6.0
 )
 
 require (
@@ -25,5 +26,4 @@ require (
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
-	sigs.k8s.io/yaml v1.6.0 // indirect
 )

@@ -64,9 +64,9 @@ func docRecipe(t *testing.T, name string) string {
 }
 
 // needRecipeTools skips the test unless it runs as root (mount
-// namespaces, sshd) with the named programs, and returns their paths. Under FANOUT_CI=1
-// (.ci/run sets it) a missing requirement fails the test instead: CI must
-// never go green by skipping.
+// namespaces, sshd) with the named programs, and returns their paths.
+// Under FANOUT_CI=1 (.ci/run sets it) a missing requirement fails the test
+// instead: CI must never go green by skipping.
 func needRecipeTools(t *testing.T, progs ...string) map[string]string {
 	t.Helper()
 	var missing []string
@@ -496,6 +496,12 @@ func TestScaleOutParallelSSHLateReader(t *testing.T) {
 	}
 }
 
+// asJSON is v as JSON, for messages ("null", not a pointer).
+func asJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
 // jobManifest is the part of a Kubernetes Job the page's manifest uses.
 // Every field is here, so that decoding and encoding again gives the
 // manifest back: a field this type lacks, or a name in the wrong case
@@ -581,7 +587,7 @@ func TestScaleOutKubernetesJob(t *testing.T) {
 		t.Fatalf("completionMode %q, want Indexed (JOB_COMPLETION_INDEX is set only then)", spec.CompletionMode)
 	}
 	if spec.Completions == nil || spec.Parallelism == nil || *spec.Completions != *spec.Parallelism || *spec.Completions < 2 {
-		t.Fatalf("completions %v, parallelism %v: want the same N > 1", spec.Completions, spec.Parallelism)
+		t.Fatalf("completions %s, parallelism %s: want the same N > 1", asJSON(spec.Completions), asJSON(spec.Parallelism))
 	}
 	n := *spec.Completions
 	if pod.RestartPolicy != "OnFailure" && pod.RestartPolicy != "Never" {
