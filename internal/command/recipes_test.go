@@ -241,8 +241,9 @@ func (w *watchWriter) String() string {
 // in its own mount namespace with a private tmpfs on the login user's
 // home, so each has its own working folder as two machines would.
 type sshHosts struct {
-	key    string   // the throwaway client key
-	logins []string // 127.0.0.1:PORT, in parallel's sshlogin format
+	key     string   // the throwaway client key
+	control string   // the directory of the ssh connection masters' sockets
+	logins  []string // 127.0.0.1:PORT, in parallel's sshlogin format
 }
 
 // startSSHHosts starts n hosts whose PATH is path (so the remote finds
@@ -273,10 +274,24 @@ func startSSHHosts(t *testing.T, tools map[string]string, n int, path string) *s
 	if err := os.WriteFile(authorized, pub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h := &sshHosts{key: key}
+	// A short directory: a socket's path must fit in 108 bytes.
+	control, err := os.MkdirTemp("", "ssh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(control) })
+	h := &sshHosts{key: key, control: control}
 	for i := range n {
 		h.logins = append(h.logins, startSSHD(t, tools["sshd"], filepath.Join(dir, fmt.Sprintf("sshd%d.conf", i)), u.HomeDir, hostKey, authorized, path))
 	}
+	// Before the hosts stop (cleanups run last first): end the connection
+	// masters, which ssh leaves running in the background.
+	t.Cleanup(func() {
+		for _, l := range h.logins {
+			host, port, _ := strings.Cut(l, ":")
+			exec.Command("sh", "-c", h.sshCommand()+` -p "$1" -O exit "$2"`, "sh", port, host).Run()
+		}
+	})
 	return h
 }
 
@@ -298,6 +313,7 @@ StrictModes no
 UsePAM no
 PidFile none
 MaxStartups 100
+MaxSessions 100
 SetEnv PATH=%s
 `, port, hostKey, authorized, path)
 		if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
@@ -356,9 +372,13 @@ func freePort(t *testing.T) int {
 }
 
 // sshCommand is how parallel, and the test, reach the hosts: the
-// throwaway key, and host keys neither checked nor remembered.
+// throwaway key, host keys neither checked nor remembered, and one
+// connection to each host that the others share (as parallel's own
+// --controlmaster does): the same jobs and files, with a third of the
+// logins' time and CPU.
 func (h *sshHosts) sshCommand() string {
-	return "ssh -i " + h.key + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes"
+	return "ssh -i " + h.key + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes" +
+		" -o ControlMaster=auto -o ControlPersist=yes -o ControlPath=" + h.control + "/%p"
 }
 
 // parallelEnv is what the recipe runs with: PARALLEL_SSH gives parallel
@@ -392,39 +412,13 @@ func (h *sshHosts) ls(t *testing.T, login string) []string {
 	return strings.Fields(out)
 }
 
-// GNU parallel over ssh, the recipe as the page writes it: two hosts, 8
-// shards of 20,000 URLs, every input exactly once in the returned outputs,
-// and the hosts left clean by --cleanup.
-func TestScaleOutParallelSSH(t *testing.T) {
-	t.Parallel()
-	tools := needRecipeTools(t, "parallel", "ssh", "ssh-keygen", "sshd", "rsync", "unshare", "perl")
-	recipe := docRecipe(t, "parallel-ssh")
-	bin := buildFanout(t)
-	site := startSite(t, 0)
-	hosts := startSSHHosts(t, tools, 2, filepath.Dir(bin)+":/usr/bin:/bin")
-	dir, want := recipeURLs(t, site, 20_000)
-	hosts.writeHosts(t, dir, "")
-	out, code := runShell(dir, hosts.parallelEnv(t), "sh", "-c", recipe)
-	if code != 0 {
-		t.Errorf("parallel: exit %d (failed jobs), want 0\n%s", code, out)
-	}
-	exactlyOnce(t, dir, want)
-	for _, login := range hosts.logins {
-		for _, f := range hosts.ls(t, login) {
-			if f == "urls.txt" || strings.HasPrefix(f, "out-") {
-				t.Errorf("%s left on %s after --cleanup", f, login)
-			}
-		}
-	}
-}
-
 // lateReader is fanout as a slow host starts it: the job of shard 8 opens
 // its input only after another job on its host has finished (its output
-// seen, then gone: returned and removed by --cleanup, which removes the
-// --transferfile just before). The race the old recipe lost by chance
-// (the job's ssh login, rsync and start against the other jobs' cleanup)
-// is then lost every time. After 20 s without such a finish it runs
-// anyway, so a broken setup shows as a failed test, not a hang.
+// seen, then gone: returned and removed by --cleanup, which removes a
+// --transferfile just before). The race that the old recipe lost by chance
+// (a job's ssh login, rsync and start against the other jobs' cleanup) is
+// then lost every time. After 20 s without such a finish it runs anyway,
+// and says so: a broken setup shows as a failed test, not a hang.
 const lateReader = `#!/bin/sh
 late() {
 	seen= n=0
@@ -442,31 +436,36 @@ case " $* " in *" --shard 8/8 "*) late ;; esac
 exec %s "$@"
 `
 
-// The same recipes on hosts with four job slots each, so all 8 shards run
-// at once, 4 in each working folder, and shard 8 a late reader: the page's
-// recipe still takes every input exactly once; the old --transferfile
-// recipe loses shard 8 (which shows the test above can fail), and
-// parallel's exit status is the only sign.
-func TestScaleOutParallelSSHLateReader(t *testing.T) {
+// GNU parallel over ssh, the recipe as the page writes it, on two hosts
+// with four job slots each, so all 8 shards run at once, 4 in each working
+// folder, and shard 8 a late reader: every one of 20,000 inputs is exactly
+// once in the returned outputs, and --cleanup leaves the hosts clean. The
+// old --transferfile recipe, on the same kind of hosts, loses shard 8:
+// the test can fail, and parallel's exit status is the only sign the user
+// gets.
+func TestScaleOutParallelSSH(t *testing.T) {
 	t.Parallel()
 	tools := needRecipeTools(t, "parallel", "ssh", "ssh-keygen", "sshd", "rsync", "unshare", "perl")
 	recipe := docRecipe(t, "parallel-ssh")
 	bin := buildFanout(t)
-	// Shards long enough (200 URLs, 250 ms each, 64 at a time: a second)
-	// that the jobs sharing a host are still running when shard 8 starts.
-	site := startSite(t, 250*time.Millisecond)
 	wrapDir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(wrapDir, "fanout"), fmt.Appendf(nil, lateReader, bin), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name, recipe string
+		urls         int
+		latency      time.Duration // so that a shard lasts a second or more
 		lose         bool
-	}{{"doc", recipe, false}, {"old-transferfile", oldParallelRecipe, true}} {
+	}{
+		{"doc", recipe, 20_000, 0, false},
+		{"old-transferfile", oldParallelRecipe, 1_600, 250 * time.Millisecond, true},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			site := startSite(t, tc.latency)
 			hosts := startSSHHosts(t, tools, 2, wrapDir+":/usr/bin:/bin")
-			dir, want := recipeURLs(t, site, 1_600)
+			dir, want := recipeURLs(t, site, tc.urls)
 			hosts.writeHosts(t, dir, "4/")
 			out, code := runShell(dir, hosts.parallelEnv(t), "sh", "-c", tc.recipe)
 			if strings.Contains(out, "late reader:") {
@@ -474,9 +473,16 @@ func TestScaleOutParallelSSHLateReader(t *testing.T) {
 			}
 			if !tc.lose {
 				if code != 0 {
-					t.Errorf("parallel: exit %d, want 0\n%s", code, out)
+					t.Errorf("parallel: exit %d (failed jobs), want 0\n%s", code, out)
 				}
 				exactlyOnce(t, dir, want)
+				for _, login := range hosts.logins {
+					for _, f := range hosts.ls(t, login) {
+						if f == "urls.txt" || strings.HasPrefix(f, "out-") {
+							t.Errorf("%s left on %s after --cleanup", f, login)
+						}
+					}
+				}
 				return
 			}
 			// Without "|| [ $? -eq 1 ]" every shard with a dead link counts
