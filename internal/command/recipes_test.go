@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/internal/demosite"
 	"sigs.k8s.io/yaml"
 )
 
@@ -98,7 +99,7 @@ func needRecipeTools(t *testing.T, progs ...string) map[string]string {
 // recipeURLs writes n URLs of site to urls.txt in a new directory, every
 // 50th a page that does not exist (so a shard's fanout exits 1, which the
 // recipes must take as done), and returns the directory and the inputs.
-func recipeURLs(t *testing.T, site interface{ WikiURL(string) string }, n int) (string, map[string]bool) {
+func recipeURLs(t *testing.T, site *demosite.Site, n int) (string, map[string]bool) {
 	t.Helper()
 	path, want := writeURLs(t, n, func(i int) string {
 		if i%50 == 0 {
