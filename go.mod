@@ -9,10 +9,12 @@ require (
 	github.com/prometheus-community/pro-bing v0.9.1
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.2
+	github.com/yuin/goldmark v1.8.7
 	go.uber.org/goleak v1.3.0
 	golang.org/x/net v0.58.0
 	golang.org/x/term v0.45.0
 	golang.org/x/time v0.15.0
+	mvdan.cc/xurls/v2 v2.6.0
 )
 
 require (
