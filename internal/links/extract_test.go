@@ -140,6 +140,27 @@ var guideWants = []want{
 func TestExtractMarkdownFixture(t *testing.T) {
 	got := extractFile(t, "docs/guide.md", Options{Format: Markdown})
 	checkLinks(t, "docs/guide.md", got, guideWants)
+	// Duplicates: spelled differently, one target each, so the command
+	// checks each once (the issue's "no duplicate requests").
+	uses := map[string]int{}
+	for _, l := range got {
+		if l.Kind == HTTP || l.Kind == File {
+			uses[l.Target]++
+		}
+	}
+	for target, n := range map[string]int{
+		"https://example.com/inline":       2, // https://EXAMPLE.com:443/inline#top
+		"https://example.com/ref":          2, // [full reference][ref] and [ref]
+		treePath(t, "docs/a b.md"):         2, // <a b.md> and a%20b.md
+		treePath(t, "docs/img/banner.png"): 1,
+	} {
+		if uses[target] != n {
+			t.Errorf("%s used %d times, want %d", target, uses[target], n)
+		}
+	}
+	if len(uses) != 21 { // 24 uses, three of them repeats
+		t.Errorf("%d distinct targets, want 21: %v", len(uses), uses)
+	}
 	for _, l := range got {
 		if l.Raw == "/root.md" && !errors.Is(l.Err, ErrRootRelative) {
 			t.Errorf("/root.md without a root dir: err %v, want ErrRootRelative", l.Err)
@@ -298,6 +319,10 @@ func TestExtractMarkdownPeerCases(t *testing.T) {
 		// Trailing punctuation and an unbalanced ')' end a bare URL (GFM).
 		{"bare punctuation", "(see https://example.com/a_(b)), or https://example.com/q?x=1.",
 			[]string{"https://example.com/a_(b)", "https://example.com/q?x=1"}},
+		// lychee#949: parentheses and underscores inside a bare URL.
+		{"parens in bare URL", "No link URL: " + issue949URL + "\n", []string{issue949URL}},
+		// An HTML comment hides what it holds, Markdown included.
+		{"comment", "<!-- [x](y.md) https://example.com/z -->\n\ntext <!-- <a href=\"c.html\"> --> end", nil},
 		// A bare URL on a host without a dot, as GitHub links it.
 		{"localhost", "run it at http://localhost:8080/ui then", []string{"http://localhost:8080/ui"}},
 	} {
@@ -307,6 +332,16 @@ func TestExtractMarkdownPeerCases(t *testing.T) {
 				t.Errorf("got %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+const issue949URL = "https://raw.githubusercontent.com/ruzickap/ruzickap.github.io/70de7d813c51bbe21762a340c3fa76ced79dedb0/assets/img/posts/2022/2022-09-02-my-sony-a7-iv-settings/Sony_A7_IV_(ILCE-7M4)_-_by_Henry_S%C3%B6derlund_(51739988735).avif"
+
+func TestExtractTextParens(t *testing.T) {
+	// lychee#949 in plain text.
+	got := raws(extractString(t, "No link URL: "+issue949URL+"\n", Options{Format: Text}))
+	if len(got) != 1 || got[0] != issue949URL {
+		t.Errorf("got %q", got)
 	}
 }
 

@@ -3,8 +3,10 @@ package links
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // ErrNoIndex is the error of a link to a directory that holds none of the
@@ -20,6 +22,10 @@ var ErrNoIndex = errors.New("directory has no index file")
 // matches fs.ErrNotExist.
 func Exists(target string, index []string) (doc string, err error) {
 	fi, err := os.Stat(target)
+	if errors.Is(err, syscall.ENOTDIR) {
+		// a.md/x: a file stands where a directory should.
+		err = &fs.PathError{Op: "stat", Path: target, Err: fs.ErrNotExist}
+	}
 	if err != nil {
 		return "", err
 	}
