@@ -88,7 +88,9 @@ type Options struct {
 	Format Format
 	// IncludeCode also takes the bare URLs written in Markdown code spans and
 	// code blocks, which are skipped by default (lychee#521: a command in a
-	// code block is not a link to check).
+	// code block is not a link to check). Markdown only: HTML's links are
+	// its attributes, taken wherever they are (a link in <pre> is one a
+	// reader can follow), and its text is never read for URLs.
 	IncludeCode bool
 	// RootDir resolves root-relative links (/docs/a.md) in local files, as
 	// lychee's --root-dir: the site's root on disk. Without it such a link is
@@ -133,7 +135,8 @@ type Link struct {
 	// Line and Col locate the link in its document, 1-based; Col counts
 	// bytes. For a Markdown link or image it is the opening '[' or '!', for
 	// an autolink the '<', for a bare URL its first byte, for an HTML
-	// attribute the first byte of its value.
+	// attribute the first byte of its value (every candidate of a srcset
+	// shares it).
 	Line, Col int
 	Raw       string // the link as written: unescaped (entities, backslashes), trimmed
 	Kind      Kind
@@ -144,6 +147,9 @@ type Link struct {
 }
 
 // Extract yields the links of the document read from r, in document order.
+// An HTML document's first <base href> applies to the links after it (in
+// practice all of them: <base> belongs in <head>); in Markdown, <base> is
+// ignored, as GitHub drops it.
 // A read error is yielded once (with a zero Link) and ends the sequence; a
 // link that cannot be resolved is not an error but a Link of Kind Invalid.
 func Extract(r io.Reader, src Source, opts Options) iter.Seq2[Link, error] {
