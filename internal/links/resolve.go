@@ -113,6 +113,10 @@ func (r *resolver) resolve(raw string) (Link, bool) {
 			l.Kind, l.Err = Invalid, fmt.Errorf("file URL on another host %q", u.Host)
 			return l, true
 		}
+		if u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+			l.Kind, l.Err = Invalid, errors.New("file URL without an absolute path")
+			return l, true
+		}
 		l.Kind = File
 		l.Scheme = ""
 		if scheme(ref) != "" {

@@ -155,6 +155,12 @@ func TestResolveSkippedAndInvalid(t *testing.T) {
 	}
 	// A root-relative link in a local file with no root dir.
 	r, _ = newResolver(Source{Path: "docs/x.md"}, "")
+	// file: URLs in a local document must name an absolute local path.
+	for _, raw := range []string{"file:relative.md", "file://server/share/x"} {
+		if l, _ := r.resolve(raw); l.Kind != Invalid || l.Err == nil {
+			t.Errorf("%q: %v %q, want invalid", raw, l.Kind, l.Target)
+		}
+	}
 	if l, _ := r.resolve("/docs/a.md#x"); l.Kind != Invalid || !errors.Is(l.Err, ErrRootRelative) {
 		t.Errorf("root-relative without root: %v %v", l.Kind, l.Err)
 	}
