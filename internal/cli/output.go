@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
 	"sync"
+	"time"
 )
 
 // Format is how records are written.
@@ -18,41 +18,56 @@ const (
 	CSV         // a header line, then one row per record
 )
 
-// Record is what a command writes for one input: in JSON it is encoded as
-// is (its json tags name the fields); TextLine and CSV give the other forms.
+// Record is what a command writes for one input. Its columns are declared
+// once, as the struct's exported fields with json tags: JSON writes them
+// as encoding/json does, CSV one column per field in the same order (see
+// columnsOf); TextLine is the human form.
 type Record interface {
 	TextLine() string
-	CSVHeader() []string
-	CSVRow() []string
 }
 
+// flushAfter bounds how long a written record may wait in the buffer when
+// the output is not a terminal: a pipe reader sees results within it, and
+// a run of thousands of records a second makes a few writes a second
+// instead of one per record.
+const flushAfter = 100 * time.Millisecond
+
 // Writer writes records whole, one at a time, from any goroutine: a record
-// is never interleaved with another, and each is flushed when written so a
-// killed run leaves no half line.
+// is never interleaved with another, and the buffer is only ever written
+// out at a record's end, so a killed run leaves no half line. To a
+// terminal each record is written at once (through the progress bar's
+// Suspend, so the two never share a line); elsewhere records are buffered
+// for at most flushAfter.
 type Writer struct {
 	mu     sync.Mutex
 	format Format
-	w      *bufio.Writer
+	w      io.Writer
+	bar    *Progress
+	now    bool // write each record at once (a terminal)
+	buf    bytes.Buffer
 	cw     *csv.Writer
 	enc    *json.Encoder
 	header bool
+	timer  *time.Timer
+	armed  bool // timer will flush
+	err    error
 }
 
-// NewWriter writes records to w in format f.
-func NewWriter(w io.Writer, f Format) *Writer {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	out := &Writer{format: f, w: bw}
+// NewWriter writes records to w in format f. When bar is not nil (the bar
+// is drawn on the same terminal as w), records are written above it.
+func NewWriter(w io.Writer, f Format, bar *Progress) *Writer {
+	out := &Writer{format: f, w: w, bar: bar, now: IsTerminal(w)}
 	switch f {
 	case JSON:
-		out.enc = json.NewEncoder(bw)
+		out.enc = json.NewEncoder(&out.buf)
 		out.enc.SetEscapeHTML(false)
 	case CSV:
-		out.cw = csv.NewWriter(bw)
+		out.cw = csv.NewWriter(&out.buf)
 	}
 	return out
 }
 
-// Write writes one record, whole, and flushes it.
+// Write writes one record, whole.
 func (o *Writer) Write(r Record) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -61,29 +76,82 @@ func (o *Writer) Write(r Record) error {
 	case JSON:
 		err = o.enc.Encode(r)
 	case CSV:
+		cols := columnsOf(r)
 		if !o.header {
 			o.header = true
-			if err = o.cw.Write(r.CSVHeader()); err != nil {
-				return err
-			}
+			o.cw.Write(cols.header())
 		}
-		if err = o.cw.Write(r.CSVRow()); err == nil {
-			o.cw.Flush()
-			err = o.cw.Error()
-		}
+		o.cw.Write(cols.row(r))
+		o.cw.Flush()
+		err = o.cw.Error()
 	default:
-		_, err = fmt.Fprintln(o.w, r.TextLine())
+		o.buf.WriteString(r.TextLine())
+		o.buf.WriteByte('\n')
 	}
-	if err == nil {
-		// Results are shown as they finish, even through a pipe.
-		err = o.w.Flush()
+	if err != nil {
+		return err
 	}
-	return err
+	return o.queueLocked()
+}
+
+// WriteText writes text (whole lines) as it is, in turn with the records:
+// for commands that print more than one line per record.
+func (o *Writer) WriteText(text string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf.WriteString(text)
+	return o.queueLocked()
+}
+
+func (o *Writer) queueLocked() error {
+	if o.now || o.buf.Len() >= 32<<10 {
+		return o.flushLocked()
+	}
+	// Armed by the first record that waits, not pushed back by later
+	// ones: a steady trickle must not wait forever.
+	if o.buf.Len() > 0 && !o.armed {
+		o.armed = true
+		if o.timer == nil {
+			o.timer = time.AfterFunc(flushAfter, o.timedFlush)
+		} else {
+			o.timer.Reset(flushAfter)
+		}
+	}
+	return o.err
+}
+
+func (o *Writer) timedFlush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.armed = false
+	o.flushLocked()
 }
 
 // Flush writes what is buffered.
 func (o *Writer) Flush() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.w.Flush()
+	return o.flushLocked()
+}
+
+func (o *Writer) flushLocked() error {
+	if o.buf.Len() == 0 || o.err != nil {
+		o.buf.Reset()
+		return o.err
+	}
+	o.bar.Suspend(func() {
+		_, o.err = o.w.Write(o.buf.Bytes())
+	})
+	o.buf.Reset()
+	return o.err
+}
+
+// Close flushes and stops the flush timer.
+func (o *Writer) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.timer != nil {
+		o.timer.Stop()
+	}
+	return o.flushLocked()
 }

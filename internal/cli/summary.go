@@ -13,6 +13,7 @@ type Tally struct {
 	mu     sync.Mutex
 	order  []string
 	counts map[string]int
+	sums   map[string]int64
 	total  int
 	start  time.Time
 }
@@ -20,7 +21,7 @@ type Tally struct {
 // NewTally starts the clock; order lists the outcomes in the order the
 // summary prints them (others follow in order of first appearance).
 func NewTally(order ...string) *Tally {
-	return &Tally{order: order, counts: map[string]int{}, start: time.Now()}
+	return &Tally{order: order, counts: map[string]int{}, sums: map[string]int64{}, start: time.Now()}
 }
 
 // Add counts one record with the given outcome.
@@ -40,11 +41,37 @@ func (t *Tally) Add(outcome string) {
 	t.total++
 }
 
+// Sum adds n to the named total (bytes saved, replacements made), for
+// summaries that say more than counts.
+func (t *Tally) Sum(name string, n int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.sums[name] += n
+}
+
+// SumOf returns the named total.
+func (t *Tally) SumOf(name string) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sums[name]
+}
+
 // Count returns how many records had the outcome.
 func (t *Tally) Count(outcome string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.counts[outcome]
+}
+
+// Each calls fn with every outcome counted, in the summary's order.
+func (t *Tally) Each(fn func(outcome string, n int)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, o := range t.order {
+		if n := t.counts[o]; n > 0 {
+			fn(o, n)
+		}
+	}
 }
 
 // Total returns how many records were counted.

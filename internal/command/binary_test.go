@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,11 @@ import (
 	"testing"
 	"time"
 )
+
+// longTests says whether to run the long forms of the soak and SIGKILL
+// tests (FANOUT_LONG=1), as docs/reliability.md records them; the default
+// forms prove the same properties on less data, so the suite stays quick.
+func longTests() bool { return os.Getenv("FANOUT_LONG") == "1" }
 
 // buildFanout returns the binary TestMain built, building one if the
 // tests run in process.
@@ -33,6 +39,7 @@ func buildFanout(t *testing.T) string {
 // after an interrupt; here a record is written whole or not at all.) The
 // input pipe is left open: the run must not wait for it to close.
 func TestBinarySIGINT(t *testing.T) {
+	t.Parallel()
 	bin := buildFanout(t)
 	site := startSite(t, 0)
 	cmd := exec.Command(bin, "check", "--retries", "0")
@@ -82,6 +89,7 @@ func TestBinarySIGINT(t *testing.T) {
 }
 
 func TestBinaryDemoRuns(t *testing.T) {
+	t.Parallel()
 	bin := buildFanout(t)
 	out, err := exec.Command(bin, "demo", "--latency", "10ms", "--pages", "5").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "x faster") {

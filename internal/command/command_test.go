@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,19 +34,40 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The tests mostly wait on processes and loopback servers, not on the
+	// CPU: run more at once than -test.parallel's default of GOMAXPROCS,
+	// unless the caller chose.
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		flag.Set("test.parallel", "6")
+	}
+	dir := ""
 	if os.Getenv("FANOUT_TEST_INPROC") == "" {
-		dir, err := os.MkdirTemp("", "fanout-test")
-		if err != nil {
+		var err error
+		if dir, err = os.MkdirTemp("", "fanout-test"); err != nil {
 			panic(err)
 		}
 		fanoutBin = filepath.Join(dir, "fanout")
-		build := append(append([]string{"build"}, buildFlags...), "-o", fanoutBin, "github.com/fanout-dev/fanout/cmd/fanout")
+		build := append(append([]string{"build", "-buildvcs=auto"}, buildFlags...), "-o", fanoutBin, "github.com/fanout-dev/fanout/cmd/fanout")
 		if out, err := exec.Command("go", build...).CombinedOutput(); err != nil {
+			os.RemoveAll(dir)
 			panic(fmt.Sprintf("go build: %v\n%s", err, out))
 		}
-		defer os.RemoveAll(dir)
 	}
-	goleak.VerifyTestMain(m)
+	// goleak.VerifyTestMain would exit before the binary is removed.
+	code := m.Run()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goleak:", err)
+			code = 1
+		}
+	}
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
 }
 
 // jsonLines decodes a command's --json output, one T per line.
@@ -78,7 +100,7 @@ func run(t *testing.T, ctx context.Context, stdin string, args ...string) (strin
 	t.Helper()
 	var out, errb bytes.Buffer
 	if fanoutBin == "" {
-		code := Main(ctx, args, strings.NewReader(stdin), &out, &errb)
+		code := Main(ctx, nil, args, strings.NewReader(stdin), &out, &errb)
 		return out.String(), errb.String(), code
 	}
 	cmd := exec.CommandContext(ctx, fanoutBin, args...)

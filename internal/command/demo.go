@@ -12,8 +12,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { commands = append(commands, newDemo) }
-
 func newDemo(e *env) *cobra.Command {
 	var latency time.Duration
 	var pages, workers int
@@ -48,10 +46,10 @@ then concurrently, with both times and the speedup.`,
 				checker := httpcheck.New(httpcheck.Options{Workers: w, Timeout: 10 * time.Second})
 				defer checker.Close()
 				start := time.Now()
-				code := runJob(ctx, w, false, slices.Values(urls), checkJob(checker), func(r checkRecord) {
+				r := runJob(ctx, w, false, slices.Values(urls), checkJob(checker), func(r checkRecord, _ bool) {
 					fmt.Fprintln(e.stdout, r.TextLine())
 				})
-				return time.Since(start), code
+				return time.Since(start), r.code
 			}
 			seq, code := run("One at a time (1 worker):", 1)
 			if code == ExitInterrupted {

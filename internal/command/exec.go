@@ -20,14 +20,14 @@ import (
 
 // execRecord is one job of `fanout exec`.
 type execRecord struct {
-	Input      string  `json:"input"`
-	Line       int     `json:"line"`
-	ExitCode   int     `json:"exit_code"`
-	Signal     string  `json:"signal,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
-	Attempts   int     `json:"attempts,omitempty"`
-	Stdout     string  `json:"stdout"`
-	Stderr     string  `json:"stderr"`
+	Input      string     `json:"input"`
+	Line       int        `json:"line"`
+	ExitCode   int        `json:"exit_code"`
+	Signal     string     `json:"signal,omitempty"`
+	DurationMS cli.Millis `json:"duration_ms"`
+	Attempts   int        `json:"attempts,omitempty"`
+	Stdout     string     `json:"stdout"`
+	Stderr     string     `json:"stderr"`
 	// StdoutCut and StderrCut count the bytes dropped past --max-output.
 	StdoutCut int64     `json:"stdout_cut,omitempty"`
 	StderrCut int64     `json:"stderr_cut,omitempty"`
@@ -40,29 +40,17 @@ func (r execRecord) ok() bool { return r.ExitCode == 0 && r.Error == "" }
 
 func (r execRecord) TextLine() string { return r.Input } // unused: exec writes text itself
 
-func (r execRecord) CSVHeader() []string {
-	return []string{"input", "line", "exit_code", "signal", "duration_ms", "attempts", "stdout", "stderr", "stdout_cut", "stderr_cut", "error"}
-}
-
-func (r execRecord) CSVRow() []string {
-	return []string{r.Input, strconv.Itoa(r.Line), strconv.Itoa(r.ExitCode), r.Signal,
-		strconv.FormatFloat(r.DurationMS, 'f', 1, 64), strconv.Itoa(r.Attempts), r.Stdout, r.Stderr,
-		strconv.FormatInt(r.StdoutCut, 10), strconv.FormatInt(r.StderrCut, 10), r.Error}
-}
-
 // joblogLine is one line of --joblog.
 type joblogLine struct {
-	Input      string  `json:"input"`
-	Line       int     `json:"line"`
-	ExitCode   int     `json:"exit_code"`
-	Signal     string  `json:"signal,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
-	Attempts   int     `json:"attempts"`
-	Start      string  `json:"start"`
-	Error      string  `json:"error,omitempty"`
+	Input      string     `json:"input"`
+	Line       int        `json:"line"`
+	ExitCode   int        `json:"exit_code"`
+	Signal     string     `json:"signal,omitempty"`
+	DurationMS cli.Millis `json:"duration_ms"`
+	Attempts   int        `json:"attempts"`
+	Start      string     `json:"start"`
+	Error      string     `json:"error,omitempty"`
 }
-
-func init() { commands = append(commands, newExec) }
 
 func newExec(e *env) *cobra.Command {
 	var iof ioFlags
@@ -107,12 +95,12 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			switch {
 			case workers < 1:
 				return usagef("--workers must be at least 1")
-			case retries < 0 || timeout < 0 || grace < 0:
-				return usagef("--retries, --timeout and --kill-grace cannot be negative")
+			case retries < 0:
+				return usagef("--retries cannot be negative")
 			}
-			limit, err := cli.ParseSize(maxOutput)
+			limit, err := sizeFlag("max-output", maxOutput)
 			if err != nil {
-				return usagef("--max-output: %v", err)
+				return err
 			}
 			tmpl, err := execjob.New(args, shell)
 			if err != nil {
@@ -131,8 +119,11 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				}
 				defer log.close()
 			}
-			opts := execjob.Options{Timeout: timeout, Grace: grace, Retries: retries, MaxOutput: limit}
-			w := &execWriter{stdout: e.stdout, stderr: e.stderr, tag: tag, quiet: iof.quiet, format: format, log: log}
+			// A second Ctrl-C kills every job's group at once.
+			force, stopForce := forceContext(e.force)
+			defer stopForce()
+			opts := execjob.Options{Timeout: timeout, Grace: grace, Retries: retries, MaxOutput: limit, Force: force}
+			w := &execWriter{tag: tag, quiet: iof.quiet, format: format, log: log}
 			// --arg values are the inputs runSpec takes from arguments.
 			return runSpec(c.Context(), e, &iof, inputs, spec[execRecord]{
 				workers: workers,
@@ -164,8 +155,8 @@ how many), 2 for usage errors, 130 when interrupted.`,
 	f.StringArrayVar(&inputs, "arg", nil, "an input (repeatable), instead of stdin or -i")
 	f.BoolVar(&shell, "shell", false, `run the command with "sh -c"; the input is "$1", never script text`)
 	f.BoolVar(&tag, "tag", false, "prefix each output line with the input and a tab")
-	f.DurationVar(&timeout, "timeout", 0, "kill a job's process group after this long (0: no limit)")
-	f.DurationVar(&grace, "kill-grace", execjob.DefaultGrace, "time between SIGTERM and SIGKILL when killing a job")
+	durationVar(f, &timeout, "timeout", "", 0, "kill a job's process group after this long: 10, 0.5, 1m (0: no limit)")
+	durationVar(f, &grace, "kill-grace", "", execjob.DefaultGrace, "time between SIGTERM and SIGKILL when killing a job")
 	f.IntVar(&retries, "retries", 0, "rerun a failed job (exit status not 0, killed or timed out) up to N times")
 	f.BoolVar(&halt, "halt", false, "stop at the first failed job: start no more, kill those running")
 	f.StringVar(&joblog, "joblog", "", "append one JSON line per finished job to FILE")
@@ -177,12 +168,9 @@ how many), 2 for usage errors, 130 when interrupted.`,
 func execJob(tmpl *execjob.Template, o execjob.Options) job[execRecord] {
 	return job[execRecord]{
 		do: func(ctx context.Context, l cli.Line) execRecord {
-			if l.Err != nil {
-				return execRecord{Input: l.Text, Line: l.N, ExitCode: -1, Error: l.Err.Error(), start: time.Now()}
-			}
 			r := tmpl.Run(ctx, l.Text, l.N, o)
 			rec := execRecord{Input: l.Text, Line: l.N, ExitCode: r.ExitCode, Signal: r.Signal,
-				DurationMS: float64(r.Duration.Microseconds()) / 1000, Attempts: r.Attempts,
+				DurationMS: cli.MS(r.Duration), Attempts: r.Attempts,
 				Stdout: string(r.Stdout), Stderr: string(r.Stderr), StdoutCut: r.StdoutCut, StderrCut: r.StderrCut,
 				TimedOut: r.TimedOut, start: r.Start}
 			if r.Err != nil {
@@ -190,32 +178,37 @@ func execJob(tmpl *execjob.Template, o execjob.Options) job[execRecord] {
 			}
 			return rec
 		},
+		invalid: func(l cli.Line) execRecord {
+			return execRecord{Input: l.Text, Line: l.N, ExitCode: -1, Error: l.Err.Error(), start: time.Now()}
+		},
 		passed: execRecord.ok,
-		broken: func(err error) execRecord { return execRecord{ExitCode: -1, Error: err.Error(), start: time.Now()} },
 	}
 }
 
 // execWriter prints finished jobs. It is called from one goroutine (the
 // run loop), one record at a time, so a job's output is never split.
 type execWriter struct {
-	stdout, stderr io.Writer
-	tag            bool
-	quiet          bool
-	format         cli.Format
-	log            *jobLog
-	buf            bytes.Buffer
+	tag    bool
+	quiet  bool
+	format cli.Format
+	log    *jobLog
+	buf    bytes.Buffer
 }
 
-func (w *execWriter) write(out *cli.Writer, r execRecord) {
+func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) {
 	w.log.add(r)
 	if w.format != cli.Text {
 		out.Write(r)
 		return
 	}
-	// One Write per stream per job: whole, even if other programs share
+	// One write per stream per job: whole, even if other programs share
 	// our stdout.
-	w.emit(w.stdout, r.Input, r.Stdout)
-	w.emit(w.stderr, r.Input, r.Stderr)
+	if text := w.tagged(r.Input, r.Stdout); text != "" {
+		out.WriteText(text)
+	}
+	if text := w.tagged(r.Input, r.Stderr); text != "" {
+		io.WriteString(stderr, text)
+	}
 	var notes []string
 	if r.StdoutCut > 0 {
 		notes = append(notes, fmt.Sprintf("stdout cut: %d bytes past --max-output dropped", r.StdoutCut))
@@ -233,19 +226,15 @@ func (w *execWriter) write(out *cli.Writer, r execRecord) {
 		notes = append(notes, "exit status "+strconv.Itoa(r.ExitCode))
 	}
 	for _, n := range notes {
-		fmt.Fprintf(w.stderr, "fanout: exec %s: %s\n", r.Input, n)
+		fmt.Fprintf(stderr, "fanout: exec %s: %s\n", r.Input, n)
 	}
 }
 
-// emit writes text, each line prefixed with "input\t" when tagging, with
+// tagged is text, each line prefixed with "input\t" when tagging, with
 // a final newline added if the job left its last line open.
-func (w *execWriter) emit(dst io.Writer, input, text string) {
-	if text == "" {
-		return
-	}
-	if !w.tag {
-		io.WriteString(dst, text)
-		return
+func (w *execWriter) tagged(input, text string) string {
+	if text == "" || !w.tag {
+		return text
 	}
 	w.buf.Reset()
 	for text != "" {
@@ -262,7 +251,7 @@ func (w *execWriter) emit(dst io.Writer, input, text string) {
 	if b := w.buf.Bytes(); b[len(b)-1] != '\n' {
 		w.buf.WriteByte('\n')
 	}
-	dst.Write(w.buf.Bytes())
+	return w.buf.String()
 }
 
 // jobLog is --joblog: JSON lines appended to a file, one write(2) per
@@ -307,4 +296,20 @@ func (l *jobLog) close() error {
 		return nil
 	}
 	return errors.Join(l.f.Sync(), l.f.Close())
+}
+
+// forceContext is a context that ends when force is closed.
+func forceContext(force <-chan struct{}) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if force == nil {
+		return ctx, cancel
+	}
+	go func() {
+		select {
+		case <-force:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }

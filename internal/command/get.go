@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"sync/atomic"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/download"
@@ -15,44 +13,21 @@ import (
 
 // getRecord is one line of `fanout get` output.
 type getRecord struct {
-	Input     string  `json:"input"`
-	Line      int     `json:"line"`
-	Path      string  `json:"path,omitempty"`
-	Bytes     int64   `json:"bytes"`
-	Status    int     `json:"status,omitempty"`
-	ElapsedMS float64 `json:"elapsed_ms"`
-	Error     string  `json:"error,omitempty"`
+	Input     string     `json:"input"`
+	Line      int        `json:"line"`
+	Path      string     `json:"path,omitempty"`
+	Bytes     int64      `json:"bytes"`
+	Status    int        `json:"status,omitempty"`
+	ElapsedMS cli.Millis `json:"elapsed_ms"`
+	Error     string     `json:"error,omitempty"`
 }
 
 func (r getRecord) TextLine() string {
 	if r.Error != "" {
 		return r.Input + " - error: " + r.Error
 	}
-	return fmt.Sprintf("%s -> %s (%d bytes, %s)", r.Input, r.Path, r.Bytes, fmtMS(r.ElapsedMS))
+	return fmt.Sprintf("%s -> %s (%d bytes, %s)", r.Input, r.Path, r.Bytes, r.ElapsedMS)
 }
-
-// fmtMS writes a duration in milliseconds: "0.4ms", "12ms", "1530ms".
-func fmtMS(ms float64) string {
-	if ms < 10 {
-		return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
-	}
-	return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
-}
-
-func (r getRecord) CSVHeader() []string {
-	return []string{"input", "line", "path", "bytes", "status", "elapsed_ms", "error"}
-}
-
-func (r getRecord) CSVRow() []string {
-	status := ""
-	if r.Status != 0 {
-		status = strconv.Itoa(r.Status)
-	}
-	return []string{r.Input, strconv.Itoa(r.Line), r.Path, strconv.FormatInt(r.Bytes, 10), status,
-		strconv.FormatFloat(r.ElapsedMS, 'f', 1, 64), r.Error}
-}
-
-func init() { commands = append(commands, newGet) }
 
 func newGet(e *env) *cobra.Command {
 	var hf httpFlags
@@ -83,9 +58,9 @@ errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			limit, err := cli.ParseSize(maxSize)
+			limit, err := sizeFlag("max-size", maxSize)
 			if err != nil {
-				return usagef("--max-size: %v", err)
+				return err
 			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return usageError{err}
@@ -95,7 +70,6 @@ errors, 130 when interrupted.`,
 			if n, err := download.SweepTemp(dir); err == nil && n > 0 && !iof.quiet {
 				fmt.Fprintf(e.stderr, "removed %d temporary files left by a killed run\n", n)
 			}
-			var total atomic.Int64
 			return runSpec(c.Context(), e, &iof, args, spec[getRecord]{
 				workers: hf.workers,
 				newJob: func(workers int) (job[getRecord], func()) {
@@ -103,8 +77,7 @@ errors, 130 when interrupted.`,
 					o.Workers = workers
 					d := download.New(o)
 					d.MaxSize = limit
-					total.Store(0) // the real run comes after --compare's
-					return getJob(d, dir, &total), d.Close
+					return getJob(d, dir), d.Close
 				},
 				outcome: func(r getRecord) string {
 					if r.Error != "" {
@@ -114,8 +87,9 @@ errors, 130 when interrupted.`,
 				},
 				outcomes: []string{"saved", "errors"},
 				what:     "downloading",
+				count:    func(t *cli.Tally, r getRecord) { t.Sum("bytes", r.Bytes) },
 				summary: func(w io.Writer, t *cli.Tally) {
-					fmt.Fprintf(w, "%d saved (%d bytes), %d errors in %.2fs\n", t.Count("saved"), total.Load(), t.Count("errors"), t.Elapsed().Seconds())
+					fmt.Fprintf(w, "%d saved (%d bytes), %d errors in %.2fs\n", t.Count("saved"), t.SumOf("bytes"), t.Count("errors"), t.Elapsed().Seconds())
 				},
 			})
 		},
@@ -127,24 +101,20 @@ errors, 130 when interrupted.`,
 	return c
 }
 
-// getJob downloads one line into dir, adding the bytes saved to total.
-func getJob(d *download.Downloader, dir string, total *atomic.Int64) job[getRecord] {
+// getJob downloads one line into dir.
+func getJob(d *download.Downloader, dir string) job[getRecord] {
 	return job[getRecord]{
 		do: func(ctx context.Context, l cli.Line) getRecord {
-			if l.Err != nil {
-				return getRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()}
-			}
 			r := d.Get(ctx, l.Text, dir)
 			rec := getRecord{Input: l.Text, Line: l.N, Path: r.Path, Bytes: r.Bytes, Status: r.Status,
-				ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000}
+				ElapsedMS: cli.MS(r.Elapsed)}
 			if r.Err != nil {
 				rec.Error = download.Reason(r.Err)
 				rec.Bytes = 0
 			}
-			total.Add(rec.Bytes)
 			return rec
 		},
-		passed: func(r getRecord) bool { return r.Error == "" },
-		broken: func(err error) getRecord { return getRecord{Error: err.Error()} },
+		invalid: func(l cli.Line) getRecord { return getRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()} },
+		passed:  func(r getRecord) bool { return r.Error == "" },
 	}
 }

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/fanout-dev/fanout/internal/cli"
@@ -27,18 +24,18 @@ const (
 
 // pingRecord is one line of `fanout ping` output.
 type pingRecord struct {
-	Input     string  `json:"input"`
-	Line      int     `json:"line"`
-	Result    string  `json:"result"` // OK, failed, unresolvable, error
-	Address   string  `json:"address,omitempty"`
-	Sent      int     `json:"sent"`
-	Received  int     `json:"received"`
-	LossPct   float64 `json:"loss_pct"`
-	MinMS     float64 `json:"min_ms,omitempty"`
-	AvgMS     float64 `json:"avg_ms,omitempty"`
-	MaxMS     float64 `json:"max_ms,omitempty"`
-	Error     string  `json:"error,omitempty"`
-	ElapsedMS float64 `json:"elapsed_ms"`
+	Input     string     `json:"input"`
+	Line      int        `json:"line"`
+	Result    string     `json:"result"` // OK, failed, unresolvable, error
+	Address   string     `json:"address,omitempty"`
+	Sent      int        `json:"sent"`
+	Received  int        `json:"received"`
+	LossPct   float64    `json:"loss_pct"`
+	MinMS     cli.Millis `json:"min_ms,omitempty"`
+	AvgMS     cli.Millis `json:"avg_ms,omitempty"`
+	MaxMS     cli.Millis `json:"max_ms,omitempty"`
+	Error     string     `json:"error,omitempty"`
+	ElapsedMS cli.Millis `json:"elapsed_ms"`
 	verbose   bool
 }
 
@@ -70,28 +67,9 @@ func (r pingRecord) TextLine() string {
 	return s
 }
 
-func (r pingRecord) CSVHeader() []string {
-	return []string{"input", "line", "result", "address", "sent", "received", "loss_pct", "min_ms", "avg_ms", "max_ms", "error", "elapsed_ms"}
-}
-
-func (r pingRecord) CSVRow() []string {
-	ms := func(v float64) string {
-		if r.Received == 0 {
-			return ""
-		}
-		return strconv.FormatFloat(v, 'f', 3, 64)
-	}
-	return []string{r.Input, strconv.Itoa(r.Line), r.Result, r.Address, strconv.Itoa(r.Sent), strconv.Itoa(r.Received),
-		strconv.FormatFloat(r.LossPct, 'f', -1, 64), ms(r.MinMS), ms(r.AvgMS), ms(r.MaxMS), r.Error,
-		strconv.FormatFloat(r.ElapsedMS, 'f', 1, 64)}
-}
-
-// durMS is d in milliseconds, to the microsecond.
-func durMS(d time.Duration) float64 { return math.Round(float64(d.Nanoseconds())/1e3) / 1e3 }
-
 func newPingRecord(l cli.Line, r ping.Result, verbose bool) pingRecord {
 	rec := pingRecord{Input: l.Text, Line: l.N, Sent: r.Sent, Received: r.Received, LossPct: r.Loss(),
-		MinMS: durMS(r.MinRTT), AvgMS: durMS(r.AvgRTT), MaxMS: durMS(r.MaxRTT), ElapsedMS: durMS(r.Elapsed), verbose: verbose}
+		MinMS: cli.MS(r.MinRTT), AvgMS: cli.MS(r.AvgRTT), MaxMS: cli.MS(r.MaxRTT), ElapsedMS: cli.MS(r.Elapsed), verbose: verbose}
 	if r.Addr.IsValid() {
 		rec.Address = r.Addr.String()
 	}
@@ -109,38 +87,10 @@ func newPingRecord(l cli.Line, r ping.Result, verbose bool) pingRecord {
 	return rec
 }
 
-// secondsValue is a duration flag that also takes ping's plain seconds:
-// "-w 10" is ten seconds, as "-w 10s" is; "--interval 0.2" is 200ms.
-type secondsValue struct{ d *time.Duration }
-
-func (v secondsValue) String() string {
-	if v.d == nil {
-		return ""
-	}
-	return v.d.String()
-}
-
-func (v secondsValue) Type() string { return "duration" }
-
-func (v secondsValue) Set(s string) error {
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		*v.d = time.Duration(f * float64(time.Second))
-		return nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("want seconds (10, 0.5) or a duration (10s, 500ms): %w", err)
-	}
-	*v.d = d
-	return nil
-}
-
-func init() { commands = append(commands, newPing) }
-
 func newPing(e *env) *cobra.Command {
 	var iof ioFlags
 	var count, workers int
-	deadline, interval := 10*time.Second, time.Second
+	var deadline, interval time.Duration
 	var v4, v6, verbose bool
 	c := &cobra.Command{
 		Use:   "ping [HOST...]",
@@ -185,8 +135,8 @@ ICMP socket can be opened, 130 when interrupted.`,
 	})
 	f := c.Flags()
 	f.IntVarP(&count, "count", "c", 3, "echo requests per host (ping -c)")
-	f.VarP(secondsValue{&deadline}, "deadline", "w", "time limit per host, resolution included, in seconds or as a duration (ping -w)")
-	f.Var(secondsValue{&interval}, "interval", "time between one host's requests (ping -i)")
+	durationVar(f, &deadline, "deadline", "w", 10*time.Second, "time limit per host, resolution included, in seconds or as a duration (ping -w)")
+	durationVar(f, &interval, "interval", "", time.Second, "time between one host's requests (ping -i)")
 	f.IntVar(&workers, "workers", 256, "hosts pinged at once")
 	f.BoolVarP(&v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
 	f.BoolVarP(&v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
@@ -240,9 +190,11 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 	case len(args) > 0 && iof.input != "":
 		return usagef("give hosts as arguments or with -i, not both")
 	case iof.input != "" && iof.input != "-":
-		if _, err := os.Stat(iof.input); err != nil {
-			return usageError{err}
+		f, err := openInput(iof.input)
+		if err != nil {
+			return err
 		}
+		f.Close()
 	}
 	// Once per run, not per host: one message, not a thousand.
 	mode, err := ping.Detect(pf.v6)
@@ -250,13 +202,11 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 		fmt.Fprintln(e.stderr, "fanout ping:", err)
 		return exitError{pingExitSystem}
 	}
-	var unresolved atomic.Bool
-	err = runSpec(ctx, e, iof, args, spec[pingRecord]{
+	return runSpec(ctx, e, iof, args, spec[pingRecord]{
 		workers: pf.workers,
 		newJob: func(int) (job[pingRecord], func()) {
-			unresolved.Store(false) // the real run comes after --compare's
 			p := ping.New(ping.Options{Count: pf.count, Interval: pf.interval, Deadline: pf.deadline, Mode: mode, Network: network})
-			return pingJob(p, pf.verbose, &unresolved), p.Close
+			return pingJob(p, pf.verbose), p.Close
 		},
 		outcome:  func(r pingRecord) string { return r.Result },
 		outcomes: []string{pingOK, pingFailed, pingUnresolvable, pingError},
@@ -264,31 +214,31 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 		summary: func(w io.Writer, t *cli.Tally) {
 			fmt.Fprintf(w, "%s; %s\n", t.Summary("pinged"), mode)
 		},
+		// fping's statuses: an unresolvable name or unusable line (2)
+		// wins over a host that did not answer (1).
+		exit: func(t *cli.Tally) int {
+			switch {
+			case t.Count(pingUnresolvable)+t.Count(pingError) > 0:
+				return pingExitUnresolved
+			case t.Count(pingFailed) > 0:
+				return ExitSome
+			}
+			return ExitOK
+		},
 	})
-	var ee exitError
-	if errors.As(err, &ee) && ee.code == ExitSome && unresolved.Load() {
-		return exitError{pingExitUnresolved}
-	}
-	return err
 }
 
-// pingJob pings one line's host with p, noting unresolvable ones.
-func pingJob(p *ping.Pinger, verbose bool, unresolved *atomic.Bool) job[pingRecord] {
+// pingJob pings one line's host with p.
+func pingJob(p *ping.Pinger, verbose bool) job[pingRecord] {
 	return job[pingRecord]{
 		do: func(ctx context.Context, l cli.Line) pingRecord {
-			if l.Err != nil {
-				unresolved.Store(true)
-				return pingRecord{Input: l.Text, Line: l.N, Result: pingError, Error: l.Err.Error(), LossPct: 100, verbose: verbose}
-			}
-			rec := newPingRecord(l, p.Ping(ctx, strings.TrimSpace(l.Text)), verbose)
-			if rec.Result == pingUnresolvable {
-				unresolved.Store(true)
-			}
-			return rec
+			return newPingRecord(l, p.Ping(ctx, strings.TrimSpace(l.Text)), verbose)
+		},
+		invalid: func(l cli.Line) pingRecord {
+			return pingRecord{Input: l.Text, Line: l.N, Result: pingError, Error: l.Err.Error(), LossPct: 100, verbose: verbose}
 		},
 		passed: func(r pingRecord) bool { return r.Result == pingOK },
-		broken: func(err error) pingRecord {
-			return pingRecord{Result: pingError, Error: err.Error(), LossPct: 100, verbose: verbose}
-		},
+		// On Ctrl-C fping prints what each host answered so far.
+		keepCut: true,
 	}
 }

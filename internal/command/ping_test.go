@@ -244,20 +244,6 @@ func TestPingUsageExitsThree(t *testing.T) {
 	}
 }
 
-// -w and --interval take ping's plain seconds as well as durations.
-func TestSecondsFlag(t *testing.T) {
-	for in, want := range map[string]time.Duration{"10": 10 * time.Second, "0.2": 200 * time.Millisecond, "1500ms": 1500 * time.Millisecond} {
-		var d time.Duration
-		if err := (secondsValue{&d}).Set(in); err != nil || d != want {
-			t.Errorf("%q: %v, %v; want %v", in, d, err, want)
-		}
-	}
-	var d time.Duration
-	if err := (secondsValue{&d}).Set("soon"); err == nil {
-		t.Error("accepted \"soon\"")
-	}
-}
-
 // Ctrl-C while hosts are waiting for replies: exit 130, summary printed.
 func TestPingInterrupted(t *testing.T) {
 	if os.Getenv("FANOUT_NO_NETNS") == "1" {

@@ -6,29 +6,45 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"sync/atomic"
+	"time"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 )
 
 // spec is what one command contributes to a run; runSpec does the rest
-// (inputs, --compare, output format, progress bar, summary, exit status),
-// so every command handles those the same way.
+// (inputs, --resume, --shard, --compare, output format, progress bar,
+// summary, interrupts, exit status), so every command handles those the
+// same way.
 type spec[R cli.Record] struct {
 	workers int
 	// newJob returns the job at the given parallelism and what to close
 	// after it: called once for the run, and once with 1 for --compare.
 	newJob func(workers int) (job[R], func())
+	// lines, if set, are the inputs (replace's walk); otherwise they come
+	// from the arguments, -i FILE or stdin.
+	lines iter.Seq[cli.Line]
 	// outcome is the record's word in the summary, counted per word.
 	outcome  func(R) string
 	outcomes []string // the order the summary lists them in
 	what     string   // the progress bar's label: "checking"
 	verb     string   // the summary's verb: "checked"
+	// count, if set, adds what else the summary needs to the tally
+	// (bytes saved, replacements made), beside the outcome.
+	count func(t *cli.Tally, rec R)
 	// summary, if set, prints the summary line instead of the tally's.
 	summary func(w io.Writer, t *cli.Tally)
+	// exit, if set, is the exit status of a run that was not interrupted;
+	// by default ExitOK when every record passed, else ExitSome.
+	exit func(t *cli.Tally) int
+	// show, if set, says whether a record is printed (it is counted
+	// and journalled either way).
+	show func(R) bool
 	// write, if set, writes a record instead of the --json/--csv/text
-	// writer (exec's text mode prints each job's own output).
-	write func(out *cli.Writer, rec R)
+	// writer (exec's text mode prints each job's own output); stderr
+	// writes above the progress bar.
+	write func(out *cli.Writer, stderr io.Writer, rec R)
 	// journal, if set, is what --resume records for a record (it must
 	// have an "input" field); by default the record itself. exec keeps
 	// its jobs' output out of the journal.
@@ -80,6 +96,38 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line]) (iter.Seq[cli.Line], *c
 	}, journal, skipped, nil
 }
 
+// lines returns the inputs: arguments, else -i FILE, else stdin, read as a
+// stream. The returned func closes what it opened.
+func (f *ioFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
+	switch {
+	case len(args) > 0 && f.input != "":
+		return nil, nil, usagef("give inputs as arguments or with -i, not both")
+	case len(args) > 0:
+		return cli.Args(args), func() {}, nil
+	case f.input != "" && f.input != "-":
+		file, err := openInput(f.input)
+		if err != nil {
+			return nil, nil, err
+		}
+		return cli.Lines(ctx, file), func() { file.Close() }, nil
+	}
+	return cli.Lines(ctx, e.stdin), func() {}, nil
+}
+
+// total is how many inputs the run will take, when that can be known
+// ahead: for the progress bar and the count of inputs an interrupt left.
+func (f *ioFlags) total(args []string) int64 {
+	switch {
+	case f.resume != "" || f.shard != "":
+		return -1 // some inputs will be skipped; the count is not known ahead
+	case len(args) > 0:
+		return int64(len(args))
+	case f.input != "" && f.input != "-":
+		return cli.CountLines(f.input)
+	}
+	return -1
+}
+
 // runSpec runs s over the inputs the flags and args name and returns the
 // error that carries the exit status.
 func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []string, s spec[R]) error {
@@ -87,11 +135,15 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if err != nil {
 		return err
 	}
-	lines, done, err := f.lines(ctx, e, args)
-	if err != nil {
-		return err
+	lines, total := s.lines, int64(-1)
+	if lines == nil {
+		var done func()
+		if lines, done, err = f.lines(ctx, e, args); err != nil {
+			return err
+		}
+		defer done()
+		total = f.total(args)
 	}
-	defer done()
 	lines, journal, skipped, err := f.skip(e, lines)
 	if err != nil {
 		return err
@@ -99,26 +151,48 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if journal != nil {
 		defer journal.Close() // on the early returns; the last Close is checked below
 	}
-	lines, report, err := f.compareFirst(ctx, e, s.workers, lines, func(lines iter.Seq[cli.Line]) int {
-		j, closeJob := s.newJob(1)
-		defer closeJob()
-		return runJob(ctx, 1, false, lines, j, func(R) {})
-	})
-	if err != nil {
-		return err
+	if f.compare {
+		kept, r, err := compareFirst(ctx, lines, s)
+		if err != nil {
+			return err
+		}
+		lines = kept
+		defer r.report(e.stderr, s.workers)
 	}
-	defer report()
 	j, closeJob := s.newJob(s.workers)
 	defer closeJob()
-	out := cli.NewWriter(e.stdout, format)
+
+	var bar *cli.Progress
+	if !f.quiet && cli.ShowProgress(e.stderr, f.progress, f.noProgress) {
+		bar = cli.NewProgress(e.stderr, total, s.what)
+	}
+	// Records go above the bar when both share the terminal.
+	var above *cli.Progress
+	if cli.IsTerminal(e.stdout) {
+		above = bar
+	}
+	out := cli.NewWriter(e.stdout, format, above)
+	stderr := aboveWriter{bar, e.stderr}
 	tally := cli.NewTally(s.outcomes...)
-	bar := f.progressBar(e, args, s.what)
 	// A journal that cannot be written stops the run: going on would
 	// do work that a rerun would have to do again.
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	code := runJob(ctx, s.workers, f.ordered, lines, j, func(rec R) {
-		if journal != nil {
+	show := s.show
+	if show == nil {
+		show = func(R) bool { return true }
+	}
+	job := j
+	do := j.do
+	// The bar counts inputs as they finish, also those an ordered run
+	// holds back behind a slower one.
+	job.do = func(ctx context.Context, l cli.Line) R {
+		bar.Start()
+		defer bar.Add(1)
+		return do(ctx, l)
+	}
+	r := runJob(ctx, s.workers, f.ordered, lines, job, func(rec R, cut bool) {
+		if journal != nil && !cut {
 			var jrec any = rec
 			if s.journal != nil {
 				jrec = s.journal(rec)
@@ -127,15 +201,19 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 				stop(fmt.Errorf("--resume %s: %w", f.resume, err))
 			}
 		}
-		if s.write != nil {
-			s.write(out, rec)
-		} else {
-			out.Write(rec)
+		if show(rec) {
+			if s.write != nil {
+				s.write(out, stderr, rec)
+			} else {
+				out.Write(rec)
+			}
 		}
 		tally.Add(s.outcome(rec))
-		bar.Add(1)
+		if s.count != nil {
+			s.count(tally, rec)
+		}
 	})
-	out.Flush()
+	out.Close()
 	bar.Finish()
 	if journal != nil {
 		if err := journal.Close(); err != nil {
@@ -155,8 +233,74 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			tally.PrintSummary(e.stderr, s.verb)
 		}
 	}
+	if r.interrupted {
+		// Even with -q: the user must know the run is not complete.
+		fmt.Fprintln(e.stderr, interruptedLine(r, total))
+		return exitError{ExitInterrupted}
+	}
+	code := r.code
+	if s.exit != nil {
+		code = s.exit(tally)
+	}
 	if code != ExitOK {
 		return exitError{code}
 	}
 	return nil
+}
+
+// interruptedLine says what an interrupt left undone: "interrupted: 472
+// done, 3 cut short, 25 not started". total, when known, counts the inputs
+// never read too; otherwise an unread rest of the input is mentioned.
+func interruptedLine(r ran, total int64) string {
+	notStarted := r.notStarted()
+	rest := ""
+	switch {
+	case total >= 0:
+		notStarted = max(notStarted, int(total)-r.done-r.cut)
+	case !r.inputEnded:
+		rest = " (and the rest of the input, unread)"
+	}
+	s := fmt.Sprintf("interrupted: %d done", r.done)
+	if r.cut > 0 {
+		s += fmt.Sprintf(", %d cut short", r.cut)
+	}
+	return s + fmt.Sprintf(", %d not started%s", notStarted, rest)
+}
+
+// aboveWriter writes to w above the progress bar.
+type aboveWriter struct {
+	bar *cli.Progress
+	w   io.Writer
+}
+
+func (a aboveWriter) Write(p []byte) (n int, err error) {
+	a.bar.Suspend(func() { n, err = a.w.Write(p) })
+	return n, err
+}
+
+// compared is --compare's first run, the tutorials' "with and without
+// threads".
+type compared struct {
+	seq   time.Duration
+	start time.Time
+}
+
+func (c compared) report(w io.Writer, workers int) {
+	par := time.Since(c.start)
+	fmt.Fprintf(w, "1 worker: %.2fs; %d workers: %.2fs; %.1fx faster\n",
+		c.seq.Seconds(), workers, par.Seconds(), c.seq.Seconds()/max(par.Seconds(), 1e-9))
+}
+
+// compareFirst keeps the inputs (this is for measuring, not for millions
+// of lines), runs them once with one worker and no output, and returns the
+// same inputs for the real run.
+func compareFirst[R cli.Record](ctx context.Context, lines iter.Seq[cli.Line], s spec[R]) (iter.Seq[cli.Line], compared, error) {
+	kept := slices.Values(slices.Collect(lines))
+	j, closeJob := s.newJob(1)
+	defer closeJob()
+	start := time.Now()
+	if r := runJob(ctx, 1, false, kept, j, func(R, bool) {}); r.interrupted {
+		return nil, compared{}, exitError{ExitInterrupted}
+	}
+	return kept, compared{seq: time.Since(start), start: time.Now()}, nil
 }

@@ -8,20 +8,21 @@ import (
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/httpcheck"
 	"github.com/fanout-dev/fanout/internal/probe"
+	"github.com/fanout-dev/fanout/internal/size"
 	"github.com/spf13/cobra"
 )
 
 // probeRecord is one line of `fanout probe` output.
 type probeRecord struct {
-	Input         string  `json:"input"`
-	Line          int     `json:"line"`
-	Status        int     `json:"status,omitempty"`
-	Title         string  `json:"title"`
-	ContentType   string  `json:"content_type,omitempty"`
-	ContentLength int64   `json:"content_length"`
-	ElapsedMS     float64 `json:"elapsed_ms"`
-	FinalURL      string  `json:"final_url,omitempty"`
-	Error         string  `json:"error,omitempty"`
+	Input         string     `json:"input"`
+	Line          int        `json:"line"`
+	Status        int        `json:"status,omitempty"`
+	Title         string     `json:"title"`
+	ContentType   string     `json:"content_type,omitempty"`
+	ContentLength int64      `json:"content_length"`
+	ElapsedMS     cli.Millis `json:"elapsed_ms"`
+	FinalURL      string     `json:"final_url,omitempty"`
+	Error         string     `json:"error,omitempty"`
 	titleFound    bool
 	atLeast       bool // ContentLength is a lower bound: the body went on
 	redirected    bool
@@ -31,7 +32,7 @@ type probeRecord struct {
 // TextLine is `URL [200] [Title] [text/html] [1234 B] [12ms]`, or
 // `URL [error: reason] [12ms]`.
 func (r probeRecord) TextLine() string {
-	elapsed := "[" + formatElapsed(r.ElapsedMS) + "]"
+	elapsed := "[" + r.ElapsedMS.String() + "]"
 	if r.Error != "" && r.Status == 0 {
 		return r.Input + " [error: " + r.Error + "] " + elapsed
 	}
@@ -62,26 +63,6 @@ func (r probeRecord) TextLine() string {
 	return s
 }
 
-func formatElapsed(ms float64) string {
-	if ms >= 1000 {
-		return strconv.FormatFloat(ms/1000, 'f', 2, 64) + "s"
-	}
-	return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
-}
-
-func (r probeRecord) CSVHeader() []string {
-	return []string{"input", "line", "status", "title", "content_type", "content_length", "elapsed_ms", "final_url", "error"}
-}
-
-func (r probeRecord) CSVRow() []string {
-	status := ""
-	if r.Status != 0 {
-		status = strconv.Itoa(r.Status)
-	}
-	return []string{r.Input, strconv.Itoa(r.Line), status, r.Title, r.ContentType, strconv.FormatInt(r.ContentLength, 10),
-		strconv.FormatFloat(r.ElapsedMS, 'f', 1, 64), r.FinalURL, r.Error}
-}
-
 // outcome is the record's word in the summary: 2xx, 3xx, 4xx, 5xx, error.
 func (r probeRecord) outcome() string {
 	if r.Status == 0 {
@@ -95,15 +76,13 @@ func (r probeRecord) outcome() string {
 
 func newProbeRecord(l cli.Line, r probe.Result) probeRecord {
 	rec := probeRecord{Input: l.Text, Line: l.N, Status: r.Status, Title: r.Title, ContentType: r.ContentType,
-		ContentLength: r.ContentLength, ElapsedMS: float64(r.Elapsed.Microseconds()) / 1000, FinalURL: r.FinalURL,
+		ContentLength: r.ContentLength, ElapsedMS: cli.MS(r.Elapsed), FinalURL: r.FinalURL,
 		titleFound: r.TitleFound, atLeast: r.Truncated && !r.LengthFromHeader, ok: r.OK(), redirected: r.Redirected}
 	if r.Err != nil {
 		rec.Error = httpcheck.Reason(r.Err)
 	}
 	return rec
 }
-
-func init() { commands = append(commands, newProbe) }
 
 func newProbe(e *env) *cobra.Command {
 	var hf httpFlags
@@ -146,7 +125,7 @@ and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			maxBody, err := cli.ParseSize(maxBodyFlag)
+			maxBody, err := size.Parse(maxBodyFlag)
 			if err != nil || maxBody < 1 {
 				return usagef("--max-body %q: want a size of at least 1 byte, such as 65536, 64KiB or 1MiB", maxBodyFlag)
 			}
@@ -175,12 +154,9 @@ and no error, 1 otherwise, 2 for usage errors, 130 when interrupted.`,
 func probeJob(prober *probe.Prober) job[probeRecord] {
 	return job[probeRecord]{
 		do: func(ctx context.Context, l cli.Line) probeRecord {
-			if l.Err != nil {
-				return probeRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()}
-			}
 			return newProbeRecord(l, prober.Probe(ctx, l.Text))
 		},
-		passed: func(r probeRecord) bool { return r.ok },
-		broken: func(err error) probeRecord { return probeRecord{Error: err.Error()} },
+		invalid: func(l cli.Line) probeRecord { return probeRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()} },
+		passed:  func(r probeRecord) bool { return r.ok },
 	}
 }

@@ -25,9 +25,9 @@ func TestProbeText(t *testing.T) {
 		lines[in] = rest
 	}
 	want := map[string]*regexp.Regexp{
-		site.WikiURL("Ocean"):          regexp.MustCompile(`^\[200\] \[Ocean - Wikipedia\] \[text/html\] \[\d+ B\] \[\d+ms\]$`),
-		u + "/redirect/2":              regexp.MustCompile(`^\[200\] \[Redirected - Wikipedia\] \[text/html\] \[\d+ B\] \[\d+ms\] \[-> ` + regexp.QuoteMeta(site.WikiURL("Redirected")) + `\]$`),
-		u + "/notitle":                 regexp.MustCompile(`^\[200\] \[-\] \[text/html\] \[\d+ B\] \[\d+ms\]$`),
+		site.WikiURL("Ocean"):          regexp.MustCompile(`^\[200\] \[Ocean - Wikipedia\] \[text/html\] \[\d+ B\] \[[\d.]+ms\]$`),
+		u + "/redirect/2":              regexp.MustCompile(`^\[200\] \[Redirected - Wikipedia\] \[text/html\] \[\d+ B\] \[[\d.]+ms\] \[-> ` + regexp.QuoteMeta(site.WikiURL("Redirected")) + `\]$`),
+		u + "/notitle":                 regexp.MustCompile(`^\[200\] \[-\] \[text/html\] \[\d+ B\] \[[\d.]+ms\]$`),
 		u + "/charset/koi8-r?via=meta": regexp.MustCompile(`^\[200\] \[Москва\] \[text/html\] `),
 	}
 	for in, re := range want {

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/replace"
@@ -70,14 +69,6 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-func (r replaceRecord) CSVHeader() []string {
-	return []string{"path", "target", "result", "replacements", "reason", "error"}
-}
-
-func (r replaceRecord) CSVRow() []string {
-	return []string{r.Path, r.Target, r.Result, strconv.Itoa(r.Replacements), r.Reason, r.Error}
-}
-
 func newReplaceRecord(res replace.Result, dryRun bool) replaceRecord {
 	rec := replaceRecord{Path: res.Path, Target: res.Target, Replacements: res.Replacements, Diff: res.Diff}
 	switch {
@@ -104,8 +95,6 @@ func errorText(path string, err error) string {
 	}
 	return err.Error()
 }
-
-func init() { commands = append(commands, newReplace) }
 
 func newReplace(e *env) *cobra.Command {
 	var iof ioFlags
@@ -170,17 +159,13 @@ also a usage error), 130 when interrupted.`,
 			if err != nil {
 				return usageError{err}
 			}
-			limit, err := cli.ParseSize(maxSize)
+			limit, err := sizeFlag("max-filesize", maxSize)
 			if err != nil {
-				return usagef("--max-filesize: %v", err)
+				return err
 			}
 			switch {
 			case workers < 1:
 				return usagef("--workers must be at least 1")
-			case iof.input != "":
-				return usagef("replace takes its PATHs as arguments, not -i")
-			case iof.resume != "" || iof.shard != "" || iof.retryFailed:
-				return usagef("--resume, --retry-failed and --shard are not supported by replace")
 			case iof.compare && !dryRun:
 				return usagef("--compare runs the replacement twice: use it with --dry-run")
 			}
@@ -193,13 +178,24 @@ also a usage error), 130 when interrupted.`,
 			for _, p := range paths {
 				explicit[p] = true
 			}
-			// A fresh job per run: --compare's first run must not leave
-			// every path marked as seen for the real one.
-			newJob := func() job[replace.Result] { return replaceJob(r, opts, explicit) }
-			return runReplace(c.Context(), e, &iof, workers, entries, newJob, dryRun)
+			return runSpec(c.Context(), e, &iof, nil, spec[replaceRecord]{
+				workers: workers,
+				lines:   entryLines(entries),
+				// A fresh job per run: --compare's first run must not
+				// leave every path marked as seen for the real one.
+				newJob:   func(int) (job[replaceRecord], func()) { return replaceJob(r, opts, explicit), func() {} },
+				outcome:  replaceOutcome,
+				outcomes: []string{resChanged, resWouldChange, resUnchanged},
+				what:     "replacing",
+				count:    func(t *cli.Tally, r replaceRecord) { t.Sum("replacements", int64(r.Replacements)) },
+				summary:  func(w io.Writer, t *cli.Tally) { replaceSummary(w, t, dryRun) },
+				exit:     replaceExit,
+				// Files without a match are counted, not listed.
+				show: func(r replaceRecord) bool { return r.Result != resUnchanged },
+			})
 		},
 	}
-	iof.add(c)
+	iof.addOutput(c)
 	c.Flags().BoolVarP(&regex, "regex", "E", false, "OLD is a regular expression (RE2), NEW may use $1, ${name}")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print a unified diff per file and the counts; write nothing")
 	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync each new file before renaming it (a killed process still loses nothing; a power loss may leave empty files)")
@@ -215,15 +211,12 @@ also a usage error), 130 when interrupted.`,
 // (the walk yields them unchanged). With several PATHs the same file can
 // come twice (a directory and a file in it, a symlink and its target): it
 // is then edited once, so two workers never rewrite it at the same time.
-func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool) job[replace.Result] {
+func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool) job[replaceRecord] {
 	var seen sync.Map
 	dedupe := len(explicit) > 1
 	cwd, _ := os.Getwd()
-	return job[replace.Result]{
-		do: func(ctx context.Context, l cli.Line) replace.Result {
-			if l.Err != nil {
-				return replace.Result{Path: l.Text, Err: l.Err}
-			}
+	return job[replaceRecord]{
+		do: func(ctx context.Context, l cli.Line) replaceRecord {
 			fo := o
 			fo.Explicit = explicit[l.Text]
 			if dedupe {
@@ -237,13 +230,15 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 					key = filepath.Join(cwd, key)
 				}
 				if _, dup := seen.LoadOrStore(filepath.Clean(key), true); dup {
-					return replace.Result{Path: l.Text, Skip: replace.SkipDuplicate}
+					return newReplaceRecord(replace.Result{Path: l.Text, Skip: replace.SkipDuplicate}, o.DryRun)
 				}
 			}
-			return r.File(l.Text, fo)
+			return newReplaceRecord(r.File(l.Text, fo), o.DryRun)
 		},
-		passed: func(res replace.Result) bool { return res.Err == nil },
-		broken: func(err error) replace.Result { return replace.Result{Err: err} },
+		invalid: func(l cli.Line) replaceRecord {
+			return newReplaceRecord(replace.Result{Path: l.Text, Err: l.Err}, o.DryRun)
+		},
+		passed: func(r replaceRecord) bool { return r.Result != resError },
 	}
 }
 
@@ -260,107 +255,47 @@ func entryLines(entries iter.Seq[replace.Entry]) iter.Seq[cli.Line] {
 	}
 }
 
-// replaceTally counts what the summary and the exit status need.
-type replaceTally struct {
-	mu                                 sync.Mutex
-	scanned, changed, replaced, errors int
-	skipped                            map[string]int
-}
-
-func (t *replaceTally) add(res replace.Result) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.scanned++
-	switch {
-	case res.Err != nil:
-		t.errors++
-	case res.Skip != "":
-		if t.skipped == nil {
-			t.skipped = map[string]int{}
-		}
-		t.skipped[res.Skip]++
-	case res.Changed:
-		t.changed++
-		t.replaced += res.Replacements
+// replaceOutcome is what the summary counts a file as.
+func replaceOutcome(r replaceRecord) string {
+	if r.Result == resSkipped {
+		return skippedPrefix + r.Reason
 	}
+	return r.Result
 }
 
-// summary is e.g. "120 files scanned: 3 changed (7 replacements), 2 skipped
-// (1 binary, 1 invalid UTF-8), 0 errors in 0.02s".
-func (t *replaceTally) summary(w io.Writer, dryRun bool, elapsed time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+const skippedPrefix = "skipped: "
+
+// replaceSummary is e.g. "120 files scanned: 3 changed (7 replacements), 2
+// skipped (1 binary, 1 invalid UTF-8), 0 errors in 0.02s".
+func replaceSummary(w io.Writer, t *cli.Tally, dryRun bool) {
 	verb := "changed"
 	if dryRun {
 		verb = "would change"
 	}
 	nskipped := 0
 	var reasons []string
-	for why, n := range t.skipped {
-		nskipped += n
-		reasons = append(reasons, fmt.Sprintf("%d %s", n, why))
-	}
+	t.Each(func(outcome string, n int) {
+		if why, ok := strings.CutPrefix(outcome, skippedPrefix); ok {
+			nskipped += n
+			reasons = append(reasons, fmt.Sprintf("%d %s", n, why))
+		}
+	})
 	sort.Strings(reasons)
 	skipped := strconv.Itoa(nskipped) + " skipped"
 	if len(reasons) > 0 {
 		skipped += " (" + strings.Join(reasons, ", ") + ")"
 	}
-	fmt.Fprintf(w, "%s scanned: %d %s (%s), %s, %s in %.2fs\n", plural(t.scanned, "file"), t.changed, verb,
-		plural(t.replaced, "replacement"), skipped, plural(t.errors, "error"), elapsed.Seconds())
+	fmt.Fprintf(w, "%s scanned: %d %s (%s), %s, %s in %.2fs\n", plural(t.Total(), "file"), t.Count(resChanged)+t.Count(resWouldChange), verb,
+		plural(int(t.SumOf("replacements")), "replacement"), skipped, plural(t.Count(resError), "error"), t.Elapsed().Seconds())
 }
 
-// code is the exit status: errors first, then whether anything changed.
-func (t *replaceTally) code() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// replaceExit is the exit status: errors first, then whether anything changed.
+func replaceExit(t *cli.Tally) int {
 	switch {
-	case t.errors > 0:
+	case t.Count(resError) > 0:
 		return ExitReplaceError
-	case t.changed > 0:
+	case t.Count(resChanged)+t.Count(resWouldChange) > 0:
 		return ExitOK
 	}
 	return ExitNoMatch
-}
-
-// runReplace is runSpec for a walk instead of input lines: the same
-// output formats, --ordered, progress bar, --compare and interrupt
-// handling, with replace's own summary and exit status. (runSpec reads its
-// inputs from arguments, -i or stdin; a hook there for a caller-made
-// iter.Seq[cli.Line] would let replace use it directly.)
-func runReplace(ctx context.Context, e *env, f *ioFlags, workers int, entries iter.Seq[replace.Entry], newJob func() job[replace.Result], dryRun bool) error {
-	format, err := f.format()
-	if err != nil {
-		return err
-	}
-	lines := entryLines(entries)
-	lines, report, err := f.compareFirst(ctx, e, workers, lines, func(lines iter.Seq[cli.Line]) int {
-		return runJob(ctx, 1, false, lines, newJob(), func(replace.Result) {})
-	})
-	if err != nil {
-		return err
-	}
-	defer report()
-	out := cli.NewWriter(e.stdout, format)
-	var tally replaceTally
-	start := time.Now()
-	bar := f.progressBar(e, nil, "replacing")
-	code := runJob(ctx, workers, f.ordered, lines, newJob(), func(res replace.Result) {
-		tally.add(res)
-		if rec := newReplaceRecord(res, dryRun); rec.Result != resUnchanged {
-			out.Write(rec)
-		}
-		bar.Add(1)
-	})
-	out.Flush()
-	bar.Finish()
-	if !f.quiet {
-		tally.summary(e.stderr, dryRun, time.Since(start))
-	}
-	if code == ExitInterrupted {
-		return exitError{code}
-	}
-	if code = tally.code(); code != ExitOK {
-		return exitError{code}
-	}
-	return nil
 }

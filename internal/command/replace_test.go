@@ -46,6 +46,7 @@ func contentOf(t *testing.T, path string) string {
 }
 
 func TestReplaceTreeExitStatusAndSummary(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{
 		"a.txt":       "old and old\r\n",
 		"sub/b.md":    "no final newline: old",
@@ -96,6 +97,7 @@ func TestReplaceTreeExitStatusAndSummary(t *testing.T) {
 }
 
 func TestReplaceJSONAndCSV(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{"a": "x old", "b.bin": "\x00old", "u16": "\xFF\xFEo\x00"})
 	out, _, code := run(t, context.Background(), "", "replace", "--json", "-q", "old", "new", dir)
 	if code != ExitOK {
@@ -122,6 +124,7 @@ func TestReplaceJSONAndCSV(t *testing.T) {
 }
 
 func TestReplaceRegexAndDryRun(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{"f.go": "a := foo(1)\nb := foo(22)\n"})
 	path := filepath.Join(dir, "f.go")
 	past := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -150,6 +153,7 @@ func TestReplaceRegexAndDryRun(t *testing.T) {
 }
 
 func TestReplaceUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{"a": "old"})
 	for _, args := range [][]string{
 		{"replace", "", "new", dir},
@@ -173,6 +177,7 @@ func TestReplaceUsageErrors(t *testing.T) {
 // An error on one file (here: a path that does not exist) is reported,
 // the run goes on, and the exit status is 2.
 func TestReplaceErrorExitsTwoAndGoesOn(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{"a": "old"})
 	out, stderr, code := run(t, context.Background(), "", "replace", "old", "new", filepath.Join(dir, "missing"), filepath.Join(dir, "a"))
 	if code != ExitReplaceError {
@@ -193,6 +198,7 @@ func TestReplaceErrorExitsTwoAndGoesOn(t *testing.T) {
 // reported and left untouched, with no temporary file; the run goes on.
 // As root (who may write anything) the binary runs as nobody.
 func TestReplaceUnwritableIsReportedAndUntouched(t *testing.T) {
+	t.Parallel()
 	bin := buildFanout(t)
 	dir := files(t, map[string]string{"rodir/f": "old", "ro.txt": "old", "ok/g": "old"})
 	os.Chmod(filepath.Join(dir, "ro.txt"), 0o444)
@@ -252,6 +258,7 @@ func TestReplaceUnwritableIsReportedAndUntouched(t *testing.T) {
 // command line stays a symlink and its target is edited; one met in a
 // directory is reported as skipped (not followed), not silently.
 func TestReplaceSymlinks(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{"real/t.txt": "old", "tree/u.txt": "old"})
 	link := filepath.Join(dir, "link.txt")
 	os.Symlink(filepath.Join(dir, "real", "t.txt"), link)
@@ -274,6 +281,7 @@ func TestReplaceSymlinks(t *testing.T) {
 // No PATH means the current directory; a hidden temporary file left by a
 // killed run is not edited even with --hidden, and is reported.
 func TestReplaceCurrentDirAndStaleTempFiles(t *testing.T) {
+	t.Parallel()
 	bin := buildFanout(t)
 	dir := files(t, map[string]string{"a.txt": "old", ".a.txt5577006791947779410": "old (partial)", ".env": "old"})
 	cmd := exec.Command(bin, "replace", "--hidden", "old", "new")
@@ -294,6 +302,7 @@ func TestReplaceCurrentDirAndStaleTempFiles(t *testing.T) {
 // The same file reached twice (its directory and itself) is edited once:
 // with NEW containing OLD a second edit would be visible.
 func TestReplaceSameFileOnce(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{"a": "x"})
 	_, _, code := run(t, context.Background(), "", "replace", "-q", "x", "xx", dir, filepath.Join(dir, "a"), filepath.Join(dir, ".", "a"))
 	if code != ExitOK || contentOf(t, filepath.Join(dir, "a")) != "xx" {
@@ -312,8 +321,12 @@ func TestReplaceSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("rewrites many files")
 	}
+	t.Parallel()
 	bin := buildFanout(t)
-	const nfiles, ndirs = 1200, 12
+	nfiles, ndirs, rounds := 400, 8, 4
+	if longTests() {
+		nfiles, ndirs, rounds = 1200, 12, 6
+	}
 	oldContent := func(i int) string {
 		return fmt.Sprintf("file %d\r\n", i) + strings.Repeat(fmt.Sprintf("line OLDNAME %d of some text\n", i), 400)
 	}
@@ -375,7 +388,7 @@ func TestReplaceSurvivesSIGKILL(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	rng := rand.New(rand.NewPCG(seed, 0))
 	t.Logf("full run %v; seed %d", full, seed)
-	for round := range 6 {
+	for round := range rounds {
 		dir := makeTree()
 		args := []string{"replace", "-q", "OLDNAME", "NEW", dir}
 		if round%2 == 1 {
@@ -406,6 +419,7 @@ func TestReplaceSurvivesSIGKILL(t *testing.T) {
 // the same files twice; the second run must see them all, not take them
 // for duplicates of the first. Globs apply to walked files only.
 func TestReplaceCompareDryRunAndGlobs(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{"a.go": "old", "b.txt": "old", "vendor/c.go": "old", "d.txt": "old"})
 	out, stderr, code := run(t, context.Background(), "", "replace", "--compare", "--dry-run", "--ordered",
 		"-g", "*.go", "-g", "!vendor", "old", "new", dir, filepath.Join(dir, "d.txt"))

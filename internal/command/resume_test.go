@@ -68,9 +68,13 @@ func readJournal(t *testing.T, path string) map[string]int {
 // line), since a real kill rarely lands inside a write(2): the rerun must
 // drop that torn line and redo its input.
 func TestResumeAfterSIGKILL(t *testing.T) {
+	t.Parallel()
 	bin := buildFanout(t)
 	site := startSite(t, 0)
-	const n = 100_000
+	n, killWithin := 20_000, 400
+	if longTests() {
+		n, killWithin = 100_000, 900
+	}
 	in, want := writeURLs(t, n, func(i int) string { return site.WikiURL(fmt.Sprintf("Page_%d", i)) })
 	journal := filepath.Join(t.TempDir(), "done.jsonl")
 	args := []string{"check", "-i", in, "--resume", journal, "-q", "--retries", "0", "--no-progress"}
@@ -86,7 +90,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 		select {
 		case err := <-exited:
 			t.Logf("run %d finished before its kill: %v", kill, err)
-		case <-time.After(time.Duration(100+rand.IntN(900)) * time.Millisecond):
+		case <-time.After(time.Duration(100+rand.IntN(killWithin)) * time.Millisecond):
 			cmd.Process.Signal(syscall.SIGKILL)
 			<-exited
 		}
@@ -139,6 +143,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 
 // A rerun of a finished run does nothing, and says so.
 func TestResumeSkipsWhatIsDone(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	journal := filepath.Join(t.TempDir(), "done.jsonl")
 	urls := []string{site.WikiURL("A"), site.WikiURL("this_page_does_not_exist"), "notaurl"}
@@ -171,6 +176,7 @@ func TestResumeSkipsWhatIsDone(t *testing.T) {
 // --shard K/N for N = 1, 3 and 8, each shard its own process: together
 // they take every input exactly once.
 func TestShardsCoverTheInputOnce(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	in, want := writeURLs(t, 3000, func(i int) string { return site.WikiURL(fmt.Sprintf("S_%d", i)) })
 	for _, n := range []int{1, 3, 8} {
@@ -224,6 +230,7 @@ func TestShardsCoverTheInputOnce(t *testing.T) {
 // can be megabytes a job); a rerun skips the jobs done, failed ones
 // included (GNU parallel's --resume; delete their lines to rerun them).
 func TestResumeExec(t *testing.T) {
+	t.Parallel()
 	journal := filepath.Join(t.TempDir(), "jobs.jsonl")
 	ctx := context.Background()
 	out, _, code := run(t, ctx, "a\nb\nfail\n", "exec", "-q", "--resume", journal, "--shell", "--", `echo "out-{}"; [ {} != fail ]`)
@@ -246,6 +253,7 @@ func TestResumeExec(t *testing.T) {
 // --resume and --shard come from the shared pipeline, so probe and get
 // have them too: a rerun redoes nothing.
 func TestResumeProbeAndGet(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	ctx := context.Background()
 	urls := []string{site.WikiURL("A"), site.WikiURL("B")}
@@ -290,6 +298,7 @@ func readJournalInputs(t *testing.T, path string) map[string]int {
 // pass (a 404 here), and skips the rest; without --resume it is a usage
 // error.
 func TestResumeRetryFailed(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	journal := filepath.Join(t.TempDir(), "done.jsonl")
 	ctx := context.Background()

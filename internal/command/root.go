@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/fanout-dev/fanout/internal/version"
 	"github.com/spf13/cobra"
 )
 
@@ -24,11 +25,10 @@ const (
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// force is closed by a second Ctrl-C: stop at once (exec kills its
+	// jobs' process groups without waiting out --kill-grace).
+	force <-chan struct{}
 }
-
-// commands lists the subcommands; each command's file adds its constructor
-// in an init function, so adding a command touches no shared file.
-var commands []func(*env) *cobra.Command
 
 // exitError carries a command's exit status through cobra.
 type exitError struct{ code int }
@@ -44,24 +44,13 @@ func (e usageError) Unwrap() error { return e.err }
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
 // Main runs the fanout command line with args (without the program name)
-// and returns the exit status. ctx ending (Ctrl-C) interrupts the job.
-func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
-	root := &cobra.Command{
-		Use:           "fanout",
-		Short:         "Run I/O-bound jobs concurrently: check URLs, and more",
-		Long:          "fanout runs I/O-bound jobs concurrently, the way Python's ThreadPoolExecutor tutorials do, done properly.\n\nStart with `fanout demo`.",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
+// and returns the exit status. ctx ending (the first Ctrl-C) interrupts the
+// run, which still writes every finished record; force closing (the
+// second) makes it stop at once.
+func Main(ctx context.Context, force <-chan struct{}, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, force: force}
+	root := newRoot(e)
 	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	for _, newCmd := range commands {
-		root.AddCommand(newCmd(e))
-	}
 	err := root.ExecuteContext(ctx)
 	var ee exitError
 	var ue usageError
@@ -77,6 +66,36 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	fmt.Fprintln(stderr, "fanout:", err)
 	return ExitSome
+}
+
+// newRoot is the command tree.
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "fanout",
+		Short: "Run I/O-bound jobs concurrently: check URLs, and more",
+		Long: `fanout runs I/O-bound jobs concurrently, the way Python's ThreadPoolExecutor
+tutorials do, done properly: many at once, bounded, every result kept.
+
+Start with ` + "`fanout demo`" + `.`,
+		Version:       version.Long(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetVersionTemplate("fanout {{.Version}}\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newCheck(e),
+		newProbe(e),
+		newGet(e),
+		newPing(e),
+		newExec(e),
+		newReplace(e),
+		newDemo(e),
+	)
+	return root
 }
 
 // isCobraUsage recognises cobra's own complaints (unknown command, bad args).

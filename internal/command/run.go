@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
+	"log/slog"
+	"runtime/debug"
 	"sync/atomic"
-	"time"
 
 	"github.com/fanout-dev/fanout"
 	"github.com/fanout-dev/fanout/internal/cli"
@@ -15,90 +15,134 @@ import (
 
 // job is what a command does per input line, for runJob.
 type job[R any] struct {
-	do     func(ctx context.Context, l cli.Line) R // the record for one line; never fails
-	passed func(R) bool                            // whether the record counts as a success
-	broken func(error) R                           // the record for an error do never returned (a bug)
+	// do makes the record for one usable line (l.Err is nil); it never fails.
+	do func(ctx context.Context, l cli.Line) R
+	// invalid makes the record for a line that cannot be used (l.Err says
+	// why: too long, not UTF-8...), and for a bug in do (a panic).
+	invalid func(l cli.Line) R
+	passed  func(R) bool // whether the record counts as a success
 	// halt stops the run at the first record that did not pass: no input
 	// is started after it, and jobs still running are cancelled and
 	// their records dropped (GNU parallel's --halt now,fail=1).
 	halt bool
+	// keepCut emits the records of tasks an interrupt cut short, as they
+	// stood (ping prints each host's replies so far, as fping does). They
+	// are never journalled: a resumed run does them again.
+	keepCut bool
 }
 
-var errHalted = errors.New("not started: halted")
+var (
+	errHalted = errors.New("not started: halted")
+	errCut    = errors.New("cut short by an interrupt")
+)
+
+// ran is what runJob reports besides the records.
+type ran struct {
+	code        int
+	done        int  // records emitted as finished
+	cut         int  // tasks the interrupt stopped while they ran
+	taken       int  // inputs taken from lines
+	inputEnded  bool // lines was read to its end
+	interrupted bool
+}
+
+// notStarted is how many inputs taken were never run.
+func (r ran) notStarted() int { return r.taken - r.done - r.cut }
 
 // runJob runs j on every line on an executor of the given size and hands
-// each record to emit, in input order or as they finish. It returns the
-// exit status: ExitOK when every record passed, ExitSome when any did not,
-// ExitInterrupted when ctx ended first.
-func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Seq[cli.Line], j job[R], emit func(R)) int {
+// each record to emit, in input order or as they finish.
+//
+// An interrupt (ctx ending) stops taking input and shuts the executor down
+// at once: queued inputs never start, running ones have their contexts
+// cancelled. The loop below still goes to the end, so every record that
+// finished before the interrupt is emitted, in input order with ordered;
+// the records of tasks cut short are not (they did not finish: a resumed
+// run does them again), unless j.keepCut.
+func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Seq[cli.Line], j job[R], emit func(rec R, cut bool)) ran {
 	ex := fanout.New(fanout.WithWorkers(workers))
-	// On an interrupt, cancel what is in flight; ShutdownNow still waits
-	// for the tasks to return, so a download removes its temporary file.
-	defer ex.ShutdownNow()
+	stopOnInterrupt := context.AfterFunc(ctx, ex.ShutdownNow)
+	// ShutdownNow also waits for running tasks to return, so that a
+	// download removes its temporary file and a job's processes are gone.
+	defer func() {
+		stopOnInterrupt()
+		ex.ShutdownNow()
+	}()
+	var r ran
+	counted := func(yield func(cli.Line) bool) {
+		for l := range lines {
+			r.taken++
+			if !yield(l) {
+				return
+			}
+		}
+		r.inputEnded = ctx.Err() == nil
+	}
 	// With halt, a worker that picks up an input after another's failure
 	// must not start it: the consumer may not have seen the failure yet.
 	var halted atomic.Bool
-	do := func(ctx context.Context, l cli.Line) (R, error) {
-		if j.halt && halted.Load() {
-			var zero R
-			return zero, errHalted
+	do := func(tctx context.Context, l cli.Line) (rec R, err error) {
+		if l.Err != nil {
+			return j.invalid(l), nil
 		}
-		rec := j.do(ctx, l)
+		if j.halt && halted.Load() {
+			return rec, errHalted
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				slog.Error("fanout: internal error", "input", l.Text, "panic", v, "stack", string(debug.Stack()))
+				rec, err = j.invalid(cli.Line{N: l.N, Text: l.Text, Err: fmt.Errorf("internal error: %v", v)}), nil
+			}
+		}()
+		rec = j.do(tctx, l)
+		if tctx.Err() != nil && ctx.Err() != nil {
+			return rec, errCut
+		}
 		if j.halt && !j.passed(rec) {
 			halted.Store(true)
 		}
 		return rec, nil
 	}
-	results := fanout.MapUnordered(ctx, ex, lines, do)
+	// The results are read to the end even after an interrupt: the map's
+	// own context is never cancelled, the executor's shutdown is what
+	// stops the work.
+	mctx := context.WithoutCancel(ctx)
+	results := fanout.MapUnordered(mctx, ex, counted, do)
 	if ordered {
-		results = fanout.Map(ctx, ex, lines, do)
+		results = fanout.Map(mctx, ex, counted, do)
 	}
-	code := ExitOK
+	failed := false
 	for rec, err := range results {
-		if errors.Is(err, errHalted) {
-			continue // not started: an earlier input failed
-		}
-		if err != nil { // only the run's context ending, or a panic in do
-			if ctx.Err() != nil {
-				return ExitInterrupted
+		switch {
+		case err == nil:
+		case errors.Is(err, errHalted):
+			continue
+		case errors.Is(err, errCut):
+			r.cut++
+			if j.keepCut {
+				emit(rec, true)
 			}
-			rec = j.broken(err)
+			continue
+		case ctx.Err() != nil:
+			continue // cancelled before it started, or refused after the shutdown
+		default:
+			// do never fails otherwise; if the executor does, say so in
+			// a record rather than lose the input.
+			rec = j.invalid(cli.Line{Err: err})
 		}
-		emit(rec)
+		emit(rec, false)
+		r.done++
 		if !j.passed(rec) {
-			code = ExitSome
+			failed = true
 			if j.halt {
 				break // leaving the range cancels what is in flight
 			}
 		}
 	}
-	if ctx.Err() != nil {
-		return ExitInterrupted
+	switch {
+	case ctx.Err() != nil:
+		r.code, r.interrupted = ExitInterrupted, true
+	case failed:
+		r.code = ExitSome
 	}
-	return code
-}
-
-// compareFirst implements --compare, the tutorials' "with and without
-// threads": when asked, it keeps the inputs (this is for measuring, not for
-// millions of lines), runs them once through runOne with one worker and no
-// output, and returns the same inputs for the real run and a report to call
-// after it, which prints both times and the speedup. Otherwise it returns
-// lines as they are and a report that does nothing.
-func (f *ioFlags) compareFirst(ctx context.Context, e *env, workers int, lines iter.Seq[cli.Line], runOne func(iter.Seq[cli.Line]) int) (iter.Seq[cli.Line], func(), error) {
-	if !f.compare {
-		return lines, func() {}, nil
-	}
-	kept := slices.Collect(lines)
-	lines = slices.Values(kept)
-	start := time.Now()
-	if runOne(lines) == ExitInterrupted {
-		return nil, nil, exitError{ExitInterrupted}
-	}
-	seq := time.Since(start)
-	start = time.Now()
-	return lines, func() {
-		par := time.Since(start)
-		fmt.Fprintf(e.stderr, "1 worker: %.2fs; %d workers: %.2fs; %.1fx faster\n",
-			seq.Seconds(), workers, par.Seconds(), seq.Seconds()/max(par.Seconds(), 1e-9))
-	}, nil
+	return r
 }

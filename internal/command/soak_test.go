@@ -62,7 +62,7 @@ func TestSoakCommand(t *testing.T) {
 	}()
 	out := &countingWriter{}
 	var errb bytes.Buffer
-	code := Main(context.Background(), []string{"check", "-q", "--retries", "0", "--no-progress"}, pr, out, &errb)
+	code := Main(context.Background(), nil, []string{"check", "-q", "--retries", "0", "--no-progress"}, pr, out, &errb)
 	if code != ExitSome {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitSome, errb.String())
 	}

@@ -19,7 +19,7 @@
 // Every route but the index first waits Options.Latency, or the duration of
 // its ?latency= query parameter (?latency=250ms), and answers GET and HEAD
 // (HEAD gets the same headers and no body); other methods get 405. Sizes
-// (size=, send=, after=, offset=) take ParseSize values such as 512, 10KB,
+// (size=, send=, after=, offset=) take size.Parse values such as 512, 10KB,
 // 2MB, 10GB or 1MiB; durations take time.ParseDuration values. A malformed
 // parameter answers 400 with a plain-text reason. The name in parentheses
 // is the route's key in Stats.Routes.

@@ -411,23 +411,3 @@ func TestTimesPerPathNegative(t *testing.T) {
 		t.Errorf("Path = %+v", p)
 	}
 }
-
-func TestParseSize(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want int64
-	}{
-		{"0", 0}, {"512", 512}, {"512B", 512}, {"10KB", 10e3}, {"10kb", 10e3}, {"10K", 10e3},
-		{"2MB", 2e6}, {"10GB", 10e9}, {"1TB", 1e12}, {"1KiB", 1024}, {"2MiB", 2 << 20},
-		{"1.5GiB", 3 << 29}, {"1.5KB", 1500}, {" 3 MB ", 3e6},
-	} {
-		if got, err := ParseSize(tc.in); err != nil || got != tc.want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
-		}
-	}
-	for _, in := range []string{"", "x", "-1", "1XB", "10000000TB", "NaN", "-1.5KB", "1e30"} {
-		if got, err := ParseSize(in); err == nil {
-			t.Errorf("ParseSize(%q) = %d, want an error", in, got)
-		}
-	}
-}

@@ -176,6 +176,9 @@ type Options struct {
 	Retries   int           // reruns after a failed attempt (exit status not 0, killed, timed out)
 	MaxOutput int64         // bytes kept per stream (stdout, stderr); 0: no limit
 	Env       []string      // the environment; nil: fanout's own
+	// Force, when it ends, kills every job's process group at once with
+	// SIGKILL, without the grace period (a second Ctrl-C).
+	Force context.Context
 }
 
 // DefaultGrace is how long a job has between SIGTERM and SIGKILL.
@@ -268,8 +271,13 @@ func (t *Template) attempt(ctx context.Context, res *Result, o Options) bool {
 		timer = time.AfterFunc(o.Timeout, func() { k.kill(true) })
 	}
 	stopCtx := context.AfterFunc(ctx, func() { k.kill(false) })
+	stopForce := func() bool { return false }
+	if o.Force != nil {
+		stopForce = context.AfterFunc(o.Force, k.force)
+	}
 	err := cmd.Wait()
 	stopCtx()
+	stopForce()
 	if timer != nil {
 		timer.Stop()
 	}
@@ -334,7 +342,27 @@ type killer struct {
 	killedAt              time.Time
 	done                  bool
 	timedOut, interrupted bool
+	forced                bool
 	hard                  *time.Timer
+}
+
+// force kills the group now, and makes finish wait no longer.
+func (k *killer) force() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.timedOut && !k.interrupted {
+		k.interrupted, k.killedAt = true, time.Now()
+	}
+	k.forced = true
+	if !k.done {
+		_ = syscall.Kill(-k.pgid, syscall.SIGKILL)
+	}
+}
+
+func (k *killer) isForced() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.forced
 }
 
 func (k *killer) kill(timeout bool) {
@@ -376,7 +404,7 @@ func (k *killer) finish() {
 	if !killed {
 		return
 	}
-	for deadline := at.Add(k.grace); !groupGone(k.pgid) && time.Now().Before(deadline); {
+	for deadline := at.Add(k.grace); !groupGone(k.pgid) && time.Now().Before(deadline) && !k.isForced(); {
 		time.Sleep(min(10*time.Millisecond, time.Until(deadline)))
 	}
 	_ = syscall.Kill(-k.pgid, syscall.SIGKILL)

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/fanout-dev/fanout/internal/version"
 )
 
 // Class is the verdict on one URL, in the words the seed program prints.
@@ -139,13 +141,10 @@ func New(o Options) *Checker {
 	}
 	ua := o.UserAgent
 	if ua == "" {
-		ua = "fanout/" + Version
+		ua = "fanout/" + version.Short()
 	}
 	return &Checker{client: c, userAgent: ua, header: o.Header, retries: max(o.Retries, 0), limits: newHostLimits(o.Rate)}
 }
-
-// Version is what the default User-Agent says.
-var Version = "dev"
 
 // Close releases idle connections.
 func (c *Checker) Close() { c.client.CloseIdleConnections() }

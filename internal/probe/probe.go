@@ -59,9 +59,6 @@ func New(o Options) *Prober {
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
 	}
-	if o.UserAgent == "" {
-		o.UserAgent = "fanout/" + httpcheck.Version
-	}
 	return &Prober{checker: httpcheck.New(o.Options), opts: o}
 }
 

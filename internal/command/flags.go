@@ -1,0 +1,178 @@
+package command
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fanout-dev/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/internal/size"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// The flags shared by several commands, declared once so that the same
+// flag reads the same way everywhere.
+
+// durationValue is every duration flag: a Go duration (10s, 500ms, 1m30s)
+// or plain seconds (10, 0.5), as ping, curl and timeout(1) take them.
+type durationValue struct{ d *time.Duration }
+
+func durationVar(f *pflag.FlagSet, p *time.Duration, name, short string, def time.Duration, usage string) {
+	*p = def
+	f.VarP(durationValue{p}, name, short, usage)
+}
+
+func (v durationValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v durationValue) Type() string { return "duration" }
+
+func (v durationValue) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if f < 0 || f > float64(1<<63-1)/float64(time.Second) {
+			return fmt.Errorf("%q is out of range", s)
+		}
+		*v.d = time.Duration(f * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want seconds (10, 0.5) or a duration (10s, 500ms)")
+	}
+	if d < 0 {
+		return fmt.Errorf("%q is negative", s)
+	}
+	*v.d = d
+	return nil
+}
+
+// sizeFlag parses a size flag's value ("" and "0": no limit).
+func sizeFlag(name, v string) (int64, error) {
+	n, err := size.Limit(v)
+	if err != nil {
+		return 0, usagef("--%s: %v", name, err)
+	}
+	return n, nil
+}
+
+// httpFlags are the flags of every command that makes HTTP requests.
+type httpFlags struct {
+	workers   int
+	timeout   time.Duration
+	headers   []string
+	userAgent string
+	insecure  bool
+	redirects int
+	retries   int
+	rate      float64
+	perHost   int
+}
+
+func (f *httpFlags) add(c *cobra.Command) {
+	c.Flags().IntVarP(&f.workers, "workers", "w", 64, "requests in flight at once")
+	durationVar(c.Flags(), &f.timeout, "timeout", "", 10*time.Second, "time limit per request, redirects included (each retry has its own): 10, 0.5, 1m")
+	c.Flags().StringArrayVarP(&f.headers, "header", "H", nil, `extra request header, "Name: value" (repeatable)`)
+	c.Flags().StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default fanout/<version>)")
+	c.Flags().BoolVar(&f.insecure, "insecure", false, "do not verify TLS certificates")
+	c.Flags().IntVar(&f.redirects, "max-redirects", 10, "most redirects followed (0: none)")
+	c.Flags().IntVar(&f.retries, "retries", 2, "retries after 429, 502-504 or a broken connection, with exponential backoff and jitter; Retry-After is honoured")
+	c.Flags().Float64Var(&f.rate, "rate", 0, "most requests per second to any one host (0: no limit)")
+	c.Flags().IntVar(&f.perHost, "per-host", 0, "most connections to any one host at once (0: no limit)")
+}
+
+func (f *httpFlags) options() (httpcheck.Options, error) {
+	switch {
+	case f.workers < 1:
+		return httpcheck.Options{}, usagef("--workers must be at least 1")
+	case f.retries < 0 || f.rate < 0 || f.perHost < 0:
+		return httpcheck.Options{}, usagef("--retries, --rate and --per-host cannot be negative")
+	}
+	h := http.Header{}
+	for _, kv := range f.headers {
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return httpcheck.Options{}, usagef("-H %q: want \"Name: value\"", kv)
+		}
+		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	redirects := f.redirects
+	if redirects == 0 {
+		redirects = -1 // the flag's 0 means none; httpcheck's 0 means the default
+	}
+	return httpcheck.Options{Workers: f.workers, Timeout: f.timeout, Insecure: f.insecure,
+		UserAgent: f.userAgent, Header: h, Redirects: redirects, Retries: f.retries, Rate: f.rate, PerHost: f.perHost}, nil
+}
+
+// ioFlags are the input and output flags. Commands that read inputs
+// (every one but replace, which walks its PATHs) register both halves.
+type ioFlags struct {
+	// inputs
+	input       string
+	resume      string
+	retryFailed bool
+	shard       string
+	// output
+	ordered              bool
+	json                 bool
+	csv                  bool
+	quiet                bool
+	progress, noProgress bool
+	compare              bool
+}
+
+func (f *ioFlags) add(c *cobra.Command) {
+	f.addInput(c)
+	f.addOutput(c)
+}
+
+func (f *ioFlags) addInput(c *cobra.Command) {
+	c.Flags().StringVarP(&f.input, "input", "i", "", "read inputs from FILE, one per line (default: arguments, else stdin)")
+	c.Flags().StringVar(&f.resume, "resume", "", "append each finished record to FILE (JSON lines) and skip the inputs FILE already holds: rerun with the same FILE after a crash or Ctrl-C")
+	c.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: also run again the inputs whose record in FILE did not pass (GNU parallel's --resume-failed)")
+	c.Flags().StringVar(&f.shard, "shard", "", "take only shard K of N (K/N, K from 1) of the inputs, by a stable hash of each line: N runs on N machines cover every input once")
+}
+
+func (f *ioFlags) addOutput(c *cobra.Command) {
+	c.Flags().BoolVar(&f.ordered, "ordered", false, "print results in input order (default: as they finish)")
+	c.Flags().BoolVar(&f.json, "json", false, "print JSON lines")
+	c.Flags().BoolVar(&f.csv, "csv", false, "print CSV")
+	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress bar on stderr")
+	c.Flags().BoolVar(&f.progress, "progress", false, "show the progress bar on stderr even when it is not a terminal")
+	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show the progress bar")
+	c.Flags().BoolVar(&f.compare, "compare", false, "first run the same inputs with one worker (output discarded), then print both times and the speedup")
+}
+
+func (f *ioFlags) format() (cli.Format, error) {
+	switch {
+	case f.json && f.csv:
+		return 0, usagef("--json and --csv exclude each other")
+	case f.json:
+		return cli.JSON, nil
+	case f.csv:
+		return cli.CSV, nil
+	}
+	return cli.Text, nil
+}
+
+// openInput opens -i FILE; a directory, a missing or unreadable file is a
+// usage error naming it, before anything runs.
+func openInput(path string) (*os.File, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("-i: %w", err)}
+	}
+	if st, err := file.Stat(); err == nil && st.IsDir() {
+		file.Close()
+		return nil, usagef("-i %s: is a directory, not a file of inputs", path)
+	}
+	return file, nil
+}
