@@ -1,8 +1,6 @@
 package timeline
 
-import (
-	"strings"
-)
+import "strings"
 
 // The Okabe-Ito palette, readable with the common colour-vision
 // deficiencies, darkened a little where a colour is pale on white.
@@ -110,4 +108,12 @@ func (p *palette) class(word string) string {
 var (
 	classColors = []string{green, vermilion, purple, orange, sky, blue, yellow, grey}
 	classNames  = []string{"c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"}
+	// paletteCSS gives each class its colour: ".c0{fill:#009E73}...".
+	paletteCSS = func() string {
+		var b strings.Builder
+		for i, c := range classColors {
+			b.WriteString("." + classNames[i] + "{fill:" + c + "}")
+		}
+		return b.String() + "\n"
+	}()
 )

@@ -89,17 +89,24 @@ type Task struct {
 // fanout.WorkerID(ctx) names. On a nil Recorder it reads no clock.
 func (r *Recorder) Start(ctx context.Context) Task {
 	if r == nil {
-		return Task{}
+		return Task{} // small enough to inline: the nil path costs no call
 	}
+	return r.begin(ctx)
+}
+
+func (r *Recorder) begin(ctx context.Context) Task {
 	return Task{r: r, lane: fanout.WorkerID(ctx), start: time.Now()}
 }
 
 // End records the task as ending now, with its input as label and the
 // word for its outcome ("exists", "does not exist", "error", "exit 1").
 func (t Task) End(label, outcome string) {
-	if t.r == nil {
-		return
+	if t.r != nil {
+		t.end(label, outcome)
 	}
+}
+
+func (t *Task) end(label, outcome string) {
 	t.r.Record(t.lane, t.start, time.Now(), label, outcome)
 }
 
@@ -216,14 +223,19 @@ func (r *Recorder) keepIfSlow(sp span) {
 	}
 }
 
-// clipLabel cuts a long label to at most maxLabelBytes, on a rune
-// boundary, and copies it so that the original can be freed.
+// clipLabel cuts a long label to about maxLabelBytes, keeping its start
+// and its end (drawing cuts in the middle: the end of a URL or a path
+// names the page or the file), on rune boundaries, into a copy so that the
+// original can be freed.
 func clipLabel(s string) string {
-	n := maxLabelBytes
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
+	head, tail := maxLabelBytes/2, len(s)-maxLabelBytes/2
+	for head > 0 && !utf8.RuneStart(s[head]) {
+		head--
 	}
-	return strings.Clone(s[:n])
+	for tail < len(s) && !utf8.RuneStart(s[tail]) {
+		tail++
+	}
+	return s[:head] + "…" + s[tail:] // a new string
 }
 
 // Run is a finished run, ready to draw.

@@ -88,7 +88,7 @@ func escape(w io.Writer, s string) {
 	xml.EscapeText(w, []byte(s)) // writes to a bufio.Writer, whose error Flush reports
 }
 
-const style = `<style>
+var style = `<style>
 text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Helvetica,Arial,sans-serif;fill:#333}
 .h{font-size:15px;font-weight:600;fill:#111}
 .cap{fill:#555}
@@ -104,21 +104,20 @@ text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Helvetica
 .bars rect:hover{stroke:#000;stroke-width:1.5}
 .grouped rect{fill-opacity:0}
 .slow{stroke:#000;stroke-opacity:.55;stroke-width:.6}
-.c0{fill:#009E73}.c1{fill:#D55E00}.c2{fill:#CC79A7}.c3{fill:#E69F00}
-.c4{fill:#56B4E9}.c5{fill:#0072B2}.c6{fill:#D4C21A}.c7{fill:#8C8C8C}
-</style>
+` + paletteCSS + `</style>
 `
 
 // panel is where one run is drawn.
 type panel struct {
-	run   *Run
-	rows  int
-	rowH  float64
-	top   float64 // of the lanes
-	areaH float64
-	total time.Duration // the axis' length
-	zoom  float64       // >1 for the zoomed copy of a short run
-	id    string        // of the group of bars, when another panel reuses it
+	run     *Run
+	workers int // lanes 1..workers
+	rows    int
+	rowH    float64
+	top     float64 // of the lanes
+	areaH   float64
+	total   time.Duration // the axis' length
+	zoom    float64       // >1 for the zoomed copy of a short run
+	id      string        // of the group of bars, when another panel reuses it
 	// dense is what the strips show: the run's own density, or, for a
 	// run with too many lanes to draw one to a row, one made from its
 	// spans, whose bars are then drawn over it as hover targets only.
@@ -132,13 +131,11 @@ func (p *panel) x(t time.Duration) float64 {
 
 // row returns the row of a lane.
 func (p *panel) row(lane int) int {
-	return min((max(lane, 1)-1)*p.rows/p.run.workers, p.rows-1)
+	return min((max(lane, 1)-1)*p.rows/p.workers, p.rows-1)
 }
 
 // draw lays out the runs and returns the SVG's content and height.
 func draw(runs []Run) ([]byte, float64) {
-	var b bytes.Buffer
-	b.WriteString(style)
 	pal := newPalette(runs)
 	var longest time.Duration
 	for _, r := range runs {
@@ -146,6 +143,7 @@ func draw(runs []Run) ([]byte, float64) {
 	}
 	longest = max(longest, time.Millisecond)
 	var body bytes.Buffer
+	body.WriteString(style)
 	y := 8.0
 	// The shared block: every run on one axis, so a short run is seen
 	// next to a long one at its true size.
@@ -168,7 +166,8 @@ func draw(runs []Run) ([]byte, float64) {
 	// are drawn there, and the shared panel reuses them scaled down.
 	zooms := map[int]*panel{}
 	for _, i := range zoomed {
-		p := newPanel(&runs[i], max(runs[i].duration, time.Microsecond), float64(longest)/float64(max(runs[i].duration, 1)))
+		d := max(runs[i].duration, time.Microsecond)
+		p := newPanel(&runs[i], d, float64(longest)/float64(d))
 		p.id = shared[i].id
 		y = header(&body, p, pal, y, false)
 		p.top = y
@@ -196,16 +195,14 @@ func draw(runs []Run) ([]byte, float64) {
 	fmt.Fprintf(&body, `<text class="note" x="%.0f" y="%.0f">`, marginL, y)
 	body.WriteString("Each bar is one task, from its start to its end, on the worker that ran it. Hover a bar for its input, outcome and duration.</text>\n")
 	y += 10
-	b.Write(body.Bytes())
-	return b.Bytes(), math.Ceil(y)
+	return body.Bytes(), math.Ceil(y)
 }
 
 func newPanel(r *Run, total time.Duration, zoom float64) *panel {
-	p := &panel{run: r, total: total, zoom: zoom}
-	r.workers = max(r.workers, 1)
+	p := &panel{run: r, workers: max(r.workers, 1), total: total, zoom: zoom}
 	p.dense = r.dense
-	if p.dense == nil && r.workers > maxBarRows {
-		p.dense, p.grouped = newDensity(r.workers, r.duration), true
+	if p.dense == nil && p.workers > maxBarRows {
+		p.dense, p.grouped = newDensity(p.workers, r.duration), true
 		for _, sp := range r.spans {
 			p.dense.add(sp)
 		}
@@ -213,7 +210,7 @@ func newPanel(r *Run, total time.Duration, zoom float64) *panel {
 	if p.dense != nil {
 		p.rows = p.dense.rows
 	} else {
-		p.rows = r.workers
+		p.rows = p.workers
 	}
 	p.areaH = min(float64(p.rows)*maxRowH, maxAreaH)
 	p.rowH = p.areaH / float64(p.rows)
@@ -298,7 +295,7 @@ func modeNote(p *panel) string {
 	}
 	if p.grouped {
 		return fmt.Sprintf("%s workers, %s to a strip: each strip's height is the share of time its workers were busy; hover it for the tasks.",
-			fmtCount(r.workers), fmtCount((r.workers+p.rows-1)/p.rows))
+			fmtCount(p.workers), fmtCount((p.workers+p.rows-1)/p.rows))
 	}
 	return ""
 }
@@ -348,7 +345,7 @@ func lanesBackground(w *bytes.Buffer, p *panel, total time.Duration) {
 	}
 	w.WriteString("\n")
 	// Lane names: each lane when they fit, else a few.
-	workers := p.run.workers
+	workers := p.workers
 	if p.rows == workers && p.rowH >= 12 {
 		for l := 1; l <= workers; l++ {
 			laneName(w, p, fmt.Sprintf("worker %d", l), p.top+(float64(l)-0.5)*p.rowH+4)
