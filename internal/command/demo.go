@@ -4,17 +4,20 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/demosite"
 	"github.com/fanout-dev/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/internal/timeline"
 	"github.com/spf13/cobra"
 )
 
 func newDemo(e *env) *cobra.Command {
 	var latency time.Duration
 	var pages, workers int
+	var timelinePath string
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "The tutorials' comparison: 50 page checks, one at a time, then concurrently",
@@ -26,6 +29,12 @@ then concurrently, with both times and the speedup.`,
 			if pages < 1 || workers < 1 {
 				return usagef("--pages and --workers must be at least 1")
 			}
+			if timelinePath != "" {
+				if err := timeline.CheckPath(timelinePath); err != nil {
+					return usagef("--timeline: %v", err)
+				}
+			}
+			var runs []timeline.Run
 			site, err := demosite.Start(demosite.Options{Latency: latency})
 			if err != nil {
 				return err
@@ -45,11 +54,22 @@ then concurrently, with both times and the speedup.`,
 				fmt.Fprintf(e.stdout, "%s\n", title)
 				checker := httpcheck.New(httpcheck.Options{Workers: w, Timeout: 10 * time.Second})
 				defer checker.Close()
+				outcome := func(r checkRecord) string { return string(r.class) }
+				tally := cli.NewTally(classNames()...)
+				var tl *timeline.Recorder
+				if timelinePath != "" {
+					tl = timeline.New(w)
+				}
 				start := time.Now()
-				r := runJob(ctx, w, false, slices.Values(urls), checkJob(checker), func(r checkRecord, _ bool) {
+				r := runJob(ctx, w, false, slices.Values(urls), timed(checkJob(checker), tl, outcome), func(r checkRecord, _ bool) {
 					fmt.Fprintln(e.stdout, r.TextLine())
+					tally.Add(outcome(r))
 				})
-				return time.Since(start), r.code
+				elapsed := time.Since(start)
+				if tl != nil {
+					runs = append(runs, tl.Finish(strings.TrimSuffix(title, ":"), tally.Summary("checked")))
+				}
+				return elapsed, r.code
 			}
 			seq, code := run("One at a time (1 worker):", 1)
 			if code == ExitInterrupted {
@@ -62,12 +82,19 @@ then concurrently, with both times and the speedup.`,
 			}
 			fmt.Fprintf(e.stdout, "With concurrency:    %.2fs\n\n", conc.Seconds())
 			fmt.Fprintf(e.stdout, "%.1fx faster. Try it on your own list: fanout check -i urls.txt\n", seq.Seconds()/conc.Seconds())
+			if timelinePath != "" {
+				if err := timeline.WriteFile(timelinePath, runs...); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "\nBoth runs, task by task: %s (open it in a browser)\n", timelinePath)
+			}
 			return nil
 		},
 	}
 	c.Flags().DurationVar(&latency, "latency", 100*time.Millisecond, "simulated latency of each page")
 	c.Flags().IntVar(&pages, "pages", 50, "how many pages to check")
 	c.Flags().IntVarP(&workers, "workers", "w", 64, "workers for the concurrent half")
+	c.Flags().StringVar(&timelinePath, "timeline", "", "draw both runs, task by task on one time axis, into FILE (.html to open in a browser, or .svg)")
 	c.AddCommand(newDemoServe(e))
 	return c
 }

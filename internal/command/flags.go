@@ -173,6 +173,7 @@ type ioFlags struct {
 	progress, noProgress bool
 	compare              bool
 	failures             bool
+	timeline             string
 }
 
 func (f *ioFlags) add(c *cobra.Command) {
@@ -195,6 +196,7 @@ func (f *ioFlags) addOutput(c *cobra.Command) {
 	c.Flags().BoolVar(&f.progress, "progress", false, "show the progress bar on stderr even when it is not a terminal")
 	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show the progress bar")
 	c.Flags().BoolVar(&f.compare, "compare", false, "first run the same inputs with one worker (output discarded), then print both times and the speedup")
+	c.Flags().StringVar(&f.timeline, "timeline", "", "after the run, draw what each worker did into FILE: FILE.svg, or FILE.html to open in a browser (with --compare, both runs)")
 	c.Flags().BoolVar(&f.failures, "failures", false, "print only the records that did not pass (every record is still counted in the summary)")
 }
 

@@ -64,7 +64,7 @@ func TestInterruptOrderedKeepsFinished(t *testing.T) {
 	if got := string(data); strings.Count(got, "\n") != 2 || !strings.Contains(got, a) || !strings.Contains(got, b) || strings.Contains(got, hang) {
 		t.Errorf("journal %q: want A and B, not the hanging input", got)
 	}
-	if !regexp.MustCompile(`(?m)^interrupted: 2 done, (1 cut short, 0 not started|1 not started)$`).MatchString(errb.String()) {
+	if !regexp.MustCompile(`(?m)^interrupted: 2 done, 1 cut short, 0 not started$`).MatchString(errb.String()) {
 		t.Errorf("no interrupted line in %q", errb.String())
 	}
 	// The rerun skips A and B.
@@ -94,7 +94,7 @@ func TestInterruptedSummary(t *testing.T) {
 	if code != ExitInterrupted || out != site.WikiURL("A")+" - exists\n" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
-	if !regexp.MustCompile(`^interrupted: 1 done, (5 cut short, 0|\d+ cut short, \d+|5) not started\n$`).MatchString(stderr) {
+	if !regexp.MustCompile(`^interrupted: 1 done, 5 cut short, 0 not started\n$`).MatchString(stderr) {
 		t.Errorf("stderr %q: want only the interrupted line, with 1 done and 5 not finished", stderr)
 	}
 }

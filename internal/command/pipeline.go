@@ -7,10 +7,13 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/fanout-dev/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/internal/timeline"
 )
 
 // spec is what one command contributes to a run; runSpec does the rest
@@ -143,6 +146,11 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if err != nil {
 		return err
 	}
+	if f.timeline != "" {
+		if err := timeline.CheckPath(f.timeline); err != nil {
+			return usagef("--timeline: %v", err)
+		}
+	}
 	lines, total := s.lines, int64(-1)
 	if lines == nil {
 		var done func()
@@ -161,16 +169,24 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if journal != nil {
 		defer journal.Close() // on the early returns; the last Close is checked below
 	}
+	var runs []timeline.Run // for --timeline: --compare's run, then this one
 	if f.compare {
-		kept, r, err := compareFirst(ctx, lines, s)
+		kept, r, err := compareFirst(ctx, lines, s, f.timeline != "")
 		if err != nil {
 			return err
 		}
 		lines = kept
 		defer r.report(e.stderr, s.workers)
+		if r.timeline != nil {
+			runs = append(runs, *r.timeline)
+		}
 	}
 	j, closeJob := s.newJob(s.workers)
 	defer closeJob()
+	var tl *timeline.Recorder
+	if f.timeline != "" {
+		tl = timeline.New(s.workers)
+	}
 
 	var bar *cli.Progress
 	if !f.quiet && cli.ShowProgress(e.stderr, f.progress, f.noProgress) {
@@ -196,8 +212,8 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		shown := show
 		show = func(rec R) bool { return !j.passed(rec) && shown(rec) }
 	}
-	job := j
-	do := j.do
+	job := timed(j, tl, s.outcome)
+	do := job.do
 	// The bar counts inputs as they finish, also those an ordered run
 	// holds back behind a slower one.
 	job.do = func(ctx context.Context, l cli.Line) R {
@@ -240,11 +256,21 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if !f.quiet && skipped.Load() > 0 {
 		fmt.Fprintf(e.stderr, "%d skipped: already in %s\n", skipped.Load(), f.resume)
 	}
+	summary := s.summaryLine(tally)
 	if !f.quiet {
-		if s.summary != nil {
-			s.summary(e.stderr, tally)
-		} else {
-			tally.PrintSummary(e.stderr, s.verb)
+		fmt.Fprintln(e.stderr, summary)
+	}
+	if tl != nil {
+		caption := summary
+		if r.interrupted {
+			caption += "; " + interruptedLine(r, total)
+		}
+		runs = append(runs, tl.Finish(workersTitle(s.workers), caption))
+		if err := timeline.WriteFile(f.timeline, runs...); err != nil {
+			return err
+		}
+		if !f.quiet {
+			fmt.Fprintf(e.stderr, "timeline: %s\n", f.timeline)
 		}
 	}
 	if r.interrupted {
@@ -295,8 +321,9 @@ func (a aboveWriter) Write(p []byte) (n int, err error) {
 // compared is --compare's first run, the tutorials' "with and without
 // threads".
 type compared struct {
-	seq   time.Duration
-	start time.Time
+	seq      time.Duration
+	start    time.Time
+	timeline *timeline.Run // the one-worker run, with --timeline
 }
 
 func (c compared) report(w io.Writer, workers int) {
@@ -308,13 +335,42 @@ func (c compared) report(w io.Writer, workers int) {
 // compareFirst keeps the inputs (this is for measuring, not for millions
 // of lines), runs them once with one worker and no output, and returns the
 // same inputs for the real run.
-func compareFirst[R cli.Record](ctx context.Context, lines iter.Seq[cli.Line], s spec[R]) (iter.Seq[cli.Line], compared, error) {
+func compareFirst[R cli.Record](ctx context.Context, lines iter.Seq[cli.Line], s spec[R], draw bool) (iter.Seq[cli.Line], compared, error) {
 	kept := slices.Values(slices.Collect(lines))
 	j, closeJob := s.newJob(1)
 	defer closeJob()
+	var tl *timeline.Recorder
+	if draw {
+		tl = timeline.New(1)
+	}
+	tally := cli.NewTally(s.outcomes...)
 	start := time.Now()
-	if r := runJob(ctx, 1, false, kept, j, func(R, bool) {}); r.interrupted {
+	if r := runJob(ctx, 1, false, kept, timed(j, tl, s.outcome), func(rec R, _ bool) { tally.Add(s.outcome(rec)) }); r.interrupted {
 		return nil, compared{}, exitError{ExitInterrupted}
 	}
-	return kept, compared{seq: time.Since(start), start: time.Now()}, nil
+	c := compared{seq: time.Since(start)}
+	if tl != nil {
+		run := tl.Finish(workersTitle(1), s.summaryLine(tally))
+		c.timeline = &run
+	}
+	c.start = time.Now()
+	return kept, c, nil
+}
+
+// summaryLine is the run's summary, without its newline.
+func (s spec[R]) summaryLine(t *cli.Tally) string {
+	if s.summary == nil {
+		return t.Summary(s.verb)
+	}
+	var b strings.Builder
+	s.summary(&b, t)
+	return strings.TrimSpace(b.String())
+}
+
+// workersTitle is a timeline panel's title: "1 worker", "64 workers".
+func workersTitle(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return strconv.Itoa(n) + " workers"
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fanout-dev/fanout"
 	"github.com/fanout-dev/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/internal/timeline"
 )
 
 // job is what a command does per input line, for runJob.
@@ -94,7 +95,10 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 			}
 		}()
 		rec = j.do(tctx, l)
-		if tctx.Err() != nil && ctx.Err() != nil {
+		// A record that failed while the interrupt cancelled its task is
+		// taken as cut short: it may have failed only because of that. A
+		// record that passed finished, whenever the interrupt came.
+		if tctx.Err() != nil && ctx.Err() != nil && !j.passed(rec) {
 			return rec, errCut
 		}
 		if j.halt && !j.passed(rec) {
@@ -145,4 +149,21 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		r.code = ExitSome
 	}
 	return r
+}
+
+// timed records each task of j on tl: its worker, start and end, its
+// input and its outcome word, for --timeline. Without --timeline the job
+// is not wrapped at all.
+func timed[R any](j job[R], tl *timeline.Recorder, outcome func(R) string) job[R] {
+	if tl == nil {
+		return j
+	}
+	do := j.do
+	j.do = func(ctx context.Context, l cli.Line) R {
+		task := tl.Start(ctx)
+		rec := do(ctx, l)
+		task.End(l.Text, outcome(rec))
+		return rec
+	}
+	return j
 }
