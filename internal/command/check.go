@@ -77,6 +77,7 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 		},
 	}
 	hf.add(c)
+	hf.addMethod(c)
 	iof.add(c)
 	return c
 }

@@ -2,6 +2,7 @@ package command
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,7 +53,8 @@ then concurrently, with both times and the speedup.`,
 
 			run := func(title string, w int) (time.Duration, int) {
 				fmt.Fprintf(e.stdout, "%s\n", title)
-				checker := httpcheck.New(httpcheck.Options{Workers: w, Timeout: 10 * time.Second})
+				// GET, as the tutorial's requests.get does.
+				checker := httpcheck.New(httpcheck.Options{Workers: w, Timeout: 10 * time.Second, Method: http.MethodGet})
 				defer checker.Close()
 				outcome := func(r checkRecord) string { return string(r.class) }
 				tally := cli.NewTally(classNames()...)

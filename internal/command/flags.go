@@ -76,6 +76,7 @@ type httpFlags struct {
 	rate       float64
 	perHost    int
 	scheme     string
+	method     string
 	matchCode  string
 	filterCode string
 	accept     string
@@ -105,6 +106,8 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 		return httpcheck.Options{}, usagef("--workers must be at least 1")
 	case f.retries < 0 || f.rate < 0 || f.perHost < 0:
 		return httpcheck.Options{}, usagef("--retries, --rate and --per-host cannot be negative")
+	case f.method != "" && f.method != "HEAD" && f.method != "GET":
+		return httpcheck.Options{}, usagef("--method %q: want HEAD or GET", f.method)
 	case f.scheme != "" && f.scheme != "http" && f.scheme != "https":
 		return httpcheck.Options{}, usagef("--scheme %q: want http or https", f.scheme)
 	}
@@ -135,7 +138,13 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 	}
 	return httpcheck.Options{Workers: f.workers, Timeout: f.timeout, Insecure: f.insecure,
 		UserAgent: f.userAgent, Header: h, Redirects: redirects, Retries: f.retries, Rate: f.rate, PerHost: f.perHost,
-		Scheme: f.scheme}, nil
+		Scheme: f.scheme, Method: f.method}, nil
+}
+
+// addMethod registers --method, for the commands that only ask whether a
+// page is there (probe and get always GET).
+func (f *httpFlags) addMethod(c *cobra.Command) {
+	c.Flags().StringVarP(&f.method, "method", "X", "HEAD", "HEAD: ask with HEAD, and confirm any answer but a 2xx with a GET (the GET wins); GET: GET only, as the tutorials and lychee do")
 }
 
 // shows reports whether --match-code and --filter-code let a record with

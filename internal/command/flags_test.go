@@ -96,3 +96,22 @@ func TestVersion(t *testing.T) {
 		t.Errorf("User-Agent %q does not carry the version of --version %q", ua, out)
 	}
 }
+
+// check --method GET asks with GET only, as the tutorials' requests.get and
+// lychee's default do: one request per page, never a HEAD.
+func TestCheckMethodGET(t *testing.T) {
+	t.Parallel()
+	site := startSite(t, 0)
+	out, _, code := run(t, context.Background(), "", "check", "--method", "GET", site.WikiURL("M"), site.WikiURL("this_page_does_not_exist"))
+	if code != ExitSome || !strings.Contains(out, "/wiki/M - exists") {
+		t.Fatalf("exit %d: %q", code, out)
+	}
+	for _, p := range []string{"/wiki/M", "/wiki/this_page_does_not_exist"} {
+		if ps := site.Path(p); ps.Hits != 1 || ps.Last.Method != "GET" {
+			t.Errorf("%s: %d requests, last %q; want one GET", p, ps.Hits, ps.Last.Method)
+		}
+	}
+	if _, _, code := run(t, context.Background(), "", "check", "--method", "POST", site.WikiURL("M")); code != ExitUsage {
+		t.Errorf("--method POST: exit %d, want 2", code)
+	}
+}

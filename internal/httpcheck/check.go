@@ -95,6 +95,7 @@ type Checker struct {
 	header  http.Header // every request's header: User-Agent and -H; shared, never modified
 	host    string      // -H "Host: name": Request.Host, as curl sends it
 	scheme  string      // for bare hosts; see ParseTarget
+	getOnly bool        // Options.Method is GET
 	retries int
 	budget  time.Duration // of one URL, for Retry-After; 0 means none
 	limits  *hostLimits
@@ -116,6 +117,9 @@ type Options struct {
 	Rate      float64 // most requests per second to one host; 0 means no limit
 	PerHost   int     // most connections to one host at once; 0 means no limit
 	Scheme    string  // for inputs without a scheme: "" tries https then http; "http" or "https" only that
+	// Method is "GET" to check with GET only, as the tutorials and
+	// lychee do; otherwise HEAD first (see Check).
+	Method string
 }
 
 // New returns a Checker whose transport keeps a keep-alive connection per
@@ -176,7 +180,7 @@ func New(o Options) *Checker {
 		h.Set("User-Agent", "fanout/"+version.Short())
 	}
 	retries := max(o.Retries, 0)
-	return &Checker{client: c, header: h, host: host, scheme: o.Scheme, retries: retries,
+	return &Checker{client: c, header: h, host: host, scheme: o.Scheme, getOnly: o.Method == http.MethodGet, retries: retries,
 		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate),
 		fast: newFastHead(o, h, host, redirects)}
 }
@@ -198,7 +202,8 @@ type answer struct {
 // is not a 2xx (servers exist whose HEAD says 404 or 500 while GET serves
 // the page: broken-link-checker#145, linkcheck#8, django-linkcheck#224) or
 // HEAD failed without an answer other than a timeout. The GET's answer
-// wins. Retries follow the policy in retry.go.
+// wins. With Options.Method GET, only GET. Retries follow the policy in
+// retry.go.
 func (c *Checker) Check(ctx context.Context, raw string) Result {
 	start := time.Now()
 	r := Result{URL: raw}
@@ -209,6 +214,9 @@ func (c *Checker) Check(ctx context.Context, raw string) Result {
 	}
 	var a answer
 	method := http.MethodHead
+	if c.getOnly {
+		method = http.MethodGet
+	}
 	for attempt := 0; ; attempt++ {
 		a, err = c.try(ctx, method, &t)
 		if method == http.MethodHead && needsGET(ctx, a, err) {
