@@ -121,6 +121,7 @@ func run(t *testing.T, ctx context.Context, stdin string, args ...string) (strin
 }
 
 func TestCheckEveryClassAndExitStatus(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	u := site.URL()
 	cases := map[string]string{
@@ -176,6 +177,7 @@ func TestCheckEveryClassAndExitStatus(t *testing.T) {
 }
 
 func TestCheckAllExistExitsZero(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	_, _, code := run(t, context.Background(), "", "check", "-q", site.WikiURL("A"), site.WikiURL("B"))
 	if code != ExitOK {
@@ -184,6 +186,7 @@ func TestCheckAllExistExitsZero(t *testing.T) {
 }
 
 func TestCheckStdinSkipsBlanksAndCommentsAndReportsBadLines(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	stdin := "# a comment\n\n  " + site.WikiURL("A") + "  \r\nnot a url at all\n" + string([]byte{0xff, 0xfe}) + "\n" + site.WikiURL("B") + "\n"
 	out, _, _ := run(t, context.Background(), stdin, "check", "--json", "--ordered")
@@ -209,6 +212,7 @@ func TestCheckStdinSkipsBlanksAndCommentsAndReportsBadLines(t *testing.T) {
 }
 
 func TestCheckOrderedAndCSV(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	dir := t.TempDir()
 	var list []string
@@ -239,6 +243,7 @@ func TestCheckOrderedAndCSV(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"check", "--bogus"},
 		{"check", "--json", "--csv", "http://x"},
@@ -257,6 +262,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 // An interrupt (Ctrl-C cancels the context) stops the run: finished records
 // are kept whole, the summary is printed, and the status is 130.
 func TestCheckInterrupted(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	var list []string
 	list = append(list, site.WikiURL("fast"))
@@ -278,6 +284,7 @@ func TestCheckInterrupted(t *testing.T) {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	out, _, code := run(t, context.Background(), "", "demo", "--latency", "20ms", "--pages", "10")
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
@@ -294,6 +301,7 @@ func TestDemo(t *testing.T) {
 
 // The bar shows only on a terminal, unless forced; never in the records.
 func TestCheckProgressBar(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	a, b := site.WikiURL("A"), site.WikiURL("B")
 	out, stderr, _ := run(t, context.Background(), "", "check", "--progress", a, b)
@@ -315,6 +323,7 @@ func TestCheckProgressBar(t *testing.T) {
 
 // --compare: the seeds' "with and without threads", on the user's inputs.
 func TestCheckCompare(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 20*time.Millisecond)
 	var urls []string
 	for i := range 10 {
@@ -338,6 +347,7 @@ func TestCheckCompare(t *testing.T) {
 
 // --compare is shared machinery: probe and get have it too.
 func TestCompareOnEveryCommand(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	for _, args := range [][]string{
 		{"probe", "--compare", site.WikiURL("X")},

@@ -20,6 +20,7 @@ import (
 // fanout exec passes it as one argument, and with --shell as "$1": the
 // same input is data either way, and PWNED is never created.
 func TestExecInputIsNeverCode(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	pwned := filepath.Join(dir, "PWNED")
 	inputs := []string{"x; touch " + pwned, "$(touch " + pwned + ")", "`touch " + pwned + "`", "'; touch " + pwned + "; '"}
@@ -47,6 +48,7 @@ func TestExecInputIsNeverCode(t *testing.T) {
 // fd's users met leading dashes read as options, sharkdp/fd #760), and
 // "{}" works inside a longer argument.
 func TestExecArgumentsVerbatim(t *testing.T) {
+	t.Parallel()
 	inputs := []string{"a  b", `it's "q" \n`, "-rf", "--help", "{#}"}
 	args := []string{"exec", "-q", "--ordered"}
 	for _, in := range inputs {
@@ -69,6 +71,7 @@ func TestExecArgumentsVerbatim(t *testing.T) {
 // rush #63: rush read the command's own flags (-sn) as its own. Flags after
 // COMMAND belong to it, with or without "--".
 func TestExecFlagsAfterCommandAreItsOwn(t *testing.T) {
+	t.Parallel()
 	out, stderr, code := run(t, context.Background(), "a\nb\n", "exec", "-q", "-w", "1", "--ordered", "echo", "-n", "{}", "--json")
 	if code != ExitOK || out != "a --jsonb --json" {
 		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
@@ -79,6 +82,7 @@ func TestExecFlagsAfterCommandAreItsOwn(t *testing.T) {
 // belongs to which input?): each job's output is printed whole, and --tag
 // names the input on every line.
 func TestExecOutputNeverInterleaves(t *testing.T) {
+	t.Parallel()
 	var stdin strings.Builder
 	for i := range 40 {
 		stdin.WriteString(strconv.Itoa(i) + "\n")
@@ -114,6 +118,7 @@ func TestExecOutputNeverInterleaves(t *testing.T) {
 }
 
 func TestExecOrdered(t *testing.T) {
+	t.Parallel()
 	// Later inputs finish sooner: input order must come from --ordered.
 	out, _, code := run(t, context.Background(), "5\n4\n3\n2\n1\n0\n", "exec", "-q", "-w", "6", "--ordered", "--shell", "--", "sleep 0.0{}; echo {}")
 	if code != ExitOK || out != "5\n4\n3\n2\n1\n0\n" {
@@ -124,6 +129,7 @@ func TestExecOrdered(t *testing.T) {
 // rush #29: the exit status must say whether any job failed; the summary
 // says how many.
 func TestExecExitStatusAndSummary(t *testing.T) {
+	t.Parallel()
 	_, stderr, code := run(t, context.Background(), "0\n3\n0\n1\n", "exec", "--", "sh", "-c", "exit $1", "sh")
 	if code != ExitSome || !strings.Contains(stderr, "4 jobs: 2 succeeded, 2 failed") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
@@ -139,6 +145,7 @@ func TestExecExitStatusAndSummary(t *testing.T) {
 }
 
 func TestExecJSONAndCSV(t *testing.T) {
+	t.Parallel()
 	out, _, code := run(t, context.Background(), "a\nb\n", "exec", "--json", "--ordered", "-q", "--shell", "--",
 		`printf 'out %s' {}; echo "err {}" >&2; [ {} = a ]`)
 	if code != ExitSome {
@@ -174,6 +181,7 @@ func TestExecJSONAndCSV(t *testing.T) {
 // that waited before reading. Megabytes per job come through whole, and
 // --max-output caps what is kept, saying so.
 func TestExecHugeOutput(t *testing.T) {
+	t.Parallel()
 	const size = 3 << 20
 	script := ": {}; head -c " + strconv.Itoa(size) + " /dev/zero | tr '\\0' x"
 	out, stderr, code := run(t, context.Background(), "1\n2\n3\n", "exec", "-q", "-w", "3", "--shell", "--", script)
@@ -193,6 +201,7 @@ func TestExecHugeOutput(t *testing.T) {
 // rust-parallel #11: an empty input line ran the command with no argument.
 // Blank lines (and # comments) are not inputs.
 func TestExecSkipsBlankLines(t *testing.T) {
+	t.Parallel()
 	out, _, code := run(t, context.Background(), "a\n\n   \n# note\nb\n", "exec", "-q", "--ordered", "--", "echo", "[{}]")
 	if code != ExitOK || out != "[a]\n[b]\n" {
 		t.Fatalf("exit %d, out %q", code, out)
@@ -202,6 +211,7 @@ func TestExecSkipsBlankLines(t *testing.T) {
 // A job's stdin is /dev/null, not fanout's: `cat` in a job cannot swallow
 // the rest of the input list.
 func TestExecJobsDoNotReadTheInputList(t *testing.T) {
+	t.Parallel()
 	out, _, code := run(t, context.Background(), "a\nb\nc\n", "exec", "-q", "-w", "1", "--ordered", "--shell", "--", "cat; echo {}")
 	if code != ExitOK || out != "a\nb\nc\n" {
 		t.Fatalf("exit %d, out %q", code, out)
@@ -212,6 +222,7 @@ func TestExecJobsDoNotReadTheInputList(t *testing.T) {
 // would fail the same way); a program named by the input is one error per
 // job, status 127 as in the shell.
 func TestExecCommandNotFound(t *testing.T) {
+	t.Parallel()
 	out, stderr, code := run(t, context.Background(), "a\nb\n", "exec", "--", "fanout-no-such-command", "{}")
 	if code != ExitUsage || out != "" || strings.Count(stderr, "fanout-no-such-command") != 1 {
 		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
@@ -232,6 +243,7 @@ func TestExecCommandNotFound(t *testing.T) {
 }
 
 func TestExecUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"exec"},
 		{"exec", "--"},
@@ -259,6 +271,7 @@ func TestExecUsageErrors(t *testing.T) {
 }
 
 func TestExecRetriesAndJoblog(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "jobs.jsonl")
 	// Input "ok" succeeds; "flaky" fails twice, then succeeds; "bad" always fails.
@@ -303,6 +316,7 @@ case $1 in ok) exit 0;; flaky) [ $n -ge 3 ];; *) exit 5;; esac`
 // --halt stops at the first failure: its record is the last, a job already
 // running is killed (its record dropped), and nothing else starts.
 func TestExecHalt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	// 1 succeeds, 2 fails, 3 would finish (and leave 3.done) after 30 s.
 	out, _, code := run(t, context.Background(), "1\n2\n3\n4\n", "exec", "-q", "-w", "1", "--halt", "--kill-grace", "200ms", "--shell", "--",
@@ -333,6 +347,7 @@ func grandchild(pidFile string) string {
 // rush #66 / rush #69: a timeout left the command's children running.
 // --timeout kills the job's whole process group, SIGTERM then SIGKILL.
 func TestExecTimeoutKillsProcessGroup(t *testing.T) {
+	t.Parallel()
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	out, stderr, code := run(t, context.Background(), "slow\n", "exec", "--json", "--timeout", "500ms", "--kill-grace", "300ms",
 		"--", "sh", "-c", grandchild(pidFile), "sh")
@@ -350,6 +365,7 @@ func TestExecTimeoutKillsProcessGroup(t *testing.T) {
 // Jobs run in process groups of their own, so the terminal's SIGINT does not
 // reach them: fanout kills each group itself, and exits 130.
 func TestExecInterruptKillsProcessGroups(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -369,6 +385,7 @@ func TestExecInterruptKillsProcessGroups(t *testing.T) {
 }
 
 func TestExecArgsAndInputFile(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "in.txt")
 	os.WriteFile(file, []byte("x\ny\n"), 0o644)
 	out, _, code := run(t, context.Background(), "", "exec", "-q", "-i", file, "--", "echo")

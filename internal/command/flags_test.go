@@ -10,6 +10,7 @@ import (
 // Every duration flag takes a Go duration and plain seconds, as ping,
 // curl (--max-time 0.5) and timeout(1) users type them.
 func TestDurationFlag(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]time.Duration{"10": 10 * time.Second, "0.2": 200 * time.Millisecond,
 		"1500ms": 1500 * time.Millisecond, "1m30s": 90 * time.Second, "0": 0} {
 		var d time.Duration

@@ -15,6 +15,7 @@ import (
 )
 
 func TestGetSavesPagesAndCreatesDir(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	dir := filepath.Join(t.TempDir(), "new", "pages") // created by get
 	a, b := site.WikiURL("Ocean"), site.WikiURL("Sea")
@@ -43,6 +44,7 @@ func TestGetSavesPagesAndCreatesDir(t *testing.T) {
 }
 
 func TestGetJSONAndErrorsExitOne(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	dir := t.TempDir()
 	stdin := site.WikiURL("Ocean") + "\n" + site.URL() + "/status/500\n" + site.URL() + "/big?size=10GB\nnot a url\n"
@@ -77,6 +79,7 @@ func TestGetJSONAndErrorsExitOne(t *testing.T) {
 }
 
 func TestGetTextErrorAndCSV(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	dir := t.TempDir()
 	u := site.URL() + "/wiki/this_page_does_not_exist"
@@ -92,6 +95,7 @@ func TestGetTextErrorAndCSV(t *testing.T) {
 }
 
 func TestGetUsageErrors(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "f")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -112,6 +116,7 @@ func TestGetUsageErrors(t *testing.T) {
 // An interrupt stops the run with 130, and downloads in flight leave no
 // temporary file behind.
 func TestGetInterrupted(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	dir := t.TempDir()
 	list := []string{site.WikiURL("fast"), site.URL() + "/endless", site.URL() + "/endless", site.URL() + "/hang"}

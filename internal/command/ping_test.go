@@ -104,6 +104,7 @@ func sortedLines(out string) []string {
 // for unresolvable names had regressed to 1). fping #357: an unresolvable
 // name still gets a line of its own. Both socket kinds.
 func TestPingExitStatuses(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []struct{ name, setup, summary string }{
 		{"raw", dropHost, "one shared raw ICMP socket"},
 		{"unprivileged", dropHost + "\n" + pingSockets, "unprivileged ICMP sockets"},
@@ -142,6 +143,7 @@ func TestPingExitStatuses(t *testing.T) {
 // that answers must be seen. 300 pings to 127.0.0.1 and ::1 around one
 // silent host.
 func TestPingManyAroundASilentHost(t *testing.T) {
+	t.Parallel()
 	args := []string{"ping", "-c", "1", "-w", "2", "-q", "--workers", "300", "127.0.0.2"}
 	for i := range 300 {
 		args = append(args, []string{"127.0.0.1", "::1"}[i%2])
@@ -161,6 +163,7 @@ func TestPingManyAroundASilentHost(t *testing.T) {
 // --json, --csv and -v carry sent, received, loss, min/avg/max and the
 // address; a silent host has 100% loss and no times.
 func TestPingFormats(t *testing.T) {
+	t.Parallel()
 	out, _, code := runNetns(t, dropHost, "", "ping", "--json", "--ordered", "-c", "2", "--interval", "0.05", "-w", "1", "127.0.0.1", "127.0.0.2", "::1")
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
@@ -209,6 +212,7 @@ func TestPingFormats(t *testing.T) {
 // sockets disabled and no CAP_NET_RAW, one message, not one per host, that
 // names the sysctl and setcap, and exit 4 (fping's "system call failure").
 func TestPingNoPermission(t *testing.T) {
+	t.Parallel()
 	out, stderr, code := runNetns(t, `sysctl -qw net.ipv4.ping_group_range="1 0"`, "65534", "ping", "127.0.0.1", "::1", "localhost")
 	if code != 4 || out != "" {
 		t.Errorf("exit %d, stdout %q; want 4 and nothing", code, out)
@@ -222,6 +226,7 @@ func TestPingNoPermission(t *testing.T) {
 // Ping's usage errors exit 3 as fping's do (2 means unresolvable), flag
 // syntax errors included; the other commands keep 2.
 func TestPingUsageExitsThree(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"ping", "--bogus", "127.0.0.1"},
 		{"ping", "-c", "x", "127.0.0.1"},
@@ -256,6 +261,7 @@ func TestPingUsageExitsThree(t *testing.T) {
 // printed with what it had (nothing: failed), the summary says
 // interrupted, exit 130.
 func TestPingInterrupted(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("FANOUT_NO_NETNS") == "1" {
 		t.Skip("FANOUT_NO_NETNS=1")
 	}
@@ -309,6 +315,7 @@ func (l *lockedBuffer) String() string {
 // A line that cannot be a host (not UTF-8) is an error record of its own,
 // the run goes on, and the status is 2, as for a name with no address.
 func TestPingBadInputLine(t *testing.T) {
+	t.Parallel()
 	file := filepath.Join(t.TempDir(), "hosts")
 	if err := os.WriteFile(file, []byte("# hosts\n127.0.0.1\n\xff\xfe\n::1\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestProbeText(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	u := site.URL()
 	out, stderr, code := run(t, context.Background(), "", "probe", site.WikiURL("Ocean"), u+"/redirect/2", u+"/notitle", u+"/charset/koi8-r?via=meta")
@@ -44,6 +45,7 @@ func TestProbeText(t *testing.T) {
 }
 
 func TestProbeJSONAndExitStatus(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	u := site.URL()
 	stdin := site.WikiURL("A") + "\n" + u + "/status/404\nnot a url\nhttp://127.0.0.1:1/\n" + u + "/gzip?bomb=1\n"
@@ -86,6 +88,7 @@ func TestProbeJSONAndExitStatus(t *testing.T) {
 }
 
 func TestProbeOrderedCSV(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	var list []string
 	for i := range 20 {
@@ -112,6 +115,7 @@ func TestProbeOrderedCSV(t *testing.T) {
 }
 
 func TestProbeUsageAndInterrupt(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{
 		{"probe", "--json", "--csv", "http://x"},
 		{"probe", "--max-body", "0", "http://x"},
@@ -143,6 +147,7 @@ func TestProbeUsageAndInterrupt(t *testing.T) {
 // #178 (GBK and GB2312 titles printed as ??????), #2201 (Big5 titles
 // garbled), #1546 (gb2312 declared in a meta http-equiv, not decoded).
 func TestProbeTitleCharsetsEndToEnd(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	var args []string
 	want := map[string]string{}

@@ -31,6 +31,7 @@ func sedOutput(t *testing.T, script, input string) (string, bool) {
 // sd without files: the cases the issue found, byte for byte against sed
 // where it is installed (and against the expected bytes everywhere).
 func TestReplaceStdinLikeSed(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, in, pat, tmpl, sed, want string
 		code                           int
@@ -61,6 +62,7 @@ func TestReplaceStdinLikeSed(t *testing.T) {
 // gives abc;\r\n (ripgrep's --crlf tests, f416_crlf); sed, which sees the
 // \r as text, gives abc\r; instead.
 func TestReplaceStdinCRLF(t *testing.T) {
+	t.Parallel()
 	out, _, code := run(t, context.Background(), "abc\r\ndef \r\n", "replace", "-q", "-E", `^(.*?)\s*$`, "${1};", "-")
 	if out != "abc;\r\ndef;\r\n" || code != ExitOK {
 		t.Errorf("%q, exit %d", out, code)
@@ -73,6 +75,7 @@ func TestReplaceStdinCRLF(t *testing.T) {
 // The summary goes to stderr (stdout is the text), binary input passes
 // through unchanged and is reported, and --dry-run prints the diff.
 func TestReplaceStdinSummaryBinaryDryRun(t *testing.T) {
+	t.Parallel()
 	out, stderr, code := run(t, context.Background(), "old old\n", "replace", "old", "new", "-")
 	if out != "new new\n" || code != ExitOK || !strings.HasPrefix(stderr, "1 file scanned: 1 changed (2 replacements), 0 skipped, 0 errors in ") {
 		t.Errorf("stdout %q, exit %d, stderr %q", out, code, stderr)
@@ -91,6 +94,7 @@ func TestReplaceStdinSummaryBinaryDryRun(t *testing.T) {
 // Line mode on files: every line end kept, each file as sed -E would
 // leave it; --across (and ripgrep's -U) matches across lines.
 func TestReplaceFilesLinesAndAcross(t *testing.T) {
+	t.Parallel()
 	lf := "a \n\n\tb\t\nlast "
 	dir := files(t, map[string]string{"lf.txt": lf, "crlf.txt": "a \r\n\r\nb\t\r\n"})
 	if _, stderr, code := run(t, context.Background(), "", "replace", "-q", "-E", `\s+$`, "", dir); code != ExitOK {
@@ -122,6 +126,7 @@ func TestReplaceFilesLinesAndAcross(t *testing.T) {
 // too), a pattern that needs a line break in line mode (sd#336), '-'
 // mixed with paths or with record formats.
 func TestReplaceUsageErrorsTouchNothing(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{"f": "userinfo@host\n"})
 	path := filepath.Join(dir, "f")
 	past := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -14,6 +14,7 @@ import (
 // #1504 (pages reported failed on a 429 that curl then fetched fine),
 // lychee #634 (hundreds of 429 "network errors" in a 17k-link run).
 func TestCheckRetriesHonourRetryAfter(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	u := site.URL() + "/flaky/ra?fail=1&code=429&retry_after=1"
 	out, _, code := run(t, context.Background(), "", "check", "-q", "--retries", "2", u)
@@ -30,6 +31,7 @@ func TestCheckRetriesHonourRetryAfter(t *testing.T) {
 }
 
 func TestCheckRetriesExhausted(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	u := site.URL() + "/flaky/storm?fail=100&code=503&retry_after=0"
 	out, _, code := run(t, context.Background(), "", "check", "-q", "--retries", "3", u)
@@ -48,6 +50,7 @@ func TestCheckRetriesExhausted(t *testing.T) {
 
 // --rate caps requests per second per host, as the server measures them.
 func TestCheckRatePerHost(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	var urls []string
 	for i := range 21 {
@@ -69,6 +72,7 @@ func TestCheckRatePerHost(t *testing.T) {
 
 // probe and get share check's retry policy (httpcheck.Checker.Send).
 func TestProbeAndGetRetry(t *testing.T) {
+	t.Parallel()
 	site := startSite(t, 0)
 	out, _, code := run(t, context.Background(), "", "probe", "-q", "--retries", "1", site.URL()+"/flaky/p?fail=1&code=503&retry_after=0")
 	if code != ExitOK || !strings.Contains(out, "[200]") {
