@@ -92,8 +92,22 @@ func newRoot(e *env) *cobra.Command {
 		Short: "Run I/O-bound jobs concurrently: check URLs, and more",
 		Long: `fanout runs I/O-bound jobs concurrently, the way Python's ThreadPoolExecutor
 tutorials do, done properly: many at once, bounded, every result kept.
+Start with ` + "`fanout demo`" + `.
 
-Start with ` + "`fanout demo`" + `.`,
+Every command reads its inputs from arguments, -i FILE or stdin, as a
+stream, and writes one record per input as it finishes (--ordered: in input
+order), as text, --json lines or --csv, with a summary and, on a terminal, a
+progress bar on stderr.
+
+Ctrl-C stops taking input and cancels what runs, and still prints (and
+journals, with --resume) every record that finished, then says what was
+left: "interrupted: N done, M cut short, K not started"; exit status 130.
+A second Ctrl-C stops at once.
+
+--resume FILE continues a killed run where it stopped; --shard K/N splits the
+inputs across N machines; --timeline FILE.html draws what each worker did.
+Durations are Go durations or plain seconds (5, 0.5, 1m); sizes 512, 10KB,
+1.5MiB.`,
 		Version:       version.Long(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
