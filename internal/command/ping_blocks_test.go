@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/internal/proctest"
 )
 
 // netnsPeer runs a peer tool (fping) in a network namespace prepared by
@@ -21,6 +23,7 @@ func netnsPeer(t *testing.T, setup string, args ...string) (out string, code int
 	if os.Getenv("FANOUT_NO_NETNS") == "1" {
 		t.Skip("FANOUT_NO_NETNS=1: not making a network namespace")
 	}
+	proctest.Needs(t, "root", "unshare", "ip")
 	cmd := exec.Command("unshare", append([]string{"-n", "sh", "-ec", "ip link set lo up\n" + setup + "\nexec \"$@\"", "sh"}, args...)...)
 	b, err := cmd.Output()
 	var ee *exec.ExitError
@@ -119,6 +122,7 @@ func TestPingInterruptPrintsRepliesSoFar(t *testing.T) {
 	if os.Getenv("FANOUT_NO_NETNS") == "1" {
 		t.Skip("FANOUT_NO_NETNS=1")
 	}
+	proctest.Needs(t, "root", "unshare", "ip")
 	cmd := exec.Command("unshare", "-n", "sh", "-ec", "ip link set lo up\nexec \"$@\"", "sh", buildFanout(t),
 		"ping", "--json", "-c", "20", "--interval", "0.1", "127.0.0.1", "::1")
 	var out, errb lockedBuffer

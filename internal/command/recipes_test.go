@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/internal/proctest"
 	"sigs.k8s.io/yaml"
 )
 
@@ -65,35 +66,11 @@ func docRecipe(t *testing.T, name string) string {
 }
 
 // needRecipeTools skips the test unless it runs as root (mount
-// namespaces, sshd) with the named programs, and returns their paths.
-// Under FANOUT_CI=1 (.ci/run sets it) a missing requirement fails the test
-// instead: CI must never go green by skipping.
+// namespaces, sshd) with the named programs, and returns their paths (a
+// failure instead under FANOUT_CI=1).
 func needRecipeTools(t *testing.T, progs ...string) map[string]string {
 	t.Helper()
-	var missing []string
-	if os.Geteuid() != 0 {
-		missing = append(missing, "root")
-	}
-	paths := map[string]string{}
-	for _, p := range progs {
-		path, err := exec.LookPath(p)
-		if err != nil && p == "sshd" { // /usr/sbin may not be on PATH
-			path, err = exec.LookPath("/usr/sbin/sshd")
-		}
-		if err != nil {
-			missing = append(missing, p)
-			continue
-		}
-		paths[p] = path
-	}
-	if len(missing) > 0 {
-		msg := fmt.Sprintf("needs %s (in CI, .ci/run installs the tools)", strings.Join(missing, ", "))
-		if os.Getenv("FANOUT_CI") == "1" {
-			t.Fatal(msg + "; FANOUT_CI=1: a missing requirement is a failure")
-		}
-		t.Skip(msg)
-	}
-	return paths
+	return proctest.Needs(t, append([]string{"root"}, progs...)...)
 }
 
 // recipeURLs writes n URLs of site to urls.txt in a new directory, every

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/internal/proctest"
 	"go.uber.org/goleak"
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
@@ -159,8 +160,9 @@ func TestLoss(t *testing.T) {
 	}
 }
 
-// needICMP fails (not skips) when this process may not open ICMP sockets,
-// unless FANOUT_NO_ICMP=1 says so: CI runs as root and must run these.
+// needICMP skips when this process may not open ICMP sockets (fails under
+// FANOUT_CI=1: CI runs as root and must run these); FANOUT_NO_ICMP=1
+// skips anyway.
 func needICMP(t *testing.T) Mode {
 	t.Helper()
 	if os.Getenv("FANOUT_NO_ICMP") == "1" {
@@ -168,7 +170,7 @@ func needICMP(t *testing.T) Mode {
 	}
 	mode, err := Detect(false)
 	if err != nil {
-		t.Fatalf("this test pings 127.0.0.1 and needs an ICMP socket (root, CAP_NET_RAW or ping_group_range); set FANOUT_NO_ICMP=1 to skip it: %v", err)
+		proctest.Unmet(t, "this test pings 127.0.0.1 and needs an ICMP socket (root, CAP_NET_RAW or ping_group_range): "+err.Error())
 	}
 	return mode
 }
@@ -183,7 +185,7 @@ func needRaw(t *testing.T) {
 		}
 		return icmp.ListenPacket(network, address)
 	}); err != nil {
-		t.Fatalf("this test forges replies on a raw ICMP socket and needs root or CAP_NET_RAW; set FANOUT_NO_ICMP=1 to skip it: %v", err)
+		proctest.Unmet(t, "this test forges replies on a raw ICMP socket and needs root or CAP_NET_RAW: "+err.Error())
 	}
 }
 
@@ -315,11 +317,7 @@ func inNetns(t *testing.T, setup string) bool {
 	if os.Getenv("FANOUT_NO_NETNS") == "1" {
 		t.Skip("FANOUT_NO_NETNS=1: not making a network namespace")
 	}
-	for _, tool := range []string{"unshare", "ip", "sysctl"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("this test makes a network namespace and needs root, unshare (util-linux), ip (iproute2) and sysctl (procps); set FANOUT_NO_NETNS=1 to skip it: %v", err)
-		}
-	}
+	proctest.Needs(t, "root", "unshare", "ip", "sysctl")
 	cmd := exec.Command("unshare", "-n", "sh", "-ec", "ip link set lo up; "+setup+`; exec "$0" -test.run "^$1\$" -test.v -test.count=1`,
 		os.Args[0], t.Name())
 	cmd.Env = append(os.Environ(), "FANOUT_PING_CHILD="+t.Name())

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,4 +56,45 @@ func WaitGone(t testing.TB, pid int) {
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
 	t.Fatalf("process %d still runs", pid)
+}
+
+// Needs skips the test unless its requirements are met: "root" (the
+// effective user is root) and the programs named (found on PATH or in
+// /usr/sbin), whose paths it returns. Under FANOUT_CI=1 (.ci/run sets it,
+// and installs the programs) an unmet requirement fails the test instead:
+// CI must never go green by skipping.
+func Needs(t testing.TB, reqs ...string) map[string]string {
+	t.Helper()
+	var missing []string
+	paths := map[string]string{}
+	for _, r := range reqs {
+		if r == "root" {
+			if os.Geteuid() != 0 {
+				missing = append(missing, "root")
+			}
+			continue
+		}
+		path, err := exec.LookPath(r)
+		if err != nil {
+			path, err = exec.LookPath("/usr/sbin/" + r)
+		}
+		if err != nil {
+			missing = append(missing, r)
+			continue
+		}
+		paths[r] = path
+	}
+	if len(missing) > 0 {
+		Unmet(t, "needs "+strings.Join(missing, ", ")+" (CI runs as root, and .ci/run installs the programs)")
+	}
+	return paths
+}
+
+// Unmet skips the test for why, or fails it under FANOUT_CI=1.
+func Unmet(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("FANOUT_CI") == "1" {
+		t.Fatal(why + "; FANOUT_CI=1: an unmet requirement is a failure")
+	}
+	t.Skip(why)
 }
