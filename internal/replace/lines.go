@@ -77,34 +77,12 @@ func withinLine(re *syntax.Regexp) *syntax.Regexp {
 		return &syntax.Regexp{Op: syntax.OpAnyCharNotNL, Flags: re.Flags}
 	case syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText:
 		return emptyMatch
-	case syntax.OpCapture:
+	case syntax.OpCapture, syntax.OpStar, syntax.OpQuest, syntax.OpPlus, syntax.OpRepeat:
 		sub := withinLine(re.Sub[0])
 		if sub.Op == syntax.OpNoMatch {
-			return noMatch
-		}
-		c := *re
-		c.Sub = []*syntax.Regexp{sub}
-		return &c
-	case syntax.OpStar, syntax.OpQuest:
-		sub := withinLine(re.Sub[0])
-		if sub.Op == syntax.OpNoMatch {
-			return emptyMatch
-		}
-		c := *re
-		c.Sub = []*syntax.Regexp{sub}
-		return &c
-	case syntax.OpPlus:
-		sub := withinLine(re.Sub[0])
-		if sub.Op == syntax.OpNoMatch {
-			return noMatch
-		}
-		c := *re
-		c.Sub = []*syntax.Regexp{sub}
-		return &c
-	case syntax.OpRepeat:
-		sub := withinLine(re.Sub[0])
-		if sub.Op == syntax.OpNoMatch {
-			if re.Min == 0 {
+			// Zero repetitions of what cannot match still match the
+			// empty string; anything that needs one never matches.
+			if re.Op == syntax.OpStar || re.Op == syntax.OpQuest || re.Op == syntax.OpRepeat && re.Min == 0 {
 				return emptyMatch
 			}
 			return noMatch
