@@ -48,7 +48,10 @@ func WithWindow(n int) MapOption {
 // has stopped, so it leaves no goroutine behind (provided the input
 // sequence returns when asked to stop). If the executor is shut down, Map
 // yields (zero, ErrShutdown), or (zero, ErrCanceled) for an input whose
-// task ShutdownNow canceled, once and stops.
+// task ShutdownNow canceled, once and stops; the inputs before it, whose
+// tasks were running, are yielded first with their own outcomes.
+// MapUnordered yields every task that was running, with its own outcome
+// as it returns, and then the cancellation once.
 //
 // Map is safe inside a task of ex, given the task's context: see
 // Future.Result.
@@ -397,8 +400,16 @@ func (m *mapRun[In, Out]) yieldUnordered(ctx context.Context, yield func(Out, er
 	var zero Out
 	given := uint64(0)
 	fed := m.fed
+	// After ShutdownNow the queued tasks resolve as canceled at once, and
+	// the running ones later, with their own outcome: those are yielded as
+	// they come, and the cancellation once, at the end.
+	var canceled error
 	for {
 		if fed == nil && given == m.taken.Load() {
+			if canceled != nil {
+				yield(zero, canceled)
+				return
+			}
 			m.yieldCut(ctx, yield)
 			return
 		}
@@ -417,8 +428,12 @@ func (m *mapRun[In, Out]) yieldUnordered(ctx context.Context, yield func(Out, er
 			}
 		}
 		if State(t.state.Load()) == Canceled {
-			yield(zero, t.err)
-			return
+			if canceled == nil {
+				canceled = t.err
+			}
+			m.free <- int(t.idxSlot)
+			given++
+			continue
 		}
 		if ctx.Err() != nil {
 			yield(zero, contextDone(ctx))

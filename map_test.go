@@ -367,3 +367,45 @@ func TestMapTaskContextCostsNothingPerInput(t *testing.T) {
 		t.Errorf("%.2f allocations per input with a task calling ctx.Done(); want none", per)
 	}
 }
+
+// ShutdownNow while a Map runs: the tasks that were running return with
+// their own outcome (done means the task has returned) and are yielded,
+// in both orders, and the cancellation of the queued ones comes once,
+// last. (MapUnordered used to stop at the first canceled task, before the
+// running ones had returned, and their results were lost.)
+func TestMapShutdownNowYieldsRunningTasks(t *testing.T) {
+	for _, ordered := range []bool{true, false} {
+		ex := fanout.New(fanout.WithWorkers(2))
+		started := make(chan int, 4)
+		errStopped := errors.New("stopped by its context")
+		fn := func(ctx context.Context, i int) (int, error) {
+			started <- i
+			<-ctx.Done()
+			return i, errStopped
+		}
+		go func() {
+			<-started
+			<-started // both workers busy; inputs 3 and 4 queued
+			ex.ShutdownNow()
+		}()
+		seq := fanout.MapUnordered(context.Background(), ex, slices.Values([]int{1, 2, 3, 4}), fn)
+		if ordered {
+			seq = fanout.Map(context.Background(), ex, slices.Values([]int{1, 2, 3, 4}), fn)
+		}
+		var got []int
+		var last error
+		n := 0
+		for v, err := range seq {
+			n++
+			if errors.Is(err, errStopped) {
+				got = append(got, v)
+				continue
+			}
+			last = err
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, []int{1, 2}) || !errors.Is(last, fanout.ErrCanceled) || n != 3 {
+			t.Errorf("ordered=%v: running tasks yielded %v, then %v, %d yields; want [1 2] with their own error, then ErrCanceled once", ordered, got, last, n)
+		}
+	}
+}

@@ -230,3 +230,22 @@ func TestTerminalBarMovesWhileWaiting(t *testing.T) {
 		t.Errorf("no interrupted summary on the terminal: %q", screen)
 	}
 }
+
+// With more inputs than workers, Ctrl-C tells the two apart: those that
+// were running are cut short, the queued ones never started. (Before, the
+// unordered loop stopped at the first canceled input and lost the running
+// ones: "0 done, 4 not started".)
+func TestInterruptCountsRunningAndQueued(t *testing.T) {
+	t.Parallel()
+	site := startSite(t, 0)
+	var args []string
+	for i := range 4 {
+		args = append(args, site.URL()+"/hang?n="+strconv.Itoa(i))
+	}
+	for _, ordered := range []string{"--ordered=false", "--ordered=true"} {
+		_, stderr, code := run(t, ctxTimeout(t, 1500*time.Millisecond), "", append([]string{"check", "-q", "-w", "2", "--retries", "0", ordered}, args...)...)
+		if code != ExitInterrupted || stderr != "interrupted: 0 done, 2 cut short, 2 not started\n" {
+			t.Errorf("%s: exit %d, stderr %q", ordered, code, stderr)
+		}
+	}
+}
