@@ -31,6 +31,10 @@ func newHitServer(t *testing.T, pages map[string]string) *hitServer {
 		s.hits[r.URL.Path]++
 		page, ok := s.pages[r.URL.Path]
 		s.mu.Unlock()
+		if to, moved := strings.CutPrefix(page, "REDIRECT "); moved {
+			http.Redirect(w, r, to, http.StatusFound)
+			return
+		}
 		if !ok && r.URL.Path == "/hang" {
 			<-r.Context().Done()
 			return
@@ -200,9 +204,12 @@ func TestLinksCrawl(t *testing.T) {
 		"/":         `<a href="/a">a</a> <a href="/b">b</a> <a href="` + other.URL + `/elsewhere">other host</a> <a href="mailto:x@y.z">m</a>`,
 		"/a":        `<a href="/b">b</a> <a href="/">home</a> <img src="/logo.png">`,
 		"/b":        `<a href="/deep">deep</a> <a href="/a#sec">a</a>`,
-		"/deep":     `<p id="x">bottom</p> <a href="/broken">broken, three links down</a>`,
+		"/deep":     `<p id="x">bottom</p> <a href="/broken">broken, three links down</a> <a href="#x">self</a> <a href="/away">moved</a>`,
 		"/logo.png": "png",
 	})
+	// A page that redirects to the second host is checked there, and
+	// that host's page is not read: the crawl stays on its host.
+	site.pages["/away"] = "REDIRECT " + other.URL + "/elsewhere"
 	out, errOut, code := run(t, context.Background(), "", "links", "--crawl", "--no-progress", site.URL+"/")
 	if code != ExitSome {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
@@ -216,14 +223,20 @@ func TestLinksCrawl(t *testing.T) {
 			t.Errorf("page %s fetched %d times, want once", p, n)
 		}
 	}
-	if n := other.count("/elsewhere"); n != 1 {
-		t.Errorf("second host's page requested %d times, want 1 (checked)", n)
+	if n := other.count("/elsewhere"); n != 2 {
+		t.Errorf("second host's page requested %d times, want 2 (checked, and reached by /away)", n)
 	}
 	if n := other.count("/never-crawled"); n != 0 {
 		t.Errorf("second host crawled: /never-crawled requested %d times", n)
 	}
 	if !strings.Contains(errOut, "in 4 pages: 1 broken") || !strings.Contains(errOut, "1 skipped (1 mailto)") {
 		t.Errorf("summary: %s", errOut)
+	}
+
+	// One worker: a page's links wait for the page, never the reverse.
+	siteW := newHitServer(t, site.pages)
+	if out, _, code := run(t, context.Background(), "", "links", "--crawl", "-q", "-w", "1", siteW.URL+"/"); code != ExitSome || !strings.Contains(out, "/broken") {
+		t.Errorf("-w 1: exit %d\n%s", code, out)
 	}
 
 	// --depth 1: / and the pages it links to are read; /deep, two links

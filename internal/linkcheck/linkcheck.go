@@ -65,6 +65,7 @@ type Item struct {
 	Source  string
 	depth   int  // links from a start URL: 0 for the start URL itself
 	follow  bool // fetch the page and take its links
+	start   bool // a URL given as an argument
 	counted bool // Items counts it as active until Do is done with it
 }
 
@@ -174,7 +175,7 @@ func (c *Checker) Start(raw string) (Item, bool) {
 	c.mu.Lock()
 	c.hosts[u.Host] = true
 	c.mu.Unlock()
-	return Item{Link: links.Link{Raw: raw, Kind: links.HTTP, Target: target, Fragment: frag, Scheme: u.Scheme}, follow: true}, true
+	return Item{Link: links.Link{Raw: raw, Kind: links.HTTP, Target: target, Fragment: frag, Scheme: u.Scheme}, follow: true, start: true}, true
 }
 
 // IsURL reports whether an argument is a web address rather than a path.
@@ -569,7 +570,7 @@ func (c *Checker) fetch(ctx context.Context, it Item, e *entry, follow bool) {
 		// A redirect to another host ends a crawl there; a start URL is
 		// read wherever it led.
 		final := resp.Request.URL
-		if !it.follow {
+		if !it.start {
 			c.mu.Lock()
 			same := c.hosts[final.Host]
 			c.mu.Unlock()
