@@ -3,6 +3,7 @@ package command
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,7 +26,10 @@ type hitServer struct {
 
 func newHitServer(t *testing.T, pages map[string]string) *hitServer {
 	t.Helper()
-	s := &hitServer{hits: map[string]int{}, pages: pages}
+	s := &hitServer{hits: map[string]int{}, pages: maps.Clone(pages)}
+	if s.pages == nil {
+		s.pages = map[string]string{}
+	}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.hits[r.URL.Path]++
@@ -52,6 +56,20 @@ func newHitServer(t *testing.T, pages map[string]string) *hitServer {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// snapshot is a copy of the pages served.
+func (s *hitServer) snapshot() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.pages)
+}
+
+// set serves page at path from now on.
+func (s *hitServer) set(path, page string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages[path] = page
 }
 
 func (s *hitServer) count(path string) int {
@@ -209,7 +227,7 @@ func TestLinksCrawl(t *testing.T) {
 	})
 	// A page that redirects to the second host is checked there, and
 	// that host's page is not read: the crawl stays on its host.
-	site.pages["/away"] = "REDIRECT " + other.URL + "/elsewhere"
+	site.set("/away", "REDIRECT "+other.URL+"/elsewhere")
 	out, errOut, code := run(t, context.Background(), "", "links", "--crawl", "--no-progress", site.URL+"/")
 	if code != ExitSome {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
@@ -234,14 +252,14 @@ func TestLinksCrawl(t *testing.T) {
 	}
 
 	// One worker: a page's links wait for the page, never the reverse.
-	siteW := newHitServer(t, site.pages)
+	siteW := newHitServer(t, site.snapshot())
 	if out, _, code := run(t, context.Background(), "", "links", "--crawl", "-q", "-w", "1", siteW.URL+"/"); code != ExitSome || !strings.Contains(out, "/broken") {
 		t.Errorf("-w 1: exit %d\n%s", code, out)
 	}
 
 	// --depth 1: / and the pages it links to are read; /deep, two links
 	// away, is checked but not read, so /broken is never seen.
-	site2 := newHitServer(t, site.pages)
+	site2 := newHitServer(t, site.snapshot())
 	out, errOut, code = run(t, context.Background(), "", "links", "--crawl", "--depth", "1", "-q", site2.URL+"/")
 	if code != ExitOK || out != "" {
 		t.Errorf("--depth 1: exit %d, output %q, %s", code, out, errOut)
@@ -251,7 +269,7 @@ func TestLinksCrawl(t *testing.T) {
 	}
 
 	// Without --crawl, only the start page's links are checked.
-	site3 := newHitServer(t, site.pages)
+	site3 := newHitServer(t, site.snapshot())
 	run(t, context.Background(), "", "links", "-q", site3.URL+"/")
 	if n := site3.count("/deep"); n != 0 {
 		t.Errorf("without --crawl: /deep requested %d times", n)
@@ -371,9 +389,7 @@ func TestLinksInterruptAndResume(t *testing.T) {
 		t.Errorf("journal holds %d records, want the 2 links done (documents are not journalled):\n%s", n, data)
 	}
 	okHits, goneHits := srv.count("/ok"), srv.count("/gone")
-	srv.mu.Lock()
-	srv.pages["/hang"] = "now it answers"
-	srv.mu.Unlock()
+	srv.set("/hang", "now it answers")
 	out, errOut, code = run(t, context.Background(), "", "links", "--no-progress", "--resume", journal, dir)
 	if code != ExitOK || out != "" || !strings.Contains(errOut, "2 skipped: already in") {
 		t.Errorf("resumed run: exit %d\n%s%s", code, out, errOut)
