@@ -153,15 +153,21 @@ func TestWaitModes(t *testing.T) {
 }
 
 // A cancelled future does not count as an error for FirstError, as in Python.
+// The future is cancelled while queued (one worker, busy for 1 s): a
+// running task cannot be cancelled, its future resolves with what the task
+// returns, and with both tasks running at once the test raced on which
+// one the worker started first.
 func TestWaitFirstErrorIgnoresCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ex := fanout.New()
+		ex := fanout.New(fanout.WithWorkers(1))
 		defer ex.Shutdown()
-		fs := sleepy(ex, time.Hour, 2*time.Second)
-		fs[0].Cancel()
 		start := time.Now()
+		fs := sleepy(ex, time.Second, time.Hour, 2*time.Second)
+		if !fs[1].Cancel() {
+			t.Fatal("Cancel of a queued future returned false")
+		}
 		done, notDone, err := fanout.Wait(context.Background(), fs, fanout.FirstError)
-		if err != nil || len(done) != 2 || len(notDone) != 0 || time.Since(start) != 2*time.Second {
+		if err != nil || len(done) != 3 || len(notDone) != 0 || time.Since(start) != 3*time.Second {
 			t.Fatalf("done=%d notDone=%d err=%v after %v", len(done), len(notDone), err, time.Since(start))
 		}
 	})
