@@ -221,6 +221,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 					}
 					return (verbose || !r.passed()) && hf.shows(r.Status)
 				},
+				dropped: func(l cli.Line) { lc.Dropped(l.Item.(linkcheck.Item)) },
 				journal: func(r linkRecord) any {
 					if r.v == linkcheck.Read || r.v == linkcheck.Unread || r.follows {
 						return nil // a rerun reads every document and page again, for its links not yet done

@@ -56,12 +56,15 @@ type spec[R cli.Record] struct {
 	// its jobs' output out of the journal; nil keeps the record out
 	// (links' documents, which a rerun must read again).
 	journal func(R) any
+	// dropped, if set, is told of each line --resume skips (links hands
+	// out again the links that waited for it).
+	dropped func(cli.Line)
 }
 
 // skip applies --shard and --resume to lines: it returns the lines to
 // run, the open journal (nil without --resume) and where the count of
 // lines skipped as already done will be.
-func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line]) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
+func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
 	skipped := new(atomic.Int64)
 	var shard cli.Shard
 	if f.shard != "" {
@@ -94,6 +97,9 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line]) (iter.Seq[cli.Line], *c
 			}
 			if journal != nil && journal.Done(l.Text) {
 				skipped.Add(1)
+				if dropped != nil {
+					dropped(l)
+				}
 				continue
 			}
 			if !yield(l) {
@@ -163,7 +169,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	} else if s.total != nil && f.resume == "" && f.shard == "" {
 		total = s.total()
 	}
-	lines, journal, skipped, err := f.skip(e, lines)
+	lines, journal, skipped, err := f.skip(e, lines, s.dropped)
 	if err != nil {
 		return err
 	}

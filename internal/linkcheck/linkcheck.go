@@ -67,6 +67,7 @@ type Item struct {
 	follow  bool // fetch the page and take its links
 	start   bool // a URL given as an argument
 	counted bool // Items counts it as active until Do is done with it
+	claim   bool // the first link to its target: its target is busy until Do is done with it
 }
 
 // Follows reports whether Do fetches the item's page to take its links: a
@@ -133,6 +134,7 @@ type Checker struct {
 	targets map[string]*entry // every distinct target checked, by Link.Target
 	queue   []Item            // links found, not yet yielded
 	active  int               // items yielded and not yet done: they may queue more
+	parked  int               // links held back while their target is being checked
 	wake    chan struct{}     // signalled when the queue grows or an item is done
 	stats   Stats
 }
@@ -140,7 +142,15 @@ type Checker struct {
 // entry is what is known of one target. Its lock serialises the work on
 // it, so that each target is requested once however many links name it.
 type entry struct {
-	lock     chan struct{}
+	lock chan struct{}
+	// busy (under Checker.mu) says an item will check the target or is
+	// checking it: from the time Items hands out the first link to it
+	// until its Do is done. Items parks the other links to the target
+	// meanwhile instead of handing them to workers that would only wait (a
+	// slow page linked from 20 files would hold 20 workers), and release
+	// queues them again, to be answered at once.
+	busy     bool
+	parked   []Item
 	checked  bool
 	status   int
 	word     string
@@ -222,6 +232,19 @@ func (c *Checker) Items(ctx context.Context, starts iter.Seq[Item]) iter.Seq[Ite
 				it := c.queue[0]
 				c.queue[0] = Item{}
 				c.queue = c.queue[1:]
+				if k := it.Link.Kind; (k == links.HTTP || k == links.File) && c.selected(it) {
+					e := c.targets[it.Link.Target]
+					switch {
+					case e == nil:
+						c.newEntry(it.Link.Target, k).busy = true
+						it.claim = true
+					case e.busy:
+						e.parked = append(e.parked, it)
+						c.parked++
+						c.mu.Unlock()
+						continue
+					}
+				}
 				c.mu.Unlock()
 				if !yield(mark(it)) {
 					return false
@@ -241,7 +264,7 @@ func (c *Checker) Items(ctx context.Context, starts iter.Seq[Item]) iter.Seq[Ite
 				return
 			}
 			c.mu.Lock()
-			idle := c.active == 0 && len(c.queue) == 0
+			idle := c.active == 0 && len(c.queue) == 0 && c.parked == 0
 			c.mu.Unlock()
 			if idle {
 				return
@@ -373,24 +396,64 @@ func (c *Checker) acquire(ctx context.Context, target string, kind links.Kind) *
 	c.mu.Lock()
 	e, ok := c.targets[target]
 	if !ok {
-		e = &entry{lock: make(chan struct{}, 1)}
-		c.targets[target] = e
-		if kind == links.HTTP {
-			c.stats.HTTP++
-		} else {
-			c.stats.Files++
-		}
+		e = c.newEntry(target, kind)
 	}
 	c.mu.Unlock()
 	select {
 	case e.lock <- struct{}{}:
+		c.mu.Lock()
+		e.busy = true
+		c.mu.Unlock()
 		return e
 	case <-ctx.Done():
 		return nil
 	}
 }
 
-func (e *entry) release() { <-e.lock }
+// newEntry records a distinct target; c.mu is held.
+func (c *Checker) newEntry(target string, kind links.Kind) *entry {
+	e := &entry{lock: make(chan struct{}, 1)}
+	c.targets[target] = e
+	if kind == links.HTTP {
+		c.stats.HTTP++
+	} else {
+		c.stats.Files++
+	}
+	return e
+}
+
+// release unlocks e and queues the links parked on it.
+func (c *Checker) release(e *entry) {
+	c.unbusy(e)
+	<-e.lock
+}
+
+// unbusy ends e's busy time and queues the links parked on it.
+func (c *Checker) unbusy(e *entry) {
+	c.mu.Lock()
+	e.busy = false
+	parked := e.parked
+	e.parked = nil
+	c.parked -= len(parked)
+	c.queue = append(c.queue, parked...)
+	c.mu.Unlock()
+	if len(parked) > 0 {
+		c.signal()
+	}
+}
+
+// Dropped tells the Checker that an item Items yielded will not be passed
+// to Do (a rerun skips the links it has done): the links to its target
+// that waited for it are handed out again.
+func (c *Checker) Dropped(it Item) {
+	if !it.claim {
+		return
+	}
+	c.mu.Lock()
+	e := c.targets[it.Link.Target]
+	c.mu.Unlock()
+	c.unbusy(e)
+}
 
 var errCut = errors.New("cut short")
 
@@ -400,7 +463,7 @@ func (c *Checker) file(ctx context.Context, it Item) Result {
 	if e == nil {
 		return Result{Verdict: Broken, Word: "error: " + errCut.Error(), Err: errCut}
 	}
-	defer e.release()
+	defer c.release(e)
 	if !e.checked {
 		doc, err := links.Exists(it.Link.Target, nil)
 		e.checked, e.doc, e.err, e.ok = true, doc, err, err == nil
@@ -470,7 +533,7 @@ func (c *Checker) web1(ctx context.Context, it Item) Result {
 	if e == nil {
 		return Result{Verdict: Broken, Word: "error: " + errCut.Error(), Err: errCut}
 	}
-	defer e.release()
+	defer c.release(e)
 	wantAnchors := c.o.Fragments && it.Link.Fragment != "" && !strings.HasPrefix(it.Link.Fragment, ":~:")
 	switch {
 	case follow && !e.followed, wantAnchors && e.anchors == nil && e.anchErr == nil && (!e.checked || e.ok):
