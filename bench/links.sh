@@ -46,6 +46,7 @@ DISTINCT=${DISTINCT:-5000}
 RUNS=${RUNS:-5}
 SEED=${SEED:-1}
 RSS_CASES=${RSS_CASES-2000:5000 20000:5000 20000:50000}
+RSS_RUNS=${RSS_RUNS:-3}
 LYCHEE=${LYCHEE:-lychee}
 MLC=${MLC:-markdown-link-check}
 tmp=$(mktemp -d "${BENCH_TMP:-/tmp}/links-bench.XXXXXX")
@@ -147,9 +148,29 @@ gen "$tmp/docs" "$DOCS" "$DISTINCT"
 read -r m_docs m_uses m_http m_distinct m_distinct_broken m_broken < "$tmp/docs.meta"
 echo "# tree: $m_docs files, $(du -sk "$tmp/docs" | cut -f1) KB, $m_uses links ($m_http http uses of $m_distinct distinct URLs;" \
 	"$m_distinct_broken of them 404), $m_broken broken link uses; the baseline's urls.txt: the generator's list"
+fail=0
+# The baseline's list against fanout's own extraction (untimed): the same
+# distinct http URLs, and the same number of links (code excluded).
+"$tmp/fanout" links -q -v --json "$tmp/docs" > "$tmp/all.json" 2>/dev/null || true
+agree=$(python3 - "$tmp/all.json" "$tmp/docs.urls" "$m_uses" <<'PY'
+import json, sys
+uses, http = 0, set()
+for line in open(sys.argv[1]):
+    uses += 1
+    u = json.loads(line).get("url", "")
+    if u.startswith("http"):
+        http.add(u)
+want = set(open(sys.argv[2]).read().split())
+if http == want and uses == int(sys.argv[3]):
+    print("agrees")
+else:
+    print(f"MISMATCH: {uses} links, {len(http)} distinct http URLs; {len(http - want)} not in the list, {len(want - http)} missed")
+PY
+)
+echo "# fanout links --json -v against the generator: $agree"
+[ "$agree" = agrees ] || fail=1
 sync
 
-fail=0
 # once LABEL WANT COUNTER COMMAND...: one timed run; COUNTER (a shell
 # function) reads its output ($tmp/out) and prints the broken links it
 # found, compared with WANT. Appends "LABEL seconds" to $tmp/times.
@@ -204,15 +225,18 @@ for r in $(seq "$RUNS"); do
 done
 
 echo "## medians over $RUNS rounds (load at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
+# The median of each label's times, one "LABEL\tseconds" a line.
 sort -t$'\t' -k1,1 -k2,2n "$tmp/times" | awk -F'\t' '
 	{ v[$1] = v[$1] " " $2; n[$1]++ }
+	END { for (l in v) { split(substr(v[l], 2), a, " "); printf "%s\t%s\n", l, a[int((n[l] + 1) / 2)] } }' | sort > "$tmp/medians"
+awk -F'\t' '{ printf "%-44s %7.3fs\n", $1, $2 }' "$tmp/medians"
+awk -F'\t' '
+	$1 ~ /^fanout links/ { links = $2 } $1 ~ /^fanout check/ { check = $2 } $1 ~ /^lychee/ { ly = $2 } $1 ~ /^markdown-link-check/ { mlc = $2 }
 	END {
-		for (l in v) { split(substr(v[l], 2), a, " "); m[l] = a[int((n[l] + 1) / 2)]; printf "%-44s %7.3fs\n", l, m[l] }
-		for (l in m) { if (l ~ /^fanout links/) links = m[l]; if (l ~ /^fanout check/) check = m[l]; if (l ~ /^lychee/) ly = m[l]; if (l ~ /^markdown-link-check/) mlc = m[l] }
 		printf "links vs extract-then-check: %.2fx its time\n", links / check
 		if (ly) printf "links vs lychee: %.2fx its speed\n", ly / links
 		if (mlc) printf "links vs markdown-link-check: %.2fx its speed\n", mlc / links
-	}' | sort
+	}' "$tmp/medians"
 
 if [ -n "$RSS_CASES" ]; then
 	echo "## fanout links: peak RSS (GNU time %M; /usr/bin/time alone: $(/usr/bin/time -f %M true 2>&1) KB)"
@@ -221,12 +245,21 @@ if [ -n "$RSS_CASES" ]; then
 		gen "$tmp/big" "${c%%:*}" "${c#*:}"
 		read -r b_docs b_uses b_http b_distinct b_distinct_broken b_broken < "$tmp/big.meta"
 		sync
-		/usr/bin/time -f '%e %M' -o "$tmp/rss" "$tmp/fanout" links -q "$tmp/big" > "$tmp/out" 2>/dev/null || true
-		got=$(lines)
+		rss=() secs=() counts=()
+		for _ in $(seq "$RSS_RUNS"); do
+			/usr/bin/time -f '%e %M' -o "$tmp/rss" "$tmp/fanout" links -q "$tmp/big" > "$tmp/out" 2>/dev/null || true
+			# (GNU time says first when the command exited non-zero, as it
+			# does when it finds a broken link.)
+			read -r t kb < <(tail -1 "$tmp/rss")
+			rss+=("$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')") secs+=("$t")
+			counts+=("$(lines)")
+		done
+		got=$(printf '%s\n' "${counts[@]}" | sort -u | paste -sd/)
 		note=""; if [ "$got" != "$b_broken" ]; then note="  MISMATCH: $got broken, $b_broken expected"; fail=1; fi
-		read -r secs kb < "$tmp/rss"
-		awk -v d="$b_docs" -v u="$b_uses" -v t="$b_distinct" -v k="$(du -sk "$tmp/big" | cut -f1)" -v s="$secs" -v m="$kb" -v g="$got" -v n="$note" \
-			'BEGIN { printf "%6d files (%6d KB), %7d links, %6d distinct URLs: peak RSS %6.1f MB in %6.2fs (%d broken)%s\n", d, k, u, t, m/1024, s, g, n }'
+		printf '%6d files (%6d KB), %7d links, %6d distinct URLs: peak RSS median %6.1f MB (runs: %s MB; %s s), %s broken%s\n' \
+			"$b_docs" "$(du -sk "$tmp/big" | cut -f1)" "$b_uses" "$b_distinct" \
+			"$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
+			"${rss[*]}" "${secs[*]}" "$got" "$note"
 	done
 fi
 exit $fail
