@@ -11,11 +11,15 @@
 # span, which no checker should follow (they point at 404s, so one that does
 # reports too many). The http links are drawn from DISTINCT targets (default
 # 5,000, a tenth of them missing) and repeat across files, never within one:
-# 34,000 http uses of 5,000 URLs at the defaults.
+# 34,000 http uses of 5,000 URLs at the defaults; the relative ones from
+# DISTINCT/5 files of the tree and DISTINCT/50 missing ones, so that the
+# distinct targets too are set by DISTINCT, not by DOCS.
 #
 # Contenders, each once per round, RUNS rounds (default 5), every time and
 # the medians printed:
 #   - fanout links -q DIR (default workers);
+#   - fanout links -q --exclude . DIR: every link found, none checked (the
+#     cost of walking and parsing, on the same code path);
 #   - fanout check -q -i urls.txt: the distinct http URLs of the tree, which
 #     the generator writes (it knows them; fanout's own extraction is not
 #     used, so that a bug in it cannot shrink the baseline's work), checked;
@@ -34,8 +38,9 @@
 #
 # Then fanout links' peak RSS (GNU time's %M: the largest resident set of
 # the command, not of this shell) on bigger trees, RSS_CASES of DOCS:DISTINCT
-# (default "2000:5000 20000:5000 20000:50000"): ten times the documents with
-# the same targets, then ten times the targets.
+# (default "2000:5000 20000:5000 20000:50000"), RSS_RUNS runs each (default
+# 3): ten times the documents with the same targets, then ten times the
+# targets too.
 #
 #   flock -x /tmp/fanout-quiet.lock bash bench/links.sh
 #   DOCS=20 DISTINCT=40 RUNS=1 RSS_CASES=200:100 bash bench/links.sh   # self-check, a few seconds
@@ -91,6 +96,10 @@ rng = random.Random(seed)
 DIRS, WIKI, REL = 20, 16, 2
 missing = max(1, distinct // 10)   # distinct http targets that 404
 wiki = max(1, distinct - missing)  # distinct http targets that exist
+# Relative links go to the first `popular` files and to `gone` files that do
+# not exist: the distinct file targets too are set by DISTINCT, not DOCS.
+popular, gone = max(1, min(docs, distinct // 5)), max(1, distinct // 50)
+files = set()
 for d in range(DIRS):
     os.makedirs(os.path.join(root, f"d{d:02d}"), exist_ok=True)
 name = lambda i: f"d{i % DIRS:02d}/f{i:05d}.md"
@@ -117,11 +126,13 @@ for i in range(docs):
     rels = []
     for _ in range(REL):
         if rng.random() < 0.1:
-            rels.append(f"../d{rng.randrange(DIRS):02d}/gone{rng.randrange(docs):05d}.md")
+            k = rng.randrange(gone)
+            rels.append(f"../d{k % DIRS:02d}/gone{k:05d}.md")
             rel_broken += 1
         else:
-            rels.append("../" + name(rng.randrange(docs)))
+            rels.append("../" + name(rng.randrange(popular)))
         rel_uses += 1
+        files.add(rels[-1].split("/", 1)[1])
     out = [f"# Page {i}\n\n{text(12)}.\n"]
     for n, u in enumerate(links):
         out.append(f"\n{text(8)} [page {n}]({u}) {text(6)}.\n")
@@ -138,16 +149,16 @@ with open(root + ".urls", "w") as f:
     f.write("\n".join(urls) + "\n")
 broken_http = sum(1 for u in urls if "/missing/" in u)
 # docs, link uses (http + relative + mailto), http uses, distinct http,
-# distinct http that 404, broken uses (http + relative).
+# distinct http that 404, broken uses (http + relative), distinct files.
 with open(root + ".meta", "w") as f:
-    f.write(f"{docs} {http_uses + rel_uses + docs} {http_uses} {len(urls)} {broken_http} {broken_http_uses + rel_broken}\n")
+    f.write(f"{docs} {http_uses + rel_uses + docs} {http_uses} {len(urls)} {broken_http} {broken_http_uses + rel_broken} {len(files)}\n")
 PY
 }
 
 gen "$tmp/docs" "$DOCS" "$DISTINCT"
-read -r m_docs m_uses m_http m_distinct m_distinct_broken m_broken < "$tmp/docs.meta"
+read -r m_docs m_uses m_http m_distinct m_distinct_broken m_broken m_files < "$tmp/docs.meta"
 echo "# tree: $m_docs files, $(du -sk "$tmp/docs" | cut -f1) KB, $m_uses links ($m_http http uses of $m_distinct distinct URLs;" \
-	"$m_distinct_broken of them 404), $m_broken broken link uses; the baseline's urls.txt: the generator's list"
+	"$m_distinct_broken of them 404; $m_files distinct files), $m_broken broken link uses; the baseline's urls.txt: the generator's list"
 fail=0
 # The baseline's list against fanout's own extraction (untimed): the same
 # distinct http URLs, and the same number of links (code excluded).
@@ -185,7 +196,7 @@ once() {
 		note="  MISMATCH: $got broken, $want expected"
 		fail=1
 	fi
-	awk -v l="$label" -v s="$s" -v e="$e" -v g="$got" -v n="$note" 'BEGIN { printf "%-44s %7.3fs  (%s broken)%s\n", l, e-s, g, n }'
+	awk -v l="$label" -v s="$s" -v e="$e" -v g="$got" -v n="$note" 'BEGIN { printf "%-48s %7.3fs  (%s broken)%s\n", l, e-s, g, n }'
 	awk -v l="$label" -v s="$s" -v e="$e" 'BEGIN { printf "%s\t%.4f\n", l, e-s }' >> "$tmp/times"
 }
 # fanout links prints one line per broken link.
@@ -211,6 +222,7 @@ crosses() { grep -c -- '\[✖\]' "$tmp/out" || true; }
 for r in $(seq "$RUNS"); do
 	echo "## round $r"
 	once "fanout links -q ($m_docs files)" "$m_broken" lines "$tmp/fanout" links -q "$tmp/docs"
+	once "fanout links -q --exclude . (extraction only)" 0 lines "$tmp/fanout" links -q --exclude . "$tmp/docs"
 	once "fanout check -q -i urls.txt ($m_distinct URLs)" "$m_distinct_broken" notfound "$tmp/fanout" check -q -i "$tmp/docs.urls"
 	if [ -n "$lychee" ]; then
 		# From $tmp, so that no lychee.toml or .lycheecache of the repo applies.
@@ -229,11 +241,11 @@ echo "## medians over $RUNS rounds (load at the end: $(cut -d' ' -f1-3 /proc/loa
 sort -t$'\t' -k1,1 -k2,2n "$tmp/times" | awk -F'\t' '
 	{ v[$1] = v[$1] " " $2; n[$1]++ }
 	END { for (l in v) { split(substr(v[l], 2), a, " "); printf "%s\t%s\n", l, a[int((n[l] + 1) / 2)] } }' | sort > "$tmp/medians"
-awk -F'\t' '{ printf "%-44s %7.3fs\n", $1, $2 }' "$tmp/medians"
+awk -F'\t' '{ printf "%-48s %7.3fs\n", $1, $2 }' "$tmp/medians"
 awk -F'\t' '
-	$1 ~ /^fanout links/ { links = $2 } $1 ~ /^fanout check/ { check = $2 } $1 ~ /^lychee/ { ly = $2 } $1 ~ /^markdown-link-check/ { mlc = $2 }
+	$1 ~ /^fanout links -q \(/ { links = $2 } $1 ~ /extraction only/ { extract = $2 } $1 ~ /^fanout check/ { check = $2 } $1 ~ /^lychee/ { ly = $2 } $1 ~ /^markdown-link-check/ { mlc = $2 }
 	END {
-		printf "links vs extract-then-check: %.2fx its time\n", links / check
+		printf "links vs extract-then-check: %.2fx its time; extraction + check = %.3fs\n", links / check, extract + check
 		if (ly) printf "links vs lychee: %.2fx its speed\n", ly / links
 		if (mlc) printf "links vs markdown-link-check: %.2fx its speed\n", mlc / links
 	}' "$tmp/medians"
@@ -243,7 +255,7 @@ if [ -n "$RSS_CASES" ]; then
 	for c in $RSS_CASES; do
 		rm -rf "$tmp/big" "$tmp"/big.*
 		gen "$tmp/big" "${c%%:*}" "${c#*:}"
-		read -r b_docs b_uses b_http b_distinct b_distinct_broken b_broken < "$tmp/big.meta"
+		read -r b_docs b_uses b_http b_distinct b_distinct_broken b_broken b_files < "$tmp/big.meta"
 		sync
 		rss=() secs=() counts=()
 		for _ in $(seq "$RSS_RUNS"); do
@@ -256,8 +268,8 @@ if [ -n "$RSS_CASES" ]; then
 		done
 		got=$(printf '%s\n' "${counts[@]}" | sort -u | paste -sd/)
 		note=""; if [ "$got" != "$b_broken" ]; then note="  MISMATCH: $got broken, $b_broken expected"; fail=1; fi
-		printf '%6d files (%6d KB), %7d links, %6d distinct URLs: peak RSS median %6.1f MB (runs: %s MB; %s s), %s broken%s\n' \
-			"$b_docs" "$(du -sk "$tmp/big" | cut -f1)" "$b_uses" "$b_distinct" \
+		printf '%6d files (%6d KB), %7d links, %6d distinct targets (%d URLs, %d files): peak RSS median %6.1f MB (runs: %s MB; %s s), %s broken%s\n' \
+			"$b_docs" "$(du -sk "$tmp/big" | cut -f1)" "$b_uses" "$((b_distinct + b_files))" "$b_distinct" "$b_files" \
 			"$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
 			"${rss[*]}" "${secs[*]}" "$got" "$note"
 	done
