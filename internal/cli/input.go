@@ -36,6 +36,9 @@ type Line struct {
 	N    int
 	Text string
 	Err  error // set when the line itself is unusable (too long, not UTF-8)
+	// Item is what a command's own input sequence attached to the line
+	// (links: the document or link it stands for); nil for lines of text.
+	Item any
 }
 
 // Lines yields the non-blank lines of r that do not start with '#', as r is

@@ -53,7 +53,8 @@ type spec[R cli.Record] struct {
 	write func(out *cli.Writer, stderr io.Writer, rec R)
 	// journal, if set, is what --resume records for a record (it must
 	// have an "input" field); by default the record itself. exec keeps
-	// its jobs' output out of the journal.
+	// its jobs' output out of the journal; nil keeps the record out
+	// (links' documents, which a rerun must read again).
 	journal func(R) any
 }
 
@@ -227,8 +228,10 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			if s.journal != nil {
 				jrec = s.journal(rec)
 			}
-			if err := journal.Append(jrec, j.passed(rec)); err != nil {
-				stop(fmt.Errorf("--resume %s: %w", f.resume, err))
+			if jrec != nil {
+				if err := journal.Append(jrec, j.passed(rec)); err != nil {
+					stop(fmt.Errorf("--resume %s: %w", f.resume, err))
+				}
 			}
 		}
 		if show(rec) {

@@ -124,6 +124,7 @@ Durations are Go durations or plain seconds (5, 0.5, 1m); sizes 512, 10KB,
 		newPing(e),
 		newExec(e),
 		newReplace(e),
+		newLinks(e),
 		newDemo(e),
 	)
 	return root

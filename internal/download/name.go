@@ -99,6 +99,9 @@ func mirrorPath(u *url.URL) string {
 			var nb strings.Builder
 			escape(&nb, u.RawQuery)
 			name += "@" + nb.String()
+			if strings.HasSuffix(name, ".") { // a query ending in '.': "x@." would lose it on Windows
+				name = name[:len(name)-1] + "%2E"
+			}
 		}
 		names = append(names, shorten(name, s+"?"+u.RawQuery))
 	}

@@ -1,0 +1,380 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"iter"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fanout-dev/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/internal/linkcheck"
+	"github.com/fanout-dev/fanout/internal/links"
+	"github.com/fanout-dev/fanout/internal/walk"
+	"github.com/spf13/cobra"
+)
+
+// linkRecord is one line of `fanout links` output: a link found in a
+// document, or a document that could not be read.
+type linkRecord struct {
+	Source  string `json:"source"` // the file or page the link is in; "" for a URL given as an argument
+	Line    int    `json:"line,omitempty"`
+	Col     int    `json:"col,omitempty"`
+	URL     string `json:"url"`              // the link as written
+	Target  string `json:"target,omitempty"` // what was checked: an absolute URL or path
+	Result  string `json:"result"`
+	Status  int    `json:"status,omitempty"`
+	Error   string `json:"error,omitempty"`
+	key     string // for --resume
+	shown   string // the link as the text line shows it
+	v       linkcheck.Verdict
+	scheme  string
+	follows bool // a page whose links were taken: a rerun fetches it again
+}
+
+func (r linkRecord) TextLine() string {
+	if r.v == linkcheck.Unread || r.v == linkcheck.Read {
+		return r.Source + ": " + r.Result
+	}
+	switch {
+	case r.Source == "":
+		return r.shown + " - " + r.Result
+	case r.Line > 0 && !linkcheck.IsURL(r.Source):
+		// FILE:LINE: as compilers and grep -n write it, for editors to
+		// jump to; a page is named by its URL alone (its line is in
+		// --json), as a URL holds colons of its own.
+		return r.Source + ":" + strconv.Itoa(r.Line) + ": " + r.shown + " - " + r.Result
+	}
+	return r.Source + ": " + r.shown + " - " + r.Result
+}
+
+func (r linkRecord) passed() bool { return r.v != linkcheck.Broken && r.v != linkcheck.Unread }
+
+func newLinkRecord(it linkcheck.Item, res linkcheck.Result) linkRecord {
+	rec := linkRecord{Source: it.Source, Line: it.Link.Line, Col: it.Link.Col, URL: it.Link.Raw, Result: res.Word,
+		Status: res.Status, key: it.Key(), shown: it.Shown(), v: res.Verdict, scheme: it.Link.Scheme, follows: it.Follows()}
+	if it.Doc != "" {
+		rec.Source = it.Doc
+	}
+	if it.Link.Kind == links.HTTP || it.Link.Kind == links.File {
+		rec.Target = it.Link.Target
+		if it.Link.Fragment != "" {
+			rec.Target += "#" + it.Link.Fragment
+		}
+	}
+	if why, ok := strings.CutPrefix(res.Word, "error: "); ok {
+		rec.Error = why
+	}
+	return rec
+}
+
+// Outcomes of `fanout links` in its summary.
+const (
+	linkOK       = "ok"
+	linkBroken   = "broken"
+	linkExcluded = "excluded"
+	linkDoc      = "document"
+	linkUnread   = "unreadable"
+	linkSkipped  = "skipped: " // + scheme
+)
+
+func linkOutcome(r linkRecord) string {
+	switch r.v {
+	case linkcheck.OK:
+		return linkOK
+	case linkcheck.Skipped:
+		return linkSkipped + r.scheme
+	case linkcheck.Excluded:
+		return linkExcluded
+	case linkcheck.Read:
+		return linkDoc
+	case linkcheck.Unread:
+		return linkUnread
+	}
+	return linkBroken
+}
+
+// docExtensions are the files a walk reads for links (lychee's default
+// --extensions, and .xhtml); a file named explicitly is read whatever its
+// name.
+var docExtensions = map[string]bool{".md": true, ".mkd": true, ".mdx": true, ".mdown": true, ".mdwn": true,
+	".mkdn": true, ".mkdown": true, ".markdown": true, ".html": true, ".htm": true, ".xhtml": true, ".txt": true}
+
+func newLinks(e *env) *cobra.Command {
+	var hf httpFlags
+	var iof ioFlags
+	var wo walk.Options
+	var o linkcheck.Options
+	var includes, excludes []string
+	var verbose bool
+	var maxPage string
+	c := &cobra.Command{
+		Use:   "links [PATH | URL]...",
+		Short: "Find the broken links in documents and sites",
+		Long: `Find the broken links in Markdown, HTML and text files, and in web pages:
+every link is extracted, every distinct target checked once (however many
+documents link to it), and each use of a broken one reported where it is.
+
+A PATH is a file or a directory (default: the current directory), walked
+as replace walks it (.gitignore honoured, hidden files skipped, -g globs);
+a walk reads the files named *.md, *.markdown, *.mdx (and the other
+Markdown extensions), *.html, *.htm, *.xhtml and *.txt, and a file named
+explicitly is read whatever its name. - reads one Markdown document from
+stdin. A URL's page is fetched and its links checked; with --crawl, the
+links to pages on the same host are followed too (each page fetched once,
+--depth N links deep at most), and links to other hosts are checked, never
+followed.
+
+Markdown is parsed as GitHub renders it (links, images, autolinks,
+reference definitions, bare URLs); links in code spans and code blocks are
+not checked unless --include-code. HTML: every attribute that holds a link
+(a href, img src and srcset, link href, script src, source srcset...),
+with <base href> honoured. Text: bare URLs.
+
+Web links are checked as 'fanout check' checks: HEAD, then GET when HEAD's
+answer is not a 2xx, retries, Retry-After, --rate and --per-host per host,
+--accept. Relative links in files are checked on disk (a link to a
+directory is fine); root-relative ones (/docs/a.md) need --root-dir.
+mailto:, tel: and other schemes are counted as skipped. --include and
+--exclude select links by regular expression, matched against the link as
+written and a web link's absolute URL; an --include match wins over an
+--exclude. --include-fragments also checks each #fragment against the
+anchors of its target (ids and names in HTML, GitHub's heading slugs in
+Markdown); a text fragment (#:~:text=) is not checked.
+
+Each broken link is one line: FILE:LINE: URL - does not exist (the page's
+URL for a link on a web page; a web link is shown absolute, a file link as
+written); -v prints every link. --json and --csv carry source, line, col,
+url, target, result, status and error. The summary on stderr counts the
+links found, broken, skipped and excluded, and the distinct targets
+checked.
+
+Exit status: 0 when no link is broken, 1 when one is (or a document could
+not be read), 2 for usage errors, 130 when interrupted.`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts, err := hf.options()
+			if err != nil {
+				return err
+			}
+			switch {
+			case iof.compare:
+				return usagef("--compare does not apply to links: its second run would find every target checked already")
+			case iof.input != "" || iof.shard != "":
+				return usagef("links reads documents: name them as arguments (- for stdin); -i and --shard do not apply")
+			case !o.Crawl && c.Flags().Changed("depth"):
+				return usagef("--depth applies to --crawl")
+			}
+			if o.Include, err = regexps("include", includes); err != nil {
+				return err
+			}
+			if o.Exclude, err = regexps("exclude", excludes); err != nil {
+				return err
+			}
+			if o.MaxPage, err = sizeFlag("max-page-size", maxPage); err != nil {
+				return err
+			}
+			if !hf.accepted.Empty() {
+				o.Accept = hf.accepted.Has
+			}
+			o.Stdin = e.stdin
+			if len(args) == 0 {
+				args = []string{"."}
+			}
+			var paths, urls []string
+			for _, a := range args {
+				switch {
+				case linkcheck.IsURL(a):
+					urls = append(urls, a)
+				case a == "-":
+				default:
+					paths = append(paths, a)
+				}
+			}
+			if o.Crawl && len(urls) == 0 {
+				return usagef("--crawl follows the pages of the URLs given: name at least one")
+			}
+			web := httpcheck.New(opts)
+			defer web.Close()
+			lc := linkcheck.New(web, o)
+			starts, err := linkStarts(c.Context(), lc, args, paths, wo)
+			if err != nil {
+				return err
+			}
+			return runSpec(c.Context(), e, &iof, nil, spec[linkRecord]{
+				workers: hf.workers,
+				lines:   itemLines(lc.Items(c.Context(), starts)),
+				newJob: func(int) (job[linkRecord], func()) {
+					return linksJob(lc), func() {}
+				},
+				outcome:  linkOutcome,
+				outcomes: []string{linkBroken, linkOK},
+				what:     "checking",
+				summary:  func(w io.Writer, t *cli.Tally) { linksSummary(w, t, lc.Stats()) },
+				show: func(r linkRecord) bool {
+					if r.v == linkcheck.Read {
+						return false // a document read is counted, not listed
+					}
+					return (verbose || !r.passed()) && hf.shows(r.Status)
+				},
+				journal: func(r linkRecord) any {
+					if r.v == linkcheck.Read || r.v == linkcheck.Unread || r.follows {
+						return nil // a rerun reads every document and page again, for its links not yet done
+					}
+					return struct {
+						Input string `json:"input"`
+						linkRecord
+					}{r.key, r}
+				},
+			})
+		},
+	}
+	hf.add(c)
+	hf.addMethod(c)
+	iof.add(c)
+	// Documents are named as arguments; these input flags mean nothing here.
+	for _, name := range []string{"input", "shard"} {
+		c.Flags().MarkHidden(name)
+	}
+	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every link, not only the broken ones")
+	c.Flags().StringArrayVar(&includes, "include", nil, "check only the links that match this regular expression (repeatable; wins over --exclude)")
+	c.Flags().StringArrayVar(&excludes, "exclude", nil, "do not check the links that match this regular expression (repeatable)")
+	c.Flags().BoolVar(&o.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
+	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
+	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk")
+	c.Flags().BoolVar(&o.Crawl, "crawl", false, "follow the links to pages on the hosts of the URLs given, and check theirs (muffet's job)")
+	c.Flags().IntVar(&o.Depth, "depth", -1, "with --crawl, follow pages at most N links away from a URL given (default: no limit)")
+	c.Flags().StringVar(&maxPage, "max-page-size", "16MiB", "most of a page read for its links and anchors")
+	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
+	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
+	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
+	return c
+}
+
+func regexps(name string, exprs []string) ([]*regexp.Regexp, error) {
+	var res []*regexp.Regexp
+	for _, x := range exprs {
+		re, err := regexp.Compile(x)
+		if err != nil {
+			return nil, usagef("--%s: %v", name, err)
+		}
+		res = append(res, re)
+	}
+	return res, nil
+}
+
+// linkStarts is what the run starts from, in the order of the arguments:
+// the URLs, stdin for -, and the documents the walk of the paths finds.
+func linkStarts(ctx context.Context, lc *linkcheck.Checker, args, paths []string, wo walk.Options) (iter.Seq[linkcheck.Item], error) {
+	entries, err := walk.Files(ctx, paths, wo)
+	if err != nil {
+		return nil, usagef("--glob: %v", err)
+	}
+	return func(yield func(linkcheck.Item) bool) {
+		for _, a := range args {
+			var it linkcheck.Item
+			switch {
+			case linkcheck.IsURL(a):
+				var ok bool
+				if it, ok = lc.Start(a); !ok {
+					it = linkcheck.Item{Doc: a, Err: fmt.Errorf("not a URL that can be fetched")}
+				}
+			case a == "-":
+				it = linkcheck.Item{Doc: "-"}
+			default:
+				continue
+			}
+			if !yield(it) {
+				return
+			}
+		}
+		for ent := range entries {
+			if !ent.Explicit && (ent.Err == nil && !docExtensions[strings.ToLower(extOf(ent.Path))]) {
+				continue
+			}
+			if !yield(linkcheck.Item{Doc: ent.Path, Err: ent.Err}) {
+				return
+			}
+		}
+	}, nil
+}
+
+func extOf(path string) string {
+	i := strings.LastIndexByte(path, '.')
+	if i < 0 || strings.ContainsRune(path[i:], '/') {
+		return ""
+	}
+	return path[i:]
+}
+
+// itemLines numbers the items for runJob.
+func itemLines(items iter.Seq[linkcheck.Item]) iter.Seq[cli.Line] {
+	return func(yield func(cli.Line) bool) {
+		n := 0
+		for it := range items {
+			n++
+			if !yield(cli.Line{N: n, Text: it.Key(), Item: it}) {
+				return
+			}
+		}
+	}
+}
+
+func linksJob(lc *linkcheck.Checker) job[linkRecord] {
+	return job[linkRecord]{
+		do: func(ctx context.Context, l cli.Line) linkRecord {
+			it := l.Item.(linkcheck.Item)
+			return newLinkRecord(it, lc.Do(ctx, it))
+		},
+		invalid: func(l cli.Line) linkRecord {
+			rec := linkRecord{Source: l.Text, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), key: l.Text, v: linkcheck.Broken}
+			if it, ok := l.Item.(linkcheck.Item); ok {
+				rec = newLinkRecord(it, linkcheck.Result{Verdict: linkcheck.Broken, Word: rec.Result, Err: l.Err})
+			}
+			return rec
+		},
+		passed: linkRecord.passed,
+	}
+}
+
+// linksSummary is e.g. "120 links in 14 documents: 3 broken, 100 ok, 15
+// skipped (12 mailto, 3 tel), 2 excluded; 35 distinct targets checked (30
+// web, 5 files) in 0.41s".
+func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats) {
+	docs := t.Count(linkDoc) + t.Count(linkUnread)
+	skipped := 0
+	var schemes []string
+	t.Each(func(outcome string, n int) {
+		if s, ok := strings.CutPrefix(outcome, linkSkipped); ok {
+			skipped += n
+			schemes = append(schemes, fmt.Sprintf("%d %s", n, s))
+		}
+	})
+	sort.Strings(schemes)
+	found := t.Total() - docs
+	var in []string
+	if docs > 0 || st.Pages == 0 {
+		in = append(in, plural(docs, "document"))
+	}
+	if st.Pages > 0 {
+		in = append(in, plural(st.Pages, "page"))
+	}
+	s := fmt.Sprintf("%s in %s", plural(found, "link"), strings.Join(in, " and "))
+	s += fmt.Sprintf(": %d broken, %d ok", t.Count(linkBroken), t.Count(linkOK))
+	if skipped > 0 {
+		s += fmt.Sprintf(", %d skipped (%s)", skipped, strings.Join(schemes, ", "))
+	}
+	if n := t.Count(linkExcluded); n > 0 {
+		s += fmt.Sprintf(", %d excluded", n)
+	}
+	if n := t.Count(linkUnread); n > 0 {
+		s += fmt.Sprintf(", %s unreadable", plural(n, "document"))
+	}
+	s += fmt.Sprintf("; %s checked (%d web, %d %s) in %.2fs", plural(st.HTTP+st.Files, "distinct target"), st.HTTP, st.Files,
+		map[bool]string{true: "file", false: "files"}[st.Files == 1], t.Elapsed().Round(time.Millisecond).Seconds())
+	fmt.Fprintln(w, s)
+}

@@ -1,0 +1,598 @@
+// Package linkcheck checks the links that package links finds in documents:
+// each distinct target once per run, web pages through the same checker as
+// `fanout check`, local files on disk, #fragments against the target's
+// anchors, and, when asked, the pages of the start URLs' hosts crawled.
+//
+// A run is a stream of Items: documents to read, and the links found in
+// them. Reading a document (or following a page) adds its links to the
+// stream, so Items and Do feed each other: Items yields what Do queued
+// before it takes the next document, which keeps the queue to the links of
+// the documents in flight. What is remembered across the run is one entry
+// per distinct target, never the documents.
+package linkcheck
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"iter"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/fanout-dev/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/internal/links"
+)
+
+// Options configure a Checker.
+type Options struct {
+	Extract links.Options // IncludeCode, RootDir; the format is chosen per document
+	// Include and Exclude select links by the link as written and, for a
+	// web link, its absolute URL: with Include, only links that match one
+	// are checked; a link that matches Exclude is not, unless it matches
+	// an Include (which wins, as in lychee).
+	Include, Exclude []*regexp.Regexp
+	Fragments        bool // check #fragments against the target's anchors
+	// Crawl follows the links to pages of the start URLs' hosts: each
+	// page is fetched once and its links are checked in turn.
+	Crawl bool
+	Depth int // with Crawl, follow pages up to this many links from a start URL; negative: no limit
+	// Accept, if set, says which HTTP statuses pass (--accept); by
+	// default a 2xx does.
+	Accept func(status int) bool
+	// MaxPage is the most bytes of a page read for its links and anchors
+	// (the rest is not read: the page itself is still checked).
+	MaxPage int64
+	Stdin   io.Reader // the document "-"
+}
+
+// Item is one piece of work: a document to read, or a link found in one.
+type Item struct {
+	// Doc is a local document to read ("-": stdin); "" for a link.
+	Doc string
+	// Err is why the walk could not yield Doc.
+	Err error
+	// Link is the link, for an item that is not a Doc.
+	Link links.Link
+	// Source is where Link was found: a path or a page's URL; "" for a
+	// URL given as an argument.
+	Source  string
+	depth   int  // links from a start URL: 0 for the start URL itself
+	follow  bool // fetch the page and take its links
+	start   bool // a URL given as an argument
+	counted bool // Items counts it as active until Do is done with it
+}
+
+// Follows reports whether Do fetches the item's page to take its links: a
+// start URL, or with Crawl a page of the start URLs' hosts (as decided
+// when Items yielded it). A rerun (--resume) must not skip such an item,
+// nor a document: its links would be lost.
+func (it Item) Follows() bool { return it.follow }
+
+// Key names an item uniquely and stably across runs, for --resume:
+// "docs/a.md:12:5 https://x/" for a link, the path for a document.
+func (it Item) Key() string {
+	if it.Doc != "" {
+		return it.Doc
+	}
+	return it.Source + ":" + strconv.Itoa(it.Link.Line) + ":" + strconv.Itoa(it.Link.Col) + " " + it.Link.Raw
+}
+
+// Shown is the link as a report shows it: a web link's absolute URL (what
+// was requested, with its fragment), anything else as written.
+func (it Item) Shown() string {
+	if it.Link.Kind == links.HTTP {
+		if it.Link.Fragment != "" {
+			return it.Link.Target + "#" + it.Link.Fragment
+		}
+		return it.Link.Target
+	}
+	return it.Link.Raw
+}
+
+// Verdict sorts a Result.
+type Verdict uint8
+
+const (
+	OK       Verdict = iota // the target is there (and so is its anchor)
+	Broken                  // it is not, or cannot be reached
+	Skipped                 // a scheme that is not checked: mailto, tel...
+	Excluded                // left out by Include/Exclude
+	Read                    // a document was read; its links follow
+	Unread                  // a document could not be read
+)
+
+// Result is what Do found for an item.
+type Result struct {
+	Verdict Verdict
+	Word    string // "exists", "does not exist", "no anchor #x", "error: reason"...
+	Status  int    // the HTTP status; 0 without one
+	Err     error  // why a link is broken or a document unread, when there is an error
+	Links   int    // for a document: the links found in it
+}
+
+// Stats counts the distinct targets a run checked.
+type Stats struct {
+	HTTP, Files int // distinct web and local targets
+	Pages       int // pages followed (start URLs and crawled pages)
+}
+
+// Checker runs one links check. It is safe for concurrent use by Do.
+type Checker struct {
+	o     Options
+	web   *httpcheck.Checker
+	hosts map[string]bool // the start URLs' hosts, for Crawl
+
+	mu      sync.Mutex
+	targets map[string]*entry // every distinct target checked, by Link.Target
+	queue   []Item            // links found, not yet yielded
+	active  int               // items yielded and not yet done: they may queue more
+	wake    chan struct{}     // signalled when the queue grows or an item is done
+	stats   Stats
+}
+
+// entry is what is known of one target. Its lock serialises the work on
+// it, so that each target is requested once however many links name it.
+type entry struct {
+	lock     chan struct{}
+	checked  bool
+	status   int
+	word     string
+	err      error
+	ok       bool
+	followed bool           // the page was fetched and its links taken
+	anchors  *links.Anchors // read when a fragment asked for them
+	anchErr  error          // why the anchors could not be read
+	doc      string         // a local target's document for anchors ("" for a directory)
+}
+
+// New returns a Checker that checks web links with web.
+func New(web *httpcheck.Checker, o Options) *Checker {
+	if o.MaxPage <= 0 {
+		o.MaxPage = 16 << 20
+	}
+	return &Checker{o: o, web: web, hosts: map[string]bool{}, targets: map[string]*entry{}, wake: make(chan struct{}, 1)}
+}
+
+// Start is the item of a URL given as an argument: its page is checked and
+// its links taken (and with Crawl, followed). ok is false when raw is not
+// an absolute http(s) URL.
+func (c *Checker) Start(raw string) (Item, bool) {
+	target, frag, err := links.NormalizeURL(raw)
+	if err != nil || !IsURL(raw) {
+		return Item{}, false
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return Item{}, false
+	}
+	c.mu.Lock()
+	c.hosts[u.Host] = true
+	c.mu.Unlock()
+	return Item{Link: links.Link{Raw: raw, Kind: links.HTTP, Target: target, Fragment: frag, Scheme: u.Scheme}, follow: true, start: true}, true
+}
+
+// IsURL reports whether an argument is a web address rather than a path.
+func IsURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// Stats returns the counts so far.
+func (c *Checker) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+// Items yields the items of starts (documents and start URLs, in order)
+// and, before each next one, the links Do has found meanwhile; once starts
+// are done, it waits for the items still running that may find links (the
+// documents and the pages to follow), and ends when none runs and nothing
+// is queued, or when ctx ends (an item yielded but never run, because the
+// run was interrupted, would otherwise be waited for forever). The caller
+// may drop an item that does not Follow (a rerun skips the links done),
+// never one that does, nor a document.
+func (c *Checker) Items(ctx context.Context, starts iter.Seq[Item]) iter.Seq[Item] {
+	return func(yield func(Item) bool) {
+		// mark decides, once, whether an item is followed and counted.
+		mark := func(it Item) Item {
+			it.follow = it.follow || c.crawls(it)
+			it.counted = it.Doc != "" || it.follow
+			if it.counted {
+				c.mu.Lock()
+				c.active++
+				c.mu.Unlock()
+			}
+			return it
+		}
+		drain := func() bool {
+			for {
+				c.mu.Lock()
+				if len(c.queue) == 0 {
+					c.mu.Unlock()
+					return true
+				}
+				it := c.queue[0]
+				c.queue[0] = Item{}
+				c.queue = c.queue[1:]
+				c.mu.Unlock()
+				if !yield(mark(it)) {
+					return false
+				}
+			}
+		}
+		for it := range starts {
+			if !drain() {
+				return
+			}
+			if !yield(mark(it)) {
+				return
+			}
+		}
+		for {
+			if !drain() {
+				return
+			}
+			c.mu.Lock()
+			idle := c.active == 0 && len(c.queue) == 0
+			c.mu.Unlock()
+			if idle {
+				return
+			}
+			select {
+			case <-c.wake:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// signal wakes Items if it waits.
+func (c *Checker) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// push queues the links of a document or page.
+func (c *Checker) push(its []Item) {
+	if len(its) == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.queue = append(c.queue, its...)
+	c.mu.Unlock()
+	c.signal()
+}
+
+// Do reads a document or checks a link. Every item Items yields must be
+// passed to Do once.
+func (c *Checker) Do(ctx context.Context, it Item) Result {
+	if it.counted {
+		defer func() {
+			c.mu.Lock()
+			c.active--
+			c.mu.Unlock()
+			c.signal()
+		}()
+	}
+	if it.Doc != "" {
+		return c.read(it)
+	}
+	l := it.Link
+	switch {
+	case l.Kind == links.Skipped:
+		return Result{Verdict: Skipped, Word: "skipped (" + l.Scheme + ")"}
+	case l.Kind == links.Invalid:
+		return Result{Verdict: Broken, Word: "error: " + l.Err.Error(), Err: l.Err}
+	case !c.selected(it):
+		return Result{Verdict: Excluded, Word: "excluded"}
+	case l.Kind == links.File:
+		return c.file(ctx, it)
+	}
+	return c.web1(ctx, it)
+}
+
+// selected applies Include and Exclude.
+func (c *Checker) selected(it Item) bool {
+	match := func(res []*regexp.Regexp) bool {
+		for _, re := range res {
+			if re.MatchString(it.Link.Raw) || (it.Link.Kind == links.HTTP && re.MatchString(it.Shown())) {
+				return true
+			}
+		}
+		return false
+	}
+	if match(c.o.Include) {
+		return true
+	}
+	return len(c.o.Include) == 0 && !match(c.o.Exclude)
+}
+
+// read extracts the links of a local document and queues them.
+func (c *Checker) read(it Item) Result {
+	if it.Err != nil {
+		return Result{Verdict: Unread, Word: "error: " + reason(it.Err), Err: it.Err}
+	}
+	var r io.Reader
+	format := links.FormatOf(it.Doc)
+	if it.Doc == "-" {
+		r, format = c.o.Stdin, links.Markdown // Markdown finds bare URLs too
+	} else {
+		f, err := os.Open(it.Doc)
+		if err != nil {
+			return Result{Verdict: Unread, Word: "error: " + reason(err), Err: err}
+		}
+		defer f.Close()
+		r = f
+	}
+	opts := c.o.Extract
+	opts.Format = format
+	n, err := c.extract(r, links.Source{Path: it.Doc}, opts, it.Doc, 0)
+	if err != nil {
+		return Result{Verdict: Unread, Word: "error: " + reason(err), Err: err, Links: n}
+	}
+	return Result{Verdict: Read, Word: "read", Links: n}
+}
+
+// extract queues the links of one document, found at depth (of the page
+// they are on), in batches so that a large document does not wait for its
+// end to start being checked.
+func (c *Checker) extract(r io.Reader, src links.Source, opts links.Options, source string, depth int) (int, error) {
+	const batch = 256
+	var its []Item
+	n := 0
+	for l, err := range links.Extract(r, src, opts) {
+		if err != nil {
+			c.push(its)
+			return n, err
+		}
+		n++
+		its = append(its, Item{Link: l, Source: source, depth: depth + 1})
+		if len(its) == batch {
+			c.push(its)
+			its = nil
+		}
+	}
+	c.push(its)
+	return n, nil
+}
+
+// acquire returns the entry of target, locked, or nil when ctx ended
+// while another item worked on it.
+func (c *Checker) acquire(ctx context.Context, target string, kind links.Kind) *entry {
+	c.mu.Lock()
+	e, ok := c.targets[target]
+	if !ok {
+		e = &entry{lock: make(chan struct{}, 1)}
+		c.targets[target] = e
+		if kind == links.HTTP {
+			c.stats.HTTP++
+		} else {
+			c.stats.Files++
+		}
+	}
+	c.mu.Unlock()
+	select {
+	case e.lock <- struct{}{}:
+		return e
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+func (e *entry) release() { <-e.lock }
+
+var errCut = errors.New("cut short")
+
+// file checks a local target on disk, and its fragment.
+func (c *Checker) file(ctx context.Context, it Item) Result {
+	e := c.acquire(ctx, it.Link.Target, links.File)
+	if e == nil {
+		return Result{Verdict: Broken, Word: "error: " + errCut.Error(), Err: errCut}
+	}
+	defer e.release()
+	if !e.checked {
+		doc, err := links.Exists(it.Link.Target, nil)
+		e.checked, e.doc, e.err, e.ok = true, doc, err, err == nil
+		e.word = "exists"
+		if err != nil {
+			e.word = "does not exist"
+			if !errors.Is(err, fs.ErrNotExist) {
+				e.word = "error: " + reason(err)
+			}
+		}
+	}
+	if !e.ok {
+		return Result{Verdict: Broken, Word: e.word, Err: e.err}
+	}
+	if it.Link.Fragment == "" || !c.o.Fragments {
+		return Result{Verdict: OK, Word: e.word}
+	}
+	if e.anchors == nil && e.anchErr == nil {
+		e.anchors, e.anchErr = fileAnchors(it.Link.Target, e.doc)
+	}
+	return c.anchored(it, e)
+}
+
+// indexFiles are where a link to a directory finds its anchors.
+var indexFiles = []string{"index.html", "index.htm", "README.md", "index.md"}
+
+func fileAnchors(target, doc string) (*links.Anchors, error) {
+	if doc == "" { // a directory: its index, if it has one
+		if d, err := links.Exists(target, indexFiles); err == nil {
+			doc = d
+		}
+	}
+	if doc == "" {
+		return &links.Anchors{}, nil
+	}
+	f, err := os.Open(doc)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := links.ReadAnchors(f, links.FormatOf(doc))
+	return &a, err
+}
+
+// anchored is the verdict on a link with a fragment to a target that
+// exists, once its anchors are known.
+func (c *Checker) anchored(it Item, e *entry) Result {
+	frag := it.Link.Fragment
+	switch {
+	case e.anchErr != nil:
+		return Result{Verdict: Broken, Status: e.status, Word: "error: anchors: " + reason(e.anchErr), Err: e.anchErr}
+	case strings.HasPrefix(frag, ":~:"):
+		// A text fragment (#:~:text=...) names words, not an anchor.
+		return Result{Verdict: OK, Status: e.status, Word: e.word}
+	case e.anchors.Has(frag):
+		return Result{Verdict: OK, Status: e.status, Word: e.word}
+	}
+	return Result{Verdict: Broken, Status: e.status, Word: "no anchor #" + frag}
+}
+
+// web1 checks a web target once: followed (fetched whole, its links taken)
+// when it is a start URL or a page of a crawled host within the depth,
+// else checked as `fanout check` does.
+func (c *Checker) web1(ctx context.Context, it Item) Result {
+	follow := it.follow
+	e := c.acquire(ctx, it.Link.Target, links.HTTP)
+	if e == nil {
+		return Result{Verdict: Broken, Word: "error: " + errCut.Error(), Err: errCut}
+	}
+	defer e.release()
+	wantAnchors := c.o.Fragments && it.Link.Fragment != "" && !strings.HasPrefix(it.Link.Fragment, ":~:")
+	switch {
+	case follow && !e.followed, wantAnchors && e.anchors == nil && e.anchErr == nil && (!e.checked || e.ok):
+		// Fetched whole: for its links, its anchors, or both.
+		c.fetch(ctx, it, e, follow)
+	case !e.checked:
+		r := c.web.Check(ctx, it.Link.Target)
+		c.settle(ctx, e, r.Status, r.Class, r.Err, r.Location)
+	}
+	if !e.checked { // cut short by ctx: nothing was kept
+		return Result{Verdict: Broken, Status: e.status, Word: e.word, Err: e.err}
+	}
+	if !e.ok {
+		return Result{Verdict: Broken, Status: e.status, Word: e.word, Err: e.err}
+	}
+	if !wantAnchors {
+		return Result{Verdict: OK, Status: e.status, Word: e.word}
+	}
+	return c.anchored(it, e)
+}
+
+// crawls reports whether a link found on a page is a page to follow.
+func (c *Checker) crawls(it Item) bool {
+	if !c.o.Crawl || it.Doc != "" || it.Link.Kind != links.HTTP || it.Source == "" || (c.o.Depth >= 0 && it.depth > c.o.Depth) {
+		return false
+	}
+	u, err := url.Parse(it.Link.Target)
+	if err != nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hosts[u.Host] && isPageSource(it.Source)
+}
+
+// isPageSource reports whether a link was found on a web page (not in a
+// local file: a file's links to a host are checked, never crawled).
+func isPageSource(s string) bool { return IsURL(s) }
+
+// settle records a check's answer on e; an answer cut short by the run's
+// end is not kept, so the next link to the target asks again.
+func (c *Checker) settle(ctx context.Context, e *entry, status int, class httpcheck.Class, err error, location string) {
+	r := httpcheck.Result{Status: status, Class: class, Err: err, Location: location}
+	e.status, e.err, e.word = status, err, r.Word()
+	if c.o.Accept != nil && status != 0 {
+		e.ok = c.o.Accept(status)
+	} else {
+		e.ok = class == httpcheck.Exists
+	}
+	e.checked = ctx.Err() == nil
+}
+
+// fetch GETs a page whole (up to MaxPage), settles its check, and takes
+// its links (follow) and anchors (Fragments) from the body.
+func (c *Checker) fetch(ctx context.Context, it Item, e *entry, follow bool) {
+	resp, err := c.web.Send(ctx, http.MethodGet, it.Link.Target)
+	if err != nil {
+		c.settle(ctx, e, 0, httpcheck.Error, err, "")
+		if ctx.Err() == nil {
+			e.followed = follow
+		}
+		return
+	}
+	defer resp.Body.Close()
+	loc := ""
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		if l, err := resp.Location(); err == nil {
+			loc = l.String()
+		}
+	}
+	c.settle(ctx, e, resp.StatusCode, httpcheck.Classify(resp.StatusCode), nil, loc)
+	format, isDoc := links.FormatOfContentType(resp.Header.Get("Content-Type"))
+	if !e.ok || !isDoc {
+		e.followed = follow
+		if e.anchors == nil {
+			// An image or a PDF has no anchors to check a fragment
+			// against (#page=2 is the viewer's): any passes, as in lychee.
+			a, _ := links.ReadAnchors(strings.NewReader(""), links.Text)
+			e.anchors = &a
+		}
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxPage))
+	if err != nil && ctx.Err() != nil {
+		e.checked = false // cut short: ask again next time
+		return
+	}
+	if err != nil {
+		e.anchErr = err
+	}
+	if e.anchors == nil && e.anchErr == nil {
+		a, err := links.ReadAnchors(bytes.NewReader(body), format)
+		e.anchors, e.anchErr = &a, err
+	}
+	if follow && !e.followed {
+		e.followed = true
+		// A redirect to another host ends a crawl there; a start URL is
+		// read wherever it led.
+		final := resp.Request.URL
+		if !it.start {
+			c.mu.Lock()
+			same := c.hosts[final.Host]
+			c.mu.Unlock()
+			if !same {
+				return
+			}
+		}
+		c.mu.Lock()
+		c.stats.Pages++
+		c.mu.Unlock()
+		opts := c.o.Extract
+		opts.Format = format
+		opts.RootDir = ""
+		c.extract(bytes.NewReader(body), links.Source{URL: final}, opts, final.String(), it.depth)
+	}
+}
+
+// reason is an error without the path the record names already.
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return httpcheck.Reason(err)
+}
