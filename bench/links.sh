@@ -39,8 +39,8 @@
 # Then fanout links' peak RSS (GNU time's %M: the largest resident set of
 # the command, not of this shell) on bigger trees, RSS_CASES of DOCS:DISTINCT
 # (default "2000:5000 20000:5000 20000:50000"), RSS_RUNS runs each (default
-# 3): ten times the documents with the same targets, then ten times the
-# targets too.
+# 3), as users run it and with GOGC=100: ten times the documents with the
+# same targets, then ten times the targets too.
 #
 #   flock -x /tmp/fanout-quiet.lock bash bench/links.sh
 #   DOCS=20 DISTINCT=40 RUNS=1 RSS_CASES=200:100 bash bench/links.sh   # self-check, a few seconds
@@ -257,21 +257,26 @@ if [ -n "$RSS_CASES" ]; then
 		gen "$tmp/big" "${c%%:*}" "${c#*:}"
 		read -r b_docs b_uses b_http b_distinct b_distinct_broken b_broken b_files < "$tmp/big.meta"
 		sync
-		rss=() secs=() counts=()
-		for _ in $(seq "$RSS_RUNS"); do
-			/usr/bin/time -f '%e %M' -o "$tmp/rss" "$tmp/fanout" links -q "$tmp/big" > "$tmp/out" 2>/dev/null || true
-			# (GNU time says first when the command exited non-zero, as it
-			# does when it finds a broken link.)
-			read -r t kb < <(tail -1 "$tmp/rss")
-			rss+=("$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')") secs+=("$t")
-			counts+=("$(lines)")
+		echo "$b_docs files ($(du -sk "$tmp/big" | cut -f1) KB), $b_uses links, $((b_distinct + b_files)) distinct targets ($b_distinct URLs, $b_files files):"
+		# As users run it (fanout sets GOGC=400 under a 256 MiB soft limit
+		# when neither GOGC nor GOMEMLIMIT is set), then with GOGC=100.
+		for gogc in "" 100; do
+			rss=() secs=() counts=() label=default:
+			[ -z "$gogc" ] || label="GOGC=$gogc:"
+			for _ in $(seq "$RSS_RUNS"); do
+				env ${gogc:+GOGC=$gogc} /usr/bin/time -f '%e %M' -o "$tmp/rss" "$tmp/fanout" links -q "$tmp/big" > "$tmp/out" 2>/dev/null || true
+				# (GNU time says first when the command exited non-zero, as
+				# it does when it finds a broken link.)
+				read -r t kb < <(tail -1 "$tmp/rss")
+				rss+=("$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')") secs+=("$t")
+				counts+=("$(lines)")
+			done
+			got=$(printf '%s\n' "${counts[@]}" | sort -u | paste -sd/)
+			note=""; if [ "$got" != "$b_broken" ]; then note="  MISMATCH: $got broken, $b_broken expected"; fail=1; fi
+			printf '  %-9s peak RSS median %6.1f MB (runs: %s MB; %s s), %s broken%s\n' "$label" \
+				"$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
+				"${rss[*]}" "${secs[*]}" "$got" "$note"
 		done
-		got=$(printf '%s\n' "${counts[@]}" | sort -u | paste -sd/)
-		note=""; if [ "$got" != "$b_broken" ]; then note="  MISMATCH: $got broken, $b_broken expected"; fail=1; fi
-		printf '%6d files (%6d KB), %7d links, %6d distinct targets (%d URLs, %d files): peak RSS median %6.1f MB (runs: %s MB; %s s), %s broken%s\n' \
-			"$b_docs" "$(du -sk "$tmp/big" | cut -f1)" "$b_uses" "$((b_distinct + b_files))" "$b_distinct" "$b_files" \
-			"$(printf '%s\n' "${rss[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')" \
-			"${rss[*]}" "${secs[*]}" "$got" "$note"
 	done
 fi
 exit $fail
