@@ -255,7 +255,7 @@ if [ -n "$RSS_CASES" ]; then
 	for c in $RSS_CASES; do
 		rm -rf "$tmp/big" "$tmp"/big.*
 		gen "$tmp/big" "${c%%:*}" "${c#*:}"
-		read -r b_docs b_uses b_http b_distinct b_distinct_broken b_broken b_files < "$tmp/big.meta"
+		read -r b_docs b_uses _ b_distinct _ b_broken b_files < "$tmp/big.meta"
 		sync
 		echo "$b_docs files ($(du -sk "$tmp/big" | cut -f1) KB), $b_uses links, $((b_distinct + b_files)) distinct targets ($b_distinct URLs, $b_files files):"
 		# As users run it (fanout sets GOGC=400 under a 256 MiB soft limit
