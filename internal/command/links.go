@@ -145,7 +145,8 @@ mailto:, tel: and other schemes are counted as skipped. --include and
 written and a web link's absolute URL; an --include match wins over an
 --exclude. --include-fragments also checks each #fragment against the
 anchors of its target (ids and names in HTML, GitHub's heading slugs in
-Markdown); a text fragment (#:~:text=) is not checked.
+Markdown); a text fragment (#:~:text=) or a hash route (#/path, #!/path),
+which a page's script reads, is not checked.
 
 Each broken link is one line: FILE:LINE: URL - does not exist (the page's
 URL for a link on a web page; a web link is shown absolute, a file link as

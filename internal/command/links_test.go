@@ -286,7 +286,8 @@ func TestLinksFragments(t *testing.T) {
 	writeTree(t, dir, srv.URL, map[string]string{
 		"a.md": "## Getting Started\n\n" +
 			"[1](#getting-started) [2](#nope) [3](b.md#install) [4](b.md#missing)\n" +
-			"[5]($BASE/page#usage) [6]($BASE/page#old) [7]($BASE/page#gone) [8]($BASE/page#:~:text=Usage)\n",
+			"[5]($BASE/page#usage) [6]($BASE/page#old) [7]($BASE/page#gone) [8]($BASE/page#:~:text=Usage)\n" +
+			"[9]($BASE/page#/route) [10]($BASE/page#!/route)\n", // hash routes: a script's, not anchors
 		"b.md": "# Install\n",
 	})
 	out, _, code := run(t, context.Background(), "", "links", "-q", "--include-fragments", dir)

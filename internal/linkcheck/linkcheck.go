@@ -508,6 +508,15 @@ func fileAnchors(target, doc string) (*links.Anchors, error) {
 	return &a, err
 }
 
+// isAnchor reports whether a fragment names an anchor to look for. A text
+// fragment (#:~:text=words) names words; a hash route (#/docs/intro,
+// #!/page) is read by a single-page application's script, and a page's
+// HTML cannot say whether it exists (lychee#2179: fragments of pages
+// whose anchors come from scripts reported as missing).
+func isAnchor(frag string) bool {
+	return !strings.HasPrefix(frag, ":~:") && !strings.HasPrefix(frag, "/") && !strings.HasPrefix(frag, "!")
+}
+
 // anchored is the verdict on a link with a fragment to a target that
 // exists, once its anchors are known.
 func (c *Checker) anchored(it Item, e *entry) Result {
@@ -515,8 +524,7 @@ func (c *Checker) anchored(it Item, e *entry) Result {
 	switch {
 	case e.anchErr != nil:
 		return Result{Verdict: Broken, Status: e.status, Word: "error: anchors: " + reason(e.anchErr), Err: e.anchErr}
-	case strings.HasPrefix(frag, ":~:"):
-		// A text fragment (#:~:text=...) names words, not an anchor.
+	case !isAnchor(frag):
 		return Result{Verdict: OK, Status: e.status, Word: e.word}
 	case e.anchors.Has(frag):
 		return Result{Verdict: OK, Status: e.status, Word: e.word}
@@ -534,7 +542,7 @@ func (c *Checker) web1(ctx context.Context, it Item) Result {
 		return Result{Verdict: Broken, Word: "error: " + errCut.Error(), Err: errCut}
 	}
 	defer c.release(e)
-	wantAnchors := c.o.Fragments && it.Link.Fragment != "" && !strings.HasPrefix(it.Link.Fragment, ":~:")
+	wantAnchors := c.o.Fragments && it.Link.Fragment != "" && isAnchor(it.Link.Fragment)
 	switch {
 	case follow && !e.followed, wantAnchors && e.anchors == nil && e.anchErr == nil && (!e.checked || e.ok):
 		// Fetched whole: for its links, its anchors, or both.
