@@ -145,8 +145,9 @@ mailto:, tel: and other schemes are counted as skipped. --include and
 written and a web link's absolute URL; an --include match wins over an
 --exclude. --include-fragments also checks each #fragment against the
 anchors of its target (ids and names in HTML, GitHub's heading slugs in
-Markdown); a text fragment (#:~:text=) or a hash route (#/path, #!/path),
-which a page's script reads, is not checked.
+Markdown); a text fragment (#:~:text=), a hash route (#/path, #!/path) or a
+code host's line number (#L20, #L10-L20), which a page's script reads, is
+not checked.
 
 Each broken link is one line: FILE:LINE: URL - does not exist (the page's
 URL for a link on a web page; a web link is shown absolute, a file link as

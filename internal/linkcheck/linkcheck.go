@@ -510,12 +510,17 @@ func fileAnchors(target, doc string) (*links.Anchors, error) {
 
 // isAnchor reports whether a fragment names an anchor to look for. A text
 // fragment (#:~:text=words) names words; a hash route (#/docs/intro,
-// #!/page) is read by a single-page application's script, and a page's
-// HTML cannot say whether it exists (lychee#2179: fragments of pages
-// whose anchors come from scripts reported as missing).
+// #!/page) is read by a single-page application's script, and so are a
+// code host's line numbers (#L20, #L10-L20, #L3C5: GitHub, GitLab and
+// Gitea make them in the browser): a page's HTML cannot say whether they
+// exist (muffet's "id #L20 not found" for GitHub blobs, in lychee#1457;
+// lychee#1729, lychee#2179).
 func isAnchor(frag string) bool {
-	return !strings.HasPrefix(frag, ":~:") && !strings.HasPrefix(frag, "/") && !strings.HasPrefix(frag, "!")
+	return !strings.HasPrefix(frag, ":~:") && !strings.HasPrefix(frag, "/") && !strings.HasPrefix(frag, "!") &&
+		!lineAnchor.MatchString(frag)
 }
+
+var lineAnchor = regexp.MustCompile(`^L\d+(C\d+)?(-L?\d+(C\d+)?)?$`)
 
 // anchored is the verdict on a link with a fragment to a target that
 // exists, once its anchors are known.

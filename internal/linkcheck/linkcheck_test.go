@@ -115,3 +115,16 @@ func TestSelection(t *testing.T) {
 		}
 	}
 }
+
+// Fragments that name no anchor a page's HTML holds are not looked for.
+func TestIsAnchor(t *testing.T) {
+	for frag, want := range map[string]bool{
+		"usage": true, "L": true, "Lx1": true, "clear--": true, "method.summary": true, "L10a": true,
+		":~:text=Usage": false, "/route": false, "!/route": false,
+		"L20": false, "L10-L20": false, "L10-20": false, "L3C5": false, "L3C5-L4C1": false,
+	} {
+		if got := isAnchor(frag); got != want {
+			t.Errorf("isAnchor(%q) = %v, want %v", frag, got, want)
+		}
+	}
+}
