@@ -170,6 +170,8 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 				return usagef("links reads documents: name them as arguments (- for stdin); -i and --shard do not apply")
 			case !o.Crawl && c.Flags().Changed("depth"):
 				return usagef("--depth applies to --crawl")
+			case c.Flags().Changed("scheme"):
+				return usagef("--scheme applies to inputs without a scheme; links are read with theirs")
 			}
 			if o.Include, err = regexps("include", includes); err != nil {
 				return err
@@ -239,8 +241,9 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	hf.add(c)
 	hf.addMethod(c)
 	iof.add(c)
-	// Documents are named as arguments; these input flags mean nothing here.
-	for _, name := range []string{"input", "shard"} {
+	// Documents are named as arguments and links have their scheme; these
+	// flags mean nothing here (and are refused if given).
+	for _, name := range []string{"input", "shard", "compare", "scheme"} {
 		c.Flags().MarkHidden(name)
 	}
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every link, not only the broken ones")
@@ -250,7 +253,8 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
 	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk")
 	c.Flags().BoolVar(&o.Crawl, "crawl", false, "follow the links to pages on the hosts of the URLs given, and check theirs (muffet's job)")
-	c.Flags().IntVar(&o.Depth, "depth", -1, "with --crawl, follow pages at most N links away from a URL given (default: no limit)")
+	c.Flags().IntVar(&o.Depth, "depth", -1, "with --crawl, follow pages at most N links away from a URL given")
+	c.Flags().Lookup("depth").DefValue = "no limit"
 	c.Flags().StringVar(&maxPage, "max-page-size", "16MiB", "most of a page read for its links and anchors")
 	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")

@@ -351,6 +351,7 @@ func TestLinksStdinAndUsage(t *testing.T) {
 		{"links", "--exclude", "(", "."},
 		{"links", "--compare", "."},
 		{"links", "--shard", "1/2", "."},
+		{"links", "--scheme", "http", "."},
 	} {
 		if _, errOut, code := run(t, context.Background(), "", args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, errOut)
