@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -72,6 +73,19 @@ func (t *Tally) Each(fn func(outcome string, n int)) {
 			fn(o, n)
 		}
 	}
+}
+
+// Under counts the outcomes named prefix + a reason ("skipped: binary",
+// "skipped: mailto"): their total, and "N reason" for each, sorted.
+func (t *Tally) Under(prefix string) (total int, parts []string) {
+	t.Each(func(outcome string, n int) {
+		if why, ok := strings.CutPrefix(outcome, prefix); ok {
+			total += n
+			parts = append(parts, fmt.Sprintf("%d %s", n, why))
+		}
+	})
+	sort.Strings(parts)
+	return total, parts
 }
 
 // Total returns how many records were counted.

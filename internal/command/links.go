@@ -6,7 +6,6 @@ import (
 	"io"
 	"iter"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -353,15 +352,7 @@ func linksJob(lc *linkcheck.Checker) job[linkRecord] {
 // web, 5 files) in 0.41s".
 func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats) {
 	docs := t.Count(linkDoc) + t.Count(linkUnread)
-	skipped := 0
-	var schemes []string
-	t.Each(func(outcome string, n int) {
-		if s, ok := strings.CutPrefix(outcome, linkSkipped); ok {
-			skipped += n
-			schemes = append(schemes, fmt.Sprintf("%d %s", n, s))
-		}
-	})
-	sort.Strings(schemes)
+	skipped, schemes := t.Under(linkSkipped)
 	found := t.Total() - docs
 	var in []string
 	if docs > 0 || st.Pages == 0 {

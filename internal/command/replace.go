@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -344,15 +343,7 @@ func replaceSummary(w io.Writer, t *cli.Tally, dryRun bool) {
 	if dryRun {
 		verb = "would change"
 	}
-	nskipped := 0
-	var reasons []string
-	t.Each(func(outcome string, n int) {
-		if why, ok := strings.CutPrefix(outcome, skippedPrefix); ok {
-			nskipped += n
-			reasons = append(reasons, fmt.Sprintf("%d %s", n, why))
-		}
-	})
-	sort.Strings(reasons)
+	nskipped, reasons := t.Under(skippedPrefix)
 	skipped := strconv.Itoa(nskipped) + " skipped"
 	if len(reasons) > 0 {
 		skipped += " (" + strings.Join(reasons, ", ") + ")"
