@@ -145,7 +145,7 @@ host in flight had answered so far, as fping does, then the summary.`,
 	// Flag syntax errors come here rather than to root's handler, which
 	// would exit 2: for ping, 2 means an unresolvable host.
 	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return pingUsageStatus(e, usageError{err})
+		return pingUsageStatus(e, usageError{peerFlagError(c, err)})
 	})
 	f := c.Flags()
 	f.IntVarP(&count, "count", "c", 3, "echo requests per host (ping -c)")

@@ -53,8 +53,13 @@ func Main(ctx context.Context, force <-chan struct{}, args []string, stdin io.Re
 	tuneGC()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, force: force}
 	root := newRoot(e)
+	if len(args) > 0 {
+		if c, _, err := root.Find(args[:1]); err == nil && c != root {
+			args = append(args[:1:1], peerArgs(c, args[1:])...)
+		}
+	}
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	c, err := root.ExecuteContextC(ctx)
 	var ee exitError
 	var ue usageError
 	switch {
@@ -64,7 +69,8 @@ func Main(ctx context.Context, force <-chan struct{}, args []string, stdin io.Re
 		return ee.code
 	case errors.As(err, &ue) || isCobraUsage(err):
 		fmt.Fprintln(stderr, "fanout:", err)
-		fmt.Fprintln(stderr, "Run 'fanout --help' for usage.")
+		// The help of the command that refused, where the flags are.
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", c.CommandPath())
 		return ExitUsage
 	}
 	fmt.Fprintln(stderr, "fanout:", err)
@@ -116,7 +122,7 @@ Durations are Go durations or plain seconds (5, 0.5, 1m); sizes 512, 10KB,
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetVersionTemplate("fanout {{.Version}}\n")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{peerFlagError(c, err)} })
 	root.AddCommand(
 		newCheck(e),
 		newProbe(e),
