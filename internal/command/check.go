@@ -2,6 +2,8 @@ package command
 
 import (
 	"context"
+	"os"
+	"strings"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/httpcheck"
@@ -61,6 +63,9 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 			if err != nil {
 				return err
 			}
+			if err := refuseFileArgs(args); err != nil {
+				return err
+			}
 			return runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
 				workers: hf.workers,
 				newJob: func(workers int) (job[checkRecord], func()) {
@@ -115,4 +120,26 @@ func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
 		},
 		passed: func(r checkRecord) bool { return r.ok },
 	}
+}
+
+// refuseFileArgs refuses an argument that names an existing file or
+// directory rather than a URL: lychee reads such an argument as an input
+// to take links from, so its users type `fanout check urls.txt`, which
+// would otherwise look the file's name up in the DNS (lychee#1595 made the
+// same guess, and asked a server called urls.txt).
+func refuseFileArgs(args []string) error {
+	for _, a := range args {
+		if strings.Contains(a, "://") {
+			continue
+		}
+		st, err := os.Stat(a)
+		switch {
+		case err != nil:
+		case st.IsDir():
+			return usagef("%s is a directory here, not a URL: fanout links %s checks the links in its files", a, a)
+		default:
+			return usagef("%s is a file here, not a URL: -i %s reads URLs from it, one per line (fanout links %s checks the links in its text)", a, a, a)
+		}
+	}
+	return nil
 }

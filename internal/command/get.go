@@ -36,9 +36,10 @@ func newGet(e *env) *cobra.Command {
 	var dir, maxSize string
 	var noFsync bool
 	c := &cobra.Command{
-		Use:   "get --dir DIR [URL...]",
+		Use:   "get [--dir DIR] [URL...]",
 		Short: "Download each page into a directory",
-		Long: `Download each URL's page into DIR, many at once.
+		Long: `Download each URL's page into DIR (by default the current directory, as
+wget does), many at once.
 
 Each page is saved under a path that mirrors its URL, as wget -x does:
 DIR/HOST[_PORT]/path/to/page (index.html for a path ending in '/', the
@@ -62,7 +63,10 @@ Exit status: 0 when every page was saved, 1 when any was not, 2 for usage
 errors, 130 when interrupted.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if dir == "" {
-				return usagef("--dir is required")
+				return usagef("--dir \"\": want a directory (. for the current one)")
+			}
+			if err := refuseFileArgs(args); err != nil {
+				return err
 			}
 			opts, err := hf.options()
 			if err != nil {
@@ -106,7 +110,7 @@ errors, 130 when interrupted.`,
 	}
 	hf.add(c)
 	iof.add(c)
-	c.Flags().StringVar(&dir, "dir", "", "directory to save pages in (required; created if missing)")
+	c.Flags().StringVar(&dir, "dir", ".", "directory to save pages in (created if missing)")
 	c.Flags().StringVar(&maxSize, "max-size", "", "largest page saved, e.g. 10MB or 1GiB (default no limit)")
 	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync the files before renaming them into place (a killed process still leaves no partial file; a power loss may leave empty ones)")
 	return c

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -101,7 +102,7 @@ func TestGetUsageErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"get", "http://x"}, // no --dir
+		{"get", "--dir", "", "http://x"},
 		{"get", "--dir", t.TempDir(), "--max-size", "lots", "http://x"},
 		{"get", "--dir", t.TempDir(), "--json", "--csv", "http://x"},
 		{"get", "--dir", filepath.Join(file, "sub"), "http://x"}, // cannot be created
@@ -152,4 +153,27 @@ func filesUnder(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// Issue 23: `fanout get URL` said "--dir is required". Without --dir,
+// pages go under the current directory, in wget -x's layout, as wget and
+// curl -O save into the current directory.
+func TestGetWithoutDirSavesHere(t *testing.T) {
+	t.Parallel()
+	site := startSite(t, 0)
+	here := t.TempDir()
+	u := site.WikiURL("Ocean")
+	cmd := exec.Command(buildFanout(t), "get", "-q", u)
+	cmd.Dir = here
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v; stdout %q", err, out)
+	}
+	want := download.FileName(u)
+	if !strings.HasPrefix(string(out), u+" -> "+want+" (") {
+		t.Errorf("stdout %q, want the page saved as %s", out, want)
+	}
+	if data, err := os.ReadFile(filepath.Join(here, want)); err != nil || !strings.Contains(string(data), "<title>Ocean") {
+		t.Errorf("%s in the current directory: %v", want, err)
+	}
 }

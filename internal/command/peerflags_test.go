@@ -2,12 +2,16 @@ package command
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fanout-dev/fanout/internal/proctest"
 )
 
 // Issue 23: httpx's `-sc -title -mc 200 -l urls.txt` was refused ("unknown
@@ -110,5 +114,65 @@ func TestPeerArgs(t *testing.T) {
 		if got := peerArgs(sub, c.in[1:]); !slices.Equal(got, c.want) {
 			t.Errorf("%q: %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// runNetnsIn runs fanout in dir, in a network namespace of its own with
+// only lo up (a user namespace too, so that it needs no root): whatever
+// name it looks up, no query leaves the machine.
+func runNetnsIn(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	if os.Getenv("FANOUT_NO_NETNS") == "1" {
+		t.Skip("FANOUT_NO_NETNS=1: not making a network namespace")
+	}
+	proctest.Needs(t, "unshare", "ip")
+	cmd := exec.Command("unshare", append([]string{"-rn", "sh", "-ec", "ip link set lo up\nexec \"$@\"", "sh", buildFanout(t)}, args...)...)
+	cmd.Dir = dir
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("unshare -rn (user namespaces needed; FANOUT_NO_NETNS=1 to skip): %v", err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// Issue 23: `fanout check urls.txt`, as lychee users type it (lychee reads
+// a file argument as an input), looked "urls.txt" up in the DNS. An
+// argument naming a file or directory is refused, naming -i and links;
+// lychee itself guessed http://urls.txt for a missing file (lychee#1595,
+// lychee#660: "dns error" for a path).
+func TestFileArgumentIsNotAURL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "urls.txt"), []byte("http://127.0.0.1:1/\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "site"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"check", "urls.txt"}, "fanout: urls.txt is a file here, not a URL: -i urls.txt reads URLs from it, one per line"},
+		{[]string{"probe", "http://127.0.0.1:1/", "urls.txt"}, "-i urls.txt reads URLs from it"},
+		{[]string{"get", "urls.txt"}, "-i urls.txt reads URLs from it"},
+		{[]string{"check", "site"}, "fanout: site is a directory here, not a URL: fanout links site checks the links in its files"},
+	} {
+		out, stderr, code := runNetnsIn(t, dir, c.args...)
+		if code != ExitUsage || out != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", c.args, code, out, stderr, c.want)
+		}
+	}
+	// -i reads it.
+	out, _, code := runNetnsIn(t, dir, "check", "-i", "urls.txt")
+	if code != ExitSome || !strings.HasPrefix(out, "http://127.0.0.1:1/ - error: ") {
+		t.Errorf("check -i urls.txt: exit %d, stdout %q", code, out)
 	}
 }
