@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,7 @@ type pingRecord struct {
 	Error     string     `json:"error,omitempty"`
 	ElapsedMS cli.Millis `json:"elapsed_ms"`
 	verbose   bool
+	bare      bool // -a or -u as text: the host alone, as fping prints it
 }
 
 // The tutorial's words for the two main cases.
@@ -49,6 +51,9 @@ const (
 )
 
 func (r pingRecord) TextLine() string {
+	if r.bare {
+		return r.Input
+	}
 	s := r.Result + " -> " + r.Input
 	if !r.verbose {
 		return s
@@ -93,6 +98,8 @@ func newPing(e *env) *cobra.Command {
 	var count, workers int
 	var deadline, interval time.Duration
 	var v4, v6, verbose, generate, alive, unreachable bool
+	var replyTimeout time.Duration
+	var retries int
 	c := &cobra.Command{
 		Use:   "ping [HOST... | -g BLOCK | -g START END]",
 		Short: "Is each host up? (ICMP echo, many at once)",
@@ -112,13 +119,24 @@ sits in memory. -g START END pings every address from START to END. A block
 or range may hold at most 16,777,216 addresses (an IPv4 /8, an IPv6 /104);
 a larger one is an error.
 
--a prints only the hosts that answered, -u only those that did not (as
-fping's -a and -u; every host still counts for the summary and the exit
-status).
+-a prints only the hosts that answered, -u only those that did not, one
+per line and nothing else, as fping's -a and -u do (so the list can go to
+xargs); a name that cannot be resolved is said on stderr instead, as by
+fping. Every host still counts for the summary and the exit status.
 
 -c COUNT requests go to each host, --interval apart; -w DEADLINE bounds each
 host's whole run, name resolution included (plain numbers are seconds, as
 for ping). A host stops early once every request is answered.
+
+fping's way: -r N sends up to N+1 requests, and a host is done at its first
+reply (instead of -c); -t MS is how long each request waits for its reply
+before the next (plain numbers are milliseconds, as for fping): it sets
+--interval, and -w to the requests' total unless -w is given. So
+"fanout ping -a -r 1 -t 200 HOST..." answers as "fping -a -r 1 -t 200"
+does, without fping's backoff between retries.
+
+-i FILE reads hosts from FILE, as for every fanout command (fping's -i, the
+time between requests, is --interval here).
 
 --interval is per host (ping's 1s by default): hosts run concurrently, so
 it does not add up over many hosts; a host that never answers holds its
@@ -136,9 +154,12 @@ ICMP socket can be opened, 130 when interrupted. Ctrl-C prints what each
 host in flight had answered so far, as fping does, then the summary.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			changed := c.Flags().Changed
 			return pingUsageStatus(e, runPing(c.Context(), e, &iof, args, pingFlags{
 				count: count, workers: workers, deadline: deadline, interval: interval,
 				v4: v4, v6: v6, verbose: verbose, generate: generate, alive: alive, unreachable: unreachable,
+				replyTimeout: replyTimeout, retries: retries,
+				countSet: changed("count"), deadlineSet: changed("deadline"), intervalSet: changed("interval"), retriesSet: changed("retries"),
 			}))
 		},
 	}
@@ -151,13 +172,15 @@ host in flight had answered so far, as fping does, then the summary.`,
 	f.IntVarP(&count, "count", "c", 3, "echo requests per host (ping -c)")
 	durationVar(f, &deadline, "deadline", "w", 10*time.Second, "time limit per host, resolution included, in seconds or as a duration (ping -w)")
 	durationVar(f, &interval, "interval", "", time.Second, "time between one host's requests (ping -i)")
+	f.VarP(msValue{&replyTimeout}, "reply-timeout", "t", "fping -t: how long each request waits for its reply, in milliseconds (500) or as a duration (0.5s); sets --interval, and -w unless given")
+	f.IntVarP(&retries, "retries", "r", 0, "fping -r: up to N+1 requests per host, done at the first reply (instead of -c)")
 	f.IntVar(&workers, "workers", 256, "hosts pinged at once")
 	f.BoolVarP(&v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
 	f.BoolVarP(&v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
 	f.BoolVarP(&verbose, "verbose", "v", false, "text lines add sent, received, loss, round-trip times and the address")
 	f.BoolVarP(&generate, "generate", "g", false, "the arguments are a CIDR block, or START END: ping every address of it (fping -g)")
-	f.BoolVarP(&alive, "alive", "a", false, "print only the hosts that answered (fping -a)")
-	f.BoolVarP(&unreachable, "unreachable", "u", false, "print only the hosts that did not answer (fping -u)")
+	f.BoolVarP(&alive, "alive", "a", false, "print only the hosts that answered, one per line (fping -a)")
+	f.BoolVarP(&unreachable, "unreachable", "u", false, "print only the hosts that did not answer, one per line (fping -u)")
 	iof.add(c)
 	return c
 }
@@ -167,6 +190,75 @@ type pingFlags struct {
 	deadline, interval           time.Duration
 	v4, v6, verbose              bool
 	generate, alive, unreachable bool
+	// fping's -t and -r, and which flags were given, as they interact.
+	replyTimeout                                   time.Duration
+	retries                                        int
+	countSet, deadlineSet, intervalSet, retriesSet bool
+}
+
+// fpingMode applies fping's -r and -t: -r N is N+1 requests, the host
+// done at its first reply; -t is the wait for each reply, hence the
+// interval, and the deadline of them all unless -w is given.
+func (pf *pingFlags) fpingMode() (untilReply bool, err error) {
+	if pf.retriesSet {
+		switch {
+		case pf.countSet:
+			return false, usagef("-r and -c exclude each other: -r N sends up to N+1 requests and stops at the first reply")
+		case pf.retries < 0:
+			return false, usagef("-r cannot be negative")
+		}
+		pf.count, untilReply = pf.retries+1, true
+	}
+	if pf.replyTimeout > 0 {
+		if pf.intervalSet {
+			return false, usagef("-t and --interval exclude each other: -t MS sets the time between requests")
+		}
+		pf.interval = pf.replyTimeout
+		if !pf.deadlineSet {
+			pf.deadline = time.Duration(pf.count) * pf.replyTimeout
+		}
+	}
+	return untilReply, nil
+}
+
+// msValue is fping's -t: plain numbers are milliseconds.
+type msValue struct{ d *time.Duration }
+
+func (v msValue) String() string {
+	if v.d == nil || *v.d == 0 {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v msValue) Type() string { return "ms" }
+
+func (v msValue) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if f <= 0 || f > float64(1<<63-1)/float64(time.Millisecond) {
+			return fmt.Errorf("%q is out of range", s)
+		}
+		*v.d = time.Duration(f * float64(time.Millisecond))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("want milliseconds (500) or a duration (0.5s)")
+	}
+	*v.d = d
+	return nil
+}
+
+// fpingInterval is the usage error for fping's -i MS: fanout's -i is the
+// input file, everywhere; a number that names no file is fping's.
+func fpingInterval(input string) error {
+	if _, err := strconv.ParseFloat(input, 64); err != nil {
+		return nil
+	}
+	if _, err := os.Stat(input); err == nil {
+		return nil
+	}
+	return usagef("-i %s: no such file (-i reads hosts from a file); fping's -i, the time between requests, is --interval %sms here", input, input)
 }
 
 // pingUsageStatus turns a usage error into ping's exit status 3, printing
@@ -182,6 +274,13 @@ func pingUsageStatus(e *env, err error) error {
 }
 
 func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFlags) error {
+	if err := fpingInterval(iof.input); err != nil {
+		return err
+	}
+	untilReply, err := pf.fpingMode()
+	if err != nil {
+		return err
+	}
 	network := "ip"
 	switch {
 	case pf.count < 1:
@@ -201,7 +300,8 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 	case pf.v6:
 		network = "ip6"
 	}
-	if _, err := iof.format(); err != nil {
+	format, err := iof.format()
+	if err != nil {
 		return err
 	}
 	// Input mistakes are usage errors (3) even where no ICMP socket can be
@@ -224,14 +324,30 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 	case pf.unreachable:
 		show = func(r pingRecord) bool { return r.Result != pingOK }
 	}
+	bare := (pf.alive || pf.unreachable) && format == cli.Text
+	var write func(out *cli.Writer, stderr io.Writer, r pingRecord)
+	if bare {
+		// fping lists the hosts on stdout and says on stderr which
+		// could not be pinged at all, whichever of -a and -u.
+		shown := show
+		show = func(r pingRecord) bool { return shown(r) || r.Result == pingUnresolvable || r.Result == pingError }
+		write = func(out *cli.Writer, stderr io.Writer, r pingRecord) {
+			if r.Result == pingUnresolvable || r.Result == pingError {
+				fmt.Fprintf(stderr, "%s: %s\n", r.Input, r.Error)
+				return
+			}
+			out.Write(r)
+		}
+	}
 	return runSpec(ctx, e, iof, nil, spec[pingRecord]{
+		write:   write,
 		workers: pf.workers,
 		lines:   hosts.lines,
 		total:   func() int64 { return hosts.total },
 		show:    show,
 		newJob: func(int) (job[pingRecord], func()) {
-			p := ping.New(ping.Options{Count: pf.count, Interval: pf.interval, Deadline: pf.deadline, Mode: mode, Network: network})
-			return pingJob(p, pf.verbose), p.Close
+			p := ping.New(ping.Options{Count: pf.count, Interval: pf.interval, Deadline: pf.deadline, Mode: mode, Network: network, UntilReply: untilReply})
+			return pingJob(p, pf.verbose, bare), p.Close
 		},
 		outcome:  func(r pingRecord) string { return r.Result },
 		outcomes: []string{pingOK, pingFailed, pingUnresolvable, pingError},
@@ -342,13 +458,15 @@ func blockLines(n int, b ping.Block) iter.Seq[cli.Line] {
 }
 
 // pingJob pings one line's host with p.
-func pingJob(p *ping.Pinger, verbose bool) job[pingRecord] {
+func pingJob(p *ping.Pinger, verbose, bare bool) job[pingRecord] {
 	return job[pingRecord]{
 		do: func(ctx context.Context, l cli.Line) pingRecord {
-			return newPingRecord(l, p.Ping(ctx, strings.TrimSpace(l.Text)), verbose)
+			rec := newPingRecord(l, p.Ping(ctx, strings.TrimSpace(l.Text)), verbose)
+			rec.bare = bare
+			return rec
 		},
 		invalid: func(l cli.Line) pingRecord {
-			return pingRecord{Input: l.Text, Line: l.N, Result: pingError, Error: l.Err.Error(), LossPct: 100, verbose: verbose}
+			return pingRecord{Input: l.Text, Line: l.N, Result: pingError, Error: l.Err.Error(), LossPct: 100, verbose: verbose, bare: bare}
 		},
 		passed: func(r pingRecord) bool { return r.Result == pingOK },
 		// On Ctrl-C fping prints what each host answered so far.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -324,5 +325,79 @@ func TestPingBadInputLine(t *testing.T) {
 	if len(recs) != 3 || recs[0].Result != "OK" || recs[1].Result != "error" || recs[1].Line != 3 ||
 		!strings.Contains(recs[1].Error, "not valid UTF-8") || recs[2].Result != "OK" {
 		t.Errorf("records %+v", recs)
+	}
+}
+
+// Issue 23: fping's users pipe `fping -a` into xargs; fanout's -a and -u
+// printed "OK -> HOST". Now they print the bare host, one per line, and
+// an unresolvable name on stderr only, byte for byte as fping -a and -u
+// (fping#271: -a is the list of hosts alone). The same arguments, fping's
+// -r and -t included, go to both, in a namespace where 127.0.0.2 never
+// answers; the exit statuses agree too.
+func TestPingAliveUnreachableAsFping(t *testing.T) {
+	t.Parallel()
+	const bad = "no-such-host.invalid"
+	for _, flag := range []string{"-a", "-u"} {
+		args := []string{flag, "-r", "1", "-t", "200", "127.0.0.1", "127.0.0.2", "::1", bad}
+		out, stderr, code := runNetns(t, dropHost, "", append([]string{"ping"}, args...)...)
+		if !strings.HasPrefix(stderr, bad+": ") {
+			t.Errorf("%s: stderr %q, want the unresolvable name first", flag, stderr)
+		}
+		want := map[string]string{"-a": "127.0.0.1\n::1\n", "-u": "127.0.0.2\n"}[flag]
+		if got := strings.Join(sortedLines(out), "\n") + "\n"; got != want || code != 2 {
+			t.Errorf("%s: stdout %q, exit %d; want %q, 2", flag, out, code, want)
+		}
+		peer, peerCode, ok := netnsPeer(t, dropHost, append([]string{"fping"}, args...)...)
+		if !ok {
+			continue
+		}
+		if a, b := sortedLines(out), sortedLines(peer); !slices.Equal(a, b) || code != peerCode {
+			t.Errorf("%s: fanout %q exit %d, fping %q exit %d", flag, a, code, b, peerCode)
+		}
+	}
+	// --json keeps the whole record.
+	out, _, _ := runNetns(t, dropHost, "", "ping", "-a", "--json", "-c", "1", "127.0.0.1")
+	if recs := jsonLines[pingRecord](t, out); len(recs) != 1 || recs[0].Result != pingOK || recs[0].Address != "127.0.0.1" {
+		t.Errorf("-a --json: %q", out)
+	}
+}
+
+// fping's -r N: up to N+1 requests, a host done at its first reply; -t MS
+// each request's wait, in milliseconds. An answering host costs one
+// request, a silent one all N+1.
+func TestPingFpingRetries(t *testing.T) {
+	t.Parallel()
+	out, stderr, code := runNetns(t, dropHost, "", "ping", "--json", "--ordered", "-r", "3", "-t", "100", "127.0.0.1", "127.0.0.2")
+	recs := jsonLines[pingRecord](t, out)
+	if code != ExitSome || len(recs) != 2 {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if r := recs[0]; r.Result != pingOK || r.Sent != 1 || r.Received != 1 {
+		t.Errorf("127.0.0.1: %+v; want 1 request, answered", r)
+	}
+	if r := recs[1]; r.Result != pingFailed || r.Sent != 4 || r.Received != 0 {
+		t.Errorf("127.0.0.2: %+v; want 4 requests, none answered", r)
+	}
+}
+
+// fping's -i MS is the interval; fanout's -i is the input file on every
+// command. A number that names no file gets an error naming --interval.
+// -r and -c, -t and --interval exclude each other.
+func TestPingFpingUsage(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ping", "-i", "10"}, "fanout ping: -i 10: no such file (-i reads hosts from a file); fping's -i, the time between requests, is --interval 10ms here\n"},
+		{[]string{"ping", "-r", "1", "-c", "2", "127.0.0.1"}, "-r and -c exclude each other"},
+		{[]string{"ping", "-t", "100", "--interval", "1", "127.0.0.1"}, "-t and --interval exclude each other"},
+		{[]string{"ping", "-t", "0", "127.0.0.1"}, `"0" is out of range`},
+		{[]string{"ping", "-r", "-1", "127.0.0.1"}, "-r cannot be negative"},
+	} {
+		out, stderr, code := run(t, context.Background(), "", c.args...)
+		if code != pingExitUsage || out != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 3 and %q", c.args, code, out, stderr, c.want)
+		}
 	}
 }

@@ -117,6 +117,10 @@ type Options struct {
 	Count    int           // echo requests per host (ping -c)
 	Interval time.Duration // between one host's requests (ping -i)
 	Deadline time.Duration // the host's whole budget, resolution included (ping -w)
+	// UntilReply ends a host at its first reply, as fping's default mode
+	// does (its requests are retries); otherwise it ends once every one
+	// of Count requests is answered, or at Deadline.
+	UntilReply bool
 	Mode     Mode          // from Detect
 	Network  string        // "ip" (either family), "ip4" or "ip6"
 	Resolver *net.Resolver // nil: net.DefaultResolver
@@ -245,6 +249,9 @@ func (p *Pinger) run(parent, ctx context.Context, res *Result, start time.Time) 
 	pg.Interval = p.opts.Interval
 	pg.Timeout = left
 	pg.RecordRtts, pg.RecordTTLs = false, false
+	if p.opts.UntilReply {
+		pg.OnRecv = func(*probing.Packet) { pg.Stop() }
+	}
 	err := pg.RunWithContext(ctx)
 	st := pg.Statistics()
 	res.Sent, res.Received, res.Duplicates = st.PacketsSent, st.PacketsRecv, st.PacketsRecvDuplicates

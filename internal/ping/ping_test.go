@@ -410,3 +410,20 @@ func TestInterruptKeepsRepliesSoFar(t *testing.T) {
 		p.Close()
 	}
 }
+
+// fping's default mode (its -r retries): a host is done at its first
+// reply, so an answering host costs one request, not Count. Both modes.
+func TestUntilReplyStopsAtFirstReply(t *testing.T) {
+	if !inNetns(t, `sysctl -qw net.ipv4.ping_group_range="0 2147483647"`) {
+		return
+	}
+	for _, mode := range []Mode{Raw, Unprivileged} {
+		p := New(Options{Count: 4, Interval: 300 * time.Millisecond, Deadline: 10 * time.Second, Mode: mode, UntilReply: true})
+		for _, host := range []string{"127.0.0.1", "::1"} {
+			if r := p.Ping(context.Background(), host); r.Sent != 1 || r.Received != 1 || r.Err != nil {
+				t.Errorf("%v %s: sent %d, received %d, err %v; want 1, 1, none", mode, host, r.Sent, r.Received, r.Err)
+			}
+		}
+		p.Close()
+	}
+}

@@ -271,7 +271,7 @@ func (s *shared) ping(ctx context.Context, o Options, res *Result) error {
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
 	var sum time.Duration
-	for res.Received < o.Count {
+	for res.Received < o.Count && !(o.UntilReply && res.Received > 0) {
 		select {
 		case <-ctx.Done():
 			return nil
