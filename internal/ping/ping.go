@@ -121,9 +121,9 @@ type Options struct {
 	// does (its requests are retries); otherwise it ends once every one
 	// of Count requests is answered, or at Deadline.
 	UntilReply bool
-	Mode     Mode          // from Detect
-	Network  string        // "ip" (either family), "ip4" or "ip6"
-	Resolver *net.Resolver // nil: net.DefaultResolver
+	Mode       Mode          // from Detect
+	Network    string        // "ip" (either family), "ip4" or "ip6"
+	Resolver   *net.Resolver // nil: net.DefaultResolver
 }
 
 // Result is what one host did.
