@@ -168,9 +168,11 @@ func (p *Progress) drawLocked(now time.Time) {
 			width = w
 		}
 	}
-	// One column short of the width: a line that fills it wraps on some
-	// terminals, and a wrapped bar cannot be cleared with \r.
-	line = cut(line, width-1)
+	// Three columns short of the width: a line that fills it wraps on
+	// some terminals, and so does one the terminal's echo of a Ctrl-C
+	// ("^C", two columns at the cursor) pushes over the edge; a wrapped
+	// bar cannot be cleared with \r, and its first line would stay.
+	line = cut(line, width-3)
 	io.WriteString(p.w, "\r\x1b[K"+line)
 	p.shown = true
 }

@@ -2,12 +2,14 @@ package command
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 
 	"github.com/fanout-dev/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/internal/httpcheck"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // checkRecord is one line of `fanout check` output.
@@ -66,6 +68,7 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 			if err := refuseFileArgs(args); err != nil {
 				return err
 			}
+			sayReadingTerminal(e, &iof, args, "URLs")
 			return runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
 				workers: hf.workers,
 				newJob: func(workers int) (job[checkRecord], func()) {
@@ -142,4 +145,15 @@ func refuseFileArgs(args []string) error {
 		}
 	}
 	return nil
+}
+
+// sayReadingTerminal tells a user who gave no inputs that the command
+// reads them from the terminal, as it would otherwise sit silent, its
+// progress bar at 0 while typed lines run into it.
+func sayReadingTerminal(e *env, iof *ioFlags, args []string, what string) {
+	f, ok := e.stdin.(*os.File)
+	if len(args) > 0 || (iof.input != "" && iof.input != "-") || iof.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return
+	}
+	fmt.Fprintf(e.stderr, "fanout: reading %s from standard input, one per line (end with Ctrl-D)\n", what)
 }

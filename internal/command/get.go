@@ -68,6 +68,7 @@ errors, 130 when interrupted.`,
 			if err := refuseFileArgs(args); err != nil {
 				return err
 			}
+			sayReadingTerminal(e, &iof, args, "URLs")
 			opts, err := hf.options()
 			if err != nil {
 				return err

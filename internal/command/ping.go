@@ -317,6 +317,9 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 		fmt.Fprintln(e.stderr, "fanout ping:", err)
 		return exitError{pingExitSystem}
 	}
+	if !pf.generate {
+		sayReadingTerminal(e, iof, args, "hosts")
+	}
 	show := func(pingRecord) bool { return true }
 	switch {
 	case pf.alive:

@@ -140,6 +140,7 @@ when interrupted.`,
 			if err := refuseFileArgs(args); err != nil {
 				return err
 			}
+			sayReadingTerminal(e, &iof, args, "URLs")
 			maxBody, err := size.Parse(maxBodyFlag)
 			if err != nil || maxBody < 1 {
 				return usagef("--max-body %q: want a size of at least 1 byte, such as 65536, 64KiB or 1MiB", maxBodyFlag)
