@@ -162,7 +162,13 @@ func timed[R any](j job[R], tl *timeline.Recorder, outcome func(R) string) job[R
 	j.do = func(ctx context.Context, l cli.Line) R {
 		task := tl.Start(ctx)
 		rec := do(ctx, l)
-		task.End(l.Text, outcome(rec))
+		word := outcome(rec)
+		// As runJob and the summary take it: a task stopped by the run's
+		// end that did not pass did not fail on its own.
+		if ctx.Err() != nil && !j.passed(rec) {
+			word = timeline.CutShort
+		}
+		task.End(l.Text, word)
 		return rec
 	}
 	return j

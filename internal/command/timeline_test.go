@@ -174,3 +174,25 @@ func TestDemoTimeline(t *testing.T) {
 		t.Errorf("%d bars, want 8 per run", n)
 	}
 }
+
+// Issue 23: a timeline written after Ctrl-C labelled the tasks it cut
+// short "error", their records' word, where the summary says "cut short".
+// A task that finished keeps its own word.
+func TestTimelineInterruptedSaysCutShort(t *testing.T) {
+	t.Parallel()
+	site := startSite(t, 0)
+	path := filepath.Join(t.TempDir(), "run.svg")
+	hang, a := site.URL()+"/hang", site.WikiURL("A")
+	_, stderr, code := run(t, ctxTimeout(t, 2*time.Second), "", "check", "--retries", "0", "--timeline", path, a, hang)
+	if code != ExitInterrupted || !strings.Contains(stderr, "interrupted: 1 done, 1 cut short") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	words := map[string]string{}
+	for _, b := range parseBars(t, path) {
+		input, rest, _ := strings.Cut(b.title, "\n")
+		words[input], _, _ = strings.Cut(rest, " · ")
+	}
+	if words[a] != "exists" || words[hang] != "cut short" {
+		t.Errorf("bars say %q, want exists and cut short", words)
+	}
+}

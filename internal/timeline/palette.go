@@ -29,7 +29,7 @@ func family(word string) string {
 		return vermilion
 	case "error", "errors", "body error", "unresolvable":
 		return purple
-	case "timeout", "timed out", "canceled", "cancelled", "killed":
+	case "timeout", "timed out", "canceled", "cancelled", "killed", CutShort:
 		return orange
 	case otherOutcome:
 		return grey

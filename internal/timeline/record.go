@@ -98,6 +98,11 @@ func (r *Recorder) begin(ctx context.Context) Task {
 	return Task{r: r, lane: fanout.WorkerID(ctx), start: time.Now()}
 }
 
+// CutShort is the outcome word of a task that an interrupt stopped
+// before it could finish: its record says "error" (a cancelled request,
+// a killed job), but the task did not fail on its own.
+const CutShort = "cut short"
+
 // End records the task as ending now, with its input as label and the
 // word for its outcome ("exists", "does not exist", "error", "exit 1").
 func (t Task) End(label, outcome string) {

@@ -347,6 +347,9 @@ func TestPalette(t *testing.T) {
 	}
 	p := newPalette([]Run{r.Finish("", "")})
 	want := map[string]string{"exists": green, "does not exist": vermilion, "error": purple, "timeout": orange}
+	if c := family(CutShort); c != orange {
+		t.Errorf("%q is %s, want %s, as a cancelled task", CutShort, c, orange)
+	}
 	used := map[string]string{}
 	for _, w := range p.words {
 		c := p.color[w]
