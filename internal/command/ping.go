@@ -122,7 +122,8 @@ a larger one is an error.
 -a prints only the hosts that answered, -u only those that did not, one
 per line and nothing else, as fping's -a and -u do (so the list can go to
 xargs); a name that cannot be resolved is said on stderr instead, as by
-fping. Every host still counts for the summary and the exit status.
+fping. With -v, --json or --csv they print those hosts' whole records.
+Every host still counts for the summary and the exit status.
 
 -c COUNT requests go to each host, --interval apart; -w DEADLINE bounds each
 host's whole run, name resolution included (plain numbers are seconds, as
@@ -327,7 +328,7 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 	case pf.unreachable:
 		show = func(r pingRecord) bool { return r.Result != pingOK }
 	}
-	bare := (pf.alive || pf.unreachable) && format == cli.Text
+	bare := (pf.alive || pf.unreachable) && format == cli.Text && !pf.verbose
 	var write func(out *cli.Writer, stderr io.Writer, r pingRecord)
 	if bare {
 		// fping lists the hosts on stdout and says on stderr which

@@ -38,13 +38,16 @@ func netnsPeer(t *testing.T, setup string, args ...string) (out string, code int
 }
 
 // hostsOf returns the hosts of fanout's text lines ("OK -> 127.0.0.1",
-// and with -v "OK -> ::1: 2/2 received..."), sorted.
+// with -v "OK -> ::1: 2/2 received...", with -a or -u the host alone),
+// sorted.
 func hostsOf(out string) []string {
 	var hosts []string
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		if _, h, ok := strings.Cut(l, " -> "); ok {
 			h, _, _ = strings.Cut(h, ": ")
 			hosts = append(hosts, h)
+		} else if l != "" && !strings.Contains(l, " ") {
+			hosts = append(hosts, l)
 		}
 	}
 	slices.Sort(hosts)

@@ -355,10 +355,13 @@ func TestPingAliveUnreachableAsFping(t *testing.T) {
 			t.Errorf("%s: fanout %q exit %d, fping %q exit %d", flag, a, code, b, peerCode)
 		}
 	}
-	// --json keeps the whole record.
+	// -v and --json keep the whole record.
 	out, _, _ := runNetns(t, dropHost, "", "ping", "-a", "--json", "-c", "1", "127.0.0.1")
 	if recs := jsonLines[pingRecord](t, out); len(recs) != 1 || recs[0].Result != pingOK || recs[0].Address != "127.0.0.1" {
 		t.Errorf("-a --json: %q", out)
+	}
+	if out, _, _ := runNetns(t, dropHost, "", "ping", "-a", "-v", "-c", "1", "127.0.0.1"); !strings.HasPrefix(out, "OK -> 127.0.0.1: 1/1 received") {
+		t.Errorf("-a -v: %q", out)
 	}
 }
 
