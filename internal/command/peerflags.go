@@ -89,10 +89,10 @@ var peerFlags = []peerFlag{
 	{tool: "fping", name: "A", commands: []string{"ping"}, hint: "-v or --json (the address pinged)"},
 }
 
-// lookup finds the entry for name (without dashes) on command cmd: an
+// lookupPeerFlag finds the entry for name (without dashes) on command cmd: an
 // entry for cmd first, then one for every command.
 func lookupPeerFlag(cmd, name string) (peerFlag, bool) {
-	var any peerFlag
+	var general peerFlag
 	found := false
 	for _, p := range peerFlags {
 		if p.name != name {
@@ -102,10 +102,10 @@ func lookupPeerFlag(cmd, name string) (peerFlag, bool) {
 			return p, true
 		}
 		if p.commands == nil && !found {
-			any, found = p, true
+			general, found = p, true
 		}
 	}
-	return any, found
+	return general, found
 }
 
 // peerArgs rewrites the peer flags that fanout accepts (see peerFlags)
@@ -197,12 +197,16 @@ func peerFlagError(c *cobra.Command, err error) error {
 	if !errors.As(err, &ne) {
 		return err
 	}
-	typed := "--" + ne.GetSpecifiedName()
 	name := ne.GetSpecifiedName()
+	typed := "--" + name
 	if group := ne.GetSpecifiedShortnames(); group != "" {
 		// "-rl" fails at 'r' (or "-title" at 't'): the word as typed is
-		// the peer's flag; a single letter is itself.
-		typed, name = "-"+group, group
+		// the peer's flag; else the letter that failed ("-qP": -P).
+		typed = "-" + group
+		if p, ok := lookupPeerFlag(c.Name(), group); ok && p.hint != "" {
+			return fmt.Errorf("unknown flag %s (%s's); in fanout: %s", typed, p.tool, p.hint)
+		}
+		typed = "-" + name
 	}
 	p, ok := lookupPeerFlag(c.Name(), name)
 	if !ok || p.hint == "" {

@@ -129,6 +129,10 @@ the same columns.
 Flags as for check: --retries, --rate, --per-host, --scheme, --accept,
 --match-code and --filter-code included.
 
+httpx's flags are taken too: -mc and -fc (--match-code, --filter-code),
+-l FILE (-i), -threads (--workers), -silent (-q), -json; -sc, -title, -cl
+and -ct ask for what each line shows anyway.
+
 Exit status: 0 when every URL answered with a 2xx status (after redirects;
 or one --accept lists) and no error, 1 otherwise, 2 for usage errors, 130
 when interrupted.`,
