@@ -127,8 +127,10 @@ func screen(out string, width int) []string {
 // Issue 23: Ctrl-C at 80 columns left the bar's first line on screen. The
 // bar was cut at 79 columns; the terminal echoes Ctrl-C as "^C" at the
 // cursor, the "C" wrapped to a line of its own, and clearing the bar's
-// line with \r cleared only that one. At 80 columns, with a bar longer
-// than that, nothing of the bar is left after the interrupt.
+// line with \r cleared only that one (BAPCtools#18: a wrapped bar is
+// only cleared on its last line; svtplay-dl#93: the bar and ^C left on
+// screen). At 80 columns, with a bar longer than that, nothing of the bar
+// is left after the interrupt.
 func TestInterruptAt80ColumnsClearsBar(t *testing.T) {
 	t.Parallel()
 	site := startSite(t, 0)
@@ -162,8 +164,8 @@ func TestInterruptAt80ColumnsClearsBar(t *testing.T) {
 
 // Issue 23: a bare `fanout check` on a terminal sat at "checking 0 done"
 // while the typed lines ran into the bar. It says that it reads URLs from
-// standard input and how to end them, as cat-like tools are expected to;
-// not when the input is not a terminal, or comes from arguments or -i.
+// standard input and how to end them (pasfmt#34 and flyctl#5138 did the
+// same); not when the input is not a terminal, or comes from arguments.
 func TestBareCheckOnTerminalSaysStdin(t *testing.T) {
 	t.Parallel()
 	site := startSite(t, 0)
