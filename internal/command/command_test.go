@@ -270,7 +270,7 @@ func TestCheckInterrupted(t *testing.T) {
 		list = append(list, site.URL()+"/hang")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
+	cancelOnceServed(t, cancel, site, "/wiki/fast", "/hang")
 	out, stderr, code := run(t, ctx, strings.Join(list, "\n"), "check")
 	if code != ExitInterrupted {
 		t.Fatalf("exit %d, want 130", code)

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fanout-dev/fanout/internal/download"
 )
@@ -122,7 +121,7 @@ func TestGetInterrupted(t *testing.T) {
 	dir := t.TempDir()
 	list := []string{site.WikiURL("fast"), site.URL() + "/endless", site.URL() + "/endless", site.URL() + "/hang"}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
+	cancelOnceServed(t, cancel, site, "/wiki/fast", "/hang", "/endless")
 	out, stderr, code := run(t, ctx, strings.Join(list, "\n"), "get", "--dir", dir)
 	if code != ExitInterrupted {
 		t.Fatalf("exit %d, want 130", code)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/fanout-dev/fanout/internal/demosite"
 )
 
 // waitFor polls cond every 10 ms for up to d; it reports whether cond held.
@@ -26,6 +27,27 @@ func waitFor(d time.Duration, cond func() bool) bool {
 		}
 	}
 	return cond()
+}
+
+// cancelOnceServed cancels ctx (which run turns into a SIGINT) once the site
+// has been asked for each of paths, and 100 ms later: the binary is then
+// past its signal set-up and the quick pages have been answered, whatever
+// the machine's load. (A fixed 300 ms could land before the binary had
+// installed its handler, killing it, on a loaded machine.)
+func cancelOnceServed(t *testing.T, cancel context.CancelFunc, site *demosite.Site, paths ...string) {
+	t.Helper()
+	go func() {
+		defer cancel()
+		waitFor(30*time.Second, func() bool {
+			for _, p := range paths {
+				if site.Hits(p) == 0 {
+					return false
+				}
+			}
+			return true
+		})
+		time.Sleep(100 * time.Millisecond)
+	}()
 }
 
 // Ctrl-C with --ordered while the first input hangs: the two after it had

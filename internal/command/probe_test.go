@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fanout-dev/fanout/internal/demosite"
 )
@@ -129,7 +128,7 @@ func TestProbeUsageAndInterrupt(t *testing.T) {
 	}
 	site := startSite(t, 0)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
+	cancelOnceServed(t, cancel, site, "/wiki/fast", "/hang")
 	out, stderr, code := run(t, ctx, site.WikiURL("fast")+"\n"+site.URL()+"/hang\n"+site.URL()+"/hang\n", "probe")
 	if code != ExitInterrupted {
 		t.Fatalf("exit %d, want 130", code)
