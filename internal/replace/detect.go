@@ -16,7 +16,7 @@ const (
 	SkipInvalid    = "invalid UTF-8"    // editing it could not be told apart from corrupting it
 	SkipTooLarge   = "larger than --max-filesize"
 	SkipNotRegular = "not a regular file"                       // a device, FIFO or socket: reading could block or never end
-	SkipSymlink    = "symlink, not followed"                    // found by walking; name it to edit its target
+	SkipSymlink    = "symlink, not followed"                    // found by walking, or named without Follow
 	SkipTempFile   = "temporary file of an interrupted replace" // safe to delete
 	SkipDuplicate  = "same file as another path"
 )

@@ -12,7 +12,7 @@ import (
 // writeAtomic is write_unix.go's with package os: temporary file, write,
 // mode, check, sync, rename (no owner to keep).
 func writeAtomic(path string, st fileStat, head, body []byte, sync bool) error {
-	if err := writable(path); err != nil {
+	if err := writable(path, st.mode); err != nil {
 		return fmt.Errorf("%w: %w", ErrReadOnly, err)
 	}
 	dir, base := filepath.Split(path)

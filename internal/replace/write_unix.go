@@ -32,7 +32,7 @@ import (
 // Until the rename the old file is untouched; a failure removes the
 // temporary file.
 func writeAtomic(path string, st fileStat, head, body []byte, sync bool) error {
-	if err := writable(path); err != nil {
+	if err := writable(path, st.mode); err != nil {
 		return fmt.Errorf("%w: %w", ErrReadOnly, err)
 	}
 	tmp, fd, err := createTemp(path)
