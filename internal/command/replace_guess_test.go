@@ -242,3 +242,29 @@ func TestReplaceNamedPathsCheckedFirst(t *testing.T) {
 	}
 	untouched("--dry-run")
 }
+
+// Issue 21.6: sd users type -F (fixed strings: fanout's default) and -p
+// (preview: --dry-run); -F with -E is a contradiction.
+func TestReplaceSdFlags(t *testing.T) {
+	t.Parallel()
+	dir := files(t, map[string]string{"a.txt": "a.c abc\n"})
+	path := filepath.Join(dir, "a.txt")
+	out, stderr, code := run(t, context.Background(), "", "replace", "-p", "a.c", "X", path)
+	if code != ExitOK || !strings.Contains(out, "+X abc") || contentOf(t, path) != "a.c abc\n" {
+		t.Errorf("-p: exit %d, content %q\n%s%s", code, contentOf(t, path), out, stderr)
+	}
+	if _, stderr, code := run(t, context.Background(), "", "replace", "-q", "-F", "a.c", "X", path); code != ExitOK || contentOf(t, path) != "X abc\n" {
+		t.Errorf("-F: exit %d, content %q (%s)", code, contentOf(t, path), stderr)
+	}
+	if _, stderr, code := run(t, context.Background(), "", "replace", "-F", "-E", "a", "b", path); code != ExitUsage || !strings.Contains(stderr, "exclude each other") {
+		t.Errorf("-F -E: exit %d, %q", code, stderr)
+	}
+	// sd's escapes with -E; -F keeps the text.
+	os.WriteFile(path, []byte("a b\n"), 0o644)
+	if _, stderr, code := run(t, context.Background(), "", "replace", "-q", "-E", `\s+`, `\n`, path); code != ExitOK || contentOf(t, path) != "a\nb\n" {
+		t.Errorf(`-E '\s+' '\n': exit %d, content %q (%s)`, code, contentOf(t, path), stderr)
+	}
+	if _, _, code := run(t, context.Background(), "", "replace", "-q", "-F", "b", `\t`, path); code != ExitOK || contentOf(t, path) != "a\n\\t\n" {
+		t.Errorf(`-F b '\t': exit %d, content %q`, code, contentOf(t, path))
+	}
+}
