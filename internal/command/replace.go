@@ -142,9 +142,9 @@ before any file is touched: '$1x' would be read as the group named '1x'
 (write ${1}x), and '$path' or '${9}' would silently insert nothing.
 Backslash escapes in NEW are sd's: \n, \r, \t, \', \", \\, \xHH and
 \uHHHH are those characters, so sd's one-liner  sd '\s+' '\n'  is
-fanout replace -E '\s+' '\n'; any other backslash is kept as written. Write \\ for a backslash (\\n is a
-backslash and an n). Literal NEW (without --regex, or -F) is written as
-given, backslashes and all.
+fanout replace -E '\s+' '\n'; any other backslash is kept as written.
+Write \\ for a backslash (\\n is a backslash and an n). Literal NEW
+(without --regex, or -F) is written as given, backslashes and all.
 
 Directories are walked like ripgrep does: .gitignore, .ignore and .gitmodules
 are honoured (--no-ignore), hidden files and directories skipped (--hidden),
