@@ -11,7 +11,7 @@ const SniffLen = 8 << 10
 
 // Reasons a file is skipped rather than edited.
 const (
-	SkipBinary     = "binary"           // a NUL byte in the first SniffLen bytes
+	SkipBinary     = "binary"           // a NUL byte in the first SniffLen bytes, or anywhere in a file with a match
 	SkipUTF16      = "UTF-16 or UTF-32" // by its byte order mark; not supported
 	SkipInvalid    = "invalid UTF-8"    // editing it could not be told apart from corrupting it
 	SkipTooLarge   = "larger than --max-filesize"

@@ -27,7 +27,7 @@ var (
 type Options struct {
 	DryRun  bool  // compute the diff, write nothing
 	NoFsync bool  // rename without syncing the new content first
-	MaxSize int64 // files larger than this are skipped (0: no limit)
+	MaxSize int64 // files larger than this are skipped (0: no limit, but WholeFileLimit for a file read whole)
 	// Explicit marks a path the user named: a device or FIFO is then
 	// skipped without being opened.
 	Explicit bool
@@ -50,7 +50,8 @@ type Result struct {
 }
 
 // File replaces in one file: skipped with a reason when it is binary,
-// UTF-16 or UTF-32, too large, not a regular file, or (when it has a
+// UTF-16 or UTF-32, too large (over o.MaxSize; when it must be read whole,
+// over WholeFileLimit by default), not a regular file, or (when it has a
 // match) not valid UTF-8; left untouched (not even its mtime) when nothing
 // matches; otherwise rewritten atomically with its mode and owner kept. A
 // symlink is skipped, unless it was named explicitly and o.Follow: it then
@@ -92,10 +93,20 @@ func (r *Replacer) File(path string, o Options) Result {
 		res.Skip = SkipTempFile
 		return res
 	}
-	buf, st, skip, err := readFile(target, o.MaxSize)
+	limit, wholeMax := o.MaxSize, int64(StreamChunk)
+	if !r.streams() {
+		wholeMax = 0
+		if limit == 0 {
+			limit = WholeFileLimit
+		}
+	}
+	buf, st, skip, err := readFile(target, limit, wholeMax)
 	if err != nil || skip != "" {
 		res.Err, res.Skip = err, skip
 		return res
+	}
+	if buf == nil {
+		return r.stream(res, target, st, o)
 	}
 	defer putBuf(buf)
 	content := *buf
@@ -112,6 +123,10 @@ func (r *Replacer) File(path string, o Options) Result {
 	// would be time lost.
 	if !utf8.Valid(content[bom:]) {
 		res.Skip = SkipInvalid
+		return res
+	}
+	if bytes.IndexByte(content, 0) >= 0 {
+		res.Skip = SkipBinary // a NUL past the sniffed start: binary all the same, as when streamed
 		return res
 	}
 	res.Replacements = n

@@ -359,7 +359,7 @@ func TestFileChangedMeanwhileIsLeftAlone(t *testing.T) {
 	} {
 		write(t, path, "old", 0o644)
 		os.Chtimes(path, past, past)
-		buf, st, skip, err := readFile(path, 0)
+		buf, st, skip, err := readFile(path, 0, 0)
 		if err != nil || skip != "" || string(*buf) != "old" {
 			t.Fatalf("%s: read %q, %q, %v", name, *buf, skip, err)
 		}
