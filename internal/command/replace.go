@@ -157,10 +157,16 @@ skipped and reported, so that 'replace a b dir/*' never writes outside the
 paths given; --follow edits its target, and it stays a symlink (sed -i
 would replace the link by a regular file).
 
-Skipped and reported: binary files (a NUL byte in the first 8 KiB), UTF-16
-and UTF-32 files (by their byte order mark), files with a match that are not
-valid UTF-8, files over --max-filesize, devices and FIFOs named explicitly.
-A UTF-8 byte order mark is kept.
+Skipped and reported: binary files (a NUL byte in the first 8 KiB, or
+anywhere in a file with a match, as in ripgrep: a sparse file's holes are
+NULs), UTF-16 and UTF-32 files (by their byte order mark), files with a
+match that are not valid UTF-8, files over --max-filesize, devices and FIFOs
+named explicitly. A UTF-8 byte order mark is kept.
+
+Files are read 1 MiB of whole lines at a time (more for a longer line), as
+sed does, so memory does not grow with a file's size. What must be read
+whole, --across and an OLD holding a line break, skips files over 256 MiB
+unless --max-filesize says otherwise. --dry-run holds each file's diff.
 
 Every rewrite is atomic: the new content is written to a hidden temporary
 file in the same directory (".NAME" + digits), given the file's owner (root
@@ -284,7 +290,7 @@ also a usage error), 130 when interrupted.`,
 	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
 	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
-	c.Flags().StringVar(&maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit)")
+	c.Flags().StringVar(&maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit; 256MiB for --across)")
 	c.Flags().IntVarP(&workers, "workers", "w", 16, "files read and rewritten at once")
 	return c
 }
