@@ -67,5 +67,8 @@ func (r *Replacer) filterText(content []byte, o Options) ([]byte, int, string) {
 	if !utf8.Valid(content[bom:]) {
 		return content, 0, SkipInvalid
 	}
+	if bytes.IndexByte(content, 0) >= 0 {
+		return content, 0, SkipBinary
+	}
 	return append(content[:bom:bom], out...), n, ""
 }
