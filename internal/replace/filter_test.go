@@ -73,3 +73,14 @@ func TestFilterErrors(t *testing.T) {
 		t.Errorf("read error: %+v, wrote %q", res, out.String())
 	}
 }
+
+// A NUL past the sniffed start makes stdin binary too, as a file streamed
+// by File is: passed through unchanged.
+func TestFilterLateNULIsBinary(t *testing.T) {
+	in := "old\n" + strings.Repeat("a", 2*SniffLen) + "\x00old\n"
+	var out bytes.Buffer
+	res := lit(t, "old", "new").Filter(&out, strings.NewReader(in), Options{})
+	if res.Skip != SkipBinary || out.String() != in || res.Replacements != 0 {
+		t.Errorf("%+v, output changed: %v", res, out.String() != in)
+	}
+}
