@@ -68,8 +68,23 @@ func TestReplaceNoPathStdinLikeRipgrep(t *testing.T) {
 	t.Parallel()
 	bin := buildFanout(t)
 	dir := files(t, map[string]string{"a.txt": "foo in a file\n", "in.txt": "foo from a file\n"})
+	// rg decides the same way, when it is installed: `rg -c foo` prints a
+	// bare count for stdin, PATH:count for the files it walked.
+	rg, _ := exec.LookPath("rg")
 	replaceIn := func(stdin func(*exec.Cmd)) (string, int) {
 		t.Helper()
+		if rg != "" {
+			cmd := exec.Command(rg, "-c", "foo")
+			cmd.Dir = dir
+			stdin(cmd)
+			out, _, _ := runCmd(t, cmd)
+			walked := strings.Contains(out, ":")
+			defer func() {
+				if s := contentOf(t, filepath.Join(dir, "a.txt")); walked != (s != "foo in a file\n") {
+					t.Errorf("rg walked: %v (%q); fanout walked: %v", walked, out, !walked)
+				}
+			}()
+		}
 		cmd := exec.Command(bin, "replace", "-q", "foo", "bar")
 		cmd.Dir = dir
 		stdin(cmd)
@@ -113,6 +128,7 @@ func TestReplaceNoPathStdinLikeRipgrep(t *testing.T) {
 	}
 	// /dev/null (exec's default, as in CI): the current directory too.
 	os.WriteFile(filepath.Join(dir, "in.txt"), []byte("foo from a file\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.txt"), []byte("foo in a file\n"), 0o644)
 	out, code = replaceIn(func(c *exec.Cmd) { c.Stdin = nil })
 	if code != ExitOK || !strings.Contains(out, "in.txt: 1 replacement") || contentOf(t, filepath.Join(dir, "in.txt")) != "bar from a file\n" {
 		t.Errorf("/dev/null: stdout %q, exit %d", out, code)
