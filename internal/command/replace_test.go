@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/internal/proctest"
 	"github.com/fanout-dev/fanout/internal/replace"
 )
 
@@ -292,10 +293,7 @@ func TestReplaceSymlinks(t *testing.T) {
 		t.Errorf("--follow: link kept %v, target %q", isLink(link), contentOf(t, filepath.Join(followed, "out", "t.txt")))
 	}
 
-	sed, err := exec.LookPath("sed")
-	if err != nil {
-		t.Skip("no sed to compare with")
-	}
+	sed := proctest.Needs(t, "sed")["sed"]
 	bySed := tree()
 	if out, err := exec.Command(sed, "-i", "s/old/new/g", filepath.Join(bySed, "tree", "link.txt")).CombinedOutput(); err != nil {
 		t.Fatalf("sed -i: %v: %s", err, out)

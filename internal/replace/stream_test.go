@@ -66,6 +66,8 @@ func TestFileStreamsLikeWhole(t *testing.T) {
 				if got, err := cmd.Output(); err != nil || string(got) != want {
 					t.Errorf("patch with the dry run's diff does not make the new content (%v)", err)
 				}
+			} else {
+				t.Log("no patch(1) here: the dry run's diff is not applied")
 			}
 			res := c.r.File(path, Options{NoFsync: true})
 			if res.Err != nil || !res.Changed || res.Replacements != n {
