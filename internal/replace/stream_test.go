@@ -60,11 +60,16 @@ func TestFileStreamsLikeWhole(t *testing.T) {
 			// GNU patch, since go-udiff's ApplyUnified refuses even its
 			// own whole-file diff of this text.
 			if patch, err := exec.LookPath("patch"); err == nil {
-				diff := filepath.Join(t.TempDir(), "d")
-				os.WriteFile(diff, []byte(dry.Diff), 0o644)
-				cmd := exec.Command(patch, "-s", "-o", "-", path, diff)
-				if got, err := cmd.Output(); err != nil || string(got) != want {
-					t.Errorf("patch with the dry run's diff does not make the new content (%v)", err)
+				tmp := t.TempDir()
+				os.WriteFile(filepath.Join(tmp, "d"), []byte(dry.Diff), 0o644)
+				// In a directory of ours: patch makes its temporary file in
+				// the current one.
+				cmd := exec.Command(patch, "-s", "-o", "out", path, "d")
+				cmd.Dir = tmp
+				if msg, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("patch: %v: %s", err, msg)
+				} else if got, _ := os.ReadFile(filepath.Join(tmp, "out")); string(got) != want {
+					t.Error("patch with the dry run's diff does not make the new content")
 				}
 			} else {
 				t.Log("no patch(1) here: the dry run's diff is not applied")
