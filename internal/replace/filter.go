@@ -45,7 +45,7 @@ func (r *Replacer) Filter(w io.Writer, in io.Reader, o Options) Result {
 	}
 	if err != nil {
 		res.Err = fmt.Errorf("writing: %w", err)
-		res.Changed = false
+		res.Changed, res.Replacements = false, 0 // nothing replaced reached w
 	}
 	return res
 }

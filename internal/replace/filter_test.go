@@ -84,3 +84,15 @@ func TestFilterLateNULIsBinary(t *testing.T) {
 		t.Errorf("%+v, output changed: %v", res, out.String() != in)
 	}
 }
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// Issue 21.4: what could not be written is not counted as replaced.
+func TestFilterWriteErrorCountsNothing(t *testing.T) {
+	res := lit(t, "old", "new").Filter(failWriter{}, strings.NewReader("old old\n"), Options{})
+	if res.Err == nil || res.Replacements != 0 || res.Changed {
+		t.Errorf("%+v: want an error and nothing counted", res)
+	}
+}
