@@ -85,10 +85,6 @@ func TestFilterLateNULIsBinary(t *testing.T) {
 	}
 }
 
-type failWriter struct{}
-
-func (failWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
-
 // Issue 21.4: what could not be written is not counted as replaced.
 func TestFilterWriteErrorCountsNothing(t *testing.T) {
 	res := lit(t, "old", "new").Filter(failWriter{}, strings.NewReader("old old\n"), Options{})
