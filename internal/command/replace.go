@@ -182,8 +182,9 @@ we cannot write, is reported and left as it was; the run goes on.
 Rewriting replaces the file's inode: other hard links to it keep the old
 content, and extended attributes and ACLs are not copied.
 
-With - as the PATH (alone), or no PATH and stdin a pipe or file, stdin is read whole and the result written to
-stdout; nothing is written to disk. What a file would be skipped for
+With - as the PATH (alone), or no PATH and stdin a pipe or file, stdin is
+read whole (not streamed, unlike files) and the result written to stdout;
+nothing is written to disk. What a file would be skipped for
 (binary, not UTF-8, too large) passes through unchanged, as sed and sd pass
 their input on; the summary on stderr says it was skipped.
 
