@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 	"github.com/fanout-dev/fanout/internal/proctest"
@@ -43,12 +44,22 @@ func unprivileged(t *testing.T, dir string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// runCmd runs cmd and returns stdout, stderr and the exit status.
+// runCmd runs cmd and returns stdout, stderr and the exit status. A
+// binary just copied can be "text file busy" for a moment: a parallel
+// test's fork may hold the copy's fd open until its exec. It is run
+// again then.
 func runCmd(t *testing.T, cmd *exec.Cmd) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	for try := 0; errors.Is(err, syscall.ETXTBSY) && try < 100; try++ {
+		time.Sleep(10 * time.Millisecond)
+		again := exec.Command(cmd.Path, cmd.Args[1:]...)
+		again.Dir, again.Env, again.Stdin, again.SysProcAttr = cmd.Dir, cmd.Env, cmd.Stdin, cmd.SysProcAttr
+		again.Stdout, again.Stderr = &out, &errb
+		err = again.Run()
+	}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
