@@ -100,16 +100,26 @@ func errorText(path string, err error) string {
 func newReplace(e *env) *cobra.Command {
 	var iof ioFlags
 	var wo walk.Options
-	var regex, across, dryRun, noFsync bool
+	var regex, fixed, across, dryRun, noFsync, follow bool
 	var maxSize string
 	var workers int
 	c := &cobra.Command{
 		Use:   "replace OLD NEW [PATH...]",
 		Short: "Replace text in many files at once, safely",
-		Long: `Replace every OLD by NEW in the files under each PATH (default: the current
-directory), many files at once. A PATH of - filters stdin to stdout.
+		Long: `Replace every OLD by NEW in the files under each PATH, many files at once.
+Without a PATH, as in ripgrep: stdin is filtered to stdout when it is a pipe
+or a file, and the current directory is walked when stdin is a terminal,
+/dev/null or closed. A PATH of - filters stdin to stdout.
 
-OLD is literal unless --regex (Go RE2 syntax). An empty OLD is refused.
+Every PATH named is checked before any file is written: one that does not
+exist or cannot be read, or (unless --dry-run) a file or its directory that
+cannot be written, stops the run with exit status 2 and nothing written,
+as sd does. Files found by walking are reported one by one instead.
+
+OLD is literal unless --regex (Go RE2 syntax). An empty OLD is refused. An
+OLD shaped like a sed script ('s/foo/bar/g') is refused, with the fanout
+command line meant (fanout replace -E 'foo' 'bar' FILE); -F, or -- before
+OLD, replaces that text as written.
 
 With --regex, each line is matched on its own, as sed and sd do: the
 line's end (\n or \r\n) is not part of the text the pattern sees. So ^ and
@@ -130,7 +140,11 @@ In NEW (with --regex), $1 or ${1} is a group, $name or ${name} a named
 group, $$ a dollar. A reference to no group of the pattern is an error
 before any file is touched: '$1x' would be read as the group named '1x'
 (write ${1}x), and '$path' or '${9}' would silently insert nothing.
-Literal NEW is written as given.
+Backslash escapes in NEW are sd's: \n, \r, \t, \', \", \\, \xHH and
+\uHHHH are those characters, so sd's one-liner  sd '\s+' '\n'  is
+fanout replace -E '\s+' '\n'; any other backslash is kept as written.
+Write \\ for a backslash (\\n is a backslash and an n). Literal NEW
+(without --regex, or -F) is written as given, backslashes and all.
 
 Directories are walked like ripgrep does: .gitignore, .ignore and .gitmodules
 are honoured (--no-ignore), hidden files and directories skipped (--hidden),
@@ -138,13 +152,21 @@ are honoured (--no-ignore), hidden files and directories skipped (--hidden),
 out. -g/--glob includes files by glob, '!GLOB' excludes (repeatable); as in
 ripgrep, a glob without '/' matches a name at any depth, one with '/' is
 relative to the PATH, and when several match a path the last one decides.
-Files named explicitly are always edited, and a symlink named explicitly
-stays a symlink: its target is edited.
+Files named explicitly are always edited. A symlink named explicitly is
+skipped and reported, so that 'replace a b dir/*' never writes outside the
+paths given; --follow edits its target, and it stays a symlink (sed -i
+would replace the link by a regular file).
 
-Skipped and reported: binary files (a NUL byte in the first 8 KiB), UTF-16
-and UTF-32 files (by their byte order mark), files with a match that are not
-valid UTF-8, files over --max-filesize, devices and FIFOs named explicitly.
-A UTF-8 byte order mark is kept.
+Skipped and reported: binary files (a NUL byte in the first 8 KiB, or
+anywhere in a file with a match, as in ripgrep: a sparse file's holes are
+NULs), UTF-16 and UTF-32 files (by their byte order mark), files with a
+match that are not valid UTF-8, files over --max-filesize, devices and FIFOs
+named explicitly. A UTF-8 byte order mark is kept.
+
+Files are read 1 MiB of whole lines at a time (more for a longer line), as
+sed does, so memory does not grow with a file's size. What must be read
+whole, --across and an OLD holding a line break, skips files over 256 MiB
+unless --max-filesize says otherwise. --dry-run holds each file's diff.
 
 Every rewrite is atomic: the new content is written to a hidden temporary
 file in the same directory (".NAME" + digits), given the file's owner (root
@@ -154,13 +176,15 @@ and then its mode (setuid, setgid and sticky bits included), synced
 any instant, each file holds its old or its new content; at worst a hidden
 temporary file is left, which later runs skip and report. Bytes outside the
 matches are kept exactly (line endings, final newline). A file without a
-match is not rewritten (its mtime is kept). A read-only file, or one in a
-directory we cannot write, is reported and left as it was; the run goes on.
+match is not rewritten (its mtime is kept). A read-only file (no write bit
+in its mode, even for root, where sed -i rewrites it), or one in a directory
+we cannot write, is reported and left as it was; the run goes on.
 Rewriting replaces the file's inode: other hard links to it keep the old
 content, and extended attributes and ACLs are not copied.
 
-With - as the PATH (alone), stdin is read whole and the result written to
-stdout; nothing is written to disk. What a file would be skipped for
+With - as the PATH (alone), or no PATH and stdin a pipe or file, stdin is
+read whole (not streamed, unlike files) and the result written to stdout;
+nothing is written to disk. What a file would be skipped for
 (binary, not UTF-8, too large) passes through unchanged, as sed and sd pass
 their input on; the summary on stderr says it was skipped.
 
@@ -176,14 +200,27 @@ also a usage error), 130 when interrupted.`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(c *cobra.Command, args []string) error {
 			old, repl, paths := args[0], args[1], args[2:]
+			switch {
+			case fixed && regex:
+				return usagef("-F (fixed strings) and -E (regex) exclude each other")
+			case across && !regex:
+				return usagef("--across applies to --regex")
+			}
+			// -F or -- before OLD: the text is meant as written.
+			if !fixed && c.ArgsLenAtDash() != 0 {
+				// NEW was the user's first PATH.
+				if err := checkSedScript(old, args[1:]); err != nil {
+					return err
+				}
+			}
 			if len(paths) == 0 {
 				paths = []string{"."}
+				if stdinReadable(e.stdin) {
+					paths = []string{"-"}
+				}
 			}
 			var r *replace.Replacer
 			var err error
-			if across && !regex {
-				return usagef("--across applies to --regex")
-			}
 			if regex {
 				mode := replace.Lines
 				if across {
@@ -209,11 +246,14 @@ also a usage error), 130 when interrupted.`,
 			case iof.compare && !dryRun:
 				return usagef("--compare runs the replacement twice: use it with --dry-run")
 			}
-			entries, err := walk.Files(c.Context(), paths, wo)
+			opts := replace.Options{DryRun: dryRun, NoFsync: noFsync, MaxSize: limit, Follow: follow}
+			if err := checkPaths(e.stderr, paths, opts); err != nil {
+				return err
+			}
+			entries, err := namedFiles(c.Context(), paths, wo, follow)
 			if err != nil {
 				return usagef("--glob: %v", err)
 			}
-			opts := replace.Options{DryRun: dryRun, NoFsync: noFsync, MaxSize: limit}
 			explicit := map[string]bool{}
 			for _, p := range paths {
 				explicit[p] = true
@@ -241,12 +281,17 @@ also a usage error), 130 when interrupted.`,
 	// ripgrep's name for it, for the fingers that know rg; one name in the help.
 	c.Flags().BoolVarP(&across, "multiline", "U", false, "same as --across")
 	c.Flags().MarkHidden("multiline")
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "print a unified diff per file and the counts; write nothing")
+	c.Flags().BoolVarP(&fixed, "fixed-strings", "F", false, "OLD is text, not a pattern (the default; sd's -F): an OLD shaped like a sed script is then meant as written")
+	c.Flags().BoolVarP(&dryRun, "dry-run", "p", false, "print a unified diff per file and the counts; write nothing (-p as in sd)")
+	// sd's name for it.
+	c.Flags().BoolVar(&dryRun, "preview", false, "same as --dry-run")
+	c.Flags().MarkHidden("preview")
+	c.Flags().BoolVar(&follow, "follow", false, "edit the target of a symlink named as a PATH (without it, such a symlink is skipped; symlinks met while walking always are)")
 	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync each new file before renaming it (a killed process still loses nothing; a power loss may leave empty files)")
 	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
 	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
-	c.Flags().StringVar(&maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit)")
+	c.Flags().StringVar(&maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit; 256MiB for --across)")
 	c.Flags().IntVarP(&workers, "workers", "w", 16, "files read and rewritten at once")
 	return c
 }
@@ -259,7 +304,7 @@ func filterStdin(e *env, f *ioFlags, r *replace.Replacer, paths []string, o repl
 	case len(paths) > 1:
 		return usagef("- (stdin to stdout) cannot be mixed with other PATHs")
 	case f.json || f.csv || f.compare:
-		return usagef("with - (stdin to stdout), stdout holds the text: --json, --csv and --compare do not apply")
+		return usagef("stdin is filtered to stdout (PATH -, or no PATH and stdin a pipe or file): --json, --csv and --compare do not apply")
 	}
 	tally := cli.NewTally()
 	res := r.Filter(e.stdout, e.stdin, o)
@@ -292,7 +337,7 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 			fo.Explicit = explicit[l.Text]
 			if dedupe {
 				key := l.Text
-				if fo.Explicit {
+				if fo.Explicit && o.Follow {
 					if real, err := filepath.EvalSymlinks(key); err == nil {
 						key = real
 					}
@@ -311,6 +356,33 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 		},
 		passed: func(r replaceRecord) bool { return r.Result != resError },
 	}
+}
+
+// namedFiles is walk.Files, except that a symlink named as a PATH is
+// not followed without --follow: it comes as itself (which File skips),
+// so `replace a b dir/*` cannot walk or edit what a link in dir points
+// to.
+func namedFiles(ctx context.Context, paths []string, o walk.Options, follow bool) (iter.Seq[walk.Entry], error) {
+	var links, walked []string
+	for _, p := range paths {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 && !follow {
+			links = append(links, p)
+		} else {
+			walked = append(walked, p)
+		}
+	}
+	entries, err := walk.Files(ctx, walked, o)
+	if err != nil {
+		return nil, err
+	}
+	return func(yield func(walk.Entry) bool) {
+		for _, l := range links {
+			if !yield(walk.Entry{Path: l, Type: fs.ModeSymlink, Explicit: true}) {
+				return
+			}
+		}
+		entries(yield)
+	}, nil
 }
 
 // entryLines turns the walk into the lines runJob takes.

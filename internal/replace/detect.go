@@ -11,12 +11,12 @@ const SniffLen = 8 << 10
 
 // Reasons a file is skipped rather than edited.
 const (
-	SkipBinary     = "binary"           // a NUL byte in the first SniffLen bytes
+	SkipBinary     = "binary"           // a NUL byte in the first SniffLen bytes, or anywhere in a file with a match
 	SkipUTF16      = "UTF-16 or UTF-32" // by its byte order mark; not supported
 	SkipInvalid    = "invalid UTF-8"    // editing it could not be told apart from corrupting it
 	SkipTooLarge   = "larger than --max-filesize"
 	SkipNotRegular = "not a regular file"                       // a device, FIFO or socket: reading could block or never end
-	SkipSymlink    = "symlink, not followed"                    // found by walking; name it to edit its target
+	SkipSymlink    = "symlink, not followed"                    // found by walking, or named without Follow
 	SkipTempFile   = "temporary file of an interrupted replace" // safe to delete
 	SkipDuplicate  = "same file as another path"
 )

@@ -27,18 +27,22 @@ var (
 type Options struct {
 	DryRun  bool  // compute the diff, write nothing
 	NoFsync bool  // rename without syncing the new content first
-	MaxSize int64 // files larger than this are skipped (0: no limit)
-	// Explicit marks a path the user named: a symlink is then followed and
-	// its target edited. Symlinks met while walking a directory are
-	// skipped, as ripgrep does, so nothing outside the tree is edited.
+	MaxSize int64 // files larger than this are skipped (0: no limit, but WholeFileLimit for a file read whole)
+	// Explicit marks a path the user named: a device or FIFO is then
+	// skipped without being opened.
 	Explicit bool
+	// Follow edits the target of a symlink named explicitly. Without it
+	// such a symlink is skipped, as are symlinks met while walking a
+	// directory (as ripgrep does): `replace a b dir/*` never writes
+	// outside the paths it was given.
+	Follow bool
 }
 
 // Result is what happened to one file.
 type Result struct {
 	Path         string // as given
 	Target       string // the file edited when Path is a symlink
-	Replacements int    // matches found
+	Replacements int    // matches replaced (written, or that would be with DryRun); 0 on error
 	Changed      bool   // the content changed (written, or would be with DryRun)
 	Skip         string // why the file was not edited (a Skip* constant)
 	Diff         string // unified diff, with DryRun
@@ -46,10 +50,12 @@ type Result struct {
 }
 
 // File replaces in one file: skipped with a reason when it is binary,
-// UTF-16 or UTF-32, too large, not a regular file, or (when it has a
+// UTF-16 or UTF-32, too large (over o.MaxSize; when it must be read whole,
+// over WholeFileLimit by default), not a regular file, or (when it has a
 // match) not valid UTF-8; left untouched (not even its mtime) when nothing
 // matches; otherwise rewritten atomically with its mode and owner kept. A
-// symlink named explicitly stays a symlink: its target is edited.
+// symlink is skipped, unless it was named explicitly and o.Follow: it then
+// stays a symlink and its target is edited.
 //
 // A file found by walking is opened without following a symlink and
 // without blocking, and its one fstat serves for the type, the size and,
@@ -65,6 +71,10 @@ func (r *Replacer) File(path string, o Options) Result {
 			return res
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
+			if !o.Follow {
+				res.Skip = SkipSymlink
+				return res
+			}
 			if target, err = filepath.EvalSymlinks(path); err != nil {
 				res.Err = fmt.Errorf("following symlink: %w", err)
 				return res
@@ -83,10 +93,20 @@ func (r *Replacer) File(path string, o Options) Result {
 		res.Skip = SkipTempFile
 		return res
 	}
-	buf, st, skip, err := readFile(target, o.MaxSize)
+	limit, wholeMax := o.MaxSize, int64(StreamChunk)
+	if !r.streams() {
+		wholeMax = 0
+		if limit == 0 {
+			limit = WholeFileLimit
+		}
+	}
+	buf, st, skip, err := readFile(target, limit, wholeMax)
 	if err != nil || skip != "" {
 		res.Err, res.Skip = err, skip
 		return res
+	}
+	if buf == nil {
+		return r.stream(res, target, st, o)
 	}
 	defer putBuf(buf)
 	content := *buf
@@ -105,6 +125,10 @@ func (r *Replacer) File(path string, o Options) Result {
 		res.Skip = SkipInvalid
 		return res
 	}
+	if bytes.IndexByte(content, 0) >= 0 {
+		res.Skip = SkipBinary // a NUL past the sniffed start: binary all the same, as when streamed
+		return res
+	}
 	res.Replacements = n
 	if bytes.Equal(out, content[bom:]) {
 		return res
@@ -115,7 +139,7 @@ func (r *Replacer) File(path string, o Options) Result {
 		return res
 	}
 	if err := writeAtomic(target, st, content[:bom], out, !o.NoFsync); err != nil {
-		res.Changed = false
+		res.Changed, res.Replacements = false, 0 // nothing was replaced
 		res.Err = err
 	}
 	return res

@@ -202,7 +202,9 @@ func TestFileKeepsOwnerAsRoot(t *testing.T) {
 
 // sd #94: sd replaced a symlink with a regular file holding the target's
 // new content. Here the link stays a link and its target is edited, when
-// the link is named explicitly; found by walking, it is skipped.
+// the link is named explicitly with Follow; found by walking, or named
+// without Follow (issue 26.12: nothing outside the named paths), it is
+// skipped.
 func TestFileSymlink(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "real", "target.txt")
@@ -214,7 +216,10 @@ func TestFileSymlink(t *testing.T) {
 	if res := lit(t, "old", "new").File(link, Options{}); res.Skip != SkipSymlink || read(t, target) != "old" {
 		t.Fatalf("walked symlink: %+v", res)
 	}
-	res := lit(t, "old", "new").File(link, Options{Explicit: true})
+	if res := lit(t, "old", "new").File(link, Options{Explicit: true}); res.Skip != SkipSymlink || read(t, target) != "old" {
+		t.Fatalf("named symlink without Follow: %+v", res)
+	}
+	res := lit(t, "old", "new").File(link, Options{Explicit: true, Follow: true})
 	if !res.Changed || res.Err != nil || res.Target != target {
 		t.Fatalf("%+v", res)
 	}
@@ -354,7 +359,7 @@ func TestFileChangedMeanwhileIsLeftAlone(t *testing.T) {
 	} {
 		write(t, path, "old", 0o644)
 		os.Chtimes(path, past, past)
-		buf, st, skip, err := readFile(path, 0)
+		buf, st, skip, err := readFile(path, 0, 0)
 		if err != nil || skip != "" || string(*buf) != "old" {
 			t.Fatalf("%s: read %q, %q, %v", name, *buf, skip, err)
 		}

@@ -45,7 +45,7 @@ func (r *Replacer) Filter(w io.Writer, in io.Reader, o Options) Result {
 	}
 	if err != nil {
 		res.Err = fmt.Errorf("writing: %w", err)
-		res.Changed = false
+		res.Changed, res.Replacements = false, 0 // nothing replaced reached w
 	}
 	return res
 }
@@ -66,6 +66,9 @@ func (r *Replacer) filterText(content []byte, o Options) ([]byte, int, string) {
 	}
 	if !utf8.Valid(content[bom:]) {
 		return content, 0, SkipInvalid
+	}
+	if bytes.IndexByte(content, 0) >= 0 {
+		return content, 0, SkipBinary
 	}
 	return append(content[:bom:bom], out...), n, ""
 }

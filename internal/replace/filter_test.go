@@ -73,3 +73,22 @@ func TestFilterErrors(t *testing.T) {
 		t.Errorf("read error: %+v, wrote %q", res, out.String())
 	}
 }
+
+// A NUL past the sniffed start makes stdin binary too, as a file streamed
+// by File is: passed through unchanged.
+func TestFilterLateNULIsBinary(t *testing.T) {
+	in := "old\n" + strings.Repeat("a", 2*SniffLen) + "\x00old\n"
+	var out bytes.Buffer
+	res := lit(t, "old", "new").Filter(&out, strings.NewReader(in), Options{})
+	if res.Skip != SkipBinary || out.String() != in || res.Replacements != 0 {
+		t.Errorf("%+v, output changed: %v", res, out.String() != in)
+	}
+}
+
+// Issue 21.4: what could not be written is not counted as replaced.
+func TestFilterWriteErrorCountsNothing(t *testing.T) {
+	res := lit(t, "old", "new").Filter(failWriter{}, strings.NewReader("old old\n"), Options{})
+	if res.Err == nil || res.Replacements != 0 || res.Changed {
+		t.Errorf("%+v: want an error and nothing counted", res)
+	}
+}

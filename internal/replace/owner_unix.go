@@ -17,11 +17,20 @@ func statOf(fi fs.FileInfo) fileStat {
 	return st
 }
 
-// writable reports whether we may write path (access(2) with W_OK), so a
-// read-only file is reported rather than replaced behind its mode's back.
-func writable(path string) error {
-	if err := syscall.Access(path, 2); err != nil {
-		return err // the errno alone: the caller's record names the path
+// writable reports whether we may write path, of the given mode: it has
+// a write bit, and access(2) grants W_OK. So a read-only file is
+// reported rather than replaced behind its mode's back, by root too.
+func writable(path string, mode fs.FileMode) error {
+	if mode.Perm()&0o222 == 0 {
+		return errNoWriteBit
+	}
+	return access(path, accessWrite)
+}
+
+// access is access(2); the errno alone: the caller's record names the path.
+func access(path string, mode uint32) error {
+	if err := syscall.Access(path, mode); err != nil {
+		return err
 	}
 	return nil
 }

@@ -11,8 +11,9 @@ import (
 // time update), fstat, read, close. os.Open would add fcntl calls and a failing epoll registration,
 // os.ReadFile another fstat and a read to see EOF. The fstat is kept as
 // the reference for "changed since read". A symlink or a file that is not
-// regular is not read: skip says why.
-func readFile(path string, maxSize int64) (buf *[]byte, st fileStat, skip string, err error) {
+// regular is not read: skip says why. Nor is a file over wholeMax bytes
+// (when not 0): buf is then nil, for the caller to stream it.
+func readFile(path string, maxSize, wholeMax int64) (buf *[]byte, st fileStat, skip string, err error) {
 	// O_NOATIME: reading a file to search it is not using it, so its
 	// access time stays (as backup tools do); with relatime, most files
 	// of a tree not read for a day would otherwise have an inode to
@@ -51,6 +52,8 @@ func readFile(path string, maxSize int64) (buf *[]byte, st fileStat, skip string
 		return nil, st, SkipNotRegular, nil
 	case maxSize > 0 && st.size > maxSize:
 		return nil, st, SkipTooLarge, nil
+	case wholeMax > 0 && st.size > wholeMax:
+		return nil, st, "", nil // to be streamed
 	}
 	// The size fstat gave, no more: a file that grows meanwhile changes
 	// its size and mtime, so a rewrite would stop at the check before the

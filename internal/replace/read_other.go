@@ -10,7 +10,7 @@ import (
 
 // readFile is the portable form of read_linux.go's: an lstat first, so a
 // symlink, device or FIFO is never opened.
-func readFile(path string, maxSize int64) (buf *[]byte, st fileStat, skip string, err error) {
+func readFile(path string, maxSize, wholeMax int64) (buf *[]byte, st fileStat, skip string, err error) {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return nil, st, "", err
@@ -32,6 +32,9 @@ func readFile(path string, maxSize int64) (buf *[]byte, st fileStat, skip string
 	st = statOf(fi)
 	if maxSize > 0 && st.size > maxSize {
 		return nil, st, SkipTooLarge, nil
+	}
+	if wholeMax > 0 && st.size > wholeMax {
+		return nil, st, "", nil // to be streamed
 	}
 	buf = getBuf(int(st.size))
 	n, err := io.ReadFull(f, *buf)

@@ -369,3 +369,39 @@ func TestRequiredLiteral(t *testing.T) {
 		}
 	}
 }
+
+// Issue 21.5: sd unescapes NEW in regex mode (sd/src/unescape.rs: \n, \r,
+// \t, \', \", \\, \xHH, \uHHHH; any other backslash stays), so that its
+// README's `sd '\s+' '\n'` works; fanout wrote the backslash. Literal mode
+// stays literal, as sd -F does.
+func TestTemplateEscapesLikeSd(t *testing.T) {
+	for _, c := range []struct {
+		pattern, tmpl, in, want string
+	}{
+		{`\s+`, `\n`, "a  b\n", "a\nb\n"},
+		{`,`, `\t`, "a,b", "a\tb"},
+		{`x`, `\r\n`, "axb", "a\r\nb"},
+		{`x`, `\\`, "axb", `a\b`},          // the way to write one backslash
+		{`x`, `\\n`, "axb", `a\nb`},        // and a backslash before n
+		{`x`, `\d\`, "axb", `a\d\b`},       // no escape: kept as written (a trailing one too)
+		{`x`, `\x41\u00e9`, "axb", "aAéb"}, // exactly two and four digits
+		{`x`, `\x4`, "axb", `a\x4b`},       // too short: kept
+		{`(x)`, `\x241`, "axb", "a$1b"},    // an escaped $ is text, not a group
+		{`(x)`, `\"$1\'`, "axb", `a"x'b`},
+	} {
+		r, err := Regex(c.pattern, c.tmpl, Lines)
+		if err != nil {
+			t.Fatalf("Regex(%q, %q): %v", c.pattern, c.tmpl, err)
+		}
+		if got, _ := r.Replace([]byte(c.in)); string(got) != c.want {
+			t.Errorf("%q -> %q on %q: %q, want %q", c.pattern, c.tmpl, c.in, got, c.want)
+		}
+	}
+	r, err := Literal("x", `\n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.Replace([]byte("axb")); string(got) != `a\nb` {
+		t.Errorf("literal mode unescaped: %q", got)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // TemplateError is a reference in NEW to no group of the pattern. Go's
@@ -28,7 +29,9 @@ type piece struct {
 // parseTemplate reads NEW as regexp.Expand does ($1, ${1}, $name,
 // ${name}, $$ for a $; a name is letters, digits and underscores), but
 // every reference must name a group of re. A $ followed by anything else
-// is a $, as in Expand.
+// is a $, as in Expand. Backslash escapes are sd's (sd/src/unescape.rs):
+// \n, \r, \t, \', \", \\, \xHH and \uHHHH are the characters (text:
+// \x24 is a $, never a group); any other backslash is kept as written.
 func parseTemplate(re *regexp.Regexp, tmpl string) ([]piece, error) {
 	var pieces []piece
 	var text []byte
@@ -40,6 +43,12 @@ func parseTemplate(re *regexp.Regexp, tmpl string) ([]piece, error) {
 	}
 	for i := 0; i < len(tmpl); {
 		c := tmpl[i]
+		if c == '\\' {
+			r, n := unescape(tmpl[i:])
+			text = utf8.AppendRune(text, r)
+			i += n
+			continue
+		}
 		if c != '$' || i+1 == len(tmpl) {
 			text = append(text, c)
 			i++
@@ -85,6 +94,37 @@ func parseTemplate(re *regexp.Regexp, tmpl string) ([]piece, error) {
 	}
 	flush()
 	return pieces, nil
+}
+
+// unescape reads the escape at the start of s (which starts with a
+// backslash): the character it stands for and its length; a backslash
+// alone when it is none of sd's. Unlike sd, \xHH takes exactly its two
+// digits (sd's escape_n_chars consumes one character more).
+func unescape(s string) (rune, int) {
+	if len(s) < 2 {
+		return '\\', 1
+	}
+	switch s[1] {
+	case 'n':
+		return '\n', 2
+	case 'r':
+		return '\r', 2
+	case 't':
+		return '\t', 2
+	case '\'', '"', '\\':
+		return rune(s[1]), 2
+	case 'x', 'u':
+		digits := 2
+		if s[1] == 'u' {
+			digits = 4
+		}
+		if len(s) >= 2+digits {
+			if v, err := strconv.ParseUint(s[2:2+digits], 16, 32); err == nil && utf8.ValidRune(rune(v)) {
+				return rune(v), 2 + digits
+			}
+		}
+	}
+	return '\\', 1
 }
 
 // groupIndex returns the group a name refers to, or -1.

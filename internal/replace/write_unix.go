@@ -32,59 +32,95 @@ import (
 // Until the rename the old file is untouched; a failure removes the
 // temporary file.
 func writeAtomic(path string, st fileStat, head, body []byte, sync bool) error {
-	if err := writable(path); err != nil {
-		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	a, err := beginAtomic(path, st)
+	if err != nil {
+		return err
+	}
+	if err = a.write(head); err == nil {
+		if err = a.write(body); err == nil {
+			return a.commit(sync)
+		}
+	}
+	a.abort()
+	return err
+}
+
+// atomicFile is a rewrite under way: writeAtomic's steps 1 and 2 done by
+// beginAtomic, 3 by write, 4 to 6 by commit; abort removes the temporary
+// file.
+type atomicFile struct {
+	path, tmp string
+	fd        int
+	st        fileStat
+}
+
+func beginAtomic(path string, st fileStat) (*atomicFile, error) {
+	if err := writable(path, st.mode); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrReadOnly, err)
 	}
 	tmp, fd, err := createTemp(path)
 	if err != nil {
-		return fmt.Errorf("creating temporary file: %w", err)
+		return nil, fmt.Errorf("creating temporary file: %w", err)
 	}
-	closed, renamed := false, false
-	defer func() {
-		if !closed {
-			syscall.Close(fd)
-		}
-		if !renamed {
-			syscall.Unlink(tmp)
-		}
-	}()
+	a := &atomicFile{path: path, tmp: tmp, fd: fd, st: st}
 	if st.uid >= 0 {
 		var got syscall.Stat_t
 		if err := syscall.Fstat(fd, &got); err != nil {
-			return fmt.Errorf("stat temporary file: %w", err)
+			a.abort()
+			return nil, fmt.Errorf("stat temporary file: %w", err)
 		}
 		if int(got.Uid) != st.uid || int(got.Gid) != st.gid {
 			if err := syscall.Fchown(fd, st.uid, st.gid); err != nil {
-				return fmt.Errorf("%w (owner %d:%d): %w", ErrOwner, st.uid, st.gid, err)
+				a.abort()
+				return nil, fmt.Errorf("%w (owner %d:%d): %w", ErrOwner, st.uid, st.gid, err)
 			}
 		}
 	}
-	if err := writeAll(fd, head); err != nil {
-		return err
-	}
-	if err := writeAll(fd, body); err != nil {
-		return err
-	}
-	if err := syscall.Fchmod(fd, unixMode(st.mode)); err != nil {
-		return fmt.Errorf("setting mode: %w", err)
-	}
-	if now, err := os.Lstat(path); err != nil || !statOf(now).same(st) {
-		return fmt.Errorf("%w", ErrModified)
-	}
-	if sync {
-		if err := syscall.Fsync(fd); err != nil {
-			return fmt.Errorf("syncing: %w", err)
+	return a, nil
+}
+
+func (a *atomicFile) write(b []byte) error { return writeAll(a.fd, b) }
+
+// commit gives the temporary file its mode, checks that the file is still
+// the one read, syncs and renames. On error the temporary file is gone.
+func (a *atomicFile) commit(sync bool) error {
+	err := func() error {
+		if err := syscall.Fchmod(a.fd, unixMode(a.st.mode)); err != nil {
+			return fmt.Errorf("setting mode: %w", err)
 		}
+		if now, err := os.Lstat(a.path); err != nil || !statOf(now).same(a.st) {
+			return fmt.Errorf("%w", ErrModified)
+		}
+		if sync {
+			if err := syscall.Fsync(a.fd); err != nil {
+				return fmt.Errorf("syncing: %w", err)
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		a.abort()
+		return err
 	}
-	closed = true
+	fd := a.fd
+	a.fd = -1
 	if err := syscall.Close(fd); err != nil {
+		syscall.Unlink(a.tmp)
 		return fmt.Errorf("writing: %w", err)
 	}
-	if err := syscall.Rename(tmp, path); err != nil {
-		return fmt.Errorf("replacing: %w", &os.LinkError{Op: "rename", Old: tmp, New: path, Err: err})
+	if err := syscall.Rename(a.tmp, a.path); err != nil {
+		syscall.Unlink(a.tmp)
+		return fmt.Errorf("replacing: %w", &os.LinkError{Op: "rename", Old: a.tmp, New: a.path, Err: err})
 	}
-	renamed = true
 	return nil
+}
+
+func (a *atomicFile) abort() {
+	if a.fd >= 0 {
+		syscall.Close(a.fd)
+		a.fd = -1
+	}
+	syscall.Unlink(a.tmp)
 }
 
 // createTemp creates the temporary file for path: "." + name + 19 random

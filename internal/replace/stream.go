@@ -1,0 +1,176 @@
+package replace
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aymanbagabas/go-udiff"
+)
+
+// StreamChunk is how much of a file is read at once. A larger file is
+// edited as a stream of whole lines, as sed does, when the replacement
+// works line by line (a literal OLD without a line break, a regex in line
+// mode): memory stays at about two chunks (or the longest line) whatever
+// the file's size, and the new content goes to the temporary file as it
+// is made.
+const StreamChunk = 1 << 20
+
+// WholeFileLimit is the default limit for the files that must be read
+// whole (--across, or a literal OLD holding a line break): larger ones
+// are skipped as too large unless Options.MaxSize says otherwise.
+const WholeFileLimit = 256 << 20
+
+// streams reports whether r can run on a file a chunk of whole lines at a
+// time with the same result as on the whole file.
+func (r *Replacer) streams() bool {
+	return !r.across && (r.re != nil || bytes.IndexByte(r.old, '\n') < 0)
+}
+
+// stream edits a file larger than StreamChunk (st, as read when it was
+// first opened) chunk by chunk. Nothing is written until a chunk changes:
+// the temporary file then gets the unchanged start copied from the file,
+// and every later chunk as it is made. A NUL byte anywhere makes the file
+// binary, as in ripgrep (a sparse file's holes read as NULs): it is then
+// skipped, its temporary file removed.
+func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Result {
+	f, err := os.Open(target)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !statOf(fi).same(st) {
+		res.Err = ErrModified
+		return res
+	}
+	var (
+		buf     = make([]byte, 0, StreamChunk)
+		off     int64 // file offset of buf[0]
+		eof     bool
+		invalid bool // some text before the current chunk is not UTF-8
+		changed bool
+		w       *atomicFile
+		diff    strings.Builder
+		lines   [2]int // lines before buf, in the old and the new content
+		start   = -1   // the BOM's length, once the start was sniffed
+	)
+	fail := func(skip string, err error) Result {
+		if w != nil {
+			w.abort()
+		}
+		res.Skip, res.Err, res.Replacements, res.Changed = skip, err, 0, false
+		return res
+	}
+	for !eof || len(buf) > 0 {
+		// Fill the buffer; double it when it holds no whole line.
+		if len(buf) == cap(buf) {
+			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+		}
+		for !eof && len(buf) < cap(buf) {
+			n, err := f.Read(buf[len(buf):cap(buf)])
+			if bytes.IndexByte(buf[len(buf):len(buf)+n], 0) >= 0 {
+				return fail(SkipBinary, nil)
+			}
+			buf = buf[:len(buf)+n]
+			if err == io.EOF {
+				eof = true
+			} else if err != nil {
+				return fail("", fmt.Errorf("reading: %w", err))
+			}
+		}
+		seg := 0
+		if start < 0 {
+			reason, bom := sniff(buf)
+			if reason != "" {
+				return fail(reason, nil)
+			}
+			start, seg = bom, bom
+		}
+		cut := len(buf)
+		if !eof {
+			if cut = bytes.LastIndexByte(buf, '\n') + 1; cut == 0 {
+				continue // a line longer than the buffer: read on
+			}
+		}
+		text := buf[seg:cut]
+		invalid = invalid || !utf8.Valid(text)
+		out, n := r.Replace(text)
+		if n > 0 && invalid {
+			return fail(SkipInvalid, nil)
+		}
+		res.Replacements += n
+		if n > 0 && !bytes.Equal(out, text) {
+			changed = true
+			if o.DryRun {
+				bom := string(buf[:seg]) // in the diff, as the whole-file one
+				diff.WriteString(shiftHunks(udiff.Unified("", "", bom+string(text), bom+string(out)), lines))
+			} else if w == nil {
+				if w, err = beginAtomic(target, st); err != nil {
+					return fail("", err)
+				}
+				if err := copyStart(w, f, off+int64(seg)); err != nil {
+					return fail("", err)
+				}
+			}
+		}
+		if w != nil {
+			if err := w.write(out); err != nil {
+				return fail("", err)
+			}
+		}
+		lines[0] += bytes.Count(text, []byte{'\n'})
+		lines[1] += bytes.Count(out, []byte{'\n'})
+		off += int64(cut)
+		buf = buf[:copy(buf, buf[cut:])]
+	}
+	res.Changed = changed
+	switch {
+	case o.DryRun && changed:
+		res.Diff = "--- " + res.Path + "\n+++ " + res.Path + "\n" + diff.String()
+	case w != nil && changed:
+		if err := w.commit(!o.NoFsync); err != nil {
+			return fail("", err)
+		}
+	case w != nil:
+		w.abort()
+	}
+	return res
+}
+
+// copyStart writes the first n bytes of f, unchanged, to w.
+func copyStart(w *atomicFile, f *os.File, n int64) error {
+	buf := make([]byte, min(n, StreamChunk))
+	for at := int64(0); at < n; {
+		k, err := f.ReadAt(buf[:min(int64(len(buf)), n-at)], at)
+		if err != nil {
+			return fmt.Errorf("reading: %w", err)
+		}
+		if err := w.write(buf[:k]); err != nil {
+			return err
+		}
+		at += int64(k)
+	}
+	return nil
+}
+
+var hunkHeader = regexp.MustCompile(`(?m)^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@`)
+
+// shiftHunks drops a chunk's diff's file header and moves its hunks down
+// by the lines before the chunk, in the old and the new content.
+func shiftHunks(d string, lines [2]int) string {
+	if i := strings.Index(d, "\n@@ "); i >= 0 {
+		d = d[i+1:]
+	}
+	return hunkHeader.ReplaceAllStringFunc(d, func(h string) string {
+		m := hunkHeader.FindStringSubmatch(h)
+		from, _ := strconv.Atoi(m[1])
+		to, _ := strconv.Atoi(m[3])
+		return "@@ -" + strconv.Itoa(from+lines[0]) + m[2] + " +" + strconv.Itoa(to+lines[1]) + m[4] + " @@"
+	})
+}
