@@ -200,7 +200,7 @@ func (f *ioFlags) addInput(c *cobra.Command) {
 func (f *ioFlags) addOutput(c *cobra.Command) {
 	c.Flags().BoolVar(&f.ordered, "ordered", false, "print results in input order (default: as they finish)")
 	c.Flags().BoolVar(&f.json, "json", false, "print JSON lines")
-	c.Flags().BoolVar(&f.csv, "csv", false, "print CSV")
+	c.Flags().BoolVar(&f.csv, "csv", false, "print CSV; a text cell starting with = + - @ or a tab gets a leading ' (no spreadsheet formulas), controls are escaped (\\x1b)")
 	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress bar on stderr")
 	c.Flags().BoolVar(&f.progress, "progress", false, "show the progress bar on stderr even when it is not a terminal")
 	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show the progress bar")
