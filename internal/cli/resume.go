@@ -68,7 +68,9 @@ type header struct {
 	Job
 }
 
-func (j Job) String() string { return strings.Join(append([]string{"fanout", j.Command}, j.Args...), " ") }
+func (j Job) String() string {
+	return strings.Join(append([]string{"fanout", j.Command}, j.Args...), " ")
+}
 
 func (j Job) header() []byte {
 	if j.Args == nil {
