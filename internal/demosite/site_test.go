@@ -70,7 +70,7 @@ func TestStartRefuses(t *testing.T) {
 		{Addr: "example.com:80"},
 		{Addr: "evil.test:0"},  // a name that resolves elsewhere
 		{Addr: "mixed.test:0"}, // one of its addresses is not loopback
-		{Addr: "127.0.0.1"}, // no port
+		{Addr: "127.0.0.1"},    // no port
 		{Latency: -time.Second},
 	} {
 		if s, err := Start(opts); err == nil {
