@@ -53,8 +53,8 @@ failed, interrupted or crashed download leaves the old file (or none) and
 at most a temporary file, which the next run into DIR removes. --no-fsync
 skips the syncing: still whole files, but a power loss may leave empty
 ones. Non-2xx answers (unless --accept lists them) are not saved;
---max-size (1 GiB unless given) refuses larger bodies, counted as saved:
-a gzip-encoded page is saved decoded. A URL repeated in the input is
+--max-size (1 GiB unless given) refuses larger bodies, counted after gzip
+decoding, as pages are saved decoded. A URL repeated in the input is
 fetched once.
 
 Each line says: URL -> path (N bytes, 12ms), or URL - error: <reason>.
