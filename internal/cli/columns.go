@@ -54,8 +54,24 @@ func (c *columns) row(r Record) []string {
 			continue
 		}
 		row[i] = cell(f)
+		if k := f.Kind(); k == reflect.String || k == reflect.Slice {
+			row[i] = defuse(Scrub(row[i]))
+		}
 	}
 	return row
+}
+
+// defuse is a text cell that a spreadsheet will not take for a formula: one
+// starting with =, +, -, @ or a tab gets a leading ', as OWASP's "CSV
+// Injection" page says (a CR there is already escaped by Scrub). A title
+// such as =HYPERLINK(...) would otherwise run when the file is opened.
+// Numeric columns are left alone: strconv writes them, so they hold no
+// formula, and a negative number stays a number.
+func defuse(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 // cell is a field's value as JSON would write it, without quotes.

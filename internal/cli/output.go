@@ -5,8 +5,10 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Format is how records are written.
@@ -17,6 +19,59 @@ const (
 	JSON        // one JSON object per line
 	CSV         // a header line, then one row per record
 )
+
+// Scrub is s safe to print: what a hostile page, server or file name could
+// use to drive the terminal, or to show text in another order than it is,
+// is shown escaped as in a Go string: C0 and C1 controls and DEL (\x1b,
+// \u009b), bytes that are not UTF-8 (\xff), and the bidi overrides and
+// isolates U+202A-U+202E and U+2066-U+2069 (\u202e). Tab and newline are
+// kept: they are a text's own layout (a diff's lines). Every text line and
+// CSV cell a Writer writes goes through it; JSON escapes by itself.
+func Scrub(s string) string {
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if hostile(r, n) {
+			break
+		}
+		i += n
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+16)
+	b = append(b, s[:i]...)
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case !hostile(r, n):
+			b = append(b, s[i:i+n]...)
+		case n == 1: // an ASCII control or a byte that is not UTF-8
+			b = append(b, `\x`...)
+			b = append(b, "0123456789abcdef"[s[i]>>4], "0123456789abcdef"[s[i]&15])
+		default:
+			b = append(b, `\u`...)
+			q := strconv.FormatInt(int64(r), 16)
+			b = append(b, "0000"[len(q):]...)
+			b = append(b, q...)
+		}
+		i += n
+	}
+	return string(b)
+}
+
+// hostile reports whether Scrub escapes the rune r, n bytes long.
+func hostile(r rune, n int) bool {
+	switch {
+	case r == utf8.RuneError:
+		return n == 1
+	case r == '\t' || r == '\n':
+		return false
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	}
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+}
 
 // Record is what a command writes for one input. Its columns are declared
 // once, as the struct's exported fields with json tags: JSON writes them
@@ -85,7 +140,7 @@ func (o *Writer) Write(r Record) error {
 		o.cw.Flush()
 		err = o.cw.Error()
 	default:
-		o.buf.WriteString(r.TextLine())
+		o.buf.WriteString(Scrub(r.TextLine()))
 		o.buf.WriteByte('\n')
 	}
 	if err != nil {

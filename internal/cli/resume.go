@@ -10,25 +10,35 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-// Journal is a --resume file: every finished record, one JSON object per
-// line, appended as the run goes. A rerun with the same file skips the
-// inputs it already holds, so a run killed at 90% does the last 10% only.
+// Journal is a --resume file: a header naming the job, then every
+// finished record, one JSON object per line, appended as the run goes. A
+// rerun with the same file skips the inputs it already holds, so a run
+// killed at 90% does the last 10% only.
 //
-// Each record is written to the file (one write(2), so a killed process
-// loses none that were handed to Append) and the file is fsynced every
-// SyncEvery records or SyncInterval, whichever comes first, and on Close:
-// a machine crash loses at most that much, which the rerun redoes.
+// The file is only ever taken when its first line is the header of the
+// same job: any other file (a URL list, an ssh key, another command's
+// journal) is refused before a byte of it is changed. One run at a time
+// writes it: opening takes an exclusive flock(2), held until Close.
+//
+// Each record is written to the file whole (one write(2) in O_APPEND
+// mode, so a killed process loses none that were handed to Append) and
+// the file is fsynced every SyncEvery records or SyncInterval, whichever
+// comes first, and on Close: a machine crash loses at most that much,
+// which the rerun redoes.
 //
 // A kill in the middle of a write, or a crash before the data reached the
 // disk, can leave a torn last line (no newline, or bytes that do not
 // parse). Opening the journal detects it, drops it (truncating the file to
 // the last whole line, so the next append does not glue onto it) and
 // reports it in Loaded. A bad line anywhere else is not a torn write but a
-// damaged or foreign file, and opening fails rather than guess.
+// damaged file, and opening fails rather than guess.
 type Journal struct {
 	mu       sync.Mutex
 	f        *os.File
@@ -37,6 +47,37 @@ type Journal struct {
 	unsynced int
 	lastSync time.Time
 	closed   bool
+}
+
+// Job is what a journal's header says about the run that wrote it: two
+// runs may share a journal only when their Jobs are equal.
+type Job struct {
+	// Command is the fanout command: "check", "get".
+	Command string `json:"command"`
+	// Args are the arguments that change what a record means (get's
+	// --dir, exec's command line), as the command chooses them.
+	Args []string `json:"args"`
+}
+
+// headerStart is how every header starts.
+const headerStart = `{"fanout_journal":`
+
+// header is a journal's first line.
+type header struct {
+	Version int `json:"fanout_journal"`
+	Job
+}
+
+func (j Job) String() string {
+	return strings.Join(append([]string{"fanout", j.Command}, j.Args...), " ")
+}
+
+func (j Job) header() []byte {
+	if j.Args == nil {
+		j.Args = []string{} // [] rather than null: the line reads the same
+	}
+	b, _ := json.Marshal(header{1, j})
+	return append(b, '\n')
 }
 
 // Loaded says what OpenJournal found in an existing file.
@@ -52,28 +93,28 @@ const (
 	SyncInterval = time.Second
 )
 
-// ErrJournal marks a --resume file that is not a fanout journal.
-var ErrJournal = errors.New("not a fanout resume file")
+var (
+	// ErrJournal marks a --resume file that is not a fanout journal.
+	ErrJournal = errors.New("not a fanout resume file")
+	// ErrJournalBusy marks a journal another run is writing.
+	ErrJournalBusy = errors.New("another fanout run is writing it")
+	// ErrJournalJob marks a journal written by another job.
+	ErrJournalJob = errors.New("a journal of another job")
+)
 
-// OpenJournal opens (or creates) the journal at path and loads the inputs
-// it holds. Inputs are kept as 64-bit hashes (8 bytes each, sorted): ten
-// million inputs take 80 MB, and the odds that two of them collide, so
-// that one is wrongly skipped, are about one in 370,000. With retryFailed,
-// an input whose last record did not pass (Append's ok) is not done: the
-// run does it again (GNU parallel's --resume-failed).
-func OpenJournal(path string, retryFailed bool) (*Journal, Loaded, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+// OpenJournal opens (or creates) the journal of job at path and loads the
+// inputs it holds. Inputs are kept as 64-bit hashes (8 bytes each,
+// sorted): ten million inputs take 80 MB, and the odds that two of them
+// collide, so that one is wrongly skipped, are about one in 370,000. With
+// retryFailed, an input whose last record did not pass (Append's ok) is
+// not done: the run does it again (GNU parallel's --resume-failed).
+func OpenJournal(path string, job Job, retryFailed bool) (*Journal, Loaded, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, Loaded{}, err
 	}
 	j := &Journal{f: f, lastSync: time.Now()}
-	loaded, good, err := j.load(bufio.NewReaderSize(f, 256<<10), path, retryFailed)
-	if err == nil && loaded.DroppedTorn {
-		err = f.Truncate(good)
-	}
-	if err == nil {
-		_, err = f.Seek(good, io.SeekStart)
-	}
+	loaded, err := j.open(path, job, retryFailed)
 	if err != nil {
 		f.Close()
 		return nil, Loaded{}, err
@@ -82,7 +123,79 @@ func OpenJournal(path string, retryFailed bool) (*Journal, Loaded, error) {
 	return j, loaded, nil
 }
 
-// load reads the records, returning the offset just past the last good one.
+func (j *Journal) open(path string, job Job, retryFailed bool) (Loaded, error) {
+	// Locked before it is read, so that two runs never both take the
+	// file for new, nor read what the other is writing.
+	switch err := unix.Flock(int(j.f.Fd()), unix.LOCK_EX|unix.LOCK_NB); {
+	case errors.Is(err, unix.EWOULDBLOCK):
+		return Loaded{}, fmt.Errorf("%s: %w: wait for it to end, or give this run another FILE", path, ErrJournalBusy)
+	case errors.Is(err, unix.ENOLCK), errors.Is(err, unix.EOPNOTSUPP):
+		// A file system without locks (some NFS setups): run unlocked.
+	case err != nil:
+		return Loaded{}, err
+	}
+	want := job.header()
+	st, err := j.f.Stat()
+	if err != nil {
+		return Loaded{}, err
+	}
+	if st.Size() < int64(len(want)) {
+		// New, or a header cut short by a crash at the start of its run;
+		// a few bytes may be anything, so what is there must name the
+		// format.
+		b := make([]byte, st.Size())
+		if _, err := j.f.ReadAt(b, 0); err != nil && err != io.EOF {
+			return Loaded{}, err
+		}
+		if len(b) == 0 || len(b) >= len(headerStart) && bytes.HasPrefix(want, b) {
+			if err := j.f.Truncate(0); err != nil {
+				return Loaded{}, err
+			}
+			_, err := j.f.Write(want)
+			return Loaded{}, err
+		}
+	}
+	r := bufio.NewReaderSize(io.NewSectionReader(j.f, 0, st.Size()), 256<<10)
+	head, err := checkHeader(r, path, job)
+	if err != nil {
+		return Loaded{}, err
+	}
+	loaded, good, err := j.load(r, path, retryFailed)
+	if err == nil && loaded.DroppedTorn {
+		err = j.f.Truncate(int64(head) + good)
+	}
+	return loaded, err
+}
+
+// checkHeader reads the first line and fails unless it is job's header;
+// it returns the line's length.
+func checkHeader(r *bufio.Reader, path string, job Job) (int, error) {
+	line, err := r.ReadSlice('\n')
+	var h header
+	if err != nil || json.Unmarshal(line, &h) != nil || h.Version == 0 {
+		var rec struct {
+			Input *string `json:"input"`
+		}
+		if err == nil && json.Unmarshal(line, &rec) == nil && rec.Input != nil {
+			// A journal of fanout before headers. Which command wrote it
+			// cannot be known, so it is refused rather than guessed;
+			// the message says how to vouch for it.
+			return 0, fmt.Errorf("%s has no header (written by an older fanout): %w; if it is this job's, "+
+				"add the header and rerun: sed -i '1i %s' %s", path, ErrJournal, strings.TrimSpace(string(job.header())), path)
+		}
+		return 0, fmt.Errorf("%s line 1: %w", path, ErrJournal)
+	}
+	if h.Version != 1 {
+		return 0, fmt.Errorf("%s: journal version %d, this fanout reads version 1: %w", path, h.Version, ErrJournal)
+	}
+	if h.Command != job.Command || !slices.Equal(h.Args, job.Args) {
+		return 0, fmt.Errorf("%s is %w (%s), not of this run's (%s): give this run another FILE", path, ErrJournalJob, h.Job, job)
+	}
+	return len(line), nil
+}
+
+// load reads the records after the header, returning how many bytes of
+// them are good.
 func (j *Journal) load(r *bufio.Reader, path string, retryFailed bool) (Loaded, int64, error) {
 	var l Loaded
 	var good int64

@@ -122,6 +122,6 @@ func newDemoServe(e *env) *cobra.Command {
 		},
 	}
 	c.Flags().DurationVar(&latency, "latency", 100*time.Millisecond, "simulated latency of each page")
-	c.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on")
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on; a name is resolved, and refused unless all its addresses are loopback")
 	return c
 }

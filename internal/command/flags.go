@@ -183,6 +183,7 @@ type ioFlags struct {
 	compare              bool
 	failures             bool
 	timeline             string
+	cmd                  *cobra.Command // for the --resume journal's header (job)
 }
 
 func (f *ioFlags) add(c *cobra.Command) {
@@ -191,8 +192,9 @@ func (f *ioFlags) add(c *cobra.Command) {
 }
 
 func (f *ioFlags) addInput(c *cobra.Command) {
+	f.cmd = c
 	c.Flags().StringVarP(&f.input, "input", "i", "", "read inputs from FILE, one per line (default: arguments, else stdin)")
-	c.Flags().StringVar(&f.resume, "resume", "", "append each finished record to FILE (JSON lines) and skip the inputs FILE already holds: rerun with the same FILE after a crash or Ctrl-C")
+	c.Flags().StringVar(&f.resume, "resume", "", "append each finished record to FILE (JSON lines, after a header naming the job) and skip the inputs FILE already holds: rerun with the same FILE after a crash or Ctrl-C; a FILE of another job, or that another run is writing, is refused")
 	c.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: also run again the inputs whose record in FILE did not pass (GNU parallel's --resume-failed)")
 	c.Flags().StringVar(&f.shard, "shard", "", "take only shard K of N (K/N, K from 1) of the inputs, by a stable hash of each line: N runs on N machines cover every input once")
 }
@@ -200,7 +202,7 @@ func (f *ioFlags) addInput(c *cobra.Command) {
 func (f *ioFlags) addOutput(c *cobra.Command) {
 	c.Flags().BoolVar(&f.ordered, "ordered", false, "print results in input order (default: as they finish)")
 	c.Flags().BoolVar(&f.json, "json", false, "print JSON lines")
-	c.Flags().BoolVar(&f.csv, "csv", false, "print CSV")
+	c.Flags().BoolVar(&f.csv, "csv", false, "print CSV; a text cell starting with = + - @ or a tab gets a leading ' (no spreadsheet formulas), controls are escaped (\\x1b)")
 	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress bar on stderr")
 	c.Flags().BoolVar(&f.progress, "progress", false, "show the progress bar on stderr even when it is not a terminal")
 	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show the progress bar")

@@ -54,8 +54,9 @@ failed, interrupted or crashed download leaves the old file (or none) and
 at most a temporary file, which the next run into DIR removes. --no-fsync
 skips the syncing: still whole files, but a power loss may leave empty
 ones. Non-2xx answers (unless --accept lists them) are not saved;
---max-size refuses larger bodies. A URL repeated in the input is fetched
-once.
+--max-size (1 GiB unless given) refuses larger bodies, counted after gzip
+decoding, as pages are saved decoded. A URL repeated in the input is
+fetched once.
 
 Each line says: URL -> path (N bytes, 12ms), or URL - error: <reason>.
 
@@ -112,7 +113,7 @@ errors, 130 when interrupted.`,
 	hf.add(c)
 	iof.add(c)
 	c.Flags().StringVar(&dir, "dir", ".", "directory to save pages in (created if missing)")
-	c.Flags().StringVar(&maxSize, "max-size", "", "largest page saved, e.g. 10MB or 1GiB (default no limit)")
+	c.Flags().StringVar(&maxSize, "max-size", "1GiB", "largest page saved, counted after gzip decoding (a small gzip can decode to gigabytes), e.g. 10MB; 0 for no limit")
 	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync the files before renaming them into place (a killed process still leaves no partial file; a power loss may leave empty ones)")
 	return c
 }

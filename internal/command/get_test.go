@@ -1,8 +1,12 @@
 package command
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,5 +178,49 @@ func TestGetWithoutDirSavesHere(t *testing.T) {
 	}
 	if data, err := os.ReadFile(filepath.Join(here, want)); err != nil || !strings.Contains(string(data), "<title>Ocean") {
 		t.Errorf("%s in the current directory: %v", want, err)
+	}
+}
+
+// A gzip bomb: a 1 MB answer that decodes to more than 1 GiB used to be
+// saved whole (200 MB in 0.24 s, and on). get saves pages decoded, so its
+// default --max-size counts decoded bytes, as curl's --max-filesize does
+// since 8.20 (curl#21581; ffuf#897 is the same hole behind Go's
+// transparent gzip). The partial file is never left behind.
+func TestGetDefaultMaxSizeStopsAGzipBomb(t *testing.T) {
+	t.Parallel()
+	// 1 MiB of zeros compresses to about 1 KB; a gzip stream may be many
+	// members, decoded as one: 1,025 of them are 1 GiB + 1 MiB.
+	var member bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+	zw.Write(make([]byte, 1<<20))
+	zw.Close()
+	const members = 1<<10 + 1
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Encoding", "gzip")
+		n := members
+		if r.URL.Path == "/small" {
+			n = 2
+		}
+		for range n {
+			if _, err := w.Write(member.Bytes()); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Logf("%d bytes sent for %d decoded", members*member.Len(), members<<20)
+
+	dir := t.TempDir()
+	out, stderr, code := run(t, context.Background(), "", "get", "--dir", dir, "--ordered", "--timeout", "60s", srv.URL+"/bomb", srv.URL+"/small")
+	want := srv.URL + "/bomb - error: body larger than --max-size (1073741824)\n"
+	if code != ExitSome || !strings.HasPrefix(out, want) {
+		t.Fatalf("exit %d, out %q, want %q first\n%s", code, out, want, stderr)
+	}
+	if files := filesUnder(t, dir); len(files) != 1 || !strings.HasSuffix(files[0], "small") {
+		t.Errorf("files in dir: %v, want only the small page", files)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, download.FileName(srv.URL+"/small"))); err != nil || fi.Size() != 2<<20 {
+		t.Errorf("the small page, decoded: %v %v", fi, err)
 	}
 }

@@ -83,7 +83,7 @@ func TestInterruptOrderedKeepsFinished(t *testing.T) {
 		t.Errorf("stdout %q, want %q (the finished records, in input order)", out.String(), want)
 	}
 	data, _ := os.ReadFile(journal)
-	if got := string(data); strings.Count(got, "\n") != 2 || !strings.Contains(got, a) || !strings.Contains(got, b) || strings.Contains(got, hang) {
+	if got := string(data); strings.Count(got, "\n") != 1+2 /* the header, A and B */ || !strings.Contains(got, a) || !strings.Contains(got, b) || strings.Contains(got, hang) {
 		t.Errorf("journal %q: want A and B, not the hanging input", got)
 	}
 	if !regexp.MustCompile(`(?m)^interrupted: 2 done, 1 cut short, 0 not started$`).MatchString(errb.String()) {

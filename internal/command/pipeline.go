@@ -78,7 +78,7 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line))
 		return nil, nil, nil, usagef("--retry-failed needs --resume FILE")
 	}
 	if f.resume != "" {
-		j, loaded, err := cli.OpenJournal(f.resume, f.retryFailed)
+		j, loaded, err := cli.OpenJournal(f.resume, f.job(), f.retryFailed)
 		if err != nil {
 			return nil, nil, nil, usageError{fmt.Errorf("--resume: %w", err)}
 		}

@@ -104,6 +104,10 @@ func shardOutputs(t *testing.T, pattern string) map[string][]string {
 		}
 		sc := bufio.NewScanner(f)
 		for n := 1; sc.Scan(); n++ {
+			if n == 1 {
+				checkJournalHeader(t, file, sc.Bytes())
+				continue
+			}
 			var rec struct {
 				Input  *string `json:"input"`
 				Result string  `json:"result"`
@@ -639,7 +643,7 @@ func killAndRerun(t *testing.T, dir string, env []string, journal string, shell 
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if b, _ := os.ReadFile(journal); bytes.Contains(b, []byte("\n")) {
+		if b, _ := os.ReadFile(journal); bytes.Count(b, []byte("\n")) >= 2 { // the header and a record
 			break
 		}
 	}

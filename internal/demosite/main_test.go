@@ -2,10 +2,13 @@ package demosite
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +20,44 @@ import (
 // TestMain fails the package's tests if any goroutine outlives them: every
 // handler, hijacked connection and streaming write must end by Close.
 func TestMain(m *testing.M) {
+	lookupIP = testLookupIP
 	goleak.VerifyTestMain(m)
+}
+
+// testNames are what testLookupIP resolves besides /etc/hosts' names.
+var testNames = map[string][]string{
+	"evil.test":   {"192.0.2.1"},
+	"mixed.test":  {"127.0.0.1", "192.0.2.1"},
+	"v6.test":     {"::1"},
+	"example.com": {"93.184.215.14"},
+}
+
+// testLookupIP resolves testNames and the names /etc/hosts holds (where
+// localhost is 127.0.0.1), and no other: the tests send no DNS query.
+func testLookupIP(ctx context.Context, host string) ([]net.IPAddr, error) {
+	if addrs, ok := testNames[host]; ok {
+		var ips []net.IPAddr
+		for _, a := range addrs {
+			ips = append(ips, net.IPAddr{IP: net.ParseIP(a)})
+		}
+		return ips, nil
+	}
+	hosts, err := os.ReadFile("/etc/hosts")
+	if err != nil {
+		return nil, err
+	}
+	var ips []net.IPAddr
+	for _, line := range strings.Split(string(hosts), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		f := strings.Fields(line)
+		if len(f) > 1 && slices.Contains(f[1:], host) {
+			ips = append(ips, net.IPAddr{IP: net.ParseIP(f[0])})
+		}
+	}
+	if len(ips) == 0 {
+		return nil, &net.DNSError{Err: "not in /etc/hosts (the tests resolve no other name)", Name: host, IsNotFound: true}
+	}
+	return ips, nil
 }
 
 // syncBuffer collects the server's error log.

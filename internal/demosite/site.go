@@ -91,7 +91,8 @@ func Start(opts Options) (*Site, error) {
 	if opts.Addr == "" {
 		opts.Addr = DefaultAddr
 	}
-	if err := checkLoopback(opts.Addr); err != nil {
+	addr, err := loopbackAddr(opts.Addr)
+	if err != nil {
 		return nil, err
 	}
 	if opts.TimesPerPath == 0 {
@@ -103,7 +104,7 @@ func Start(opts Options) (*Site, error) {
 	if opts.Latency < 0 {
 		return nil, fmt.Errorf("demosite: negative latency %v", opts.Latency)
 	}
-	ln, err := net.Listen("tcp", opts.Addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("demosite: %w", err)
 	}
@@ -139,21 +140,54 @@ func Start(opts Options) (*Site, error) {
 	return s, nil
 }
 
-// checkLoopback refuses a listen address that is not on loopback.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
+// lookupIP resolves a host name; tests replace it, to resolve no name
+// outside /etc/hosts.
+var lookupIP = net.DefaultResolver.LookupIPAddr
+
+// loopbackAddr is addr with its host resolved to an address to listen on,
+// or an error unless every address the host resolves to is on loopback: a
+// name is only as local as its resolution (/etc/hosts or DNS may map
+// localhost, or any name, elsewhere). The site listens on the address
+// checked, so the name is not resolved again.
+func loopbackAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("demosite: address %q: %w", addr, err)
+		return "", fmt.Errorf("demosite: address %q: %w", addr, err)
 	}
-	if host == "localhost" {
-		return nil
+	if ip := net.ParseIP(strings.SplitN(host, "%", 2)[0]); ip != nil { // a zone is cut off
+		if !ip.IsLoopback() {
+			return "", fmt.Errorf("demosite: address %q: %w", addr, ErrNotLoopback)
+		}
+		return addr, nil
 	}
-	host, _, _ = strings.Cut(host, "%") // zone of an IPv6 address
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("demosite: address %q is not a loopback address", addr)
+	if host == "" {
+		return "", fmt.Errorf("demosite: address %q (every interface): %w", addr, ErrNotLoopback)
 	}
-	return nil
+	ips, err := lookupIP(context.Background(), host)
+	if err != nil {
+		return "", fmt.Errorf("demosite: address %q: %w", addr, err)
+	}
+	for _, ip := range ips {
+		if !ip.IP.IsLoopback() {
+			return "", fmt.Errorf("demosite: address %q: %s resolves to %s: %w", addr, host, ip.IP, ErrNotLoopback)
+		}
+	}
+	if len(ips) == 0 {
+		return "", fmt.Errorf("demosite: address %q: %s resolves to nothing", addr, host)
+	}
+	ip := ips[0].IP
+	for _, a := range ips { // IPv4 first, as net.Listen would take it
+		if a.IP.To4() != nil {
+			ip = a.IP
+			break
+		}
+	}
+	return net.JoinHostPort(ip.String(), port), nil
 }
+
+// ErrNotLoopback is matched by Start's error for an address that is not
+// (or resolves to an address that is not) on loopback.
+var ErrNotLoopback = errors.New("not a loopback address")
 
 // URL is the site's base URL, like "http://127.0.0.1:40123" or
 // "http://[::1]:40123", without a trailing slash.

@@ -3,6 +3,7 @@ package demosite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -67,13 +68,56 @@ func TestStartRefuses(t *testing.T) {
 		{Addr: ":0"},
 		{Addr: "192.0.2.1:0"},
 		{Addr: "example.com:80"},
-		{Addr: "127.0.0.1"}, // no port
+		{Addr: "evil.test:0"},  // a name that resolves elsewhere
+		{Addr: "mixed.test:0"}, // one of its addresses is not loopback
+		{Addr: "127.0.0.1"},    // no port
 		{Latency: -time.Second},
 	} {
 		if s, err := Start(opts); err == nil {
 			s.Close()
 			t.Errorf("Start(%+v) succeeded, want an error", opts)
 		}
+	}
+}
+
+// A name is only as local as its resolution: /etc/hosts or DNS may map
+// any name elsewhere, localhost included. Start resolves it, refuses it
+// unless every address is on loopback, and listens on the address it
+// checked.
+func TestStartResolvesNames(t *testing.T) {
+	for addr, want := range map[string]string{
+		"localhost:0": "http://127.0.0.1:",
+		"v6.test:0":   "http://[::1]:",
+	} {
+		if addr == "v6.test:0" {
+			ln, err := net.Listen("tcp", "[::1]:0")
+			if err != nil {
+				continue // no IPv6 loopback here (TestStartIPv6 says so)
+			}
+			ln.Close()
+		}
+		s := startSite(t, Options{Addr: addr})
+		if !strings.HasPrefix(s.URL(), want) {
+			t.Errorf("Start(%s): URL %s, want %s<port>", addr, s.URL(), want)
+		}
+	}
+	for _, addr := range []string{"evil.test:0", "mixed.test:0", "0.0.0.0:0", ":0"} {
+		s, err := Start(Options{Addr: addr})
+		if err == nil {
+			s.Close()
+		}
+		if !errors.Is(err, ErrNotLoopback) {
+			t.Errorf("Start(%s) = %v, want ErrNotLoopback", addr, err)
+		}
+	}
+	// localhost mapped elsewhere, as a hostile hosts file could.
+	testNames["localhost"] = []string{"192.0.2.7"}
+	defer delete(testNames, "localhost")
+	if s, err := Start(Options{Addr: "localhost:0"}); !errors.Is(err, ErrNotLoopback) || !strings.Contains(fmt.Sprint(err), "localhost resolves to 192.0.2.7") {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("Start(localhost:0), localhost being 192.0.2.7: %v, want ErrNotLoopback", err)
 	}
 }
 
