@@ -47,17 +47,19 @@ type Executor struct {
 	_ [64]byte
 	// spawned counts live workers; blocked, the workers whose task waits
 	// on this executor: while it waits, one more worker may run, so the
-	// executor runs at most max tasks that are not waiting on it.
-	spawned atomic.Int32
-	blocked atomic.Int32
-	_       [56]byte
+	// executor runs at most max tasks that are not waiting on it; starting,
+	// the workers still building their Local values.
+	spawned  atomic.Int32
+	blocked  atomic.Int32
+	starting atomic.Int32
+	_        [52]byte
 	// ws packs the workers looking for work (low half: they will find what
 	// is pushed) and the parked ones (high half), so that a submitter reads
 	// both with one load and wakes a worker only when nobody is looking.
 	ws atomic.Uint64
 	_  [56]byte
-	// roomWaiters counts submitters waiting for room in the queue; workers
-	// let one in each time they find the queue half empty.
+	// roomWaiters counts submitters waiting for room; a worker taking a
+	// task lets one in.
 	roomWaiters atomic.Int32
 	_           [60]byte
 	src         atomic.Pointer[source] // the last source, reused while the context is the same
@@ -158,7 +160,8 @@ func New(opts ...Option) *Executor {
 	if ex.queueSize == 0 {
 		ex.queueSize = queueFactor * int(ex.max)
 	}
-	ex.q = newRing(ex.queueSize)
+	// Room for the queue plus a task for every worker (see hasRoom).
+	ex.q = newRing(ex.queueSize, ex.queueSize+int(ex.max))
 	return ex
 }
 
@@ -214,7 +217,7 @@ func (ex *Executor) enqueue(ctx context.Context, t runner, attribute bool) error
 	if ctx.Err() != nil {
 		return contextDone(ctx)
 	}
-	switch ex.q.push(t) {
+	switch ex.q.push(t, ex.q.limit) {
 	case pushed:
 		ex.pushed()
 		return nil
@@ -249,10 +252,24 @@ func (ex *Executor) closedErr() error {
 	return ErrShutdown
 }
 
-// enqueueSlow waits for room in the queue. Workers let a waiting submitter
-// back in when the queue is half empty, so a fast producer and the workers
-// take turns in long stretches instead of waking each other for every task.
+// enqueueSlow queues t past the queue size when some worker will take a
+// task at once, or else waits for room: the queue and one task per worker
+// under the bound, the running ones included, may be taken; no more. A
+// worker taking a task lets a waiting submitter in, so a Submit returns as
+// soon as there is room.
 func (ex *Executor) enqueueSlow(ctx context.Context, t runner, attribute bool) error {
+	if r := ex.pushOver(t); r != full {
+		return ex.pushedOr(r)
+	}
+	// A fast producer finds the queue full on nearly every task: let the
+	// workers on this core run a little before going to sleep, so that
+	// producer and workers take turns without a wake-up per task.
+	for range spinsBeforePark {
+		runtime.Gosched()
+		if r := ex.pushOver(t); r != full {
+			return ex.pushedOr(r)
+		}
+	}
 	if attribute {
 		if w := ex.blocker(ctx, nil); w != nil {
 			w.block() // lets one more worker run, which will make room
@@ -263,7 +280,7 @@ func (ex *Executor) enqueueSlow(ctx context.Context, t runner, attribute bool) e
 		ex.roomWaiters.Add(1)
 		// Looked at again after registering, so that a worker making room
 		// now either sees us waiting or we see the room.
-		r := ex.q.push(t)
+		r := ex.pushOver(t)
 		if r == full {
 			select {
 			case <-ex.room:
@@ -278,19 +295,40 @@ func (ex *Executor) enqueueSlow(ctx context.Context, t runner, attribute bool) e
 			}
 		}
 		ex.roomWaiters.Add(-1)
-		if r == closed {
-			return ex.closedErr()
+		err := ex.pushedOr(r)
+		if err == nil {
+			ex.mayLetIn() // pass the turn on to another waiting submitter
 		}
-		ex.pushed()
-		ex.mayLetIn() // pass the turn on to another waiting submitter
-		return nil
+		return err
 	}
 }
 
-// mayLetIn lets a waiting submitter try again when the queue is at most half
-// full.
+// spinsBeforePark is how many times a submitter that finds no room yields
+// before it waits to be woken.
+const spinsBeforePark = 4
+
+// pushOver pushes t if there is room: the queue holds fewer than its size
+// plus the workers under the bound that are not running a task (idle,
+// starting, or not started yet). Each of those will take a task at once.
+func (ex *Executor) pushOver(t runner) pushResult {
+	ws := ex.ws.Load()
+	free := int64(ex.bound()) - int64(ex.spawned.Load()) + int64(uint32(ws)) + int64(ws>>32) + int64(ex.starting.Load())
+	return ex.q.push(t, ex.q.limit+uint64(max(free, 0)))
+}
+
+// pushedOr finishes an enqueue that did not find the queue full.
+func (ex *Executor) pushedOr(r pushResult) error {
+	if r == closed {
+		return ex.closedErr()
+	}
+	ex.pushed()
+	return nil
+}
+
+// mayLetIn lets a waiting submitter try again: a worker just took a task,
+// or may take one more.
 func (ex *Executor) mayLetIn() {
-	if ex.roomWaiters.Load() > 0 && ex.q.len() <= ex.q.limit/2 {
+	if ex.roomWaiters.Load() > 0 {
 		select {
 		case ex.room <- struct{}{}:
 		default:
@@ -329,6 +367,7 @@ func (w *worker) block() {
 	if ex.q.len() > 0 {
 		ex.wake()
 	}
+	ex.mayLetIn()
 }
 
 func (w *worker) unblock() {
@@ -372,7 +411,13 @@ func (ex *Executor) spawn(id int) bool {
 			break
 		}
 	}
-	ex.ws.Add(1) // it starts out looking for work
+	if len(ex.locals) > 0 {
+		// Not looking for work until its values are built, so that the
+		// next submit starts another worker rather than wait for this one.
+		ex.starting.Add(1)
+	} else {
+		ex.ws.Add(1) // it starts out looking for work
+	}
 	ex.wmu.Lock()
 	if id == 0 {
 		if n := len(ex.freeIDs); n > 0 {
@@ -608,7 +653,7 @@ type worker struct {
 
 func (w *worker) loop() {
 	ex := w.ex
-	w.searching = true // spawn counted it
+	w.searching = len(ex.locals) == 0 // spawn counted it
 	normal := false
 	defer func() {
 		if !normal {
@@ -625,10 +670,16 @@ func (w *worker) loop() {
 		}
 		w.exit(false)
 	}()
-	if err := w.initLocals(); err != nil {
-		ex.breakWith(err)
-		normal = true
-		return
+	if !w.searching {
+		err := w.initLocals()
+		ex.starting.Add(-1)
+		if err != nil {
+			ex.breakWith(err)
+			normal = true
+			return
+		}
+		w.searching = true
+		ex.ws.Add(1)
 	}
 	for {
 		t, ok := ex.q.pop()
