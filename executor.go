@@ -98,24 +98,35 @@ const (
 // Option configures an Executor.
 type Option func(*Executor)
 
-// WithWorkers bounds the number of tasks running at once to n (n >= 1).
+// The ceilings of WithWorkers and WithQueueSize. Larger values are lowered
+// to them: a bound past tens of thousands of tasks at once is a unit
+// mistake or a "no limit" meant as a huge number, and the queue is
+// allocated up front (it would take gigabytes).
+const (
+	MaxWorkers   = 1 << 16
+	MaxQueueSize = 1 << 20
+)
+
+// WithWorkers bounds the number of tasks running at once to n (n >= 1; at
+// most MaxWorkers, larger values are lowered to it).
 func WithWorkers(n int) Option {
 	return func(ex *Executor) {
 		if n < 1 {
 			panic("fanout: WithWorkers needs n >= 1")
 		}
-		ex.max = int32(n)
+		ex.max = int32(min(n, MaxWorkers))
 	}
 }
 
 // WithQueueSize sets how many submitted tasks may wait for a worker before
-// Submit blocks (n >= 1).
+// Submit blocks (n >= 1; at most MaxQueueSize, larger values are lowered to
+// it).
 func WithQueueSize(n int) Option {
 	return func(ex *Executor) {
 		if n < 1 {
 			panic("fanout: WithQueueSize needs n >= 1")
 		}
-		ex.queueSize = n
+		ex.queueSize = min(n, MaxQueueSize)
 	}
 }
 
@@ -158,7 +169,7 @@ func New(opts ...Option) *Executor {
 		o(ex)
 	}
 	if ex.queueSize == 0 {
-		ex.queueSize = queueFactor * int(ex.max)
+		ex.queueSize = min(queueFactor*int(ex.max), MaxQueueSize)
 	}
 	// Room for the queue plus a task for every worker (see hasRoom).
 	ex.q = newRing(ex.queueSize, ex.queueSize+int(ex.max))
