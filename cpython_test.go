@@ -1117,7 +1117,7 @@ func TestAsCompleted_CancelWakes(t *testing.T) {
 
 // Mirrors test_shutdown.py ExecutorShutdownTest.test_run_after_shutdown.
 // Deliberate difference: Submit does not raise (panic); it returns a future
-// already failed with ErrShutdown.
+// already Canceled (its task never runs) with an error matching ErrShutdown.
 func TestShutdown_RunAfterShutdown(t *testing.T) {
 	for _, stop := range []struct {
 		name string
@@ -1130,7 +1130,7 @@ func TestShutdown_RunAfterShutdown(t *testing.T) {
 			pow := func(context.Context) (int, error) { ran.Store(true); return 1 << 5, nil }
 
 			f := fanout.Submit(context.Background(), ex, pow)
-			if !isDone(f) || f.State() != fanout.Finished {
+			if !isDone(f) || f.State() != fanout.Canceled {
 				t.Errorf("Submit after shutdown: state %v, want done", f.State())
 			}
 			if _, err := f.Result(context.Background()); !errors.Is(err, fanout.ErrShutdown) {

@@ -7,14 +7,18 @@ import (
 )
 
 var (
-	// ErrShutdown is the error of a task submitted after Shutdown or
-	// ShutdownNow began. Python raises RuntimeError here.
+	// ErrShutdown is matched by the error of a task submitted after
+	// Shutdown or ShutdownNow began (its future is Canceled). Python raises
+	// RuntimeError here.
 	ErrShutdown = errors.New("fanout: executor is shut down")
 
-	// ErrCanceled is the error of a future canceled before its task started
-	// (Python's CancelledError): by Future.Cancel, by ShutdownNow, or by a
-	// Map whose loop ended early. It wraps context.Canceled, so
-	// errors.Is(err, context.Canceled) holds too.
+	// ErrCanceled is matched by the error of every future whose task never
+	// ran (State Canceled; Python's CancelledError): canceled by
+	// Future.Cancel, ShutdownNow or a Map whose loop ended early, stopped by
+	// its context ending before it started, or refused by the executor. The
+	// error matches the cause as well (ctx's error and cause, ErrShutdown,
+	// ErrBroken). It wraps context.Canceled, so errors.Is(err,
+	// context.Canceled) holds too.
 	ErrCanceled = fmt.Errorf("fanout: future canceled: %w", context.Canceled)
 
 	// ErrContextDone is matched by the error of a wait that ended because
@@ -27,8 +31,9 @@ var (
 	ErrContextDone = errors.New("fanout: context done")
 
 	// ErrBroken is matched by the error of every task of an executor whose
-	// per-worker initialization failed (Python's BrokenThreadPool). The
-	// initialization error is wrapped as well.
+	// per-worker initialization failed (Python's BrokenThreadPool); those
+	// tasks never run, so their futures are Canceled. The initialization
+	// error is wrapped as well.
 	ErrBroken = errors.New("fanout: executor is broken")
 
 	// ErrGoexit is the error of a task that called runtime.Goexit (for
@@ -74,13 +79,19 @@ func (e *ctxDoneError) Unwrap() []error {
 	return []error{ErrContextDone, e.err, e.cause}
 }
 
-// canceledError is the error of a future canceled with a cause other than
-// ErrCanceled (its submitter's context ended before it started): it matches
-// ErrCanceled and the cause.
-type canceledError struct{ cause error }
+// canceledError is the error of a future whose task never ran for a reason
+// other than Cancel (its context ended, the executor refused it): it
+// matches ErrCanceled, the cause and also (a context's error beside its
+// cause), if set.
+type canceledError struct{ cause, also error }
 
-func (e *canceledError) Error() string   { return "fanout: future canceled: " + e.cause.Error() }
-func (e *canceledError) Unwrap() []error { return []error{ErrCanceled, e.cause} }
+func (e *canceledError) Error() string { return "fanout: future canceled: " + e.cause.Error() }
+func (e *canceledError) Unwrap() []error {
+	if e.also != nil {
+		return []error{ErrCanceled, e.cause, e.also}
+	}
+	return []error{ErrCanceled, e.cause}
+}
 
 // brokenError carries the initialization failure that broke an executor.
 type brokenError struct{ cause error }

@@ -186,11 +186,11 @@ type runner interface {
 
 // Submit schedules fn on ex and returns its future, like Python's
 // executor.submit. When the queue is full it waits for room (backpressure).
-// The future is never nil; when the task could not be accepted it has
-// already failed: with ErrShutdown after shutdown began (a submit still
-// waiting for room then included), with an ErrBroken error once the
-// executor is broken, or with an error matching ErrContextDone when ctx
-// ended first.
+// The future is never nil; when the task could not be accepted it is
+// already Canceled, with an error matching ErrCanceled and the reason:
+// ErrShutdown after shutdown began (a submit still waiting for room then
+// included), ErrBroken once the executor is broken, or ErrContextDone and
+// ctx's error when ctx ended first.
 //
 // fn receives a context derived from ctx: ctx's values reach it, and its
 // cancellation cancels the task (a task whose ctx ends before it starts
@@ -209,7 +209,7 @@ func Submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Contex
 	f.src = ex.sourceFor(ctx)
 	if err := ex.enqueue(ctx, f, true); err != nil {
 		f.fn = nil
-		f.fail(err)
+		f.refuse(err)
 	}
 	return f
 }
@@ -814,7 +814,10 @@ func (w *worker) exit(replaced bool) {
 // start, or the error to cancel the task with.
 func (w *worker) start(c *core) error {
 	if err := c.src.ctx.Err(); err != nil {
-		return canceledBy(context.Cause(c.src.ctx))
+		if cause := context.Cause(c.src.ctx); cause != err {
+			return &canceledError{cause: cause, also: err}
+		}
+		return err
 	}
 	if w.ex.killed.Load() {
 		return ErrCanceled
