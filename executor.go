@@ -197,9 +197,13 @@ type runner interface {
 // never runs). Future.Cancel and ShutdownNow cancel it too. WorkerID and
 // Local.Get find the worker through it.
 //
-// A task may submit to its own executor and wait for the result: see
-// Future.Result for why that never deadlocks (in short: pass the task's
-// context).
+// A task that submits to its own executor must pass its own context (or
+// one derived from it) to Submit: Submit may itself wait for room, and only
+// through ctx can the executor tell that the waiting goroutine is one of its
+// workers and let another worker run to make room. Inside a task,
+// Submit(context.Background(), …) deadlocks once every worker waits in it.
+// With that, waiting for the result never deadlocks, whatever context
+// Result gets: see Future.Result.
 //
 // Cost: Submit and Result together take about 150 ns and one allocation
 // (the future, 48 bytes for an int result) per task on top of fn's own

@@ -392,11 +392,13 @@ type Future[T any] struct {
 // run (Java's ForkJoinPool does the same), so at most the bound of tasks run
 // at once not counting the ones waiting; the worker ids of those extra
 // workers are above the bound. Go has no goroutine identity to tell a task's
-// wait from anyone else's, so the wait is traced to the task through its
-// context: pass the task's context (or one derived from it) to Result, or
-// to the Submit of the future waited for, as Go code does for any blocking
-// call. A task that passes neither, and waits on its own executor while
-// every other worker does the same, can deadlock it.
+// wait from anyone else's, so the wait is traced to the task through a
+// context: the one given to Result, or else the one the future was
+// submitted with. The rule is therefore about Submit: a task passes its own
+// context (or one derived from it) to Submit, which may wait for room too
+// (see Submit); Result may then take any context. A task that submits with
+// context.Background() can deadlock the executor in Submit, before Result
+// is ever reached.
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if !f.resolved() {
 		if err := f.wait(ctx); err != nil {
