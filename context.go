@@ -12,7 +12,7 @@ import (
 // holds one pointer instead of an interface and an executor pointer.
 type source struct {
 	ctx   context.Context
-	ex    *Executor
+	ex    *executor
 	reuse bool // ctx can be compared safely (see sourceFor)
 	// shared: the tasks run on ctx itself, never canceled one by one (Map's
 	// tasks, which Map cancels all at once through ctx): their contexts
@@ -22,7 +22,7 @@ type source struct {
 }
 
 // sourceFor returns the source of tasks submitted to ex with ctx.
-func (ex *Executor) sourceFor(ctx context.Context) *source {
+func (ex *executor) sourceFor(ctx context.Context) *source {
 	if s := ex.src.Load(); s != nil && s.reuse && s.ctx == ctx {
 		return s
 	}

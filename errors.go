@@ -36,6 +36,11 @@ var (
 	// error is wrapped as well.
 	ErrBroken = errors.New("fanout: executor is broken")
 
+	// ErrNotShutDown is matched by the error the unobserved-error handler
+	// gets for an Executor garbage collected before Shutdown (see
+	// Executor).
+	ErrNotShutDown = errors.New("fanout: executor garbage collected without Shutdown")
+
 	// ErrGoexit is the error of a task that called runtime.Goexit (for
 	// example t.FailNow in a test) instead of returning.
 	ErrGoexit = errors.New("fanout: task called runtime.Goexit")
@@ -92,6 +97,14 @@ func (e *canceledError) Unwrap() []error {
 	}
 	return []error{ErrCanceled, e.cause}
 }
+
+// notShutDownError is the report of an Executor collected without Shutdown.
+type notShutDownError struct{ workers int }
+
+func (e *notShutDownError) Error() string {
+	return fmt.Sprintf("%v (workers alive: %d); shut down now", ErrNotShutDown, e.workers)
+}
+func (e *notShutDownError) Unwrap() error { return ErrNotShutDown }
 
 // brokenError carries the initialization failure that broke an executor.
 type brokenError struct{ cause error }

@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -29,8 +30,17 @@ const (
 // serves tasks of any result type.
 //
 // An Executor must be shut down (Shutdown or ShutdownNow) to stop its
-// workers; `defer ex.Shutdown()` is the counterpart of Python's `with`.
+// workers: `defer ex.Shutdown()`. One garbage collected without it is
+// reported through the unobserved-error handler (an error matching
+// ErrNotShutDown) and then shut down, so that its workers stop and its
+// Local values are closed.
 type Executor struct {
+	// The workers hold the executor itself, never this handle: once the
+	// program drops the handle, a cleanup on it can tell.
+	*executor
+}
+
+type executor struct {
 	q *ring
 
 	// Read by workers on every task, written rarely: kept off the lines
@@ -96,7 +106,7 @@ const (
 )
 
 // Option configures an Executor.
-type Option func(*Executor)
+type Option func(*executor)
 
 // The ceilings of WithWorkers and WithQueueSize. Larger values are lowered
 // to them: a bound past tens of thousands of tasks at once is a unit
@@ -110,7 +120,7 @@ const (
 // WithWorkers bounds the number of tasks running at once to n (n >= 1; at
 // most MaxWorkers, larger values are lowered to it).
 func WithWorkers(n int) Option {
-	return func(ex *Executor) {
+	return func(ex *executor) {
 		if n < 1 {
 			panic("fanout: WithWorkers needs n >= 1")
 		}
@@ -122,7 +132,7 @@ func WithWorkers(n int) Option {
 // Submit blocks (n >= 1; at most MaxQueueSize, larger values are lowered to
 // it).
 func WithQueueSize(n int) Option {
-	return func(ex *Executor) {
+	return func(ex *executor) {
 		if n < 1 {
 			panic("fanout: WithQueueSize needs n >= 1")
 		}
@@ -133,7 +143,7 @@ func WithQueueSize(n int) Option {
 // WithLocal registers a per-worker value: each worker builds its own with
 // l's constructor when it starts and closes it when it stops. See Local.
 func WithLocal[V any](l *Local[V]) Option {
-	return func(ex *Executor) { ex.locals = append(ex.locals, l) }
+	return func(ex *executor) { ex.locals = append(ex.locals, l) }
 }
 
 // WithUnobservedErrorHandler sets what happens to the error of a failed task
@@ -141,13 +151,24 @@ func WithLocal[V any](l *Local[V]) Option {
 // is garbage collected, or at Shutdown if the future is unreachable by then
 // (so a short program that exits after Shutdown still hears of it; Shutdown
 // runs a garbage collection to find out, only when such errors exist). The
-// default logs it with log/slog at error level; nil discards such errors.
-// Python drops them silently (CPython gh-120508).
+// same goes for a task the executor refused (submitted after Shutdown, or
+// to a broken executor), and h hears of the executor itself if it is
+// garbage collected before Shutdown (ErrNotShutDown). The default logs
+// with log/slog at error level, with the stack of a panic; nil discards.
+// Python drops such errors silently (CPython gh-120508).
 func WithUnobservedErrorHandler(h func(error)) Option {
-	return func(ex *Executor) { ex.unobserved = h }
+	return func(ex *executor) { ex.unobserved = h }
 }
 
 func logUnobserved(err error) {
+	if errors.Is(err, ErrNotShutDown) {
+		slog.Error("fanout: an executor was garbage collected without Shutdown", "err", err)
+		return
+	}
+	if p := (*PanicError)(nil); errors.As(err, &p) {
+		slog.Error("fanout: a task failed and nobody read its error", "err", err, "stack", string(p.Stack))
+		return
+	}
 	slog.Error("fanout: a task failed and nobody read its error", "err", err)
 }
 
@@ -157,7 +178,7 @@ func logUnobserved(err error) {
 // disk, so the bound is about how much the other side should take at once,
 // not about cores (64 hides 100 ms of latency at 640 tasks a second).
 func New(opts ...Option) *Executor {
-	ex := &Executor{
+	ex := &executor{
 		max:        defaultWorkers,
 		unobserved: logUnobserved,
 		room:       make(chan struct{}, 1),
@@ -173,7 +194,21 @@ func New(opts ...Option) *Executor {
 	}
 	// Room for the queue plus a task for every worker (see hasRoom).
 	ex.q = newRing(ex.queueSize, ex.queueSize+int(ex.max))
-	return ex
+	h := &Executor{ex}
+	runtime.AddCleanup(h, (*executor).collected, ex)
+	return h
+}
+
+// collected reports an executor whose handle was garbage collected before
+// Shutdown began, and shuts it down.
+func (ex *executor) collected() {
+	if ex.q.isClosed() {
+		return
+	}
+	if ex.unobserved != nil {
+		ex.unobserved(&notShutDownError{workers: int(ex.spawned.Load())})
+	}
+	go ex.shutdown() // a cleanup must not block
 }
 
 // runner is a queued task: a *Future[T] of some T, or one of Map's tasks.
@@ -209,11 +244,21 @@ type runner interface {
 // (the future, 48 bytes for an int result) per task on top of fn's own
 // closure, on 2 cores; see docs/benchmarks.md.
 func Submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
+	return submit(ctx, ex.executor, fn)
+}
+
+func submit[T any](ctx context.Context, ex *executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	f.src = ex.sourceFor(ctx)
 	if err := ex.enqueue(ctx, f, true); err != nil {
 		f.fn = nil
 		f.refuse(err)
+		if ctx.Err() == nil && f.src.watch && ex.unobserved != nil {
+			// Refused by the executor (shut down, broken), not by the
+			// caller: a dropped future must not hide that (ex.Go after
+			// Shutdown, say).
+			f.watch(f.x.Load())
+		}
 	}
 	return f
 }
@@ -223,12 +268,12 @@ func Submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Contex
 // lost: see WithUnobservedErrorHandler. It is Submit for a function that
 // returns only an error.
 func (ex *Executor) Go(ctx context.Context, fn func(ctx context.Context) error) *Future[struct{}] {
-	return Submit(ctx, ex, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
+	return submit(ctx, ex.executor, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
 }
 
 // enqueue queues t, waiting for room if the queue is full; attribute says
 // whether a wait may be traced to a task through ctx (see blocker).
-func (ex *Executor) enqueue(ctx context.Context, t runner, attribute bool) error {
+func (ex *executor) enqueue(ctx context.Context, t runner, attribute bool) error {
 	if ctx.Err() != nil {
 		return contextDone(ctx)
 	}
@@ -246,7 +291,7 @@ func (ex *Executor) enqueue(ctx context.Context, t runner, attribute bool) error
 // worker is looking for work (it will find it), wake a parked one, or start
 // one while under the bound. Waking only when nobody looks keeps a busy
 // executor from paying for wake-ups it does not need.
-func (ex *Executor) pushed() {
+func (ex *executor) pushed() {
 	ws := ex.ws.Load()
 	if uint32(ws) != 0 {
 		return
@@ -258,9 +303,9 @@ func (ex *Executor) pushed() {
 
 // bound is how many workers may be alive: max, plus one per worker whose
 // task waits on this executor.
-func (ex *Executor) bound() int32 { return ex.max + ex.blocked.Load() }
+func (ex *executor) bound() int32 { return ex.max + ex.blocked.Load() }
 
-func (ex *Executor) closedErr() error {
+func (ex *executor) closedErr() error {
 	if b := ex.broken.Load(); b != nil {
 		return b
 	}
@@ -272,7 +317,7 @@ func (ex *Executor) closedErr() error {
 // under the bound, the running ones included, may be taken; no more. A
 // worker taking a task lets a waiting submitter in, so a Submit returns as
 // soon as there is room.
-func (ex *Executor) enqueueSlow(ctx context.Context, t runner, attribute bool) error {
+func (ex *executor) enqueueSlow(ctx context.Context, t runner, attribute bool) error {
 	if r := ex.pushOver(t); r != full {
 		return ex.pushedOr(r)
 	}
@@ -325,14 +370,14 @@ const spinsBeforePark = 4
 // pushOver pushes t if there is room: the queue holds fewer than its size
 // plus the workers under the bound that are not running a task (idle,
 // starting, or not started yet). Each of those will take a task at once.
-func (ex *Executor) pushOver(t runner) pushResult {
+func (ex *executor) pushOver(t runner) pushResult {
 	ws := ex.ws.Load()
 	free := int64(ex.bound()) - int64(ex.spawned.Load()) + int64(uint32(ws)) + int64(ws>>32) + int64(ex.starting.Load())
 	return ex.q.push(t, ex.q.limit+uint64(max(free, 0)))
 }
 
 // pushedOr finishes an enqueue that did not find the queue full.
-func (ex *Executor) pushedOr(r pushResult) error {
+func (ex *executor) pushedOr(r pushResult) error {
 	if r == closed {
 		return ex.closedErr()
 	}
@@ -342,7 +387,7 @@ func (ex *Executor) pushedOr(r pushResult) error {
 
 // mayLetIn lets a waiting submitter try again: a worker just took a task,
 // or may take one more.
-func (ex *Executor) mayLetIn() {
+func (ex *executor) mayLetIn() {
 	if ex.roomWaiters.Load() > 0 {
 		select {
 		case ex.room <- struct{}{}:
@@ -356,7 +401,7 @@ func (ex *Executor) mayLetIn() {
 // context of a task of ex, or else the worker whose task submitted the
 // future waited for (src), if that task is still running. Go has no
 // goroutine identity; the task's context is what traces a wait to a task.
-func (ex *Executor) blocker(ctx context.Context, src *source) *worker {
+func (ex *executor) blocker(ctx context.Context, src *source) *worker {
 	if w := workerOf(ctx); w != nil {
 		if w.ex == ex {
 			return w
@@ -394,7 +439,7 @@ func (w *worker) unblock() {
 // wake wakes a parked worker, or starts one if under the bound, to look for
 // work. The woken worker is counted as looking from now on, so that other
 // submitters do not wake a second one for the same task.
-func (ex *Executor) wake() {
+func (ex *executor) wake() {
 	ex.wmu.Lock()
 	if n := len(ex.idle); n > 0 {
 		if ex.spawned.Load()-int32(n) >= ex.bound() {
@@ -416,7 +461,7 @@ func (ex *Executor) wake() {
 
 // spawn starts a worker, with the given id or a free one if id is 0, unless
 // the bound is reached or the executor is done; it reports whether it did.
-func (ex *Executor) spawn(id int) bool {
+func (ex *executor) spawn(id int) bool {
 	for {
 		n := ex.spawned.Load()
 		if n >= ex.bound() || ex.broken.Load() != nil || (ex.q.isClosed() && ex.q.len() == 0 && ex.blocked.Load() == 0) {
@@ -462,7 +507,9 @@ func (ex *Executor) spawn(id int) bool {
 // must not be called from one of ex's own tasks, which it would wait for:
 // a task that decides to stop its executor runs `go ex.Shutdown()` (Python
 // raises RuntimeError here; Go cannot tell who calls).
-func (ex *Executor) Shutdown() {
+func (ex *Executor) Shutdown() { ex.shutdown() }
+
+func (ex *executor) shutdown() {
 	ex.closeQueue(closedBit)
 	ex.beginOnce.Do(func() {
 		// Nothing can be queued any more. Make sure a worker drains what
@@ -483,13 +530,13 @@ func (ex *Executor) Shutdown() {
 
 // closeQueue closes the queue to submitters with bit, and wakes those
 // waiting for room.
-func (ex *Executor) closeQueue(bit uint64) {
+func (ex *executor) closeQueue(bit uint64) {
 	ex.q.close(bit)
 	ex.closeOnce.Do(func() { close(ex.closing) })
 }
 
 // wakeAll wakes every parked worker.
-func (ex *Executor) wakeAll() {
+func (ex *executor) wakeAll() {
 	for {
 		ex.wmu.Lock()
 		n := len(ex.idle)
@@ -514,7 +561,9 @@ func (ex *Executor) wakeAll() {
 // running tasks have returned. Like Shutdown it is idempotent, safe from any
 // goroutine, and must not be called from one of ex's own tasks (use
 // `go ex.ShutdownNow()` there).
-func (ex *Executor) ShutdownNow() {
+func (ex *Executor) ShutdownNow() { ex.shutdownNow() }
+
+func (ex *executor) shutdownNow() {
 	ex.killed.Store(true)
 	ex.closeQueue(closedBit) // before draining: nothing can be queued behind us
 	ex.lmu.Lock()
@@ -526,11 +575,11 @@ func (ex *Executor) ShutdownNow() {
 	}
 	ex.lmu.Unlock()
 	ex.drain(ErrCanceled)
-	ex.Shutdown()
+	ex.shutdown()
 }
 
 // drain resolves every task still queued as canceled with err.
-func (ex *Executor) drain(err error) {
+func (ex *executor) drain(err error) {
 	for {
 		t, ok := ex.q.pop()
 		if !ok {
@@ -547,7 +596,7 @@ func (ex *Executor) drain(err error) {
 // reportUnread reports, once the workers have stopped, the unread errors of
 // failed futures that nobody can read any more. The ones still reachable may
 // yet be read: the garbage collector's cleanup reports them if not.
-func (ex *Executor) reportUnread() {
+func (ex *executor) reportUnread() {
 	ex.umu.Lock()
 	n := len(ex.unread)
 	ex.umu.Unlock()
@@ -573,7 +622,7 @@ func (ex *Executor) reportUnread() {
 }
 
 // forget drops x from the unread errors.
-func (ex *Executor) forget(x *ext) {
+func (ex *executor) forget(x *ext) {
 	ex.umu.Lock()
 	delete(ex.unread, x)
 	ex.umu.Unlock()
@@ -581,7 +630,7 @@ func (ex *Executor) forget(x *ext) {
 
 // addHook registers a Map's cancel function for ShutdownNow; it reports
 // false if ShutdownNow already began (the Map should stop at once).
-func (ex *Executor) addHook(stop *func(error)) bool {
+func (ex *executor) addHook(stop *func(error)) bool {
 	ex.lmu.Lock()
 	defer ex.lmu.Unlock()
 	if ex.killed.Load() {
@@ -594,7 +643,7 @@ func (ex *Executor) addHook(stop *func(error)) bool {
 	return true
 }
 
-func (ex *Executor) removeHook(stop *func(error)) {
+func (ex *executor) removeHook(stop *func(error)) {
 	ex.lmu.Lock()
 	delete(ex.hooks, stop)
 	ex.lmu.Unlock()
@@ -615,7 +664,9 @@ type Stats struct {
 // Stats returns the executor's counters. They are read one by one while
 // tasks run, so a snapshot may be off by the tasks in flight; every counter
 // is exact once the executor is idle.
-func (ex *Executor) Stats() Stats {
+func (ex *Executor) Stats() Stats { return ex.stats() }
+
+func (ex *executor) stats() Stats {
 	ex.wmu.Lock()
 	sum := ex.retired
 	for w := range ex.workers {
@@ -653,7 +704,7 @@ func (c *counts) add(o counts) {
 
 // worker is one persistent goroutine of an executor.
 type worker struct {
-	ex        *Executor
+	ex        *executor
 	id        int
 	wake      chan struct{} // a token: get up and look for work
 	searching bool          // counted as looking for work in ex.ws
@@ -854,7 +905,7 @@ func (w *worker) closeLocals() {
 
 // breakWith marks the executor broken by a failed worker initialization and
 // fails every queued task.
-func (ex *Executor) breakWith(err error) {
+func (ex *executor) breakWith(err error) {
 	if ex.broken.CompareAndSwap(nil, &brokenError{cause: err}) {
 		ex.closeQueue(brokenBit)
 		// Said once, out of band, as Python logs "Exception in

@@ -335,7 +335,7 @@ func (c *core) watch(x *ext) {
 // lost is a watched error's report, run by the garbage collector's cleanup
 // or by Shutdown, whichever comes first.
 type lost struct {
-	ex *Executor
+	ex *executor
 	x  *ext
 }
 

@@ -61,9 +61,9 @@ func WithWindow(n int) MapOption {
 // Memory is bounded by the window, whatever the number of inputs. See
 // docs/benchmarks.md.
 func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
-	cfg := newMapConfig(ex, inputs, fn, opts)
+	cfg := newMapConfig(ex.executor, inputs, fn, opts)
 	return func(yield func(Out, error) bool) {
-		m := newMapRun(ctx, ex, fn, cfg, true)
+		m := newMapRun(ctx, ex.executor, fn, cfg, true)
 		defer m.close()
 		go m.feedOrdered(inputs)
 		m.yieldOrdered(ctx, yield)
@@ -75,16 +75,16 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 // input and looping over AsCompleted, in bounded memory: at most WithWindow
 // inputs are taken and not yet yielded.
 func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
-	cfg := newMapConfig(ex, inputs, fn, opts)
+	cfg := newMapConfig(ex.executor, inputs, fn, opts)
 	return func(yield func(Out, error) bool) {
-		m := newMapRun(ctx, ex, fn, cfg, false)
+		m := newMapRun(ctx, ex.executor, fn, cfg, false)
 		defer m.close()
 		go m.feedUnordered(inputs)
 		m.yieldUnordered(ctx, yield)
 	}
 }
 
-func newMapConfig[In, Out any](ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts []MapOption) mapConfig {
+func newMapConfig[In, Out any](ex *executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts []MapOption) mapConfig {
 	// Checked here, in the caller: on Map's input goroutine a nil function
 	// would crash the process where nobody can recover.
 	if inputs == nil {
@@ -115,7 +115,7 @@ func newMapConfig[In, Out any](ex *Executor, inputs iter.Seq[In], fn func(contex
 // parked (waitIdx, prodWaiting), the producer only once half the window is
 // free again.
 type mapRun[In, Out any] struct {
-	ex      *Executor
+	ex      *executor
 	fn      func(context.Context, In) (Out, error)
 	src     source
 	stop    context.CancelCauseFunc
@@ -142,7 +142,7 @@ type mapRun[In, Out any] struct {
 	done chan *mapTask[In, Out]
 }
 
-func newMapRun[In, Out any](ctx context.Context, ex *Executor, fn func(context.Context, In) (Out, error), cfg mapConfig, ordered bool) *mapRun[In, Out] {
+func newMapRun[In, Out any](ctx context.Context, ex *executor, fn func(context.Context, In) (Out, error), cfg mapConfig, ordered bool) *mapRun[In, Out] {
 	mctx, stop := context.WithCancelCause(ctx)
 	m := &mapRun[In, Out]{
 		ex: ex, fn: fn, stop: stop, window: uint64(cfg.window), ordered: ordered,
