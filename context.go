@@ -191,10 +191,15 @@ func WorkerID(ctx context.Context) int {
 	return 0
 }
 
-// Local is a per-worker value of type V, Python's initializer together with
-// the tutorials' thread-local requests.Session: each worker builds its own V
-// once, when it starts, and closes it when it stops at shutdown. A task
-// reaches its worker's value with Get.
+// Local is a per-worker value of type V (a client, a connection, a buffer):
+// each worker builds its own V when it starts, and the values are closed at
+// shutdown. A task reaches its worker's value with Get.
+//
+// There is one value per worker alive, so at most the worker bound of
+// them, plus one per task waiting on its own executor at the time (each
+// such wait lets one more worker run; see Future.Result). A worker that
+// stops before shutdown leaves its value to the next one started, so the
+// values built never exceed the most workers alive at once.
 //
 // If New fails, the executor is broken: the failure is logged once with
 // log/slog (Python logs "Exception in initializer"), and the pending tasks

@@ -85,6 +85,8 @@ type executor struct {
 	workers map[*worker]struct{} // live workers
 	idle    []*worker            // parked workers, most recent last
 	freeIDs []int                // ids of workers that exited, for reuse
+	spare   [][]localVal         // Local values of workers that exited, for the next one
+	done    bool                 // the last worker has stopped: spare values are closed
 	nextID  int
 	retired counts // counters of workers that exited
 
@@ -471,14 +473,20 @@ func (ex *executor) spawn(id int) bool {
 			break
 		}
 	}
-	if len(ex.locals) > 0 {
-		// Not looking for work until its values are built, so that the
-		// next submit starts another worker rather than wait for this one.
-		ex.starting.Add(1)
-	} else {
-		ex.ws.Add(1) // it starts out looking for work
-	}
+	w := &worker{ex: ex, wake: make(chan struct{}, 1)}
 	ex.wmu.Lock()
+	if n := len(ex.spare); n > 0 {
+		w.locals = ex.spare[n-1] // a retired worker's: one value per worker alive
+		ex.spare = ex.spare[:n-1]
+	}
+	// A worker whose values are still to be built is not looking for work
+	// until they are, so that the next submit starts another worker rather
+	// than wait for this one.
+	if w.searching = len(w.locals) == len(ex.locals); w.searching {
+		ex.ws.Add(1)
+	} else {
+		ex.starting.Add(1)
+	}
 	if id == 0 {
 		if n := len(ex.freeIDs); n > 0 {
 			id = ex.freeIDs[n-1]
@@ -488,7 +496,7 @@ func (ex *executor) spawn(id int) bool {
 			id = ex.nextID
 		}
 	}
-	w := &worker{ex: ex, id: id, wake: make(chan struct{}, 1)}
+	w.id = id
 	ex.workers[w] = struct{}{}
 	ex.wmu.Unlock()
 	go w.loop()
@@ -521,7 +529,7 @@ func (ex *executor) shutdown() {
 		}
 		ex.wakeAll()
 		if ex.spawned.Load() == 0 {
-			ex.stopOnce.Do(func() { close(ex.stopped) })
+			ex.stop()
 		}
 	})
 	<-ex.stopped
@@ -719,7 +727,6 @@ type worker struct {
 
 func (w *worker) loop() {
 	ex := w.ex
-	w.searching = len(ex.locals) == 0 // spawn counted it
 	normal := false
 	defer func() {
 		if !normal {
@@ -843,7 +850,7 @@ func (w *worker) retire() bool {
 // tell Shutdown when the last one is gone.
 func (w *worker) exit(replaced bool) {
 	ex := w.ex
-	w.closeLocals()
+	w.keepOrCloseLocals()
 	if w.searching {
 		w.searching = false
 		ex.ws.Add(oneLess)
@@ -859,8 +866,44 @@ func (w *worker) exit(replaced bool) {
 		ex.spawned.Add(-1)
 	}
 	if ex.spawned.Load() == 0 && ex.q.isClosed() && ex.q.len() == 0 {
-		ex.stopOnce.Do(func() { close(ex.stopped) })
+		ex.stop()
 	}
+}
+
+// stop closes the spare Local values and tells Shutdown that the last
+// worker is gone.
+func (ex *executor) stop() {
+	ex.stopOnce.Do(func() {
+		ex.wmu.Lock()
+		spare := ex.spare
+		ex.spare, ex.done = nil, true
+		ex.wmu.Unlock()
+		for _, vals := range spare {
+			closeLocals(vals)
+		}
+		close(ex.stopped)
+	})
+}
+
+// keepOrCloseLocals leaves an exiting worker's values to the next worker,
+// unless shutdown began (or they are incomplete: a failed initialization).
+func (w *worker) keepOrCloseLocals() {
+	ex := w.ex
+	vals := w.locals
+	w.locals = nil
+	if len(vals) == 0 {
+		return
+	}
+	if len(vals) == len(ex.locals) && !ex.q.isClosed() {
+		ex.wmu.Lock()
+		if !ex.done {
+			ex.spare = append(ex.spare, vals)
+			ex.wmu.Unlock()
+			return
+		}
+		ex.wmu.Unlock()
+	}
+	closeLocals(vals)
 }
 
 // start checks, for a task w has taken and marked running, that it should
@@ -896,11 +939,10 @@ func (w *worker) initLocals() error {
 	return nil
 }
 
-func (w *worker) closeLocals() {
-	for i := len(w.locals) - 1; i >= 0; i-- {
-		w.locals[i].key.close(w.locals[i].val)
+func closeLocals(vals []localVal) {
+	for i := len(vals) - 1; i >= 0; i-- {
+		vals[i].key.close(vals[i].val)
 	}
-	w.locals = nil
 }
 
 // breakWith marks the executor broken by a failed worker initialization and
