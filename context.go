@@ -181,9 +181,8 @@ func workerOf(ctx context.Context) *worker {
 // WorkerID returns the id of the worker running the task whose context is
 // ctx, and 0 when ctx does not belong to a running task. Ids go from 1 to the
 // executor's worker bound, and above it for the extra workers started while
-// tasks wait on their own executor (see Future.Result). It is the
-// counterpart of threading.get_ident() in the Python tutorials: handy in
-// logs to see which worker did what.
+// tasks wait on their own executor (see Future.Result). It is handy in logs
+// to see which worker did what.
 func WorkerID(ctx context.Context) int {
 	if w := workerOf(ctx); w != nil {
 		return w.id
@@ -201,10 +200,10 @@ func WorkerID(ctx context.Context) int {
 // stops before shutdown leaves its value to the next one started, so the
 // values built never exceed the most workers alive at once.
 //
-// If New fails, the executor is broken: the failure is logged once with
-// log/slog (Python logs "Exception in initializer"), and the pending tasks
-// and every task submitted afterwards fail with an error matching ErrBroken
-// that wraps New's error.
+// If the constructor fails, the executor is broken: the failure is logged
+// once with log/slog, and the pending tasks and every task submitted
+// afterwards are canceled with an error matching ErrBroken that wraps the
+// constructor's error.
 type Local[V any] struct {
 	newFn   func(ctx context.Context) (V, error)
 	closeFn func(V)

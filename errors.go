@@ -8,12 +8,11 @@ import (
 
 var (
 	// ErrShutdown is matched by the error of a task submitted after
-	// Shutdown or ShutdownNow began (its future is Canceled). Python raises
-	// RuntimeError here.
+	// Shutdown or ShutdownNow began (its future is Canceled).
 	ErrShutdown = errors.New("fanout: executor is shut down")
 
 	// ErrCanceled is matched by the error of every future whose task never
-	// ran (State Canceled; Python's CancelledError): canceled by
+	// ran (State Canceled): canceled by
 	// Future.Cancel, ShutdownNow or a Map whose loop ended early, stopped by
 	// its context ending before it started, or refused by the executor. The
 	// error matches the cause as well (ctx's error and cause, ErrShutdown,
@@ -23,7 +22,7 @@ var (
 
 	// ErrContextDone is matched by the error of a wait that ended because
 	// the context given to it ended first: Result, Submit waiting for room,
-	// Map, MapUnordered, AsCompleted and Wait (Python's TimeoutError). It
+	// Map, MapUnordered, AsCompleted and Wait. It
 	// tells such an end from a task that failed with its own deadline: a
 	// task's error never matches it. The error also wraps the context's
 	// error and cause, so errors.Is(err, context.DeadlineExceeded) holds for
@@ -31,7 +30,7 @@ var (
 	ErrContextDone = errors.New("fanout: context done")
 
 	// ErrBroken is matched by the error of every task of an executor whose
-	// per-worker initialization failed (Python's BrokenThreadPool); those
+	// per-worker initialization failed; those
 	// tasks never run, so their futures are Canceled. The initialization
 	// error is wrapped as well.
 	ErrBroken = errors.New("fanout: executor is broken")

@@ -157,7 +157,6 @@ func WithLocal[V any](l *Local[V]) Option {
 // to a broken executor), and h hears of the executor itself if it is
 // garbage collected before Shutdown (ErrNotShutDown). The default logs
 // with log/slog at error level, with the stack of a panic; nil discards.
-// Python drops such errors silently (CPython gh-120508).
 func WithUnobservedErrorHandler(h func(error)) Option {
 	return func(ex *executor) { ex.unobserved = h }
 }
@@ -175,10 +174,10 @@ func logUnobserved(err error) {
 }
 
 // New returns an executor running at most 64 tasks at once, with a queue of
-// 4 times that many, unless options say otherwise. 64 rather than Python's
-// min(32, CPUs+4): the tasks this package is for wait on the network or the
-// disk, so the bound is about how much the other side should take at once,
-// not about cores (64 hides 100 ms of latency at 640 tasks a second).
+// 4 times that many, unless options say otherwise. The bound does not
+// depend on the CPUs: the tasks this package is for wait on the network or
+// the disk, so it is about how much the other side should take at once (64
+// hides 100 ms of latency at 640 tasks a second).
 func New(opts ...Option) *Executor {
 	ex := &executor{
 		max:        defaultWorkers,
@@ -221,8 +220,10 @@ type runner interface {
 	drop(err error)
 }
 
-// Submit schedules fn on ex and returns its future, like Python's
-// executor.submit. When the queue is full it waits for room (backpressure).
+// Submit schedules fn on ex and returns its future. When there is no room
+// it waits for some (backpressure): ex takes at most its worker bound plus
+// its queue size of tasks not yet finished, and a waiting Submit returns as
+// soon as one of them is taken by a worker.
 // The future is never nil; when the task could not be accepted it is
 // already Canceled, with an error matching ErrCanceled and the reason:
 // ErrShutdown after shutdown began (a submit still waiting for room then
@@ -503,9 +504,9 @@ func (ex *executor) spawn(id int) bool {
 	return true
 }
 
-// Shutdown stops the executor gracefully, like Python's shutdown(wait=True)
-// at the end of a `with` block: it refuses new tasks (their futures fail with
-// ErrShutdown, a submit still waiting for room in the queue included), lets
+// Shutdown stops the executor gracefully: it refuses new tasks (their
+// futures are canceled with ErrShutdown, a submit still waiting for room
+// included), lets
 // every queued and running task finish, closes the per-worker values,
 // reports the unread errors of futures nobody can read any more (see
 // WithUnobservedErrorHandler), and returns when every worker has stopped.
@@ -513,8 +514,8 @@ func (ex *executor) spawn(id int) bool {
 // It is idempotent and safe to call from any goroutine, and may be combined
 // with ShutdownNow (say, on a deadline) to cut a graceful shutdown short. It
 // must not be called from one of ex's own tasks, which it would wait for:
-// a task that decides to stop its executor runs `go ex.Shutdown()` (Python
-// raises RuntimeError here; Go cannot tell who calls).
+// a task that decides to stop its executor runs `go ex.Shutdown()` (Go
+// cannot tell who calls, so this is not detected).
 func (ex *Executor) Shutdown() { ex.shutdown() }
 
 func (ex *executor) shutdown() {
@@ -560,8 +561,7 @@ func (ex *executor) wakeAll() {
 	}
 }
 
-// ShutdownNow stops the executor at once, like Python's
-// shutdown(cancel_futures=True) and more: queued tasks are canceled and
+// ShutdownNow stops the executor at once: queued tasks are canceled and
 // never run (their futures resolve with ErrCanceled, waking every waiter,
 // Wait and AsCompleted loop), and running tasks have their contexts
 // canceled (their futures resolve when they return, with what they

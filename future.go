@@ -11,8 +11,7 @@ import (
 	"weak"
 )
 
-// State is the lifecycle state of a future: Python's PENDING, RUNNING,
-// FINISHED and CANCELLED.
+// State is the lifecycle state of a future.
 type State uint32
 
 const (
@@ -413,7 +412,7 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	return f.val, nil
 }
 
-// Wait waits like Result and returns only the error: Python's exception().
+// Wait waits like Result and returns only the error.
 func (f *Future[T]) Wait(ctx context.Context) error {
 	_, err := f.Result(ctx)
 	return err
@@ -433,10 +432,9 @@ func (f *Future[T]) State() State {
 	return s
 }
 
-// Cancel cancels the task, as Python's cancel does, and asks a running task
-// to stop. A pending task never runs: its future resolves as canceled at
-// once and Cancel returns true (also for a future canceled before, as in
-// Python). A running task has its context canceled and Cancel returns false:
+// Cancel cancels a pending task and asks a running one to stop. A pending
+// task never runs: its future resolves as canceled at once and Cancel
+// returns true (also for a future canceled before). A running task has its context canceled and Cancel returns false:
 // it cannot be stopped for sure, and its future resolves when the task
 // returns, with whatever the task returns (a task that honours its context
 // returns an error matching context.Canceled). So a future is done only once
@@ -459,8 +457,8 @@ func (f *Future[T]) Cancel() bool {
 
 // OnDone arranges for cb to be called with f once f is resolved: at once, in
 // this goroutine, if it already is; otherwise in the goroutine that resolves
-// it (a worker, or whoever cancels it). Python's add_done_callback. A
-// callback that panics is logged and ignored; it should be quick.
+// it (a worker, or whoever cancels it). A callback that panics is logged
+// and ignored; it should be quick.
 func (f *Future[T]) OnDone(cb func(*Future[T])) {
 	f.onDone(func() { cb(f) })
 }

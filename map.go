@@ -17,8 +17,7 @@ type MapOption func(*mapConfig)
 type mapConfig struct{ window int }
 
 // WithWindow sets how many inputs a Map may have taken from its input and
-// not yet handed to its loop, at any moment (n >= 1; Python 3.14's
-// buffersize). The default is 16 times the executor's worker bound: enough
+// not yet handed to its loop, at any moment (n >= 1). The default is 16 times the executor's worker bound: enough
 // to keep every worker busy while slow inputs hold up an ordered Map's head,
 // and to let the input goroutine and the loop run in long stretches instead
 // of waking each other for every input.
@@ -33,10 +32,8 @@ func WithWindow(n int) MapOption {
 
 // Map returns an iterator that runs fn on each input on ex when ranged over
 // (an unranged Map runs nothing), and yields the results in input order,
-// like Python's executor.map, but lazily: it takes a new input only when
-// fewer than WithWindow are taken and not yet yielded, so an endless input
-// runs in constant memory (Python's map reads all of its input first:
-// bpo-29842). Each result comes with its error; a value fn returned along
+// lazily: it takes a new input only when fewer than WithWindow are taken and
+// not yet yielded, so an endless input runs in constant memory. Each result comes with its error; a value fn returned along
 // with an error is yielded too, so fn can say which input failed.
 //
 // The inputs are read on a goroutine of Map's own, so results are yielded as
