@@ -130,9 +130,10 @@ func WithWorkers(n int) Option {
 	}
 }
 
-// WithQueueSize sets how many submitted tasks may wait for a worker before
-// Submit blocks (n >= 1; at most MaxQueueSize, larger values are lowered to
-// it).
+// WithQueueSize sets how many submitted tasks may wait for a busy worker:
+// the executor takes at most the worker bound plus n tasks not yet
+// finished, and Submit waits beyond that (n >= 1; at most MaxQueueSize,
+// larger values are lowered to it).
 func WithQueueSize(n int) Option {
 	return func(ex *executor) {
 		if n < 1 {
