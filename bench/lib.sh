@@ -10,7 +10,9 @@
 #   flock -x /tmp/fanout-quiet.lock bash bench/lib.sh
 #   ROUNDS=2 OUT=/tmp/quick.txt bash bench/lib.sh     # quick look
 #
-# Writes the raw output to results/lib.txt and prints medians and ratios.
+# Writes the raw output to results/lib.txt and prints medians and ratios;
+# cpu-ns/op is the process's CPU time per task, which the other work on a
+# shared machine changes far less than the wall time.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -54,12 +56,12 @@ function median(name, unit,   m, i, j, t, a) {
 	return (m % 2) ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
 }
 END {
-	printf "%-36s %10s %19s %8s %9s %5s\n", "benchmark (median of runs)", "ns/op", "min-max ns/op", "B/op", "allocs/op", "runs"
+	printf "%-36s %10s %19s %11s %8s %9s %5s\n", "benchmark (median of runs)", "ns/op", "min-max ns/op", "cpu-ns/op", "B/op", "allocs/op", "runs"
 	for (i = 1; i <= k; i++) {
 		nm = order[i]; med[nm] = median(nm, "ns/op")
 		lo = hi = v[nm, "ns/op", 1]
 		for (j = 2; j <= n[nm, "ns/op"]; j++) { x = v[nm, "ns/op", j]; if (x < lo) lo = x; if (x > hi) hi = x }
-		printf "%-36s %10.1f %9.1f-%-9.1f %8.1f %9.2f %5d\n", nm, med[nm], lo, hi, median(nm, "B/op"), median(nm, "allocs/op"), n[nm, "ns/op"]
+		printf "%-36s %10.1f %9.1f-%-9.1f %11.1f %8.1f %9.2f %5d\n", nm, med[nm], lo, hi, median(nm, "cpu-ns/op"), median(nm, "B/op"), median(nm, "allocs/op"), n[nm, "ns/op"]
 	}
 	print ""
 	for (i = 1; i <= k; i++) {
