@@ -194,7 +194,7 @@ func New(opts ...Option) *Executor {
 	if ex.queueSize == 0 {
 		ex.queueSize = min(queueFactor*int(ex.max), MaxQueueSize)
 	}
-	// Room for the queue plus a task for every worker (see hasRoom).
+	// Room for the queue plus a task for every worker (see pushOver).
 	ex.q = newRing(ex.queueSize, ex.queueSize+int(ex.max))
 	h := &Executor{ex}
 	runtime.AddCleanup(h, (*executor).collected, ex)
@@ -244,9 +244,9 @@ type runner interface {
 // With that, waiting for the result never deadlocks, whatever context
 // Result gets: see Future.Result.
 //
-// Cost: Submit and Result together take about 150 ns and one allocation
-// (the future, 48 bytes for an int result) per task on top of fn's own
-// closure, on 2 cores; see docs/benchmarks.md.
+// Cost: Submit and Result together take about 200 to 280 ns and one
+// allocation (the future, 48 bytes for an int result) per task on top of
+// fn's own closure, on 2 shared cores; see docs/benchmarks.md.
 func Submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	return submit(ctx, ex.executor, fn)
 }
