@@ -225,6 +225,7 @@ type runner interface {
 // it waits for some (backpressure): ex takes at most its worker bound plus
 // its queue size of tasks not yet finished, and a waiting Submit returns as
 // soon as one of them is taken by a worker.
+//
 // The future is never nil; when the task could not be accepted it is
 // already Canceled, with an error matching ErrCanceled and the reason:
 // ErrShutdown after shutdown began (a submit still waiting for room then
@@ -240,7 +241,8 @@ type runner interface {
 // one derived from it) to Submit: Submit may itself wait for room, and only
 // through ctx can the executor tell that the waiting goroutine is one of its
 // workers and let another worker run to make room. Inside a task,
-// Submit(context.Background(), …) deadlocks once every worker waits in it.
+// Submit(context.Background(), …) can deadlock: once every worker waits in
+// it, none is left to make room.
 // With that, waiting for the result never deadlocks, whatever context
 // Result gets: see Future.Result.
 //
