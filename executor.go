@@ -242,9 +242,9 @@ type runner interface {
 // through ctx can the executor tell that the waiting goroutine is one of its
 // workers and let another worker run to make room. Inside a task,
 // Submit(context.Background(), …) can deadlock: once every worker waits in
-// it, none is left to make room.
-// With that, waiting for the result never deadlocks, whatever context
-// Result gets: see Future.Result.
+// it, none is left to make room. Given the task's context here, waiting
+// for the result never deadlocks, whatever context Result gets: see
+// Future.Result.
 //
 // Cost: Submit and Result together take about 200 to 280 ns and one
 // allocation (the future, 48 bytes for an int result) per task on top of
