@@ -65,9 +65,9 @@
 //
 // Workers are persistent goroutines started on demand, fed by a lock-free
 // queue and woken only when no other worker is looking for work, so a task
-// costs no goroutine start: Submit plus Result cost about 200 to 280 ns and
+// costs no goroutine start: Submit plus Result cost about 200 to 300 ns and
 // two allocations (the future and the task's closure) on a shared 2-core
-// machine, and an ordered Map about 170 to 200 ns and no allocation per
+// machine, and an ordered Map about 200 ns and no allocation per
 // input. A task that
 // never looks at its context pays nothing for it. See docs/benchmarks.md.
 //

@@ -246,7 +246,7 @@ type runner interface {
 // for the result never deadlocks, whatever context Result gets: see
 // Future.Result.
 //
-// Cost: Submit and Result together take about 200 to 280 ns and one
+// Cost: Submit and Result together take about 200 to 300 ns and one
 // allocation (the future, 48 bytes for an int result) per task on top of
 // fn's own closure, on 2 shared cores; see docs/benchmarks.md.
 func Submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {

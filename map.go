@@ -53,7 +53,7 @@ func WithWindow(n int) MapOption {
 // Map is safe inside a task of ex, given the task's context: see
 // Future.Result.
 //
-// Cost: about 170 to 200 ns per input beyond fn's own work on 2 shared
+// Cost: about 200 ns per input beyond fn's own work on 2 shared
 // cores, and no allocation per input: Map's tasks live in its window and
 // are reused.
 // Memory is bounded by the window, whatever the number of inputs. See
