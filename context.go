@@ -12,7 +12,7 @@ import (
 // holds one pointer instead of an interface and an executor pointer.
 type source struct {
 	ctx   context.Context
-	ex    *Executor
+	ex    *executor
 	reuse bool // ctx can be compared safely (see sourceFor)
 	// shared: the tasks run on ctx itself, never canceled one by one (Map's
 	// tasks, which Map cancels all at once through ctx): their contexts
@@ -22,7 +22,7 @@ type source struct {
 }
 
 // sourceFor returns the source of tasks submitted to ex with ctx.
-func (ex *Executor) sourceFor(ctx context.Context) *source {
+func (ex *executor) sourceFor(ctx context.Context) *source {
 	if s := ex.src.Load(); s != nil && s.reuse && s.ctx == ctx {
 		return s
 	}
@@ -181,9 +181,8 @@ func workerOf(ctx context.Context) *worker {
 // WorkerID returns the id of the worker running the task whose context is
 // ctx, and 0 when ctx does not belong to a running task. Ids go from 1 to the
 // executor's worker bound, and above it for the extra workers started while
-// tasks wait on their own executor (see Future.Result). It is the
-// counterpart of threading.get_ident() in the Python tutorials: handy in
-// logs to see which worker did what.
+// tasks wait on their own executor (see Future.Result). It is handy in logs
+// to see which worker did what.
 func WorkerID(ctx context.Context) int {
 	if w := workerOf(ctx); w != nil {
 		return w.id
@@ -191,15 +190,20 @@ func WorkerID(ctx context.Context) int {
 	return 0
 }
 
-// Local is a per-worker value of type V, Python's initializer together with
-// the tutorials' thread-local requests.Session: each worker builds its own V
-// once, when it starts, and closes it when it stops at shutdown. A task
-// reaches its worker's value with Get.
+// Local is a per-worker value of type V (a client, a connection, a buffer):
+// each worker builds its own V when it starts, and the values are closed at
+// shutdown. A task reaches its worker's value with Get.
 //
-// If New fails, the executor is broken: the failure is logged once with
-// log/slog (Python logs "Exception in initializer"), and the pending tasks
-// and every task submitted afterwards fail with an error matching ErrBroken
-// that wraps New's error.
+// There is one value per worker alive, so at most the worker bound of
+// them, plus one per task waiting on its own executor at the time (each
+// such wait lets one more worker run; see Future.Result). A worker that
+// stops before shutdown leaves its value to the next one started, so the
+// values built never exceed the most workers alive at once.
+//
+// If the constructor fails, the executor is broken: the failure is logged
+// once with log/slog, and the pending tasks and every task submitted
+// afterwards are canceled with an error matching ErrBroken that wraps the
+// constructor's error.
 type Local[V any] struct {
 	newFn   func(ctx context.Context) (V, error)
 	closeFn func(V)

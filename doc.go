@@ -1,56 +1,76 @@
-// Package fanout runs I/O-bound tasks concurrently on a bounded executor
-// with futures: what Python's concurrent.futures.ThreadPoolExecutor gives
-// Python programmers, in Go, and better where Python is weak.
+// Package fanout runs many I/O-bound tasks at once under a bound, each with
+// a future: submit tasks as they come, read each result when you need it,
+// wait for any or all of them, cancel them, and shut down cleanly.
 //
-//	ex := fanout.New()  // at most 64 tasks at once
-//	defer ex.Shutdown() // Python's `with` block
-//	f := fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) { return check(ctx, url) })
-//	status, err := f.Result(ctx)
+// Use it where errgroup and conc's pool are not enough: when each task's
+// result and error are read on their own (not just the first error, not a
+// slice at the end); when results should stream in input order from an
+// endless input in constant memory; when tasks submit subtasks to the same
+// pool and wait for them; when each worker needs its own client. For a
+// fixed batch whose first error stops the rest, errgroup with SetLimit is
+// simpler.
 //
-// # What it offers
+// # One example per job
 //
-//   - Submit returns a *Future: Result, Wait, Done, Cancel, State and OnDone
-//     (add_done_callback). One executor serves tasks of any result type;
-//     Executor.Go is Submit for a task with no result. Both take the
-//     context first; inside a task, pass the task's own.
-//   - Map yields results in input order and MapUnordered in completion
-//     order, both lazily: at most a window of inputs is taken ahead of the
-//     consumer, so an endless input runs in constant memory (Python's map
-//     reads its whole input first). A Map that is not ranged over runs
-//     nothing.
-//   - AsCompleted and Wait work over any set of futures, of one result type
-//     or of many (AnyFuture), with a context for the timeout.
-//   - Shutdown waits for everything; ShutdownNow cancels what is queued and
-//     the contexts of what is running.
-//   - A panic in a task becomes a *PanicError; an error nobody reads is
-//     reported, not lost (WithUnobservedErrorHandler).
-//   - Local gives each worker its own value, built once and closed at
-//     shutdown (Python's initializer and thread-local session); WorkerID
-//     names the worker.
+// Submit a task and read its result (the context ends the wait, not the
+// task):
 //
-// # Where it differs from Python
+//	ex := fanout.New(fanout.WithWorkers(16)) // at most 16 tasks at once
+//	defer ex.Shutdown()                      // waits for every task
+//	f := fanout.Submit(ctx, ex, func(ctx context.Context) (int, error) { return status(ctx, url) })
+//	code, err := f.Result(ctx)
 //
-// A future is done only once its task has returned, as in Python: Cancel
-// stops a pending task for good, and asks a running one to stop by
-// cancelling its context (Python cannot), but the future of a running task
-// still resolves with what the task returns. Canceled futures wake every
-// waiter and every AsCompleted loop (Python can hang: gh-109934, gh-87893).
-// A task that submits to its own executor and waits, passing its own
-// context, never deadlocks it, even with every worker busy: while it waits,
-// one more worker runs (Python, pond, conc and ants deadlock). The queue is bounded, so a fast producer waits
-// rather than buffering without limit. When the context given to a wait
-// (Result, Map, AsCompleted, Wait) ends, the error matches ErrContextDone,
-// which a task's own error never does.
+// Map an input, in input order, lazily (at most a window of inputs taken
+// ahead of the loop; breaking out cancels the rest):
+//
+//	for code, err := range fanout.Map(ctx, ex, urls, status) { ... }
+//
+// Results as they complete: MapUnordered over an input, or AsCompleted
+// over futures already submitted:
+//
+//	for f, err := range fanout.AsCompleted(ctx, futures) { ... }
+//
+// A batch with a deadline, futures of different types together:
+//
+//	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+//	done, notDone, err := fanout.Wait(ctx, []fanout.AnyFuture{page, save}, fanout.AllCompleted)
+//
+// One client per worker, built when the worker starts and closed at
+// shutdown:
+//
+//	clients := fanout.NewLocal(newClient, func(c *Client) { c.Close() })
+//	ex := fanout.New(fanout.WithLocal(clients))
+//	... inside a task: clients.Get(ctx)
+//
+// Nested work: a task submits to its own executor with its own context and
+// waits; the executor runs one more worker while it waits, so this never
+// deadlocks, even with every worker busy.
+//
+// # Guarantees
+//
+//   - At most the bound of tasks run at once (not counting tasks waiting on
+//     their own executor). Submit waits when the bound plus the queue are
+//     taken, and returns as soon as a slot frees.
+//   - A future is done only once its task has returned: Cancel and
+//     ShutdownNow cancel a running task's context, and its future resolves
+//     with what the task returns. A future whose State is Canceled never
+//     ran; its error matches ErrCanceled and what stopped it.
+//   - A wait that ends with its context returns an error matching
+//     ErrContextDone, which a task's own error never does.
+//   - A panic in a task becomes a *PanicError with its stack. An error
+//     nobody reads, and an Executor dropped without Shutdown, are reported
+//     (WithUnobservedErrorHandler), not lost.
 //
 // # Cost
 //
 // Workers are persistent goroutines started on demand, fed by a lock-free
 // queue and woken only when no other worker is looking for work, so a task
-// costs no goroutine start: Submit plus Result cost about 150 ns and one
-// allocation (the 48-byte future) beyond the task's own closure on a 2-core
-// machine, and an ordered Map about 130 ns and no allocation per input. The
-// context a submitted task receives is built lazily: a task that never
-// looks at it pays nothing for it; one that asks for its Done channel
-// (net/http does) pays for one context.WithCancelCause. Map's tasks share
-// Map's context and pay nothing either way. See docs/benchmarks.md.
+// costs no goroutine start: Submit plus Result cost about 200 to 300 ns and
+// two allocations (the future and the task's closure) on a shared 2-core
+// machine, and an ordered Map about 200 ns and no allocation per
+// input. A task that
+// never looks at its context pays nothing for it. See docs/benchmarks.md.
+//
+// Coming from Python's concurrent.futures: docs/library.md maps each of its
+// names to this package's.
 package fanout

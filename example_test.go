@@ -255,10 +255,12 @@ func Example_timing() {
 }
 
 // Nested work, the crawler's shape: a task submits subtasks to its own
-// executor and waits for them. Passing the task's own context (as Go code
-// does for any blocking call) is what lets the executor see that a task
-// waits on it, and run one more worker meanwhile: with 2 workers and every
-// worker holding a section, the pages still get fetched.
+// executor and waits for them. Passing the task's own context to Submit (as
+// Go code does for any blocking call) is what lets the executor see that a
+// task waits on it, in Submit when the queue is full or later in Result, and
+// run one more worker meanwhile: with 2 workers and every worker holding a
+// section, the pages still get fetched. Submit(context.Background(), …)
+// here could deadlock in Submit, whatever Result is given.
 func Example_nested() {
 	base, stop := wiki()
 	defer stop()

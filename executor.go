@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -29,8 +30,17 @@ const (
 // serves tasks of any result type.
 //
 // An Executor must be shut down (Shutdown or ShutdownNow) to stop its
-// workers; `defer ex.Shutdown()` is the counterpart of Python's `with`.
+// workers: `defer ex.Shutdown()`. One garbage collected without it is
+// reported through the unobserved-error handler (an error matching
+// ErrNotShutDown) and then shut down, so that its workers stop and its
+// Local values are closed.
 type Executor struct {
+	// The workers hold the executor itself, never this handle: once the
+	// program drops the handle, a cleanup on it can tell.
+	*executor
+}
+
+type executor struct {
 	q *ring
 
 	// Read by workers on every task, written rarely: kept off the lines
@@ -47,17 +57,19 @@ type Executor struct {
 	_ [64]byte
 	// spawned counts live workers; blocked, the workers whose task waits
 	// on this executor: while it waits, one more worker may run, so the
-	// executor runs at most max tasks that are not waiting on it.
-	spawned atomic.Int32
-	blocked atomic.Int32
-	_       [56]byte
+	// executor runs at most max tasks that are not waiting on it; starting,
+	// the workers still building their Local values.
+	spawned  atomic.Int32
+	blocked  atomic.Int32
+	starting atomic.Int32
+	_        [52]byte
 	// ws packs the workers looking for work (low half: they will find what
 	// is pushed) and the parked ones (high half), so that a submitter reads
 	// both with one load and wakes a worker only when nobody is looking.
 	ws atomic.Uint64
 	_  [56]byte
-	// roomWaiters counts submitters waiting for room in the queue; workers
-	// let one in each time they find the queue half empty.
+	// roomWaiters counts submitters waiting for room; a worker taking a
+	// task lets one in.
 	roomWaiters atomic.Int32
 	_           [60]byte
 	src         atomic.Pointer[source] // the last source, reused while the context is the same
@@ -73,6 +85,8 @@ type Executor struct {
 	workers map[*worker]struct{} // live workers
 	idle    []*worker            // parked workers, most recent last
 	freeIDs []int                // ids of workers that exited, for reuse
+	spare   [][]localVal         // Local values of workers that exited, for the next one
+	done    bool                 // the last worker has stopped: spare values are closed
 	nextID  int
 	retired counts // counters of workers that exited
 
@@ -94,33 +108,45 @@ const (
 )
 
 // Option configures an Executor.
-type Option func(*Executor)
+type Option func(*executor)
 
-// WithWorkers bounds the number of tasks running at once to n (n >= 1).
+// The ceilings of WithWorkers and WithQueueSize. Larger values are lowered
+// to them: a bound past tens of thousands of tasks at once is a unit
+// mistake or a "no limit" meant as a huge number, and the queue is
+// allocated up front (it would take gigabytes).
+const (
+	MaxWorkers   = 1 << 16
+	MaxQueueSize = 1 << 20
+)
+
+// WithWorkers bounds the number of tasks running at once to n (n >= 1; at
+// most MaxWorkers, larger values are lowered to it).
 func WithWorkers(n int) Option {
-	return func(ex *Executor) {
+	return func(ex *executor) {
 		if n < 1 {
 			panic("fanout: WithWorkers needs n >= 1")
 		}
-		ex.max = int32(n)
+		ex.max = int32(min(n, MaxWorkers))
 	}
 }
 
-// WithQueueSize sets how many submitted tasks may wait for a worker before
-// Submit blocks (n >= 1).
+// WithQueueSize sets how many submitted tasks may wait for a busy worker:
+// the executor takes at most the worker bound plus n tasks not yet
+// finished, and Submit waits beyond that (n >= 1; at most MaxQueueSize,
+// larger values are lowered to it).
 func WithQueueSize(n int) Option {
-	return func(ex *Executor) {
+	return func(ex *executor) {
 		if n < 1 {
 			panic("fanout: WithQueueSize needs n >= 1")
 		}
-		ex.queueSize = n
+		ex.queueSize = min(n, MaxQueueSize)
 	}
 }
 
 // WithLocal registers a per-worker value: each worker builds its own with
 // l's constructor when it starts and closes it when it stops. See Local.
 func WithLocal[V any](l *Local[V]) Option {
-	return func(ex *Executor) { ex.locals = append(ex.locals, l) }
+	return func(ex *executor) { ex.locals = append(ex.locals, l) }
 }
 
 // WithUnobservedErrorHandler sets what happens to the error of a failed task
@@ -128,23 +154,33 @@ func WithLocal[V any](l *Local[V]) Option {
 // is garbage collected, or at Shutdown if the future is unreachable by then
 // (so a short program that exits after Shutdown still hears of it; Shutdown
 // runs a garbage collection to find out, only when such errors exist). The
-// default logs it with log/slog at error level; nil discards such errors.
-// Python drops them silently (CPython gh-120508).
+// same goes for a task the executor refused (submitted after Shutdown, or
+// to a broken executor), and h hears of the executor itself if it is
+// garbage collected before Shutdown (ErrNotShutDown). The default logs
+// with log/slog at error level, with the stack of a panic; nil discards.
 func WithUnobservedErrorHandler(h func(error)) Option {
-	return func(ex *Executor) { ex.unobserved = h }
+	return func(ex *executor) { ex.unobserved = h }
 }
 
 func logUnobserved(err error) {
+	if errors.Is(err, ErrNotShutDown) {
+		slog.Error("fanout: an executor was garbage collected without Shutdown", "err", err)
+		return
+	}
+	if p := (*PanicError)(nil); errors.As(err, &p) {
+		slog.Error("fanout: a task failed and nobody read its error", "err", err, "stack", string(p.Stack))
+		return
+	}
 	slog.Error("fanout: a task failed and nobody read its error", "err", err)
 }
 
 // New returns an executor running at most 64 tasks at once, with a queue of
-// 4 times that many, unless options say otherwise. 64 rather than Python's
-// min(32, CPUs+4): the tasks this package is for wait on the network or the
-// disk, so the bound is about how much the other side should take at once,
-// not about cores (64 hides 100 ms of latency at 640 tasks a second).
+// 4 times that many, unless options say otherwise. The bound does not
+// depend on the CPUs: the tasks this package is for wait on the network or
+// the disk, so it is about how much the other side should take at once (64
+// hides 100 ms of latency at 640 tasks a second).
 func New(opts ...Option) *Executor {
-	ex := &Executor{
+	ex := &executor{
 		max:        defaultWorkers,
 		unobserved: logUnobserved,
 		room:       make(chan struct{}, 1),
@@ -156,10 +192,25 @@ func New(opts ...Option) *Executor {
 		o(ex)
 	}
 	if ex.queueSize == 0 {
-		ex.queueSize = queueFactor * int(ex.max)
+		ex.queueSize = min(queueFactor*int(ex.max), MaxQueueSize)
 	}
-	ex.q = newRing(ex.queueSize)
-	return ex
+	// Room for the queue plus a task for every worker (see pushOver).
+	ex.q = newRing(ex.queueSize, ex.queueSize+int(ex.max))
+	h := &Executor{ex}
+	runtime.AddCleanup(h, (*executor).collected, ex)
+	return h
+}
+
+// collected reports an executor whose handle was garbage collected before
+// Shutdown began, and shuts it down.
+func (ex *executor) collected() {
+	if ex.q.isClosed() {
+		return
+	}
+	if ex.unobserved != nil {
+		ex.unobserved(&notShutDownError{workers: int(ex.spawned.Load())})
+	}
+	go ex.shutdown() // a cleanup must not block
 }
 
 // runner is a queued task: a *Future[T] of some T, or one of Map's tasks.
@@ -170,32 +221,50 @@ type runner interface {
 	drop(err error)
 }
 
-// Submit schedules fn on ex and returns its future, like Python's
-// executor.submit. When the queue is full it waits for room (backpressure).
-// The future is never nil; when the task could not be accepted it has
-// already failed: with ErrShutdown after shutdown began (a submit still
-// waiting for room then included), with an ErrBroken error once the
-// executor is broken, or with an error matching ErrContextDone when ctx
-// ended first.
+// Submit schedules fn on ex and returns its future. When there is no room
+// it waits for some (backpressure): ex takes at most its worker bound plus
+// its queue size of tasks not yet finished, and a waiting Submit returns as
+// soon as one of them is taken by a worker.
+//
+// The future is never nil; when the task could not be accepted it is
+// already Canceled, with an error matching ErrCanceled and the reason:
+// ErrShutdown after shutdown began (a submit still waiting for room then
+// included), ErrBroken once the executor is broken, or ErrContextDone and
+// ctx's error when ctx ended first.
 //
 // fn receives a context derived from ctx: ctx's values reach it, and its
 // cancellation cancels the task (a task whose ctx ends before it starts
 // never runs). Future.Cancel and ShutdownNow cancel it too. WorkerID and
 // Local.Get find the worker through it.
 //
-// A task may submit to its own executor and wait for the result: see
-// Future.Result for why that never deadlocks (in short: pass the task's
-// context).
+// A task that submits to its own executor must pass its own context (or
+// one derived from it) to Submit: Submit may itself wait for room, and only
+// through ctx can the executor tell that the waiting goroutine is one of its
+// workers and let another worker run to make room. Inside a task,
+// Submit(context.Background(), …) can deadlock: once every worker waits in
+// it, none is left to make room. Given the task's context here, waiting
+// for the result never deadlocks, whatever context Result gets: see
+// Future.Result.
 //
-// Cost: Submit and Result together take about 150 ns and one allocation
-// (the future, 48 bytes for an int result) per task on top of fn's own
-// closure, on 2 cores; see docs/benchmarks.md.
+// Cost: Submit and Result together take about 200 to 300 ns and one
+// allocation (the future, 48 bytes for an int result) per task on top of
+// fn's own closure, on 2 shared cores; see docs/benchmarks.md.
 func Submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Context) (T, error)) *Future[T] {
+	return submit(ctx, ex.executor, fn)
+}
+
+func submit[T any](ctx context.Context, ex *executor, fn func(ctx context.Context) (T, error)) *Future[T] {
 	f := &Future[T]{fn: fn}
 	f.src = ex.sourceFor(ctx)
 	if err := ex.enqueue(ctx, f, true); err != nil {
 		f.fn = nil
-		f.fail(err)
+		f.refuse(err)
+		if ctx.Err() == nil && f.src.watch && ex.unobserved != nil {
+			// Refused by the executor (shut down, broken), not by the
+			// caller: a dropped future must not hide that (ex.Go after
+			// Shutdown, say).
+			f.watch(f.x.Load())
+		}
 	}
 	return f
 }
@@ -205,16 +274,16 @@ func Submit[T any](ctx context.Context, ex *Executor, fn func(ctx context.Contex
 // lost: see WithUnobservedErrorHandler. It is Submit for a function that
 // returns only an error.
 func (ex *Executor) Go(ctx context.Context, fn func(ctx context.Context) error) *Future[struct{}] {
-	return Submit(ctx, ex, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
+	return submit(ctx, ex.executor, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) })
 }
 
 // enqueue queues t, waiting for room if the queue is full; attribute says
 // whether a wait may be traced to a task through ctx (see blocker).
-func (ex *Executor) enqueue(ctx context.Context, t runner, attribute bool) error {
+func (ex *executor) enqueue(ctx context.Context, t runner, attribute bool) error {
 	if ctx.Err() != nil {
 		return contextDone(ctx)
 	}
-	switch ex.q.push(t) {
+	switch ex.q.push(t, ex.q.limit) {
 	case pushed:
 		ex.pushed()
 		return nil
@@ -228,7 +297,7 @@ func (ex *Executor) enqueue(ctx context.Context, t runner, attribute bool) error
 // worker is looking for work (it will find it), wake a parked one, or start
 // one while under the bound. Waking only when nobody looks keeps a busy
 // executor from paying for wake-ups it does not need.
-func (ex *Executor) pushed() {
+func (ex *executor) pushed() {
 	ws := ex.ws.Load()
 	if uint32(ws) != 0 {
 		return
@@ -240,19 +309,33 @@ func (ex *Executor) pushed() {
 
 // bound is how many workers may be alive: max, plus one per worker whose
 // task waits on this executor.
-func (ex *Executor) bound() int32 { return ex.max + ex.blocked.Load() }
+func (ex *executor) bound() int32 { return ex.max + ex.blocked.Load() }
 
-func (ex *Executor) closedErr() error {
+func (ex *executor) closedErr() error {
 	if b := ex.broken.Load(); b != nil {
 		return b
 	}
 	return ErrShutdown
 }
 
-// enqueueSlow waits for room in the queue. Workers let a waiting submitter
-// back in when the queue is half empty, so a fast producer and the workers
-// take turns in long stretches instead of waking each other for every task.
-func (ex *Executor) enqueueSlow(ctx context.Context, t runner, attribute bool) error {
+// enqueueSlow queues t past the queue size when some worker will take a
+// task at once, or else waits for room: the queue and one task per worker
+// under the bound, the running ones included, may be taken; no more. A
+// worker taking a task lets a waiting submitter in, so a Submit returns as
+// soon as there is room.
+func (ex *executor) enqueueSlow(ctx context.Context, t runner, attribute bool) error {
+	if r := ex.pushOver(t); r != full {
+		return ex.pushedOr(r)
+	}
+	// A fast producer finds the queue full on nearly every task: let the
+	// workers on this core run a little before going to sleep, so that
+	// producer and workers take turns without a wake-up per task.
+	for range spinsBeforePark {
+		runtime.Gosched()
+		if r := ex.pushOver(t); r != full {
+			return ex.pushedOr(r)
+		}
+	}
 	if attribute {
 		if w := ex.blocker(ctx, nil); w != nil {
 			w.block() // lets one more worker run, which will make room
@@ -263,7 +346,7 @@ func (ex *Executor) enqueueSlow(ctx context.Context, t runner, attribute bool) e
 		ex.roomWaiters.Add(1)
 		// Looked at again after registering, so that a worker making room
 		// now either sees us waiting or we see the room.
-		r := ex.q.push(t)
+		r := ex.pushOver(t)
 		if r == full {
 			select {
 			case <-ex.room:
@@ -278,19 +361,40 @@ func (ex *Executor) enqueueSlow(ctx context.Context, t runner, attribute bool) e
 			}
 		}
 		ex.roomWaiters.Add(-1)
-		if r == closed {
-			return ex.closedErr()
+		err := ex.pushedOr(r)
+		if err == nil {
+			ex.mayLetIn() // pass the turn on to another waiting submitter
 		}
-		ex.pushed()
-		ex.mayLetIn() // pass the turn on to another waiting submitter
-		return nil
+		return err
 	}
 }
 
-// mayLetIn lets a waiting submitter try again when the queue is at most half
-// full.
-func (ex *Executor) mayLetIn() {
-	if ex.roomWaiters.Load() > 0 && ex.q.len() <= ex.q.limit/2 {
+// spinsBeforePark is how many times a submitter that finds no room yields
+// before it waits to be woken.
+const spinsBeforePark = 4
+
+// pushOver pushes t if there is room: the queue holds fewer than its size
+// plus the workers under the bound that are not running a task (idle,
+// starting, or not started yet). Each of those will take a task at once.
+func (ex *executor) pushOver(t runner) pushResult {
+	ws := ex.ws.Load()
+	free := int64(ex.bound()) - int64(ex.spawned.Load()) + int64(uint32(ws)) + int64(ws>>32) + int64(ex.starting.Load())
+	return ex.q.push(t, ex.q.limit+uint64(max(free, 0)))
+}
+
+// pushedOr finishes an enqueue that did not find the queue full.
+func (ex *executor) pushedOr(r pushResult) error {
+	if r == closed {
+		return ex.closedErr()
+	}
+	ex.pushed()
+	return nil
+}
+
+// mayLetIn lets a waiting submitter try again: a worker just took a task,
+// or may take one more.
+func (ex *executor) mayLetIn() {
+	if ex.roomWaiters.Load() > 0 {
 		select {
 		case ex.room <- struct{}{}:
 		default:
@@ -303,7 +407,7 @@ func (ex *Executor) mayLetIn() {
 // context of a task of ex, or else the worker whose task submitted the
 // future waited for (src), if that task is still running. Go has no
 // goroutine identity; the task's context is what traces a wait to a task.
-func (ex *Executor) blocker(ctx context.Context, src *source) *worker {
+func (ex *executor) blocker(ctx context.Context, src *source) *worker {
 	if w := workerOf(ctx); w != nil {
 		if w.ex == ex {
 			return w
@@ -329,6 +433,7 @@ func (w *worker) block() {
 	if ex.q.len() > 0 {
 		ex.wake()
 	}
+	ex.mayLetIn()
 }
 
 func (w *worker) unblock() {
@@ -340,7 +445,7 @@ func (w *worker) unblock() {
 // wake wakes a parked worker, or starts one if under the bound, to look for
 // work. The woken worker is counted as looking from now on, so that other
 // submitters do not wake a second one for the same task.
-func (ex *Executor) wake() {
+func (ex *executor) wake() {
 	ex.wmu.Lock()
 	if n := len(ex.idle); n > 0 {
 		if ex.spawned.Load()-int32(n) >= ex.bound() {
@@ -362,7 +467,7 @@ func (ex *Executor) wake() {
 
 // spawn starts a worker, with the given id or a free one if id is 0, unless
 // the bound is reached or the executor is done; it reports whether it did.
-func (ex *Executor) spawn(id int) bool {
+func (ex *executor) spawn(id int) bool {
 	for {
 		n := ex.spawned.Load()
 		if n >= ex.bound() || ex.broken.Load() != nil || (ex.q.isClosed() && ex.q.len() == 0 && ex.blocked.Load() == 0) {
@@ -372,8 +477,20 @@ func (ex *Executor) spawn(id int) bool {
 			break
 		}
 	}
-	ex.ws.Add(1) // it starts out looking for work
+	w := &worker{ex: ex, wake: make(chan struct{}, 1)}
 	ex.wmu.Lock()
+	if n := len(ex.spare); n > 0 {
+		w.locals = ex.spare[n-1] // a retired worker's: one value per worker alive
+		ex.spare = ex.spare[:n-1]
+	}
+	// A worker whose values are still to be built is not looking for work
+	// until they are, so that the next submit starts another worker rather
+	// than wait for this one.
+	if w.searching = len(w.locals) == len(ex.locals); w.searching {
+		ex.ws.Add(1)
+	} else {
+		ex.starting.Add(1)
+	}
 	if id == 0 {
 		if n := len(ex.freeIDs); n > 0 {
 			id = ex.freeIDs[n-1]
@@ -383,16 +500,16 @@ func (ex *Executor) spawn(id int) bool {
 			id = ex.nextID
 		}
 	}
-	w := &worker{ex: ex, id: id, wake: make(chan struct{}, 1)}
+	w.id = id
 	ex.workers[w] = struct{}{}
 	ex.wmu.Unlock()
 	go w.loop()
 	return true
 }
 
-// Shutdown stops the executor gracefully, like Python's shutdown(wait=True)
-// at the end of a `with` block: it refuses new tasks (their futures fail with
-// ErrShutdown, a submit still waiting for room in the queue included), lets
+// Shutdown stops the executor gracefully: it refuses new tasks (their
+// futures are canceled with ErrShutdown, a submit still waiting for room
+// included), lets
 // every queued and running task finish, closes the per-worker values,
 // reports the unread errors of futures nobody can read any more (see
 // WithUnobservedErrorHandler), and returns when every worker has stopped.
@@ -400,9 +517,11 @@ func (ex *Executor) spawn(id int) bool {
 // It is idempotent and safe to call from any goroutine, and may be combined
 // with ShutdownNow (say, on a deadline) to cut a graceful shutdown short. It
 // must not be called from one of ex's own tasks, which it would wait for:
-// a task that decides to stop its executor runs `go ex.Shutdown()` (Python
-// raises RuntimeError here; Go cannot tell who calls).
-func (ex *Executor) Shutdown() {
+// a task that decides to stop its executor runs `go ex.Shutdown()` (Go
+// cannot tell who calls, so this is not detected).
+func (ex *Executor) Shutdown() { ex.shutdown() }
+
+func (ex *executor) shutdown() {
 	ex.closeQueue(closedBit)
 	ex.beginOnce.Do(func() {
 		// Nothing can be queued any more. Make sure a worker drains what
@@ -414,7 +533,7 @@ func (ex *Executor) Shutdown() {
 		}
 		ex.wakeAll()
 		if ex.spawned.Load() == 0 {
-			ex.stopOnce.Do(func() { close(ex.stopped) })
+			ex.stop()
 		}
 	})
 	<-ex.stopped
@@ -423,13 +542,13 @@ func (ex *Executor) Shutdown() {
 
 // closeQueue closes the queue to submitters with bit, and wakes those
 // waiting for room.
-func (ex *Executor) closeQueue(bit uint64) {
+func (ex *executor) closeQueue(bit uint64) {
 	ex.q.close(bit)
 	ex.closeOnce.Do(func() { close(ex.closing) })
 }
 
 // wakeAll wakes every parked worker.
-func (ex *Executor) wakeAll() {
+func (ex *executor) wakeAll() {
 	for {
 		ex.wmu.Lock()
 		n := len(ex.idle)
@@ -445,8 +564,7 @@ func (ex *Executor) wakeAll() {
 	}
 }
 
-// ShutdownNow stops the executor at once, like Python's
-// shutdown(cancel_futures=True) and more: queued tasks are canceled and
+// ShutdownNow stops the executor at once: queued tasks are canceled and
 // never run (their futures resolve with ErrCanceled, waking every waiter,
 // Wait and AsCompleted loop), and running tasks have their contexts
 // canceled (their futures resolve when they return, with what they
@@ -454,7 +572,9 @@ func (ex *Executor) wakeAll() {
 // running tasks have returned. Like Shutdown it is idempotent, safe from any
 // goroutine, and must not be called from one of ex's own tasks (use
 // `go ex.ShutdownNow()` there).
-func (ex *Executor) ShutdownNow() {
+func (ex *Executor) ShutdownNow() { ex.shutdownNow() }
+
+func (ex *executor) shutdownNow() {
 	ex.killed.Store(true)
 	ex.closeQueue(closedBit) // before draining: nothing can be queued behind us
 	ex.lmu.Lock()
@@ -466,11 +586,11 @@ func (ex *Executor) ShutdownNow() {
 	}
 	ex.lmu.Unlock()
 	ex.drain(ErrCanceled)
-	ex.Shutdown()
+	ex.shutdown()
 }
 
 // drain resolves every task still queued as canceled with err.
-func (ex *Executor) drain(err error) {
+func (ex *executor) drain(err error) {
 	for {
 		t, ok := ex.q.pop()
 		if !ok {
@@ -487,7 +607,7 @@ func (ex *Executor) drain(err error) {
 // reportUnread reports, once the workers have stopped, the unread errors of
 // failed futures that nobody can read any more. The ones still reachable may
 // yet be read: the garbage collector's cleanup reports them if not.
-func (ex *Executor) reportUnread() {
+func (ex *executor) reportUnread() {
 	ex.umu.Lock()
 	n := len(ex.unread)
 	ex.umu.Unlock()
@@ -513,7 +633,7 @@ func (ex *Executor) reportUnread() {
 }
 
 // forget drops x from the unread errors.
-func (ex *Executor) forget(x *ext) {
+func (ex *executor) forget(x *ext) {
 	ex.umu.Lock()
 	delete(ex.unread, x)
 	ex.umu.Unlock()
@@ -521,7 +641,7 @@ func (ex *Executor) forget(x *ext) {
 
 // addHook registers a Map's cancel function for ShutdownNow; it reports
 // false if ShutdownNow already began (the Map should stop at once).
-func (ex *Executor) addHook(stop *func(error)) bool {
+func (ex *executor) addHook(stop *func(error)) bool {
 	ex.lmu.Lock()
 	defer ex.lmu.Unlock()
 	if ex.killed.Load() {
@@ -534,7 +654,7 @@ func (ex *Executor) addHook(stop *func(error)) bool {
 	return true
 }
 
-func (ex *Executor) removeHook(stop *func(error)) {
+func (ex *executor) removeHook(stop *func(error)) {
 	ex.lmu.Lock()
 	delete(ex.hooks, stop)
 	ex.lmu.Unlock()
@@ -555,7 +675,9 @@ type Stats struct {
 // Stats returns the executor's counters. They are read one by one while
 // tasks run, so a snapshot may be off by the tasks in flight; every counter
 // is exact once the executor is idle.
-func (ex *Executor) Stats() Stats {
+func (ex *Executor) Stats() Stats { return ex.stats() }
+
+func (ex *executor) stats() Stats {
 	ex.wmu.Lock()
 	sum := ex.retired
 	for w := range ex.workers {
@@ -593,7 +715,7 @@ func (c *counts) add(o counts) {
 
 // worker is one persistent goroutine of an executor.
 type worker struct {
-	ex        *Executor
+	ex        *executor
 	id        int
 	wake      chan struct{} // a token: get up and look for work
 	searching bool          // counted as looking for work in ex.ws
@@ -608,7 +730,6 @@ type worker struct {
 
 func (w *worker) loop() {
 	ex := w.ex
-	w.searching = true // spawn counted it
 	normal := false
 	defer func() {
 		if !normal {
@@ -625,10 +746,16 @@ func (w *worker) loop() {
 		}
 		w.exit(false)
 	}()
-	if err := w.initLocals(); err != nil {
-		ex.breakWith(err)
-		normal = true
-		return
+	if !w.searching {
+		err := w.initLocals()
+		ex.starting.Add(-1)
+		if err != nil {
+			ex.breakWith(err)
+			normal = true
+			return
+		}
+		w.searching = true
+		ex.ws.Add(1)
 	}
 	for {
 		t, ok := ex.q.pop()
@@ -726,7 +853,7 @@ func (w *worker) retire() bool {
 // tell Shutdown when the last one is gone.
 func (w *worker) exit(replaced bool) {
 	ex := w.ex
-	w.closeLocals()
+	w.keepOrCloseLocals()
 	if w.searching {
 		w.searching = false
 		ex.ws.Add(oneLess)
@@ -742,8 +869,44 @@ func (w *worker) exit(replaced bool) {
 		ex.spawned.Add(-1)
 	}
 	if ex.spawned.Load() == 0 && ex.q.isClosed() && ex.q.len() == 0 {
-		ex.stopOnce.Do(func() { close(ex.stopped) })
+		ex.stop()
 	}
+}
+
+// stop closes the spare Local values and tells Shutdown that the last
+// worker is gone.
+func (ex *executor) stop() {
+	ex.stopOnce.Do(func() {
+		ex.wmu.Lock()
+		spare := ex.spare
+		ex.spare, ex.done = nil, true
+		ex.wmu.Unlock()
+		for _, vals := range spare {
+			closeLocals(vals)
+		}
+		close(ex.stopped)
+	})
+}
+
+// keepOrCloseLocals leaves an exiting worker's values to the next worker,
+// unless shutdown began (or they are incomplete: a failed initialization).
+func (w *worker) keepOrCloseLocals() {
+	ex := w.ex
+	vals := w.locals
+	w.locals = nil
+	if len(vals) == 0 {
+		return
+	}
+	if len(vals) == len(ex.locals) && !ex.q.isClosed() {
+		ex.wmu.Lock()
+		if !ex.done {
+			ex.spare = append(ex.spare, vals)
+			ex.wmu.Unlock()
+			return
+		}
+		ex.wmu.Unlock()
+	}
+	closeLocals(vals)
 }
 
 // start checks, for a task w has taken and marked running, that it should
@@ -752,7 +915,10 @@ func (w *worker) exit(replaced bool) {
 // start, or the error to cancel the task with.
 func (w *worker) start(c *core) error {
 	if err := c.src.ctx.Err(); err != nil {
-		return canceledBy(context.Cause(c.src.ctx))
+		if cause := context.Cause(c.src.ctx); cause != err {
+			return &canceledError{cause: cause, also: err}
+		}
+		return err
 	}
 	if w.ex.killed.Load() {
 		return ErrCanceled
@@ -776,16 +942,15 @@ func (w *worker) initLocals() error {
 	return nil
 }
 
-func (w *worker) closeLocals() {
-	for i := len(w.locals) - 1; i >= 0; i-- {
-		w.locals[i].key.close(w.locals[i].val)
+func closeLocals(vals []localVal) {
+	for i := len(vals) - 1; i >= 0; i-- {
+		vals[i].key.close(vals[i].val)
 	}
-	w.locals = nil
 }
 
 // breakWith marks the executor broken by a failed worker initialization and
 // fails every queued task.
-func (ex *Executor) breakWith(err error) {
+func (ex *executor) breakWith(err error) {
 	if ex.broken.CompareAndSwap(nil, &brokenError{cause: err}) {
 		ex.closeQueue(brokenBit)
 		// Said once, out of band, as Python logs "Exception in

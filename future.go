@@ -11,8 +11,7 @@ import (
 	"weak"
 )
 
-// State is the lifecycle state of a future: Python's PENDING, RUNNING,
-// FINISHED and CANCELLED.
+// State is the lifecycle state of a future.
 type State uint32
 
 const (
@@ -20,11 +19,14 @@ const (
 	Pending State = iota
 	// Running: a worker is running the task.
 	Running
-	// Finished: the task returned (successfully or not), or could not be
-	// accepted; Result will not block.
+	// Finished: the task ran and returned (successfully or not); Result
+	// will not block.
 	Finished
-	// Canceled: canceled before it started, so it never ran; Result returns
-	// an error matching ErrCanceled.
+	// Canceled: the task never ran, whatever stopped it: Cancel,
+	// ShutdownNow, its context ending before it started, or the executor
+	// refusing it (shut down, broken). Result returns an error matching
+	// ErrCanceled and what stopped it (ctx's error and cause, ErrShutdown,
+	// ErrBroken).
 	Canceled
 
 	// resolving is the short internal step between Pending or Running and
@@ -71,10 +73,10 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 // the executor, Wait and AsCompleted work with. It is 32 bytes: what few
 // futures need lives behind x.
 //
-// The state moves Pending -> Running -> Finished for a task that runs,
-// Pending -> Canceled for one canceled before it starts (or dequeued after
-// its context ended), and Pending -> Finished for one that could not be
-// accepted; the resolving step comes before Finished and Canceled. Only the
+// The state moves Pending -> Running -> Finished for a task that runs, and
+// Pending -> Canceled for one that never does (canceled while queued,
+// dequeued after its context ended, or never accepted); the resolving step
+// comes before Finished and Canceled. Only the
 // worker running a task resolves a Running future, so a future is done only
 // once its task has returned.
 type core struct {
@@ -237,42 +239,40 @@ func (c *core) removeWaiter(w *waiter) {
 // this call did it. The worker uses abort instead for a task it dequeued and
 // will not start.
 func (c *core) cancel(err error) bool {
-	return c.cancelFrom(Pending, err)
+	return c.cancelFrom(Pending, err, true)
 }
+
+// refuse cancels the future of a task the executor did not accept (not
+// counted in Stats, which counts accepted tasks).
+func (c *core) refuse(err error) { c.cancelFrom(Pending, err, false) }
 
 // abort cancels a future its worker dequeued but will not start: its
 // submitter's context ended, or ShutdownNow began.
-func (c *core) abort(err error) { c.cancelFrom(Running, err) }
+func (c *core) abort(err error) { c.cancelFrom(Running, err, true) }
 
-func (c *core) cancelFrom(from State, err error) bool {
+func (c *core) cancelFrom(from State, err error, count bool) bool {
 	if !c.state.CompareAndSwap(uint32(from), uint32(resolving)) {
 		return false
 	}
-	c.ext().err = err
+	c.ext().err = canceledBy(err)
 	c.state.Store(uint32(Canceled))
-	c.src.ex.canceled.Add(1)
+	if count {
+		c.src.ex.canceled.Add(1)
+	}
 	c.finish()
 	return true
 }
 
-// canceledBy is the error of a future canceled with cause.
+// canceledBy is the error of a future whose task never ran because of
+// cause: it matches ErrCanceled and cause.
 func canceledBy(cause error) error {
 	if cause == nil || cause == ErrCanceled || cause == context.Canceled {
 		return ErrCanceled
 	}
-	return &canceledError{cause}
-}
-
-// fail resolves a future that could not be accepted, or never will run,
-// with err; it reports whether this call did it.
-func (c *core) fail(err error) bool {
-	if !c.state.CompareAndSwap(uint32(Pending), uint32(resolving)) {
-		return false
+	if _, ok := cause.(*canceledError); ok {
+		return cause
 	}
-	c.ext().err = err
-	c.state.Store(uint32(Finished))
-	c.finish()
-	return true
+	return &canceledError{cause: cause}
 }
 
 // resolve publishes the outcome of a task that ran (its value is already
@@ -334,7 +334,7 @@ func (c *core) watch(x *ext) {
 // lost is a watched error's report, run by the garbage collector's cleanup
 // or by Shutdown, whichever comes first.
 type lost struct {
-	ex *Executor
+	ex *executor
 	x  *ext
 }
 
@@ -380,10 +380,9 @@ type Future[T any] struct {
 // returns early, with an error matching ErrContextDone and ctx's error, when
 // ctx ends first: the way to stop waiting without waiting for the task
 // (which goes on; Cancel asks it to stop). A task's own error never matches
-// ErrContextDone. A future canceled before its task started returns an
-// error matching ErrCanceled (and the cause, when the cancellation came
-// through the context Submit was given), and a task that panicked returns a
-// *PanicError.
+// ErrContextDone. A future whose task never ran (State Canceled) returns
+// an error matching ErrCanceled and what stopped it, and a task that
+// panicked returns a *PanicError.
 //
 // Result, Wait, AsCompleted and Map are safe inside a task, on the task's
 // own executor: a task that submits subtasks and waits for them never
@@ -392,11 +391,13 @@ type Future[T any] struct {
 // run (Java's ForkJoinPool does the same), so at most the bound of tasks run
 // at once not counting the ones waiting; the worker ids of those extra
 // workers are above the bound. Go has no goroutine identity to tell a task's
-// wait from anyone else's, so the wait is traced to the task through its
-// context: pass the task's context (or one derived from it) to Result, or
-// to the Submit of the future waited for, as Go code does for any blocking
-// call. A task that passes neither, and waits on its own executor while
-// every other worker does the same, can deadlock it.
+// wait from anyone else's, so the wait is traced to the task through a
+// context: the one given to Result, or else the one the future was
+// submitted with. The rule is therefore about Submit: a task passes its own
+// context (or one derived from it) to Submit, which may wait for room too
+// (see Submit); Result may then take any context. A task that submits with
+// context.Background() can deadlock the executor in Submit, before Result
+// is ever reached.
 func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	if !f.resolved() {
 		if err := f.wait(ctx); err != nil {
@@ -411,7 +412,7 @@ func (f *Future[T]) Result(ctx context.Context) (T, error) {
 	return f.val, nil
 }
 
-// Wait waits like Result and returns only the error: Python's exception().
+// Wait waits like Result and returns only the error.
 func (f *Future[T]) Wait(ctx context.Context) error {
 	_, err := f.Result(ctx)
 	return err
@@ -431,10 +432,9 @@ func (f *Future[T]) State() State {
 	return s
 }
 
-// Cancel cancels the task, as Python's cancel does, and asks a running task
-// to stop. A pending task never runs: its future resolves as canceled at
-// once and Cancel returns true (also for a future canceled before, as in
-// Python). A running task has its context canceled and Cancel returns false:
+// Cancel cancels a pending task and asks a running one to stop. A pending
+// task never runs: its future resolves as canceled at once and Cancel
+// returns true (also for a future canceled before). A running task has its context canceled and Cancel returns false:
 // it cannot be stopped for sure, and its future resolves when the task
 // returns, with whatever the task returns (a task that honours its context
 // returns an error matching context.Canceled). So a future is done only once
@@ -457,8 +457,8 @@ func (f *Future[T]) Cancel() bool {
 
 // OnDone arranges for cb to be called with f once f is resolved: at once, in
 // this goroutine, if it already is; otherwise in the goroutine that resolves
-// it (a worker, or whoever cancels it). Python's add_done_callback. A
-// callback that panics is logged and ignored; it should be quick.
+// it (a worker, or whoever cancels it). A callback that panics is logged
+// and ignored; it should be quick.
 func (f *Future[T]) OnDone(cb func(*Future[T])) {
 	f.onDone(func() { cb(f) })
 }
@@ -493,16 +493,10 @@ func (f *Future[T]) run(w *worker) {
 	returned = true
 }
 
-// drop resolves a task that will never run: failed if the executor broke,
-// canceled otherwise.
+// drop cancels a task that will never run (ShutdownNow, or the executor
+// broke).
 func (f *Future[T]) drop(err error) {
-	var did bool
-	if _, broken := err.(*brokenError); broken {
-		did = f.fail(err)
-	} else {
-		did = f.cancel(err)
-	}
-	if did {
+	if f.cancel(err) {
 		f.fn = nil
 	}
 }

@@ -80,3 +80,37 @@ func TestWaitIsLinear(t *testing.T) {
 		})
 	}
 }
+
+// Absurd bounds are lowered to the documented ceilings, never wrapped: the
+// bound was an int32, so 1<<32 ran nothing, 1<<32+4 ran 4 at once and 3e9
+// made Map panic on a negative window (issues 21.13, 22.6).
+func TestAbsurdBoundsAreClamped(t *testing.T) {
+	for _, n := range []int{1 << 32, 1<<32 + 4, 3e9, MaxWorkers + 1} {
+		ex := New(WithWorkers(n), WithQueueSize(n))
+		if ex.max != MaxWorkers || ex.queueSize != min(n, MaxQueueSize) {
+			t.Errorf("WithWorkers(%d), WithQueueSize(%d): bound %d, queue %d; want %d and %d", n, n, ex.max, ex.queueSize, MaxWorkers, min(n, MaxQueueSize))
+		}
+		sum := 0
+		for v, err := range Map(context.Background(), ex, func(yield func(int) bool) {
+			for i := range 10 {
+				if !yield(i) {
+					return
+				}
+			}
+		}, func(_ context.Context, i int) (int, error) { return i, nil }) {
+			if err != nil {
+				t.Fatalf("WithWorkers(%d): Map: %v", n, err)
+			}
+			sum += v
+		}
+		if sum != 45 {
+			t.Errorf("WithWorkers(%d): Map summed to %d, want 45", n, sum)
+		}
+		ex.Shutdown()
+	}
+	if ex := New(WithWorkers(1 << 40)); ex.queueSize != queueFactor*MaxWorkers {
+		t.Errorf("WithWorkers(1<<40): default queue %d, want %d", ex.queueSize, queueFactor*MaxWorkers)
+	} else {
+		ex.Shutdown()
+	}
+}

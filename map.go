@@ -17,8 +17,7 @@ type MapOption func(*mapConfig)
 type mapConfig struct{ window int }
 
 // WithWindow sets how many inputs a Map may have taken from its input and
-// not yet handed to its loop, at any moment (n >= 1; Python 3.14's
-// buffersize). The default is 16 times the executor's worker bound: enough
+// not yet handed to its loop, at any moment (n >= 1). The default is 16 times the executor's worker bound: enough
 // to keep every worker busy while slow inputs hold up an ordered Map's head,
 // and to let the input goroutine and the loop run in long stretches instead
 // of waking each other for every input.
@@ -33,10 +32,8 @@ func WithWindow(n int) MapOption {
 
 // Map returns an iterator that runs fn on each input on ex when ranged over
 // (an unranged Map runs nothing), and yields the results in input order,
-// like Python's executor.map, but lazily: it takes a new input only when
-// fewer than WithWindow are taken and not yet yielded, so an endless input
-// runs in constant memory (Python's map reads all of its input first:
-// bpo-29842). Each result comes with its error; a value fn returned along
+// lazily: it takes a new input only when fewer than WithWindow are taken and
+// not yet yielded, so an endless input runs in constant memory. Each result comes with its error; a value fn returned along
 // with an error is yielded too, so fn can say which input failed.
 //
 // The inputs are read on a goroutine of Map's own, so results are yielded as
@@ -56,14 +53,15 @@ func WithWindow(n int) MapOption {
 // Map is safe inside a task of ex, given the task's context: see
 // Future.Result.
 //
-// Cost: about 130 ns per input beyond fn's own work on 2 cores, and no
-// allocation per input: Map's tasks live in its window and are reused.
+// Cost: about 200 ns per input beyond fn's own work on 2 shared
+// cores, and no allocation per input: Map's tasks live in its window and
+// are reused.
 // Memory is bounded by the window, whatever the number of inputs. See
 // docs/benchmarks.md.
 func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
-	cfg := newMapConfig(ex, inputs, fn, opts)
+	cfg := newMapConfig(ex.executor, inputs, fn, opts)
 	return func(yield func(Out, error) bool) {
-		m := newMapRun(ctx, ex, fn, cfg, true)
+		m := newMapRun(ctx, ex.executor, fn, cfg, true)
 		defer m.close()
 		go m.feedOrdered(inputs)
 		m.yieldOrdered(ctx, yield)
@@ -75,16 +73,16 @@ func Map[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn
 // input and looping over AsCompleted, in bounded memory: at most WithWindow
 // inputs are taken and not yet yielded.
 func MapUnordered[In, Out any](ctx context.Context, ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts ...MapOption) iter.Seq2[Out, error] {
-	cfg := newMapConfig(ex, inputs, fn, opts)
+	cfg := newMapConfig(ex.executor, inputs, fn, opts)
 	return func(yield func(Out, error) bool) {
-		m := newMapRun(ctx, ex, fn, cfg, false)
+		m := newMapRun(ctx, ex.executor, fn, cfg, false)
 		defer m.close()
 		go m.feedUnordered(inputs)
 		m.yieldUnordered(ctx, yield)
 	}
 }
 
-func newMapConfig[In, Out any](ex *Executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts []MapOption) mapConfig {
+func newMapConfig[In, Out any](ex *executor, inputs iter.Seq[In], fn func(context.Context, In) (Out, error), opts []MapOption) mapConfig {
 	// Checked here, in the caller: on Map's input goroutine a nil function
 	// would crash the process where nobody can recover.
 	if inputs == nil {
@@ -115,7 +113,7 @@ func newMapConfig[In, Out any](ex *Executor, inputs iter.Seq[In], fn func(contex
 // parked (waitIdx, prodWaiting), the producer only once half the window is
 // free again.
 type mapRun[In, Out any] struct {
-	ex      *Executor
+	ex      *executor
 	fn      func(context.Context, In) (Out, error)
 	src     source
 	stop    context.CancelCauseFunc
@@ -142,7 +140,7 @@ type mapRun[In, Out any] struct {
 	done chan *mapTask[In, Out]
 }
 
-func newMapRun[In, Out any](ctx context.Context, ex *Executor, fn func(context.Context, In) (Out, error), cfg mapConfig, ordered bool) *mapRun[In, Out] {
+func newMapRun[In, Out any](ctx context.Context, ex *executor, fn func(context.Context, In) (Out, error), cfg mapConfig, ordered bool) *mapRun[In, Out] {
 	mctx, stop := context.WithCancelCause(ctx)
 	m := &mapRun[In, Out]{
 		ex: ex, fn: fn, stop: stop, window: uint64(cfg.window), ordered: ordered,

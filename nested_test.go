@@ -16,10 +16,11 @@ import (
 // parent and the queue is full of parents when the leaves come: the shape
 // that deadlocked the old executor ("every parent still pending after 2 s")
 // and that deadlocks Python, pond, conc and ants. The task's context has to
-// reach either the Submit or the wait (Go has no goroutine identity; see
-// Future.Result), in whatever form: the task's own, one derived from it, or
-// the future submitted with it and waited on with another. synctest reports
-// a deadlock instead of hanging.
+// reach the Submit (Go has no goroutine identity; see Future.Result), in
+// whatever form: the task's own or one derived from it; the wait may then
+// take any context. The one form left out, Submit(context.Background())
+// with Result(ctx), deadlocks in Submit once the queue is full: Submit's doc
+// says so (issue 22.4). synctest reports a deadlock instead of hanging.
 func TestNestedSubmitAndWaitForms(t *testing.T) {
 	leaf := func(ctx context.Context) (int, error) {
 		select {

@@ -41,10 +41,12 @@ const (
 	posMask   = brokenBit - 1
 )
 
-func newRing(limit int) *ring {
+// newRing returns a ring that push fills to limit, or up to capacity when
+// its caller says so.
+func newRing(limit, capacity int) *ring {
 	// A power of two, for masking, and at least 2: with one slot, "holds the
 	// task of pos" (pos+1) and "free for pos+1" would be the same number.
-	n := max(2, uint64(1)<<bits.Len64(uint64(limit)-1))
+	n := max(2, uint64(1)<<bits.Len64(uint64(capacity)-1))
 	r := &ring{slots: make([]slot, n), mask: n - 1, limit: uint64(limit)}
 	for i := range r.slots {
 		r.slots[i].seq.Store(uint64(i))
@@ -60,14 +62,14 @@ const (
 	closed // closedBit or brokenBit
 )
 
-// push queues t unless the ring is full or closed.
-func (r *ring) push(t runner) pushResult {
+// push queues t unless the ring holds limit tasks or more, or is closed.
+func (r *ring) push(t runner, limit uint64) pushResult {
 	for spins := 0; ; {
 		tail := r.tail.Load()
 		if tail&^posMask != 0 {
 			return closed
 		}
-		if head := r.head.Load(); tail >= head && tail-head >= r.limit {
+		if head := r.head.Load(); tail >= head && tail-head >= limit {
 			return full
 		}
 		s := &r.slots[tail&r.mask]

@@ -18,7 +18,7 @@ func (*intRunner) drop(error)  {}
 // ring once overwrote a task its consumer had not yet read).
 func TestRingStress(t *testing.T) {
 	for _, size := range []int{1, 2, 3, 8} {
-		r := newRing(size)
+		r := newRing(size, size)
 		const producers, consumers, per = 3, 3, 20000
 		var got atomic.Int64
 		seen := make([]atomic.Int32, producers*per)
@@ -28,7 +28,7 @@ func TestRingStress(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := 0; i < per; {
-					if r.push(&intRunner{p*per + i}) == pushed {
+					if r.push(&intRunner{p*per + i}, r.limit) == pushed {
 						i++
 					} else {
 						runtime.Gosched()

@@ -9,7 +9,7 @@ import (
 // Wait's list examined.
 var testHookWaitScanned func(n int)
 
-// WaitMode says when Wait returns, after Python's concurrent.futures.wait.
+// WaitMode says when Wait returns.
 type WaitMode int
 
 const (
@@ -17,17 +17,17 @@ const (
 	AllCompleted WaitMode = iota
 	// FirstCompleted: when any future is resolved.
 	FirstCompleted
-	// FirstError: when any future fails (a canceled one does not count, as
-	// in Python), or else when all are resolved.
+	// FirstError: when any future's task fails (a canceled one, which
+	// never ran, does not count), or else when all are resolved.
 	FirstError
 )
 
 // Wait waits for futures as mode says and returns them split into the
 // resolved (done) and the others (notDone), each in the order given, a
-// future listed twice appearing once (Python returns sets). The futures may
+// future listed twice appearing once. The futures may
 // be of one type ([]*Future[int]) or of many ([]AnyFuture). If ctx ends
 // first it returns the split at that moment and an error matching
-// ErrContextDone and ctx's error: Python's timeout, made observable.
+// ErrContextDone and ctx's error.
 func Wait[F AnyFuture](ctx context.Context, futures []F, mode WaitMode) (done, notDone []F, err error) {
 	futures = unique(futures)
 	// Linear: each future is looked at when registering, each resolution
@@ -90,12 +90,11 @@ func Wait[F AnyFuture](ctx context.Context, futures []F, mode WaitMode) (done, n
 	return done, notDone, err
 }
 
-// AsCompleted yields each future as it resolves, resolved ones first, like
-// Python's as_completed; a future listed twice is yielded once. If ctx ends
-// before all have resolved it yields (zero, err) once, err matching
-// ErrContextDone and ctx's error, and stops: that is Python's TimeoutError.
-// A future canceled while the loop waits is yielded like any other, so the
-// loop can never hang on it (Python hangs here: gh-109934, gh-87893).
+// AsCompleted yields each future as it resolves, resolved ones first; a
+// future listed twice is yielded once. If ctx ends before all have resolved
+// it yields (zero, err) once, err matching ErrContextDone and ctx's error,
+// and stops. A future canceled while the loop waits is yielded like any
+// other, so the loop can never hang on it.
 //
 // Breaking out of the loop is fine; nothing is left running on its behalf.
 // AsCompleted, like Wait, is safe inside a task: see Future.Result.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/metrics"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,6 +46,23 @@ func warmUp(b *testing.B, run func()) {
 	run()
 	runtime.GC()
 	b.StartTimer()
+}
+
+// cpuTime is the CPU time (user and system) the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU adds cpu-ns/op, the process's CPU time per op since start: on a
+// machine shared with other work, wall time grows with the others' load
+// while CPU time mostly does not, so it tells a change in the code from a
+// change in the load.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkTiny: b.N tiny tasks (i*2), every result collected and summed by
@@ -223,8 +241,10 @@ func libBench(b *testing.B, impls []KeptImpl) {
 			b.Run(fmt.Sprintf("W=%d/%s", w, im.Name), func(b *testing.B) {
 				warmUp(b, func() { im.Run(b.N, w, double) })
 				b.ReportAllocs()
+				cpu := cpuTime()
 				got := im.Run(b.N, w, double)
 				b.StopTimer()
+				reportCPU(b, cpu)
 				if want := seqSum(b.N, double); got != want {
 					b.Fatalf("sum %d, want %d", got, want)
 				}
@@ -241,8 +261,10 @@ func BenchmarkOrdered(b *testing.B) {
 			b.Run(fmt.Sprintf("W=%d/%s", w, im.Name), func(b *testing.B) {
 				warmUp(b, func() { im.Ordered(b.N, w, double) })
 				b.ReportAllocs()
+				cpu := cpuTime()
 				got := im.Ordered(b.N, w, double)
 				b.StopTimer()
+				reportCPU(b, cpu)
 				if want := seqHash(b.N, double); got != want {
 					b.Fatalf("results out of order (hash %x, want %x)", got, want)
 				}
