@@ -1,6 +1,7 @@
 package command
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -55,6 +56,63 @@ func (v durationValue) Set(s string) error {
 	return nil
 }
 
+// maxWorkers is the most workers any command runs at once. Far beyond what
+// one host's file descriptors and sockets allow, and low enough that a typo
+// (-w 2147483647) is refused at once rather than crashing out of memory.
+const maxWorkers = 1 << 16
+
+// workersValue is every --workers and -j flag: a count from min up to
+// maxWorkers, and "auto" where auto is not nil.
+type workersValue struct {
+	n    *int
+	min  int
+	auto *bool
+}
+
+// workersVar declares a worker count flag; see workersValue.
+func workersVar(f *pflag.FlagSet, p *int, name, short string, def, min int, usage string) {
+	*p = def
+	f.VarP(workersValue{n: p, min: min}, name, short, usage)
+}
+
+func (v workersValue) String() string {
+	switch {
+	case v.auto != nil && *v.auto:
+		return "auto"
+	case v.n == nil:
+		return ""
+	}
+	return strconv.Itoa(*v.n)
+}
+
+func (v workersValue) Type() string {
+	if v.auto != nil {
+		return "N|auto"
+	}
+	return "int"
+}
+
+func (v workersValue) Set(s string) error {
+	if v.auto != nil {
+		if *v.auto = s == "auto"; *v.auto {
+			return nil
+		}
+	}
+	n, err := strconv.Atoi(s)
+	switch {
+	case errors.Is(err, strconv.ErrRange) || err == nil && n > maxWorkers:
+		return fmt.Errorf("at most %d", maxWorkers)
+	case err != nil && v.auto != nil:
+		return fmt.Errorf("want a number or auto")
+	case err != nil:
+		return fmt.Errorf("want a number")
+	case n < v.min:
+		return fmt.Errorf("at least %d", v.min)
+	}
+	*v.n = n
+	return nil
+}
+
 // sizeFlag parses a size flag's value ("" and "0": no limit).
 func sizeFlag(name, v string) (int64, error) {
 	n, err := size.Limit(v)
@@ -67,6 +125,7 @@ func sizeFlag(name, v string) (int64, error) {
 // httpFlags are the flags of every command that makes HTTP requests.
 type httpFlags struct {
 	workers    int
+	auto       bool // --workers auto: see autoWorkers
 	timeout    time.Duration
 	headers    []string
 	userAgent  string
@@ -85,7 +144,8 @@ type httpFlags struct {
 }
 
 func (f *httpFlags) add(c *cobra.Command) {
-	c.Flags().IntVarP(&f.workers, "workers", "w", 64, "requests in flight at once")
+	f.workers = 64
+	c.Flags().VarP(workersValue{n: &f.workers, min: 1, auto: &f.auto}, "workers", "w", "requests in flight at once")
 	durationVar(c.Flags(), &f.timeout, "timeout", "", 10*time.Second, "time limit per request, redirects included (each retry has its own): 10, 0.5, 1m")
 	c.Flags().StringArrayVarP(&f.headers, "header", "H", nil, `extra request header, "Name: value" (repeatable); "Host: name" sets the Host (a virtual host), as curl does`)
 	c.Flags().StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default fanout/<version>)")
@@ -102,8 +162,6 @@ func (f *httpFlags) add(c *cobra.Command) {
 
 func (f *httpFlags) options() (httpcheck.Options, error) {
 	switch {
-	case f.workers < 1:
-		return httpcheck.Options{}, usagef("--workers must be at least 1")
 	case f.retries < 0 || f.rate < 0 || f.perHost < 0:
 		return httpcheck.Options{}, usagef("--retries, --rate and --per-host cannot be negative")
 	case f.method != "" && f.method != "HEAD" && f.method != "GET":

@@ -151,7 +151,7 @@ host in flight had answered so far, as fping does, then the summary.`,
 	f.IntVarP(&count, "count", "c", 3, "echo requests per host (ping -c)")
 	durationVar(f, &deadline, "deadline", "w", 10*time.Second, "time limit per host, resolution included, in seconds or as a duration (ping -w)")
 	durationVar(f, &interval, "interval", "", time.Second, "time between one host's requests (ping -i)")
-	f.IntVar(&workers, "workers", 256, "hosts pinged at once")
+	workersVar(f, &workers, "workers", "", 256, 1, "hosts pinged at once")
 	f.BoolVarP(&v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
 	f.BoolVarP(&v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
 	f.BoolVarP(&verbose, "verbose", "v", false, "text lines add sent, received, loss, round-trip times and the address")
@@ -186,8 +186,6 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 	switch {
 	case pf.count < 1:
 		return usagef("-c must be at least 1")
-	case pf.workers < 1:
-		return usagef("--workers must be at least 1")
 	case pf.deadline <= 0:
 		return usagef("-w must be positive")
 	case pf.interval <= 0:
