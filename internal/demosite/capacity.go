@@ -17,18 +17,20 @@ type Host struct {
 	Capacity int
 	Latency  time.Duration
 
-	srv *http.Server
-	ln  net.Listener
-	mu  sync.Mutex
-	st  HostStats
-	in  int
+	srv   *http.Server
+	ln    net.Listener
+	mu    sync.Mutex
+	st    HostStats
+	in    int
+	first time.Time
 }
 
 // HostStats counts what a Host was asked.
 type HostStats struct {
-	Requests int // every request, the refused included
-	Refused  int // answered 503
-	Peak     int // most requests in flight at once
+	Requests int           // every request, the refused included
+	Refused  int           // answered 503
+	Peak     int           // most requests in flight at once
+	Busy     time.Duration // from the first request to the last answer
 }
 
 // StartHost starts a Host on 127.0.0.1 on a free port.
@@ -60,6 +62,9 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	h.in++
 	n := h.in
+	if h.st.Requests == 0 {
+		h.first = time.Now()
+	}
 	h.st.Requests++
 	h.st.Peak = max(h.st.Peak, n)
 	refused := h.Capacity > 0 && n > 3*h.Capacity
@@ -70,6 +75,7 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		h.mu.Lock()
 		h.in--
+		h.st.Busy = time.Since(h.first)
 		h.mu.Unlock()
 	}()
 	if refused {
