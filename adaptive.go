@@ -28,20 +28,23 @@ func (e *OverloadedError) Error() string {
 func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded }
 
 // How a key's limit moves (see Limiter). It starts at initialLimit. While
-// an answer takes at most holds times the least latency seen, the limit
-// grows by one per answer (doubling each round trip), and by two in the
-// slow start that lasts until the first slower answer, up to slowTriple
-// (tripling: one round trip fewer to the ceiling, and an overshoot of at
-// most three times a small capacity). Beyond holds it grows by one per round trip; when the
-// smoothed latency passes tolerance times the least, it shrinks by
-// latencyCut, and on an overload by overloadCut, at most once per round
-// trip, so that the answers of one crowded round trip cut it once. The
-// shape is TCP's slow start (with HyStart's early exit on a rising delay),
-// AIMD, and Vegas's zones of queueing delay.
+// answers take at most holds times the least latency seen, it grows by one
+// per answer (doubling each round trip), and by two (tripling) in the slow
+// start, while answers take at most flat times the least, until the first
+// slower than holds. Beyond holds it grows by one per round trip. Growth
+// never takes it beyond slowCap (slow start) or 2 times the tasks that
+// were running when a good answer's task started: a level shown to be
+// fine, so that a host refusing beyond 3 times its capacity C is never
+// pushed there (slowCap x flat x C and 2 x holds x C stay below 3C). When the smoothed latency passes tolerance times the
+// least, the limit shrinks by latencyCut, and on an overload by
+// overloadCut, at most once per round trip, so that the answers of one
+// crowded round trip cut it once. The shape is TCP's slow start (HyStart's
+// exit on a rising delay), AIMD, and Vegas's zones of queueing delay.
 const (
 	initialLimit = 4
-	slowTriple   = 32
-	holds        = 1.1
+	flat         = 1.1
+	holds        = 1.25
+	slowCap      = 2.5
 	tolerance    = 2.0
 	latencyCut   = 0.9
 	overloadCut  = 0.5
@@ -71,6 +74,7 @@ type keyLimit struct {
 	name     string
 	limit    float64
 	inflight int
+	running  int             // tasks that have started: what the host sees
 	waiters  []chan struct{} // closed when granted, FIFO
 	paused   bool            // until a Retry-After ends
 	slow     bool            // slow start: no sign of load yet
@@ -95,6 +99,7 @@ type Permit struct {
 	l     *Limiter
 	k     *keyLimit
 	start time.Time
+	sent  int // the key's tasks running when this one started, itself included
 	once  sync.Once
 }
 
@@ -111,8 +116,8 @@ func (l *Limiter) Acquire(ctx context.Context, key string) (*Permit, error) {
 	}
 	if len(k.waiters) == 0 && l.room(k) {
 		l.take(k)
-		l.mu.Unlock()
-		return &Permit{l: l, k: k, start: time.Now()}, nil
+		defer l.mu.Unlock()
+		return l.start(k), nil
 	}
 	ready := make(chan struct{})
 	k.waiters = append(k.waiters, ready)
@@ -120,7 +125,9 @@ func (l *Limiter) Acquire(ctx context.Context, key string) (*Permit, error) {
 	l.mu.Unlock()
 	select {
 	case <-ready:
-		return &Permit{l: l, k: k, start: time.Now()}, nil
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.start(k), nil
 	case <-ctx.Done():
 	}
 	l.mu.Lock()
@@ -155,7 +162,8 @@ func (p *Permit) Release(err error) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.give(k)
-		l.observe(k, now.Sub(p.start), err, now)
+		k.running--
+		l.observe(k, now.Sub(p.start), p.sent, err, now)
 		l.dispatch(k)
 	})
 }
@@ -169,6 +177,14 @@ func (l *Limiter) Keys() map[string]int {
 		m[name] = int(k.limit)
 	}
 	return m
+}
+
+// start returns the permit of a task of k that starts now. The tasks of k
+// running then are counted when it starts, not when its place is granted:
+// a task granted a place among many may start after others have ended.
+func (l *Limiter) start(k *keyLimit) *Permit {
+	k.running++
+	return &Permit{l: l, k: k, start: time.Now(), sent: k.running}
 }
 
 func (l *Limiter) room(k *keyLimit) bool {
@@ -202,8 +218,9 @@ func (l *Limiter) grant(k *keyLimit) {
 	}
 }
 
-// observe moves k's limit after a task that took d ended with err.
-func (l *Limiter) observe(k *keyLimit, d time.Duration, err error, now time.Time) {
+// observe moves k's limit after a task that took d, started among sent,
+// ended with err.
+func (l *Limiter) observe(k *keyLimit, d time.Duration, sent int, err error, now time.Time) {
 	if err != nil {
 		if !errors.Is(err, ErrOverloaded) {
 			return
@@ -237,16 +254,16 @@ func (l *Limiter) observe(k *keyLimit, d time.Duration, err error, now time.Time
 	if float64(k.inflight+1) < k.limit/2 {
 		return // the limit is not what holds the key back: no sign it could take more
 	}
+	r := float64(d) / float64(k.base)
+	grow, factor := 1.0, 2.0
 	switch {
-	case float64(d) > holds*float64(k.base):
+	case r > holds:
 		k.slow = false
-		k.limit += 1 / k.limit
-	case k.slow && k.limit < slowTriple:
-		k.limit += 2
-	default:
-		k.limit++
+		grow = 1 / k.limit
+	case k.slow && r <= flat:
+		grow, factor = 2, slowCap
 	}
-	k.limit = min(k.limit, float64(l.ceiling))
+	k.limit = min(k.limit+grow, max(k.limit, factor*float64(sent)), float64(l.ceiling))
 }
 
 // cut shrinks k's limit by factor, once per smoothed round trip.

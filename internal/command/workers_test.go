@@ -10,8 +10,9 @@ import (
 // An absurd worker count is refused at once with the ceiling named, on
 // every command (issue 21 item 13: `check -w 2147483647` died out of
 // memory with a 170-line stack, `-w 4294967296` hung on a bound kept as
-// int32, `exec -j 2147483647` took 16.8 GB). xargs refuses the same way:
-// `xargs -P 2147483648` says "invalid number ... for -P option".
+// int32, `exec -j 2147483647` took 16.8 GB). xargs refuses the same way
+// beyond its own limit: "value 2147483648 for -P option should be <=
+// 2147483647".
 func TestWorkersFlagRefusesAbsurdCounts(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
