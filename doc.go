@@ -24,6 +24,10 @@
 //     the contexts of what is running.
 //   - A panic in a task becomes a *PanicError; an error nobody reads is
 //     reported, not lost (WithUnobservedErrorHandler).
+//   - A Limiter bounds the tasks running at once per key (a host), each
+//     key's bound found by the tasks' latency and the errors that wrap
+//     ErrOverloaded, between a floor and a ceiling: for tasks that talk to
+//     many hosts whose limits nobody knows.
 //   - Local gives each worker its own value, built once and closed at
 //     shutdown (Python's initializer and thread-local session); WorkerID
 //     names the worker.
