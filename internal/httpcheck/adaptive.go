@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"syscall"
+	"time"
 
 	"github.com/fanout-dev/fanout"
 )
@@ -19,10 +20,12 @@ func acquire(ctx context.Context, l *fanout.Limiter, host string) (*fanout.Permi
 }
 
 // release gives p's place back with what the request says of the host's
-// load: 429 and 503 (with their Retry-After), 502, 504, timeouts, refused
-// and reset connections are overload; any other answer is a latency
-// sample; an ended context or a malformed URL says nothing.
-func release(p *fanout.Permit, a answer, err error) {
+// load: 429 and 503, 502, 504, timeouts, refused and reset connections are
+// overload; any other answer is a latency sample; an ended context or a
+// malformed URL says nothing. A Retry-After pauses the host only when it
+// fits in budget (see fits): one the URL would not wait for must not stall
+// the host's other URLs either.
+func release(p *fanout.Permit, a answer, err error, budget time.Duration) {
 	if p == nil {
 		return
 	}
@@ -31,7 +34,7 @@ func release(p *fanout.Permit, a answer, err error) {
 		p.Release(fanout.ErrOverloaded)
 	case err != nil:
 		p.Release(err)
-	case a.retryAfter > 0:
+	case a.retryAfter > 0 && fits(a.retryAfter, budget, 0):
 		p.Release(&fanout.OverloadedError{RetryAfter: a.retryAfter})
 	case a.status == http.StatusTooManyRequests || a.status == http.StatusServiceUnavailable ||
 		a.status == http.StatusBadGateway || a.status == http.StatusGatewayTimeout:

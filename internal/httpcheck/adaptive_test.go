@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"os"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/fanout-dev/fanout"
 )
@@ -36,10 +38,31 @@ func TestReleaseTellsTheLimiter(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := l.Keys()["h"]
-		release(p, c.a, c.err)
+		release(p, c.a, c.err, time.Minute)
 		if cut := l.Keys()["h"] < before; cut != c.cut {
 			t.Errorf("%s: limit %d -> %d", c.name, before, l.Keys()["h"])
 		}
 	}
-	release(nil, answer{status: 503}, nil) // no limiter: nothing to tell
+	release(nil, answer{status: 503}, nil, time.Minute) // no limiter: nothing to tell
+}
+
+// A Retry-After that fits the URL's budget pauses the host; one beyond it
+// (the URL is reported rate-limited at once) must not stall the host's
+// other URLs: lychee#1402's servers ask for an hour.
+func TestReleaseRetryAfterWithinBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		for _, c := range []struct {
+			after, want time.Duration
+		}{{2 * time.Second, 2 * time.Second}, {time.Hour, 0}} {
+			l := fanout.NewLimiter(1, 64, 64)
+			p, _ := acquire(context.Background(), l, "h")
+			start := time.Now()
+			release(p, answer{status: http.StatusTooManyRequests, retryAfter: c.after}, nil, 30*time.Second)
+			p, _ = acquire(context.Background(), l, "h")
+			if waited := time.Since(start); waited != c.want {
+				t.Errorf("Retry-After %v: the host's next request waited %v, want %v", c.after, waited, c.want)
+			}
+			release(p, answer{status: 200}, nil, 30*time.Second)
+		}
+	})
 }

@@ -301,7 +301,7 @@ func (c *Checker) do(ctx context.Context, method string, u *url.URL) (a answer, 
 	if err != nil {
 		return answer{}, err
 	}
-	defer func() { release(p, a, err) }()
+	defer func() { release(p, a, err, c.budget) }()
 	if method == http.MethodHead {
 		if hostport, ok := c.fast.eligible(u); ok {
 			if err := c.limits.wait(ctx, u.Host); err != nil {

@@ -61,9 +61,9 @@ func (c *Checker) send1(ctx context.Context, method string, t *Target) (resp *ht
 	}
 	defer func() {
 		if resp != nil {
-			release(p, answerOf(resp), nil) // at the headers: the body is the caller's
+			release(p, answerOf(resp), nil, c.budget) // at the headers: the body is the caller's
 		} else {
-			release(p, answer{}, err)
+			release(p, answer{}, err, c.budget)
 		}
 	}()
 	req, err := c.newRequest(ctx, method, t.URL)
