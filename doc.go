@@ -46,6 +46,14 @@
 // waits; the executor runs one more worker while it waits, so this never
 // deadlocks, even with every worker busy.
 //
+// Many hosts whose limits nobody knows: a Limiter holds each task until its
+// key (a host) has room, and finds each key's bound from the tasks' latency
+// and the errors that wrap ErrOverloaded, between a floor and a ceiling:
+//
+//	lim := fanout.NewLimiter(1, 64, 256) // per host 1..64, 256 in all
+//	p, err := lim.Acquire(ctx, host)    // inside a task
+//	... p.Release(err)                  // the outcome feeds the host's bound
+//
 // # Guarantees
 //
 //   - At most the bound of tasks run at once (not counting tasks waiting on
@@ -68,8 +76,7 @@
 // costs no goroutine start: Submit plus Result cost about 200 to 300 ns and
 // two allocations (the future and the task's closure) on a shared 2-core
 // machine, and an ordered Map about 200 ns and no allocation per
-// input. A task that
-// never looks at its context pays nothing for it. See docs/benchmarks.md.
+// input. A task that never looks at its context pays nothing for it. See docs/benchmarks.md.
 //
 // Coming from Python's concurrent.futures: docs/library.md maps each of its
 // names to this package's.

@@ -69,7 +69,7 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 				return err
 			}
 			sayReadingTerminal(e, &iof, args, "URLs")
-			return runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
+			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
 				workers: hf.workers,
 				newJob: func(workers int) (job[checkRecord], func()) {
 					o := opts
@@ -82,7 +82,7 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 				what:     "checking",
 				verb:     "checked",
 				show:     func(r checkRecord) bool { return hf.shows(r.Status) },
-			})
+			}))
 		},
 	}
 	hf.add(c)

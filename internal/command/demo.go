@@ -27,8 +27,8 @@ starts on loopback (no network needed): the same pages checked one at a time,
 then concurrently, with both times and the speedup.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if pages < 1 || workers < 1 {
-				return usagef("--pages and --workers must be at least 1")
+			if pages < 1 {
+				return usagef("--pages must be at least 1")
 			}
 			if timelinePath != "" {
 				if err := timeline.CheckPath(timelinePath); err != nil {
@@ -95,7 +95,7 @@ then concurrently, with both times and the speedup.`,
 	}
 	c.Flags().DurationVar(&latency, "latency", 100*time.Millisecond, "simulated latency of each page")
 	c.Flags().IntVar(&pages, "pages", 50, "how many pages to check")
-	c.Flags().IntVarP(&workers, "workers", "w", 64, "workers for the concurrent half")
+	workersVar(c.Flags(), &workers, "workers", "w", 64, 1, "workers for the concurrent half")
 	c.Flags().StringVar(&timelinePath, "timeline", "", "draw both runs, task by task on one time axis, into FILE (.html to open in a browser, or .svg)")
 	c.AddCommand(newDemoServe(e))
 	return c

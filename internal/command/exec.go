@@ -133,8 +133,6 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			}
 			arity := max(maxArgs, len(sources))
 			switch {
-			case workers < 1 && !auto:
-				return usagef("--workers must be at least 1 (-j 0: as many as there are inputs)")
 			case retries < 0:
 				return usagef("--retries cannot be negative")
 			case maxArgs < 1:
@@ -222,8 +220,8 @@ how many), 2 for usage errors, 130 when interrupted.`,
 	f := c.Flags()
 	// Flags after COMMAND belong to it: `fanout exec grep -c x` needs no "--".
 	f.SetInterspersed(false)
-	f.IntVarP(&workers, "workers", "w", runtime.NumCPU(), "jobs running at once")
-	f.IntVarP(&jobs, "jobs", "j", 0, "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256")
+	workersVar(f, &workers, "workers", "w", runtime.NumCPU(), 1, "jobs running at once")
+	workersVar(f, &jobs, "jobs", "j", 0, 0, "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256")
 	f.IntVarP(&maxArgs, "max-args", "n", 1, "up to N inputs per command: appended, or each in its own copy of a {} argument (parallel -X)")
 	f.BoolVarP(&keepOrder, "keep-order", "k", false, "same as --ordered (GNU parallel's -k)")
 	f.BoolVar(&dryRun, "dry-run", false, "print each command, quoted for sh, in input order; run nothing, log nothing")

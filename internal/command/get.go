@@ -86,7 +86,7 @@ errors, 130 when interrupted.`,
 			if n, err := download.SweepTemp(dir); err == nil && n > 0 && !iof.quiet {
 				fmt.Fprintf(e.stderr, "removed %d temporary files left by a killed run\n", n)
 			}
-			return runSpec(c.Context(), e, &iof, args, spec[getRecord]{
+			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[getRecord]{
 				workers: hf.workers,
 				newJob: func(workers int) (job[getRecord], func()) {
 					o := opts
@@ -107,7 +107,7 @@ errors, 130 when interrupted.`,
 				summary: func(w io.Writer, t *cli.Tally) {
 					fmt.Fprintf(w, "%d saved (%d bytes), %d errors in %.2fs\n", t.Count("saved"), t.SumOf("bytes"), t.Count("errors"), t.Elapsed().Seconds())
 				},
-			})
+			}))
 		},
 	}
 	hf.add(c)

@@ -208,7 +208,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			return runSpec(c.Context(), e, &iof, nil, spec[linkRecord]{
+			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, nil, spec[linkRecord]{
 				workers: hf.workers,
 				lines:   itemLines(lc.Items(c.Context(), starts)),
 				newJob: func(int) (job[linkRecord], func()) {
@@ -234,7 +234,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 						linkRecord
 					}{r.key, r}
 				},
-			})
+			}))
 		},
 	}
 	hf.add(c)

@@ -175,7 +175,7 @@ host in flight had answered so far, as fping does, then the summary.`,
 	durationVar(f, &interval, "interval", "", time.Second, "time between one host's requests (ping -i)")
 	f.VarP(msValue{&replyTimeout}, "reply-timeout", "t", "fping -t: how long each request waits for its reply, in milliseconds (500) or as a duration (0.5s); sets --interval, and -w unless given")
 	f.IntVarP(&retries, "retries", "r", 0, "fping -r: up to N+1 requests per host, done at the first reply (instead of -c)")
-	f.IntVar(&workers, "workers", 256, "hosts pinged at once")
+	workersVar(f, &workers, "workers", "", 256, 1, "hosts pinged at once")
 	f.BoolVarP(&v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
 	f.BoolVarP(&v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
 	f.BoolVarP(&verbose, "verbose", "v", false, "text lines add sent, received, loss, round-trip times and the address")
@@ -286,8 +286,6 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 	switch {
 	case pf.count < 1:
 		return usagef("-c must be at least 1")
-	case pf.workers < 1:
-		return usagef("--workers must be at least 1")
 	case pf.deadline <= 0:
 		return usagef("-w must be positive")
 	case pf.interval <= 0:

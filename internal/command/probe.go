@@ -149,7 +149,7 @@ when interrupted.`,
 			if err != nil || maxBody < 1 {
 				return usagef("--max-body %q: want a size of at least 1 byte, such as 65536, 64KiB or 1MiB", maxBodyFlag)
 			}
-			return runSpec(c.Context(), e, &iof, args, spec[probeRecord]{
+			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[probeRecord]{
 				workers: hf.workers,
 				newJob: func(workers int) (job[probeRecord], func()) {
 					o := opts
@@ -162,7 +162,7 @@ when interrupted.`,
 				what:     "probing",
 				verb:     "probed",
 				show:     func(r probeRecord) bool { return hf.shows(r.Status) },
-			})
+			}))
 		},
 	}
 	hf.add(c)

@@ -241,8 +241,6 @@ also a usage error), 130 when interrupted.`,
 				return filterStdin(e, &iof, r, paths, replace.Options{DryRun: dryRun, MaxSize: limit})
 			}
 			switch {
-			case workers < 1:
-				return usagef("--workers must be at least 1")
 			case iof.compare && !dryRun:
 				return usagef("--compare runs the replacement twice: use it with --dry-run")
 			}
@@ -292,7 +290,7 @@ also a usage error), 130 when interrupted.`,
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
 	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
 	c.Flags().StringVar(&maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit; 256MiB for --across)")
-	c.Flags().IntVarP(&workers, "workers", "w", 16, "files read and rewritten at once")
+	workersVar(c.Flags(), &workers, "workers", "w", 16, 1, "files read and rewritten at once")
 	return c
 }
 

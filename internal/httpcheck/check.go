@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fanout-dev/fanout"
 	"github.com/fanout-dev/fanout/internal/version"
 )
 
@@ -99,6 +100,7 @@ type Checker struct {
 	retries int
 	budget  time.Duration // of one URL, for Retry-After; 0 means none
 	limits  *hostLimits
+	auto    *fanout.Limiter
 	fast    *fastHead // nil when the options leave it nothing to do
 }
 
@@ -120,6 +122,9 @@ type Options struct {
 	// Method is "GET" to check with GET only, as the tutorials and
 	// lychee do; otherwise HEAD first (see Check).
 	Method string
+	// Limiter, if set, bounds each host's requests in flight by what the
+	// host takes (--workers auto); requests beyond it wait their turn.
+	Limiter *fanout.Limiter
 }
 
 // New returns a Checker whose transport keeps a keep-alive connection per
@@ -181,7 +186,7 @@ func New(o Options) *Checker {
 	}
 	retries := max(o.Retries, 0)
 	return &Checker{client: c, header: h, host: host, scheme: o.Scheme, getOnly: o.Method == http.MethodGet, retries: retries,
-		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate),
+		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate), auto: o.Limiter,
 		fast: newFastHead(o, h, host, redirects)}
 }
 
@@ -291,7 +296,12 @@ func (c *Checker) newRequest(ctx context.Context, method string, u *url.URL) (*h
 }
 
 // do makes one request and returns its answer.
-func (c *Checker) do(ctx context.Context, method string, u *url.URL) (answer, error) {
+func (c *Checker) do(ctx context.Context, method string, u *url.URL) (a answer, err error) {
+	p, err := acquire(ctx, c.auto, u.Host)
+	if err != nil {
+		return answer{}, err
+	}
+	defer func() { release(p, a, err, c.budget) }()
 	if method == http.MethodHead {
 		if hostport, ok := c.fast.eligible(u); ok {
 			if err := c.limits.wait(ctx, u.Host); err != nil {

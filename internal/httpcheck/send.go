@@ -54,7 +54,18 @@ func (c *Checker) send(ctx context.Context, method string, t *Target) (*http.Res
 	return resp, err
 }
 
-func (c *Checker) send1(ctx context.Context, method string, t *Target) (*http.Response, error) {
+func (c *Checker) send1(ctx context.Context, method string, t *Target) (resp *http.Response, err error) {
+	p, err := acquire(ctx, c.auto, t.URL.Host)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if resp != nil {
+			release(p, answerOf(resp), nil, c.budget) // at the headers: the body is the caller's
+		} else {
+			release(p, answer{}, err, c.budget)
+		}
+	}()
 	req, err := c.newRequest(ctx, method, t.URL)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,276 @@
+package fanout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// ErrOverloaded is what a task's error wraps to tell a Limiter that the
+// other side is overloaded (an HTTP 429 or 503, a timeout, a refused
+// connection): the key's limit is cut at once.
+var ErrOverloaded = errors.New("fanout: overloaded")
+
+// OverloadedError is an overload whose sender said when to come back (an
+// HTTP Retry-After): no task of the key starts before then. It matches
+// ErrOverloaded.
+type OverloadedError struct {
+	RetryAfter time.Duration
+}
+
+func (e *OverloadedError) Error() string {
+	return fmt.Sprintf("fanout: overloaded, retry after %v", e.RetryAfter)
+}
+
+// Is makes errors.Is(err, ErrOverloaded) hold.
+func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded }
+
+// How a key's limit moves (see Limiter). It starts at initialLimit. While
+// answers take at most holds times the least latency seen, it grows by one
+// per answer (doubling each round trip), and by two (tripling) in the slow
+// start, while answers take at most flat times the least, until the first
+// slower than holds. Beyond holds it grows by one per round trip. Growth
+// never takes it beyond slowCap (slow start) or 2 times the tasks that
+// were running when a good answer's task started: a level shown to be
+// fine, so that a host refusing beyond 3 times its capacity C is never
+// pushed there (slowCap x flat x C and 2 x holds x C stay below 3C). When the smoothed latency passes tolerance times the
+// least, the limit shrinks by latencyCut, and on an overload by
+// overloadCut, at most once per round trip, so that the answers of one
+// crowded round trip cut it once. The shape is TCP's slow start (HyStart's
+// exit on a rising delay), AIMD, and Vegas's zones of queueing delay.
+const (
+	initialLimit = 4
+	flat         = 1.1
+	holds        = 1.25
+	slowCap      = 2.5
+	tolerance    = 2.0
+	latencyCut   = 0.9
+	overloadCut  = 0.5
+)
+
+// Limiter bounds how many tasks run at once per key (a host, say), each
+// key's bound adapting between a floor and a ceiling to what the key
+// takes: it grows while latency holds and shrinks when latency grows or a
+// task reports ErrOverloaded, as TCP congestion control and Netflix's
+// concurrency-limits do. A total bounds all keys together. One slow key
+// never holds the others back: its tasks wait in Acquire, in order, while
+// the other keys' run.
+//
+// Use it inside the tasks of an executor with more workers than the total,
+// so that tasks waiting for their key do not keep the other keys' tasks
+// from starting; see the example. A Limiter is safe for concurrent use.
+type Limiter struct {
+	floor, ceiling, total int
+
+	mu       sync.Mutex
+	inflight int
+	keys     map[string]*keyLimit
+	queued   map[*keyLimit]struct{} // keys with waiters
+}
+
+type keyLimit struct {
+	name     string
+	limit    float64
+	inflight int
+	running  int             // tasks that have started: what the host sees
+	waiters  []chan struct{} // closed when granted, FIFO
+	paused   bool            // until a Retry-After ends
+	slow     bool            // slow start: no sign of load yet
+	base     time.Duration   // least latency seen
+	smooth   time.Duration   // smoothed latency
+	lastCut  time.Time
+}
+
+// NewLimiter returns a Limiter whose per-key bounds stay within
+// [floor, ceiling] and whose keys together run at most total tasks
+// (1 <= floor <= ceiling <= total).
+func NewLimiter(floor, ceiling, total int) *Limiter {
+	if floor < 1 || ceiling < floor || total < ceiling {
+		panic("fanout: NewLimiter needs 1 <= floor <= ceiling <= total")
+	}
+	return &Limiter{floor: floor, ceiling: ceiling, total: total,
+		keys: map[string]*keyLimit{}, queued: map[*keyLimit]struct{}{}}
+}
+
+// Permit is one task's place under its key's limit, from Acquire.
+type Permit struct {
+	l     *Limiter
+	k     *keyLimit
+	start time.Time
+	sent  int // the key's tasks running when this one started, itself included
+	once  sync.Once
+}
+
+// Acquire waits until key may run one more task and returns its permit;
+// the task calls Release when done. Tasks of one key start in the order
+// they called Acquire. When ctx ends first, the error matches
+// ErrContextDone.
+func (l *Limiter) Acquire(ctx context.Context, key string) (*Permit, error) {
+	l.mu.Lock()
+	k := l.keys[key]
+	if k == nil {
+		k = &keyLimit{name: key, limit: float64(min(max(initialLimit, l.floor), l.ceiling)), slow: true}
+		l.keys[key] = k
+	}
+	if len(k.waiters) == 0 && l.room(k) {
+		l.take(k)
+		defer l.mu.Unlock()
+		return l.start(k), nil
+	}
+	ready := make(chan struct{})
+	k.waiters = append(k.waiters, ready)
+	l.queued[k] = struct{}{}
+	l.mu.Unlock()
+	select {
+	case <-ready:
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.start(k), nil
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-ready: // granted meanwhile: hand the place on
+		l.give(k)
+		l.dispatch(k)
+	default:
+		for i, w := range k.waiters {
+			if w == ready {
+				k.waiters = append(k.waiters[:i], k.waiters[i+1:]...)
+				break
+			}
+		}
+		if len(k.waiters) == 0 {
+			delete(l.queued, k)
+		}
+	}
+	return nil, contextDone(ctx)
+}
+
+// Release gives the permit's place back with the task's outcome: nil for
+// a success, whose duration (from Acquire's return) feeds the key's
+// latency; an error matching ErrOverloaded cuts the key's limit (and an
+// OverloadedError pauses the key); any other error says nothing about
+// load and leaves the limit as it is. Calls after the first do nothing.
+func (p *Permit) Release(err error) {
+	p.once.Do(func() {
+		now := time.Now()
+		l, k := p.l, p.k
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.give(k)
+		k.running--
+		l.observe(k, now.Sub(p.start), p.sent, err, now)
+		l.dispatch(k)
+	})
+}
+
+// Keys returns the keys acquired so far, with the bound each stands at.
+func (l *Limiter) Keys() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := make(map[string]int, len(l.keys))
+	for name, k := range l.keys {
+		m[name] = int(k.limit)
+	}
+	return m
+}
+
+// start returns the permit of a task of k that starts now. The tasks of k
+// running then are counted when it starts, not when its place is granted:
+// a task granted a place among many may start after others have ended.
+func (l *Limiter) start(k *keyLimit) *Permit {
+	k.running++
+	return &Permit{l: l, k: k, start: time.Now(), sent: k.running}
+}
+
+func (l *Limiter) room(k *keyLimit) bool {
+	return !k.paused && k.inflight < int(k.limit) && l.inflight < l.total
+}
+
+func (l *Limiter) take(k *keyLimit) { k.inflight++; l.inflight++ }
+func (l *Limiter) give(k *keyLimit) { k.inflight--; l.inflight-- }
+
+// dispatch grants waiting tasks the places free now: k's first (its
+// limit may have grown), then other keys' that only the total held back.
+func (l *Limiter) dispatch(k *keyLimit) {
+	l.grant(k)
+	for q := range l.queued {
+		if l.inflight >= l.total {
+			return
+		}
+		l.grant(q)
+	}
+}
+
+func (l *Limiter) grant(k *keyLimit) {
+	for len(k.waiters) > 0 && l.room(k) {
+		l.take(k)
+		close(k.waiters[0])
+		k.waiters[0] = nil
+		k.waiters = k.waiters[1:]
+	}
+	if len(k.waiters) == 0 {
+		delete(l.queued, k)
+	}
+}
+
+// observe moves k's limit after a task that took d, started among sent,
+// ended with err.
+func (l *Limiter) observe(k *keyLimit, d time.Duration, sent int, err error, now time.Time) {
+	if err != nil {
+		if !errors.Is(err, ErrOverloaded) {
+			return
+		}
+		k.slow = false
+		l.cut(k, overloadCut, now)
+		var oe *OverloadedError
+		if errors.As(err, &oe) && oe.RetryAfter > 0 && !k.paused {
+			k.paused = true
+			time.AfterFunc(oe.RetryAfter, func() {
+				l.mu.Lock()
+				defer l.mu.Unlock()
+				k.paused = false
+				l.dispatch(k)
+			})
+		}
+		return
+	}
+	if k.base == 0 || d < k.base {
+		k.base = d
+	}
+	if k.smooth == 0 {
+		k.smooth = d
+	}
+	k.smooth += (d - k.smooth) / 8
+	if float64(k.smooth) > tolerance*float64(k.base) {
+		k.slow = false
+		l.cut(k, latencyCut, now)
+		return
+	}
+	if float64(k.inflight+1) < k.limit/2 {
+		return // the limit is not what holds the key back: no sign it could take more
+	}
+	r := float64(d) / float64(k.base)
+	grow, factor := 1.0, 2.0
+	switch {
+	case r > holds:
+		k.slow = false
+		grow = 1 / k.limit
+	case k.slow && r <= flat:
+		grow, factor = 2, slowCap
+	}
+	k.limit = min(k.limit+grow, max(k.limit, factor*float64(sent)), float64(l.ceiling))
+}
+
+// cut shrinks k's limit by factor, once per smoothed round trip.
+func (l *Limiter) cut(k *keyLimit, factor float64, now time.Time) {
+	if now.Sub(k.lastCut) < k.smooth {
+		return
+	}
+	k.lastCut = now
+	k.limit = max(k.limit*factor, float64(l.floor))
+}

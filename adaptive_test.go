@@ -1,0 +1,264 @@
+package fanout_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/fanout-dev/fanout"
+)
+
+// fakeHost is issue 25's server in virtual time: a request takes latency
+// times max(1, inflight/capacity), and is refused at once beyond three
+// times the capacity.
+type fakeHost struct {
+	capacity int
+	latency  time.Duration
+
+	mu              sync.Mutex
+	inflight, peak  int
+	served, refused int
+	done            time.Time
+}
+
+func (h *fakeHost) serve() error {
+	h.mu.Lock()
+	h.inflight++
+	n := h.inflight
+	h.peak = max(h.peak, n)
+	if h.capacity > 0 && n > 3*h.capacity {
+		h.inflight--
+		h.refused++
+		h.mu.Unlock()
+		return fanout.ErrOverloaded
+	}
+	h.mu.Unlock()
+	d := h.latency
+	if h.capacity > 0 && n > h.capacity {
+		d = d * time.Duration(n) / time.Duration(h.capacity)
+	}
+	time.Sleep(d)
+	h.mu.Lock()
+	h.inflight--
+	h.served++
+	h.done = time.Now()
+	h.mu.Unlock()
+	return nil
+}
+
+// crawl runs n requests to each host, interleaved, on an executor of
+// workers tasks whose tasks take a place from lim first, retrying a
+// refused request as a client would.
+func crawl(t *testing.T, lim *fanout.Limiter, workers, n int, hosts map[string]*fakeHost) {
+	t.Helper()
+	ctx := context.Background()
+	ex := fanout.New(fanout.WithWorkers(workers))
+	defer ex.Shutdown()
+	var names []string
+	for name := range hosts {
+		names = append(names, name)
+	}
+	for i := range n {
+		for _, name := range names {
+			ex.Go(ctx, func(ctx context.Context) error {
+				for {
+					p, err := lim.Acquire(ctx, name)
+					if err != nil {
+						return err
+					}
+					err = hosts[name].serve()
+					p.Release(err)
+					if err == nil {
+						return nil
+					}
+					time.Sleep(100 * time.Millisecond) // the client's backoff
+				}
+			})
+		}
+		_ = i
+	}
+}
+
+// One host with a hidden capacity: the limit settles between the capacity
+// and three times it (where the host refuses), the run takes about as long
+// as at the capacity itself, and almost nothing is refused (issue 25's
+// first case; lychee#367 and #1402 are the 429s a fixed count gets).
+func TestLimiterFindsOneHostsCapacity(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &fakeHost{capacity: 16, latency: 10 * time.Millisecond}
+		lim := fanout.NewLimiter(1, 256, 256)
+		start := time.Now()
+		crawl(t, lim, 4096, 4000, map[string]*fakeHost{"a": h})
+		took := time.Since(start)
+		ideal := 4000 / 16 * 10 * time.Millisecond // what -w 16 takes
+		if took > ideal*110/100 {
+			t.Errorf("took %v; at the capacity it takes %v", took, ideal)
+		}
+		if h.refused > 4000/200 {
+			t.Errorf("%d requests refused, more than 0.5%%", h.refused)
+		}
+		if got := lim.Keys()["a"]; got < 16 || got > 48 {
+			t.Errorf("settled at %d; the capacity is 16, refusals start beyond 48", got)
+		}
+	})
+}
+
+// A host with no limit: the limit climbs to the ceiling quickly. Issue
+// 25's second case asks for 15% of a fixed 256; in virtual time, where a
+// fixed 256 wastes nothing, the climb from 4 (at most 2.5 times per round
+// trip, so as never to push a host beyond 3 times its capacity) costs
+// about 5 of the 32 round trips: 20% is the bound here, and the real
+// benchmark (bench/auto.sh) is what holds it to 15%.
+func TestLimiterClimbsToTheCeiling(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &fakeHost{latency: 50 * time.Millisecond}
+		lim := fanout.NewLimiter(1, 256, 256)
+		start := time.Now()
+		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
+		took := time.Since(start)
+		ideal := (8000 + 255) / 256 * 50 * time.Millisecond // what -w 256 takes: 32 rounds
+		if took > ideal*120/100 {
+			t.Errorf("took %v; at 256 it takes %v", took, ideal)
+		}
+		if got := lim.Keys()["a"]; got != 256 {
+			t.Errorf("settled at %d, not the ceiling", got)
+		}
+	})
+}
+
+// Two hosts in one list: each finishes about when it would alone, at its
+// own capacity; the small one holds back neither the large one nor is
+// flooded (issue 25's third case: a fixed 64 gets ~1,250 refusals).
+func TestLimiterKeepsHostsApart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		small := &fakeHost{capacity: 4, latency: 10 * time.Millisecond}
+		large := &fakeHost{capacity: 64, latency: 10 * time.Millisecond}
+		lim := fanout.NewLimiter(1, 256, 256)
+		start := time.Now()
+		crawl(t, lim, 4096, 2000, map[string]*fakeHost{"small": small, "large": large})
+		for _, c := range []struct {
+			name string
+			h    *fakeHost
+		}{{"small", small}, {"large", large}} {
+			took := c.h.done.Sub(start)
+			ideal := time.Duration(2000/c.h.capacity) * c.h.latency
+			if took > ideal*115/100 {
+				t.Errorf("%s: took %v; alone at its capacity %v", c.name, took, ideal)
+			}
+			if c.h.refused > 2000/200 {
+				t.Errorf("%s: %d requests refused, more than 0.5%% (peak %d)", c.name, c.h.refused, c.h.peak)
+			}
+		}
+	})
+}
+
+// The bounds hold: no key beyond the ceiling nor below the floor, and
+// all keys together never beyond the total.
+func TestLimiterBounds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hosts := map[string]*fakeHost{}
+		for _, name := range []string{"a", "b", "c"} {
+			hosts[name] = &fakeHost{latency: 10 * time.Millisecond}
+		}
+		var mu sync.Mutex
+		running, peak := 0, 0
+		lim := fanout.NewLimiter(2, 8, 20)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for range 300 {
+			for name, h := range hosts {
+				wg.Go(func() {
+					p, err := lim.Acquire(ctx, name)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					running++
+					peak = max(peak, running)
+					mu.Unlock()
+					err = h.serve()
+					mu.Lock()
+					running--
+					mu.Unlock()
+					p.Release(err)
+				})
+			}
+		}
+		wg.Wait()
+		if peak > 20 {
+			t.Errorf("%d at once over 3 keys; the total is 20", peak)
+		}
+		for name, h := range hosts {
+			if h.peak > 8 {
+				t.Errorf("%s: %d at once; the ceiling is 8", name, h.peak)
+			}
+		}
+		// Overloads cut a key down to its floor, never below.
+		for range 20 {
+			p, _ := lim.Acquire(ctx, "a")
+			time.Sleep(time.Second)
+			p.Release(fanout.ErrOverloaded)
+		}
+		if got := lim.Keys()["a"]; got != 2 {
+			t.Errorf("after 20 overloads: %d, want the floor, 2", got)
+		}
+	})
+}
+
+// A Retry-After pauses the key: nothing of it starts before the time is
+// up (lychee#1402: only honouring Retry-After ends the 429s), while
+// other keys go on; other errors do not move the limit.
+func TestLimiterRetryAfterAndOtherErrors(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		lim := fanout.NewLimiter(1, 64, 64)
+		p, _ := lim.Acquire(ctx, "a")
+		time.Sleep(time.Millisecond)
+		before := lim.Keys()["a"]
+		p.Release(errors.New("404"))
+		if got := lim.Keys()["a"]; got != before {
+			t.Errorf("a plain error moved the limit from %d to %d", before, got)
+		}
+		p, _ = lim.Acquire(ctx, "a")
+		start := time.Now()
+		p.Release(&fanout.OverloadedError{RetryAfter: 30 * time.Second})
+		if q, err := lim.Acquire(ctx, "b"); err != nil || time.Since(start) != 0 {
+			t.Errorf("another key waited %v (%v)", time.Since(start), err)
+		} else {
+			q.Release(nil)
+		}
+		p, err := lim.Acquire(ctx, "a")
+		if err != nil || time.Since(start) != 30*time.Second {
+			t.Errorf("the paused key started again after %v (%v); it asked for 30s", time.Since(start), err)
+		}
+		p.Release(nil)
+		p.Release(nil) // a second release does nothing
+		if !errors.Is(&fanout.OverloadedError{}, fanout.ErrOverloaded) {
+			t.Error("an OverloadedError does not match ErrOverloaded")
+		}
+	})
+}
+
+// A wait whose context ends fails with ErrContextDone and leaves no place
+// taken: the next task still gets one.
+func TestLimiterAcquireContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		lim := fanout.NewLimiter(1, 1, 1)
+		held, _ := lim.Acquire(context.Background(), "a")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if _, err := lim.Acquire(ctx, "a"); !errors.Is(err, fanout.ErrContextDone) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Acquire after its deadline: %v", err)
+		}
+		held.Release(nil)
+		p, err := lim.Acquire(context.Background(), "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Release(nil)
+	})
+}

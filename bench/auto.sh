@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# -w auto against fixed -w (issue 25), on bench/cmd/hosts: loopback hosts
+# with a hidden capacity C (a request waits L x max(1, inflight/C), and is
+# answered 503 at once beyond 3C in flight). Three cases:
+#
+#   one:   one host, C=16, L=10ms, N1 URLs (default 4,000)
+#   wide:  one host with no limit, L=50ms, N2 URLs (default 8,000)
+#   two:   two hosts, C=4 and C=64, L=10ms, N3 URLs each (default 2,000),
+#          interleaved in one list; beside them, each host alone at -w C
+#
+# Every run gets fresh hosts; each line says the run's time, how many
+# records said "exists" (every URL exists), and per host the requests,
+# the 503s, the peak in flight and the time from its first request to its
+# last answer (busy). The rounds interleave the contenders so that a
+# change in the machine's load hits them alike. A shared machine is noisy:
+#
+#   flock -x /tmp/fanout-quiet.lock bash bench/auto.sh
+#   RUNS=1 N1=1000 N2=2000 N3=500 bash bench/auto.sh     # a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+N1=${N1:-4000}
+N2=${N2:-8000}
+N3=${N3:-2000}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -o "$tmp/fanout" ./cmd/fanout
+(cd bench && go build -o "$tmp/hosts" ./cmd/hosts)
+rev=$(git rev-parse --short HEAD 2>/dev/null || echo ?)
+[ -n "$(git status --porcelain 2>/dev/null)" ] && rev="$rev+changes"
+echo "# $(date -u +%FT%TZ) nproc=$(nproc) $(go version | cut -d' ' -f3) fanout=$rev N1=$N1 N2=$N2 N3=$N3 rounds=$RUNS uptime:$(uptime)"
+
+# once LABEL LATENCY CAPACITIES WORKERS COUNTS: starts fresh hosts, makes
+# the URL list (COUNTS URLs per host, interleaved), runs fanout check.
+once() {
+	local label=$1 latency=$2 caps=$3 w=$4 n=$5
+	rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+	# shellcheck disable=SC2086
+	"$tmp/hosts" -latency "$latency" $caps < "$tmp/fifo" > "$tmp/hosts.out" &
+	local pid=$!
+	exec 9> "$tmp/fifo"
+	local k=0
+	for _ in $(seq 100); do [ "$(wc -l < "$tmp/hosts.out")" -ge "$(wc -w <<< "$caps")" ] && break; sleep 0.05; done
+	: > "$tmp/lists"
+	while read -r base; do
+		k=$((k + 1))
+		seq "$n" | sed "s|^|$base/p/|" > "$tmp/list.$k"
+		echo "$tmp/list.$k" >> "$tmp/lists"
+	done < "$tmp/hosts.out"
+	# shellcheck disable=SC2046
+	paste -d'\n' $(cat "$tmp/lists") > "$tmp/urls"
+	local s e
+	s=$(date +%s.%N)
+	"$tmp/fanout" check -w "$w" -i "$tmp/urls" > "$tmp/out" 2> "$tmp/err" || true
+	e=$(date +%s.%N)
+	exec 9>&-
+	wait "$pid"
+	local ok; ok=$(grep -c ' - exists$' "$tmp/out" || true)
+	awk -v l="$label" -v w="$w" -v s="$s" -v e="$e" -v ok="$ok" -v n="$(wc -l < "$tmp/urls")" \
+		'BEGIN { printf "%-5s -w %-5s %7.3fs  exists %d/%d ", l, w, e-s, ok, n }'
+	grep requests= "$tmp/hosts.out" | sed 's|http://127.0.0.1:[0-9]*||' | tr '\n' ';'
+	grep 'settled at' "$tmp/err" | sed 's|127.0.0.1:[0-9]*|host|' | tr '\n' ';' || true
+	echo
+}
+
+for r in $(seq "$RUNS"); do
+	echo "## round $r"
+	for w in 8 16 32 64 128 auto; do once one 10ms 16 "$w" "$N1"; done
+	for w in 64 128 256 auto; do once wide 50ms 0 "$w" "$N2"; done
+	once small 10ms 4 4 "$N3"
+	once large 10ms 64 64 "$N3"
+	for w in 8 16 32 64 128 auto; do once two 10ms "4 64" "$w" "$N3"; done
+done
