@@ -167,9 +167,9 @@ func TestCheckEveryClassAndExitStatus(t *testing.T) {
 	if !strings.Contains(stderr, "checked:") {
 		t.Errorf("no summary on stderr: %q", stderr)
 	}
-	// HEAD first, GET only for the page that refused HEAD.
-	if m := site.Path("/wiki/Ocean").Last.Method; m != "HEAD" {
-		t.Errorf("an existing page was fetched with %s, want HEAD", m)
+	// One GET per URL (issue 27).
+	if p := site.Path("/wiki/Ocean"); p.Last.Method != "GET" || p.Hits != 1 {
+		t.Errorf("an existing page got %d requests, the last %s; want one GET", p.Hits, p.Last.Method)
 	}
 	if ua := site.Path("/wiki/Ocean").Last.UserAgent; !strings.HasPrefix(ua, "fanout/") {
 		t.Errorf("User-Agent %q, want fanout/<version>", ua)
