@@ -148,6 +148,7 @@ func New(o Options) *Checker {
 	if redirects == 0 {
 		redirects = maxRedirects
 	}
+	var extra []string // -H's names, but the User-Agent: kept to the origin (keepToOrigin)
 	c := &http.Client{
 		Transport: t,
 		Timeout:   o.Timeout,
@@ -163,6 +164,7 @@ func New(o Options) *Checker {
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 				return errRedirectPolicy{fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)}
 			}
+			keepToOrigin(req, via[0], extra)
 			return nil
 		},
 	}
@@ -176,6 +178,11 @@ func New(o Options) *Checker {
 			continue
 		}
 		h[http.CanonicalHeaderKey(k)] = vs
+	}
+	for k := range h {
+		if k != "User-Agent" {
+			extra = append(extra, k)
+		}
 	}
 	if o.UserAgent != "" {
 		h.Set("User-Agent", o.UserAgent)
@@ -192,6 +199,39 @@ func New(o Options) *Checker {
 // enough for every worker to find one to a host it just used, and a
 // bound on memory and open files however many hosts a run meets.
 func maxIdleTotal(workers int) int { return max(2*workers, 64) }
+
+// keepToOrigin sends the -H headers (credentials or not) to the origin of
+// the first request (scheme, host and port) only, as curl does for
+// --location without --location-trusted since 7.58 (CVE-2018-1000007)
+// and 7.83 (CVE-2022-27776: another port or scheme). net/http drops
+// Authorization and Cookie only for another domain, keeps them for
+// another port, and sends every other header anywhere; once dropped they
+// stay dropped, so a chain back to the origin gets them again here.
+func keepToOrigin(req, first *http.Request, extra []string) {
+	same := sameOrigin(req.URL, first.URL)
+	for _, k := range extra {
+		if same {
+			req.Header[k] = first.Header[k]
+		} else {
+			delete(req.Header, k)
+		}
+	}
+}
+
+// sameOrigin reports whether a and b have one origin: scheme, host and
+// port, the scheme's default port standing for an absent one.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "https" {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
 
 // Close releases idle connections.
 func (c *Checker) Close() {
