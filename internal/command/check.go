@@ -43,11 +43,12 @@ func newCheck(e *env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "check [URL...]",
 		Short: "Does each page exist?",
-		Long: `Check whether each URL's page exists, many at once: HEAD first, then GET
-whenever HEAD's answer is not a 2xx (some servers answer HEAD with 404 or
-500 and GET with the page; the GET's answer wins); --method GET asks with
-GET only, as the tutorials and lychee do. Never more than a small part of a
-body is read. A URL repeated in the input is requested once.
+		Long: `Check whether each URL's page exists, many at once: one GET per URL, as
+the tutorials and lychee do, reading the header and at most 16 KiB of body
+(a longer body is not read: the connection is closed instead). --method
+HEAD asks with HEAD first, then GET whenever HEAD's answer is not a 2xx
+(some servers answer HEAD with 404 or 500 and GET with the page; the GET's
+answer wins). A URL repeated in the input is requested once.
 
 Each line says: exists (2xx after redirects), redirect (a 3xx not followed,
 with its Location), does not exist (404, 410), blocked (401, 403),

@@ -244,7 +244,7 @@ const settledShown = 10
 // addMethod registers --method, for the commands that only ask whether a
 // page is there (probe and get always GET).
 func (f *httpFlags) addMethod(c *cobra.Command) {
-	c.Flags().StringVarP(&f.method, "method", "X", "HEAD", "HEAD: ask with HEAD, and confirm any answer but a 2xx with a GET (the GET wins); GET: GET only, as the tutorials and lychee do")
+	c.Flags().StringVarP(&f.method, "method", "X", "GET", "GET: one GET per URL, reading the header and at most 16 KiB of body, as the tutorials and lychee do; HEAD: ask with HEAD, and confirm any answer but a 2xx with a GET (the GET wins)")
 }
 
 // shows reports whether --match-code and --filter-code let a record with

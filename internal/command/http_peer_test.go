@@ -19,18 +19,40 @@ import (
 // The cases peers' users filed, and the flags users of httpx, lychee and
 // curl type first (issue 14), end to end through the binary.
 
-// A HEAD error is confirmed with a GET, whose answer wins
-// (broken-link-checker#145, linkcheck#8, django-linkcheck#224).
+// With --method HEAD, a HEAD error is confirmed with a GET, whose answer
+// wins (broken-link-checker#145, linkcheck#8, django-linkcheck#224).
 func TestCheckConfirmsHeadErrorsWithGet(t *testing.T) {
 	t.Parallel()
 	site := startSite(t, 0)
-	out, _, code := run(t, context.Background(), "", "check", "-q", "--ordered",
+	out, _, code := run(t, context.Background(), "", "check", "-q", "--ordered", "--method", "HEAD",
 		site.URL()+"/method/A?head=404", site.URL()+"/method/B?head=500")
 	if code != ExitOK || strings.Count(out, " - exists\n") != 2 {
 		t.Fatalf("exit %d, %q", code, out)
 	}
 	if p := site.Path("/method/A"); p.Hits != 2 || p.Last.Method != http.MethodGet {
 		t.Fatalf("server saw %+v", p)
+	}
+}
+
+// The tutorials' case (issue 27): 50 pages, one of them missing, each
+// answered after 100 ms, checked with one request per URL, as the
+// tutorials, lychee, muffet and httpx send one GET; a server whose HEAD
+// is wrong is right at the first request too. Before, every failure was
+// a HEAD and a GET: two round trips for the URLs that matter most.
+func TestCheckOneRequestPerURL(t *testing.T) {
+	t.Parallel()
+	site := startSite(t, 100*time.Millisecond)
+	var urls []string
+	for i := range 49 {
+		urls = append(urls, site.WikiURL("Tutorial_"+strconv.Itoa(i)))
+	}
+	urls = append(urls, site.WikiURL("this_page_does_not_exist"), site.URL()+"/method/HeadIsWrong?head=404")
+	out, _, code := run(t, context.Background(), "", append([]string{"check", "-q", "-w", "64"}, urls...)...)
+	if code != ExitSome || strings.Count(out, " - exists\n") != 50 || strings.Count(out, " - does not exist\n") != 1 {
+		t.Fatalf("exit %d, %q", code, out)
+	}
+	if n := site.Stats().Requests; n != int64(len(urls)) {
+		t.Fatalf("the server saw %d requests for %d URLs", n, len(urls))
 	}
 }
 

@@ -135,8 +135,9 @@ not checked unless --include-code. HTML: every attribute that holds a link
 (a href, img src and srcset, link href, script src, source srcset...),
 with <base href> honoured. Text: bare URLs.
 
-Web links are checked as 'fanout check' checks: HEAD, then GET when HEAD's
-answer is not a 2xx, retries, Retry-After, --rate and --per-host per host,
+Web links are checked as 'fanout check' checks: one GET per target (with
+--method HEAD: HEAD, then GET when HEAD's answer is not a 2xx), retries,
+Retry-After, --rate and --per-host per host,
 --accept. Relative links in files are checked on disk (a link to a
 directory is fine); root-relative ones (/docs/a.md) need --root-dir.
 mailto:, tel: and other schemes are counted as skipped. --include and

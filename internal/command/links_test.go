@@ -202,9 +202,9 @@ func TestLinksOneRequestPerDistinctTarget(t *testing.T) {
 	if n := srv.count("/shared"); n != 1 {
 		t.Errorf("/shared requested %d times for 120 uses, want 1", n)
 	}
-	// The 404 is confirmed with a GET (check's rule), once for all 40 uses.
-	if n := srv.count("/missing"); n != 2 {
-		t.Errorf("/missing requested %d times for 40 uses, want 2 (HEAD, then GET)", n)
+	// One GET (check's rule, issue 27), once for all 40 uses.
+	if n := srv.count("/missing"); n != 1 {
+		t.Errorf("/missing requested %d times for 40 uses, want 1", n)
 	}
 	if !strings.Contains(errOut, "160 links in 40 documents: 40 broken, 120 ok; 2 distinct targets checked (2 web, 0 files)") {
 		t.Errorf("summary: %s", errOut)
@@ -357,8 +357,8 @@ func TestLinksStdinAndUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, errOut)
 		}
 	}
-	if n := srv.total(); n != 4 {
-		t.Errorf("%d requests, want 4 (the stdin document's two 404s, HEAD and GET)", n)
+	if n := srv.total(); n != 2 {
+		t.Errorf("%d requests, want 2 (the stdin document's two 404s, one GET each)", n)
 	}
 }
 
@@ -373,7 +373,7 @@ func TestLinksInterruptAndResume(t *testing.T) {
 	journal := filepath.Join(t.TempDir(), "j.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for srv.count("/hang") == 0 || srv.count("/gone") < 2 {
+		for srv.count("/hang") == 0 || srv.count("/gone") < 1 {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(200 * time.Millisecond) // the finished records reach the journal

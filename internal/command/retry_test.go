@@ -41,10 +41,15 @@ func TestCheckRetriesExhausted(t *testing.T) {
 	if n := site.Hits("/flaky/storm"); n != 4 {
 		t.Fatalf("server saw %d requests, want 1 + 3 retries", n)
 	}
-	// No retries: the HEAD and the GET that confirms its answer.
+	// No retries: one GET; with --method HEAD, the HEAD and the GET that
+	// confirms its answer.
 	run(t, context.Background(), "", "check", "-q", "--retries", "0", site.URL()+"/flaky/once?fail=100&code=429")
-	if n := site.Hits("/flaky/once"); n != 2 {
-		t.Fatalf("--retries 0 made %d requests, want HEAD and GET", n)
+	if n := site.Hits("/flaky/once"); n != 1 {
+		t.Fatalf("--retries 0 made %d requests, want one GET", n)
+	}
+	run(t, context.Background(), "", "check", "-q", "--retries", "0", "--method", "HEAD", site.URL()+"/flaky/twice?fail=100&code=429")
+	if n := site.Hits("/flaky/twice"); n != 2 {
+		t.Fatalf("--retries 0 --method HEAD made %d requests, want HEAD and GET", n)
 	}
 }
 

@@ -1,8 +1,7 @@
 // Package httpcheck answers the tutorials' question for one URL: does the
 // page exist? It classifies the answer into the words fanout prints and
-// does it cheaply: HEAD first (through a fast path of its own for plain
-// HTTP), GET whenever HEAD's answer is not a 2xx, and never more than a
-// small prefix of a body.
+// does it cheaply: one GET per URL (through a fast path of its own for
+// plain HTTP), reading the header and at most a small body, never more.
 package httpcheck
 
 import (
@@ -34,8 +33,11 @@ const (
 	RateLimited  Class = "rate-limited"   // 429
 	Unknown      Class = "unknown"        // any other status
 	Error        Class = "error"          // no HTTP answer: malformed URL, DNS, refused, timeout, TLS
-	bodyPrefix         = 4 << 10          // most a GET fallback reads
 	maxRedirects       = 10
+	// drainMax is the most body bytes a check reads (and drops) so that
+	// the connection serves another request; a longer body costs the
+	// connection instead (measured in docs/benchmarks.md).
+	drainMax = 16 << 10
 )
 
 // Classes lists every class in the order summaries print them.
@@ -92,16 +94,16 @@ func (r Result) Word() string {
 // Checker checks URLs with one shared client. Its zero value is not usable:
 // use New.
 type Checker struct {
-	client  *http.Client
-	header  http.Header // every request's header: User-Agent and -H; shared, never modified
-	host    string      // -H "Host: name": Request.Host, as curl sends it
-	scheme  string      // for bare hosts; see ParseTarget
-	getOnly bool        // Options.Method is GET
-	retries int
-	budget  time.Duration // of one URL, for Retry-After; 0 means none
-	limits  *hostLimits
-	auto    *fanout.Limiter
-	fast    *fastHead // nil when the options leave it nothing to do
+	client    *http.Client
+	header    http.Header // every request's header: User-Agent and -H; shared, never modified
+	host      string      // -H "Host: name": Request.Host, as curl sends it
+	scheme    string      // for bare hosts; see ParseTarget
+	headFirst bool        // Options.Method is HEAD
+	retries   int
+	budget    time.Duration // of one URL, for Retry-After; 0 means none
+	limits    *hostLimits
+	auto      *fanout.Limiter
+	fast      *fastPath // nil when the options leave it nothing to do
 }
 
 // Options configure a Checker.
@@ -119,8 +121,9 @@ type Options struct {
 	Rate      float64 // most requests per second to one host; 0 means no limit
 	PerHost   int     // most connections to one host at once; 0 means no limit
 	Scheme    string  // for inputs without a scheme: "" tries https then http; "http" or "https" only that
-	// Method is "GET" to check with GET only, as the tutorials and
-	// lychee do; otherwise HEAD first (see Check).
+	// Method is "HEAD" to ask with HEAD first and confirm any answer
+	// but a 2xx with a GET (see Check); otherwise ("" or "GET") one GET
+	// per URL, as the tutorials, lychee and httpx do.
 	Method string
 	// Limiter, if set, bounds each host's requests in flight by what the
 	// host takes (--workers auto); requests beyond it wait their turn.
@@ -136,7 +139,7 @@ func New(o Options) *Checker {
 		o.Workers = 1
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 0 // no global cap; per host below
+	t.MaxIdleConns = maxIdleTotal(o.Workers) // the least recently used go first
 	t.MaxIdleConnsPerHost = o.Workers
 	t.MaxConnsPerHost = max(o.PerHost, 0) // requests beyond it wait for a connection
 	t.ForceAttemptHTTP2 = true
@@ -150,6 +153,7 @@ func New(o Options) *Checker {
 	if redirects == 0 {
 		redirects = maxRedirects
 	}
+	var extra []string // -H's names, but the User-Agent: kept to the origin (keepToOrigin)
 	c := &http.Client{
 		Transport: t,
 		Timeout:   o.Timeout,
@@ -165,6 +169,7 @@ func New(o Options) *Checker {
 			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 				return errRedirectPolicy{fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)}
 			}
+			keepToOrigin(req, via[0], extra)
 			return nil
 		},
 	}
@@ -179,15 +184,58 @@ func New(o Options) *Checker {
 		}
 		h[http.CanonicalHeaderKey(k)] = vs
 	}
+	for k := range h {
+		if k != "User-Agent" {
+			extra = append(extra, k)
+		}
+	}
 	if o.UserAgent != "" {
 		h.Set("User-Agent", o.UserAgent)
 	} else if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", "fanout/"+version.Short())
 	}
 	retries := max(o.Retries, 0)
-	return &Checker{client: c, header: h, host: host, scheme: o.Scheme, getOnly: o.Method == http.MethodGet, retries: retries,
+	return &Checker{client: c, header: h, host: host, scheme: o.Scheme, headFirst: strings.EqualFold(o.Method, http.MethodHead), retries: retries,
 		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate), auto: o.Limiter,
-		fast: newFastHead(o, h, host, redirects)}
+		fast: newFastPath(o, h, host, redirects)}
+}
+
+// maxIdleTotal bounds the idle connections kept to all hosts together:
+// enough for every worker to find one to a host it just used, and a
+// bound on memory and open files however many hosts a run meets.
+func maxIdleTotal(workers int) int { return max(2*workers, 64) }
+
+// keepToOrigin sends the -H headers (credentials or not) to the origin of
+// the first request (scheme, host and port) only, as curl does for
+// --location without --location-trusted since 7.58 (CVE-2018-1000007)
+// and 7.83 (CVE-2022-27776: another port or scheme). net/http drops
+// Authorization and Cookie only for another domain, keeps them for
+// another port, and sends every other header anywhere; once dropped they
+// stay dropped, so a chain back to the origin gets them again here.
+func keepToOrigin(req, first *http.Request, extra []string) {
+	same := sameOrigin(req.URL, first.URL)
+	for _, k := range extra {
+		if same {
+			req.Header[k] = first.Header[k]
+		} else {
+			delete(req.Header, k)
+		}
+	}
+}
+
+// sameOrigin reports whether a and b have one origin: scheme, host and
+// port, the scheme's default port standing for an absent one.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "https" {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 // Close releases idle connections.
@@ -203,12 +251,13 @@ type answer struct {
 	location   string        // a 3xx's Location
 }
 
-// Check answers whether raw exists: HEAD, then GET whenever HEAD's answer
-// is not a 2xx (servers exist whose HEAD says 404 or 500 while GET serves
-// the page: broken-link-checker#145, linkcheck#8, django-linkcheck#224) or
-// HEAD failed without an answer other than a timeout. The GET's answer
-// wins. With Options.Method GET, only GET. Retries follow the policy in
-// retry.go.
+// Check answers whether raw exists with one GET, which reads the header
+// and at most a small body: one round trip, and the answer a browser
+// gets. With Options.Method HEAD: HEAD, then GET whenever HEAD's answer is
+// not a 2xx (servers exist whose HEAD says 404 or 500 while GET serves the
+// page: broken-link-checker#145, linkcheck#8, django-linkcheck#224) or
+// HEAD failed without an answer other than a timeout; the GET's answer
+// wins. Retries follow the policy in retry.go.
 func (c *Checker) Check(ctx context.Context, raw string) Result {
 	start := time.Now()
 	r := Result{URL: raw}
@@ -218,9 +267,9 @@ func (c *Checker) Check(ctx context.Context, raw string) Result {
 		return r
 	}
 	var a answer
-	method := http.MethodHead
-	if c.getOnly {
-		method = http.MethodGet
+	method := http.MethodGet
+	if c.headFirst {
+		method = http.MethodHead
 	}
 	for attempt := 0; ; attempt++ {
 		a, err = c.try(ctx, method, &t)
@@ -302,14 +351,12 @@ func (c *Checker) do(ctx context.Context, method string, u *url.URL) (a answer, 
 		return answer{}, err
 	}
 	defer func() { release(p, a, err, c.budget) }()
-	if method == http.MethodHead {
-		if hostport, ok := c.fast.eligible(u); ok {
-			if err := c.limits.wait(ctx, u.Host); err != nil {
-				return answer{}, err
-			}
-			if a, err := c.fast.head(ctx, u, hostport); !errors.Is(err, errNotFast) {
-				return a, err
-			}
+	if hostport, ok := c.fast.eligible(u); ok {
+		if err := c.limits.wait(ctx, u.Host); err != nil {
+			return answer{}, err
+		}
+		if a, err := c.fast.do(ctx, method, u, hostport); !errors.Is(err, errNotFast) {
+			return a, err
 		}
 	}
 	req, err := c.newRequest(ctx, method, u)
@@ -323,10 +370,10 @@ func (c *Checker) do(ctx context.Context, method string, u *url.URL) (a answer, 
 	if err != nil {
 		return answer{}, err
 	}
-	if method != http.MethodHead {
-		// Read a little, so the connection can be reused for small pages,
-		// and never more: a page that never ends must not hold the worker.
-		io.Copy(io.Discard, io.LimitReader(resp.Body, bodyPrefix))
+	if resp.ContentLength <= drainMax {
+		// Read a small body, so the connection can be reused, and never
+		// more: a page that never ends must not hold the worker.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, drainMax))
 	}
 	resp.Body.Close()
 	return answerOf(resp), nil

@@ -1,9 +1,13 @@
 package httpcheck
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 func TestClassify(t *testing.T) {
@@ -33,6 +37,31 @@ func FuzzParseURL(f *testing.F) {
 		}
 		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			t.Fatalf("accepted %q as %#v", raw, u)
+		}
+	})
+}
+
+// --rate's per-host limiters are forgotten once their bucket is full
+// again: 20,000 hosts, one request each, 1 ms apart at 10 requests per
+// second per host, leave about the last 100 ms of hosts, not 20,000
+// (issue 26, item 7). A host requested again soon still waits.
+func TestHostLimitsForgetFullBuckets(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHostLimits(10)
+		for i := range 20000 {
+			if err := h.wait(context.Background(), "h"+strconv.Itoa(i)); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if n := len(h.byHost); n > 2048 { // twice minSweep
+			t.Fatalf("%d limiters kept after 20,000 hosts", n)
+		}
+		start := time.Now()
+		h.wait(context.Background(), "again")
+		h.wait(context.Background(), "again")
+		if el := time.Since(start); el != 100*time.Millisecond {
+			t.Fatalf("a second request to one host after %v, want 100ms", el)
 		}
 	})
 }

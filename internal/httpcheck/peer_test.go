@@ -32,14 +32,40 @@ func newChecker(t *testing.T, o Options) *Checker {
 	return c
 }
 
-// A HEAD answer other than a 2xx is confirmed with a GET, whose answer
-// wins: servers exist whose HEAD says 404 or 500 while GET serves the page
-// (broken-link-checker#145, linkcheck#8, django-linkcheck#224). A HEAD 2xx
-// is trusted: no GET.
-func TestHeadErrorConfirmedWithGet(t *testing.T) {
+// By default one GET per URL, whatever HEAD would have said: servers
+// whose HEAD says 404 or 500 while GET serves the page
+// (broken-link-checker#145, linkcheck#8, django-linkcheck#224) are right
+// at the first request, and a missing page costs one request, not a HEAD
+// and a GET (issue 27; lychee, muffet and httpx send one GET too).
+func TestOneGetPerURL(t *testing.T) {
 	t.Parallel()
 	site := startSite(t)
 	c := newChecker(t, Options{})
+	for _, head := range []string{"404", "500", "405"} {
+		path := "/method/G" + head
+		r := c.Check(context.Background(), site.URL()+path+"?head="+head)
+		if r.Class != Exists || r.Status != 200 || r.Method != http.MethodGet {
+			t.Errorf("HEAD %s: %+v, want exists by a GET", head, r)
+		}
+		if p := site.Path(path); p.Hits != 1 || p.Last.Method != http.MethodGet {
+			t.Errorf("HEAD %s: the server saw %d requests, the last %s; want one GET", head, p.Hits, p.Last.Method)
+		}
+	}
+	for path, want := range map[string]Class{"/wiki/this_page_does_not_exist": NotExists, "/wiki/Fine": Exists, "/status/500": Unknown} {
+		r := c.Check(context.Background(), site.URL()+path)
+		if p := site.Path(path); r.Class != want || r.Method != http.MethodGet || p.Hits != 1 || p.Last.Method != http.MethodGet {
+			t.Errorf("%s: %+v; the server saw %d requests, the last %s", path, r, p.Hits, p.Last.Method)
+		}
+	}
+}
+
+// With Method HEAD, a HEAD answer other than a 2xx is confirmed with a
+// GET, whose answer wins (broken-link-checker#145, linkcheck#8,
+// django-linkcheck#224). A HEAD 2xx is trusted: no GET.
+func TestHeadErrorConfirmedWithGet(t *testing.T) {
+	t.Parallel()
+	site := startSite(t)
+	c := newChecker(t, Options{Method: http.MethodHead})
 	for _, head := range []string{"404", "500", "403", "405", "501"} {
 		path := "/method/H" + head
 		r := c.Check(context.Background(), site.URL()+path+"?head="+head)

@@ -108,18 +108,26 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // hostLimits paces requests per host: at most a given rate (a token bucket
-// with a burst of one), shared by every worker.
+// with a burst of one), shared by every worker. A host's limiter whose
+// bucket is full again is the same as a new one, so it is forgotten: the
+// map holds the hosts requested within the last 1/rate seconds (and at
+// most twice as many between sweeps), not every host a run met (issue
+// 26, item 7).
 type hostLimits struct {
 	perSecond float64
 	mu        sync.Mutex
 	byHost    map[string]*rate.Limiter
+	sweepAt   int // the map's size at which full buckets are forgotten
 }
+
+// minSweep is the least map size at which hostLimits sweeps.
+const minSweep = 1024
 
 func newHostLimits(perSecond float64) *hostLimits {
 	if perSecond <= 0 {
 		return nil
 	}
-	return &hostLimits{perSecond: perSecond, byHost: map[string]*rate.Limiter{}}
+	return &hostLimits{perSecond: perSecond, byHost: map[string]*rate.Limiter{}, sweepAt: minSweep}
 }
 
 // wait blocks until host may get another request, or ctx ends.
@@ -130,9 +138,23 @@ func (h *hostLimits) wait(ctx context.Context, host string) error {
 	h.mu.Lock()
 	l, ok := h.byHost[host]
 	if !ok {
+		if len(h.byHost) >= h.sweepAt {
+			h.sweepLocked(time.Now())
+		}
 		l = rate.NewLimiter(rate.Limit(h.perSecond), 1)
 		h.byHost[host] = l
 	}
 	h.mu.Unlock()
 	return l.Wait(ctx)
+}
+
+// sweepLocked forgets the limiters whose bucket is full, and sets the
+// next sweep at twice the size left, so sweeps cost O(1) per new host.
+func (h *hostLimits) sweepLocked(now time.Time) {
+	for host, l := range h.byHost {
+		if l.TokensAt(now) >= 1 {
+			delete(h.byHost, host)
+		}
+	}
+	h.sweepAt = max(2*len(h.byHost), minSweep)
 }

@@ -31,8 +31,10 @@ const sniffLen = 1024
 // The title is the first <title> element in the document's head, as the
 // HTML standard's tree construction (golang.org/x/net/html's parser)
 // places elements: a <title> in the body, or an SVG icon's <title>, is
-// not the page's title. Title follows those rules token by token, without
-// building the tree, and stops reading as soon as the answer is known:
+// not the page's title; one that follows a <textarea>, <xmp>, <iframe> or
+// <noembed> starting the body (their content is text, not elements) is,
+// as a browser's document.title gives it, unless a <body> tag came first. Title follows those rules token
+// by token, without building the tree, and stops reading as soon as the answer is known:
 // at the title's end tag, or where the head ends without one. found
 // reports whether a title element was found; one whose end tag never
 // comes (r ends first) is found, and holds the text read. Callers bound r
@@ -156,6 +158,7 @@ const (
 	beforeHead = iota
 	inHead
 	afterHead
+	inBody // past a <textarea>, <xmp>, <iframe> or <noembed> that started the body
 )
 
 // scan reads one document's tokens.
@@ -209,8 +212,15 @@ func (s *scan) run(z *html.Tokenizer) (string, bool, error) {
 			case atom.Script, atom.Style, atom.Noframes:
 				mode = max(mode, inHead)
 				rawText = true // the tokenizer reads their content as text
+			case atom.Textarea, atom.Xmp, atom.Iframe, atom.Noembed:
+				// They start the body, but their content is text, and a
+				// browser's document.title is the first title element
+				// anywhere: a title right after one is the page's
+				// (<textarea><title>no</title></textarea><title>yes</title>
+				// is "yes", issue 27).
+				mode, rawText = inBody, true
 			case atom.Noscript:
-				if mode == afterHead { // not allowed after the head: the body starts
+				if mode >= afterHead { // not allowed after the head: the body starts
 					return "", false, nil
 				}
 				mode, rawText = inHead, true
@@ -234,7 +244,7 @@ func (s *scan) run(z *html.Tokenizer) (string, bool, error) {
 			}
 			switch a {
 			case atom.Head:
-				mode = afterHead
+				mode = max(mode, afterHead)
 			case atom.Body, atom.Html, atom.Br:
 				return "", false, nil
 			}

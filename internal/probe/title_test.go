@@ -47,6 +47,12 @@ func TestTitle(t *testing.T) {
 		{"</body><title>x</title>", "", "", false},
 		{"</head><title>x</title>", "", "x", true},
 		{"<title/>self-closed</title>", "", "self-closed", true},
+		// A browser's document.title: the textarea's content is text, the
+		// title after it the page's (issue 27).
+		{"<textarea><title>no</title></textarea><title>yes</title>", "", "yes", true},
+		{"<head></head><iframe><title>no</title></iframe>\n<title>yes</title>", "", "yes", true},
+		{"<head></head><body><iframe></iframe><title>no</title>", "", "", false}, // reading stops at <body>
+		{"<textarea>x</textarea><p>y</p><title>late</title>", "", "", false},
 		{"<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>XHTML</title>", "application/xhtml+xml", "XHTML", true},
 		// The encoding: a meta after the title within the first 1024 bytes
 		// still counts when nothing else says.
@@ -108,15 +114,57 @@ func titleByParse(t *testing.T, in []byte) (string, bool) {
 			}
 			for c := h.FirstChild; c != nil; c = c.NextSibling {
 				if c.Type == html.ElementNode && c.DataAtom == atom.Title && c.Namespace == "" {
-					var tb titleBuilder
-					for x := c.FirstChild; x != nil; x = x.NextSibling {
-						if x.Type == html.TextNode {
-							tb.add([]byte(x.Data))
-						}
-					}
-					return tb.String(), true
+					return textOf(c), true
 				}
 			}
+			if bytes.Contains(bytes.ToLower(in), []byte("<body")) {
+				return "", false // Title stops at <body>, by design
+			}
+			return bodyTitle(h)
+		}
+	}
+	return "", false
+}
+
+func textOf(c *html.Node) string {
+	var tb titleBuilder
+	for x := c.FirstChild; x != nil; x = x.NextSibling {
+		if x.Type == html.TextNode {
+			tb.add([]byte(x.Data))
+		}
+	}
+	return tb.String()
+}
+
+// bodyTitle is the reference past the head: a title in the body that a
+// textarea, xmp, iframe or noembed (white space and head elements aside)
+// leads to, as a browser's document.title finds it.
+func bodyTitle(head *html.Node) (string, bool) {
+	var body *html.Node
+	for n := head.NextSibling; n != nil; n = n.NextSibling {
+		if n.Type == html.ElementNode && n.DataAtom == atom.Body {
+			body = n
+		}
+	}
+	if body == nil {
+		return "", false
+	}
+	opened := false // a textarea, xmp, iframe or noembed came
+	for c := body.FirstChild; c != nil; c = c.NextSibling {
+		switch {
+		case c.Type == html.TextNode && strings.Trim(c.Data, " \t\r\n\f") == "", c.Type == html.CommentNode:
+		case c.Type != html.ElementNode || c.Namespace != "":
+			return "", false
+		case c.DataAtom == atom.Textarea || c.DataAtom == atom.Xmp || c.DataAtom == atom.Iframe || c.DataAtom == atom.Noembed:
+			opened = true
+		case c.DataAtom == atom.Title:
+			if !opened {
+				return "", false
+			}
+			return textOf(c), true
+		case c.DataAtom == atom.Script || c.DataAtom == atom.Style || c.DataAtom == atom.Meta || c.DataAtom == atom.Link ||
+			c.DataAtom == atom.Base || c.DataAtom == atom.Basefont || c.DataAtom == atom.Bgsound || c.DataAtom == atom.Noframes || c.DataAtom == atom.Template:
+		default:
 			return "", false
 		}
 	}
@@ -131,6 +179,7 @@ func FuzzTitleMatchesParse(f *testing.F) {
 		"<head><template><title>t</title></template><title>r</title>", "x<title>y</title>", "<meta charset=utf-8><title>a &amp; b</title>",
 		"<noscript><title>n</title></noscript><title>y</title>", "</br><title>z</title>", "<title/>q", "<frameset><title>f</title>",
 		"<!DOCTYPE html>\n<html>\n<head>\n<title>\n a \n</title>", "<head><noframes><title>no</title></noframes><title>t</title>",
+		"<textarea><title>no</title></textarea><title>yes</title>", "<iframe></iframe><script></script><title>i</title>",
 	} {
 		f.Add([]byte(s))
 	}
