@@ -257,9 +257,9 @@ func cut(s string, n int) string {
 	return s
 }
 
-// CountLines counts the inputs Lines would yield from the file at path, to
-// give the bar a total; -1 if it cannot tell.
-func CountLines(path string) int64 {
+// CountLines counts the inputs Read would yield in mode m from the file at
+// path, to give the bar a total; -1 if it cannot tell.
+func CountLines(path string, m Mode) int64 {
 	f, err := os.Open(path)
 	if err != nil {
 		return -1
@@ -271,9 +271,9 @@ func CountLines(path string) int64 {
 	var n int64
 	br := newLineReader(f)
 	for {
-		text, tooLong, err := readLine(br, MaxLine)
-		if len(text) > 0 || tooLong {
-			if l := classify(1, text, tooLong, MaxLine, false); l != nil {
+		text, tooLong, err := readLine(br, m.sep(), m.max())
+		if len(text) > 0 || tooLong || (m.Raw && err == nil) {
+			if l := classify(1, text, tooLong, m, false); l != nil {
 				n++
 			}
 		}

@@ -64,7 +64,7 @@ func newExec(e *env) *cobra.Command {
 	var iof ioFlags
 	var workers, jobs, retries, maxArgs int
 	var inputs []string
-	var shell, tag, halt, keepOrder, dryRun bool
+	var shell, tag, halt, keepOrder, dryRun, null bool
 	var timeout, grace time.Duration
 	var joblog, maxOutput string
 	c := &cobra.Command{
@@ -76,6 +76,14 @@ given after the command: "::: a b c" (arguments) and ":::: FILE" (its lines;
 "-" is stdin). Several lists combine as in GNU parallel: every combination,
 the last list varying fastest ("::: a b ::: 1 2" runs a 1, a 2, b 1, b 2),
 with {1} {2} for the value from each list.
+
+Inputs are bytes, taken as they are, as xargs and GNU parallel take them:
+only the newline that ends a line is dropped (not spaces, not a CR; a blank
+line is an empty input, a line starting with '#' an input too). -0 ends
+inputs with NUL instead (find -print0 | fanout exec -0 ...). fanout itself
+shows an input that is not printable UTF-8 quoted and escaped ("caf\xe9",
+"a\r"), in messages, --json, --csv and the timeline. A NUL byte cannot be
+in an argument: such a job fails and says so.
 
 Placeholders, with GNU parallel's meanings, in any argument (also inside
 one: --name={}):
@@ -165,7 +173,8 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			in, err := execInputs(c.Context(), e, &iof, inputs, sources, maxArgs)
+			mode := cli.Mode{Max: execjob.MaxArg, Raw: true, Null: null}
+			in, err := execInputs(c.Context(), e, &iof, inputs, sources, maxArgs, mode)
 			if err != nil {
 				return err
 			}
@@ -228,6 +237,7 @@ how many), 2 for usage errors, 130 when interrupted.`,
 	f.BoolVarP(&keepOrder, "keep-order", "k", false, "same as --ordered (GNU parallel's -k)")
 	f.BoolVar(&dryRun, "dry-run", false, "print each command, quoted for sh, in input order; run nothing, log nothing")
 	f.StringArrayVar(&inputs, "arg", nil, "an input (repeatable), instead of stdin or -i")
+	f.BoolVarP(&null, "null", "0", false, "inputs end with a NUL byte, not a newline (find -print0 | fanout exec -0, as xargs -0)")
 	f.BoolVar(&shell, "shell", false, `run the command with "sh -c"; the input is "$1", never script text`)
 	f.BoolVar(&tag, "tag", false, "prefix each output line with the input and a tab")
 	durationVar(f, &timeout, "timeout", "", 0, "kill a job's process group after this long: 10, 0.5, 1m (0: no limit)")
@@ -293,7 +303,7 @@ type execIn struct {
 // execInputs makes the lines of exec's jobs: one per input of the ::: and
 // :::: lists (every combination of them when there are several), or of
 // --arg, -i or stdin; with -n, runs of up to maxArgs inputs.
-func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources []execSource, maxArgs int) (*execIn, error) {
+func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources []execSource, maxArgs int, mode cli.Mode) (*execIn, error) {
 	in := &execIn{multi: maxArgs > 1 || len(sources) > 1}
 	var closers []func()
 	in.close = func() {
@@ -307,25 +317,25 @@ func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources 
 	}
 	var lists []list
 	if len(sources) == 0 {
-		lines, done, err := f.linesUpTo(ctx, e, args, execjob.MaxArg)
+		lines, done, err := f.linesAs(ctx, e, args, mode)
 		if err != nil {
 			return nil, err
 		}
 		closers = append(closers, done)
-		lists = append(lists, list{lines, f.total(args)})
+		lists = append(lists, list{lines, f.total(args, mode)})
 	}
 	stdin := false
 	for _, src := range sources {
 		switch {
 		case src.file == "":
-			lists = append(lists, list{cli.ArgsUpTo(src.args, execjob.MaxArg), int64(len(src.args))})
+			lists = append(lists, list{cli.ArgsAs(src.args, mode), int64(len(src.args))})
 		case src.file == "-":
 			if stdin {
 				in.close()
 				return nil, usagef(":::: - reads stdin once")
 			}
 			stdin = true
-			lists = append(lists, list{cli.LinesUpTo(ctx, e.stdin, execjob.MaxArg), -1})
+			lists = append(lists, list{cli.Read(ctx, e.stdin, mode), -1})
 		default:
 			file, err := os.Open(src.file)
 			if err == nil {
@@ -339,7 +349,7 @@ func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources 
 				return nil, usagef(":::: %s: %v", src.file, err)
 			}
 			closers = append(closers, func() { file.Close() })
-			lists = append(lists, list{cli.LinesUpTo(ctx, file, execjob.MaxArg), cli.CountLines(src.file)})
+			lists = append(lists, list{cli.Read(ctx, file, mode), cli.CountLines(src.file, mode)})
 		}
 	}
 	lines, size := lists[0].lines, lists[0].size
@@ -385,15 +395,15 @@ func product(first iter.Seq[cli.Line], rest [][]cli.Line) iter.Seq[cli.Line] {
 			clear(idx)
 			for {
 				n++
-				vals = append(vals[:0], l0.Text)
+				vals = append(vals[:0], l0.Raw)
 				err := l0.Err
 				for g, i := range idx {
-					vals = append(vals, rest[g][i].Text)
+					vals = append(vals, rest[g][i].Raw)
 					if err == nil {
 						err = rest[g][i].Err
 					}
 				}
-				if !yield(cli.Line{N: n, Text: execjob.Quote(vals), Err: err}) {
+				if !yield(multiLine(n, vals, err)) {
 					return
 				}
 				g := len(idx) - 1
@@ -411,6 +421,13 @@ func product(first iter.Seq[cli.Line], rest [][]cli.Line) iter.Seq[cli.Line] {
 	}
 }
 
+// multiLine is the line of a job of several raw inputs: shell-quoted, and
+// that shown printable.
+func multiLine(n int, vals []string, err error) cli.Line {
+	raw := execjob.Quote(vals)
+	return cli.Line{N: n, Text: cli.Printable(raw), Raw: raw, Err: err}
+}
+
 // chunks yields runs of up to n usable lines as one line each (numbered
 // from 1), and each unusable line alone, in order.
 func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
@@ -422,7 +439,7 @@ func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
 				return true
 			}
 			seq++
-			l := cli.Line{N: seq, Text: execjob.Quote(batch)}
+			l := multiLine(seq, batch, nil)
 			batch = batch[:0]
 			return yield(l)
 		}
@@ -438,7 +455,7 @@ func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
 				}
 				continue
 			}
-			if batch = append(batch, l.Text); len(batch) == n && !flush() {
+			if batch = append(batch, l.Raw); len(batch) == n && !flush() {
 				return
 			}
 		}
@@ -463,10 +480,10 @@ func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry 
 	}
 	return job[execRecord]{
 		do: func(ctx context.Context, l cli.Line) execRecord {
-			args := []string{l.Text}
+			args := []string{l.Raw}
 			if multi {
 				var err error
-				if args, err = execjob.Unquote(l.Text); err != nil {
+				if args, err = execjob.Unquote(l.Raw); err != nil {
 					return invalid(cli.Line{N: l.N, Text: l.Text, Err: err})
 				}
 			}

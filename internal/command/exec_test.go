@@ -198,16 +198,6 @@ func TestExecHugeOutput(t *testing.T) {
 	}
 }
 
-// rust-parallel #11: an empty input line ran the command with no argument.
-// Blank lines (and # comments) are not inputs.
-func TestExecSkipsBlankLines(t *testing.T) {
-	t.Parallel()
-	out, _, code := run(t, context.Background(), "a\n\n   \n# note\nb\n", "exec", "-q", "--ordered", "--", "echo", "[{}]")
-	if code != ExitOK || out != "[a]\n[b]\n" {
-		t.Fatalf("exit %d, out %q", code, out)
-	}
-}
-
 // A job's stdin is /dev/null, not fanout's: `cat` in a job cannot swallow
 // the rest of the input list.
 func TestExecJobsDoNotReadTheInputList(t *testing.T) {

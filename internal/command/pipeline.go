@@ -112,36 +112,36 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line))
 // lines returns the inputs: arguments, else -i FILE, else stdin, read as a
 // stream. The returned func closes what it opened.
 func (f *ioFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
-	return f.linesUpTo(ctx, e, args, cli.MaxLine)
+	return f.linesAs(ctx, e, args, cli.Mode{})
 }
 
-// linesUpTo is lines with inputs of up to max bytes (exec's are longer).
-func (f *ioFlags) linesUpTo(ctx context.Context, e *env, args []string, max int) (iter.Seq[cli.Line], func(), error) {
+// linesAs is lines in mode m (exec's: raw, longer).
+func (f *ioFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode) (iter.Seq[cli.Line], func(), error) {
 	switch {
 	case len(args) > 0 && f.input != "":
 		return nil, nil, usagef("give inputs as arguments or with -i, not both")
 	case len(args) > 0:
-		return cli.ArgsUpTo(args, max), func() {}, nil
+		return cli.ArgsAs(args, m), func() {}, nil
 	case f.input != "" && f.input != "-":
 		file, err := openInput(f.input)
 		if err != nil {
 			return nil, nil, err
 		}
-		return cli.LinesUpTo(ctx, file, max), func() { file.Close() }, nil
+		return cli.Read(ctx, file, m), func() { file.Close() }, nil
 	}
-	return cli.LinesUpTo(ctx, e.stdin, max), func() {}, nil
+	return cli.Read(ctx, e.stdin, m), func() {}, nil
 }
 
 // total is how many inputs the run will take, when that can be known
 // ahead: for the progress bar and the count of inputs an interrupt left.
-func (f *ioFlags) total(args []string) int64 {
+func (f *ioFlags) total(args []string, m cli.Mode) int64 {
 	switch {
 	case f.resume != "" || f.shard != "":
 		return -1 // some inputs will be skipped; the count is not known ahead
 	case len(args) > 0:
 		return int64(len(args))
 	case f.input != "" && f.input != "-":
-		return cli.CountLines(f.input)
+		return cli.CountLines(f.input, m)
 	}
 	return -1
 }
@@ -165,7 +165,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			return err
 		}
 		defer done()
-		total = f.total(args)
+		total = f.total(args, cli.Mode{})
 	} else if s.total != nil && f.resume == "" && f.shard == "" {
 		total = s.total()
 	}
