@@ -525,19 +525,22 @@ type execWriter struct {
 	buf    bytes.Buffer
 }
 
-func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) {
-	w.log.add(r)
+func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) error {
+	if err := w.log.add(r); err != nil {
+		return err
+	}
 	if w.format != cli.Text {
-		out.Write(r)
-		return
+		return out.Write(r)
 	}
 	// One write per stream per job: whole, even if other programs share
 	// our stdout.
 	if text := w.tagged(r.Input, r.Stdout); text != "" {
-		out.WriteText(text)
+		if err := out.WriteText(text); err != nil {
+			return err
+		}
 	}
 	if text := w.tagged(r.Input, r.Stderr); text != "" {
-		io.WriteString(stderr, text)
+		fmt.Fprint(stderr, text)
 	}
 	var notes []string
 	if r.StdoutCut > 0 {
@@ -566,6 +569,7 @@ func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) {
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "fanout: exec %s: %s\n", name, n)
 	}
+	return nil
 }
 
 // tagged is text, each line prefixed with "input\t" when tagging, with
@@ -616,17 +620,21 @@ func (r execRecord) logLine() joblogLine {
 		DurationMS: r.DurationMS, Attempts: r.Attempts, Start: r.start.UTC().Format(time.RFC3339Nano), Error: r.Error}
 }
 
-func (l *jobLog) add(r execRecord) {
+// add appends r's line; an error stops the run, as the journal's does.
+func (l *jobLog) add(r execRecord) error {
 	if l == nil {
-		return
+		return nil
 	}
 	b, err := json.Marshal(r.logLine())
 	if err != nil {
-		return
+		return err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.f.Write(append(b, '\n'))
+	if _, err := l.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("--joblog: %w", err)
+	}
+	return nil
 }
 
 func (l *jobLog) close() error {

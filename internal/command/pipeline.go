@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"slices"
 	"strconv"
@@ -49,8 +50,8 @@ type spec[R cli.Record] struct {
 	show func(R) bool
 	// write, if set, writes a record instead of the --json/--csv/text
 	// writer (exec's text mode prints each job's own output); stderr
-	// writes above the progress bar.
-	write func(out *cli.Writer, stderr io.Writer, rec R)
+	// writes above the progress bar. An error stops the run.
+	write func(out *cli.Writer, stderr io.Writer, rec R) error
 	// journal, if set, is what --resume records for a record (it must
 	// have an "input" field); by default the record itself. exec keeps
 	// its jobs' output out of the journal; nil keeps the record out
@@ -204,11 +205,13 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if cli.IsTerminal(e.stdout) {
 		above = bar
 	}
-	out := cli.NewWriter(e.stdout, format, above)
+	out := cli.NewWriter(stdoutWriter{e.stdout}, format, above)
 	stderr := aboveWriter{bar, e.stderr}
 	tally := cli.NewTally(s.outcomes...)
-	// A journal that cannot be written stops the run: going on would
-	// do work that a rerun would have to do again.
+	// A journal or an output that cannot be written stops the run:
+	// going on would do work whose record is lost, or that a rerun would
+	// have to do again. (A closed pipe, `| head -1`, never gets here in
+	// the binary: Go's runtime ends the process with SIGPIPE, quietly.)
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	show := s.show
@@ -241,10 +244,14 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			}
 		}
 		if show(rec) {
+			var err error
 			if s.write != nil {
-				s.write(out, stderr, rec)
+				err = s.write(out, stderr, rec)
 			} else {
-				out.Write(rec)
+				err = out.Write(rec)
+			}
+			if err != nil {
+				stop(err)
 			}
 		}
 		tally.Add(s.outcome(rec))
@@ -252,7 +259,9 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			s.count(tally, rec)
 		}
 	})
-	out.Close()
+	if err := out.Close(); err != nil {
+		stop(err)
+	}
 	bar.Finish()
 	if journal != nil {
 		if err := journal.Close(); err != nil {
@@ -314,6 +323,22 @@ func interruptedLine(r ran, total int64) string {
 		s += fmt.Sprintf(", %d cut short", r.cut)
 	}
 	return s + fmt.Sprintf(", %d not started%s", notStarted, rest)
+}
+
+// stdoutWriter names the output in its write errors: "write stdout: no
+// space left on device", not "write /dev/stdout: ...".
+type stdoutWriter struct{ w io.Writer }
+
+func (s stdoutWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		err = fmt.Errorf("write stdout: %w", err)
+	}
+	return n, err
 }
 
 // aboveWriter writes to w above the progress bar.
