@@ -152,7 +152,7 @@ func (p *Progress) Finish() {
 
 func (p *Progress) clearLocked() {
 	if p.shown {
-		io.WriteString(p.w, "\r\x1b[K")
+		fmt.Fprint(p.w, "\r\x1b[K")
 		p.shown = false
 	}
 }
@@ -171,7 +171,7 @@ func (p *Progress) drawLocked(now time.Time) {
 	// One column short of the width: a line that fills it wraps on some
 	// terminals, and a wrapped bar cannot be cleared with \r.
 	line = cut(line, width-1)
-	io.WriteString(p.w, "\r\x1b[K"+line)
+	fmt.Fprint(p.w, "\r\x1b[K"+line)
 	p.shown = true
 }
 

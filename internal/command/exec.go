@@ -130,7 +130,7 @@ runs.
 Exit status: 0 when every job exited 0, 1 when any did not (the summary says
 how many), 2 for usage errors, 130 when interrupted.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) (err error) {
 			words, sources, err := splitSources(args)
 			if err != nil {
 				return err
@@ -190,7 +190,11 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				if log, err = openJobLog(joblog); err != nil {
 					return usageError{err}
 				}
-				defer log.close()
+				defer func() {
+					if cerr := log.close(); cerr != nil && err == nil {
+						err = fmt.Errorf("--joblog: %w", cerr)
+					}
+				}()
 			}
 			// A second Ctrl-C kills every job's group at once.
 			force, stopForce := forceContext(e.force)

@@ -175,7 +175,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		return err
 	}
 	if journal != nil {
-		defer journal.Close() // on the early returns; the last Close is checked below
+		defer func() { _ = journal.Close() }() // on the early returns; the last Close is checked below
 	}
 	var runs []timeline.Run // for --timeline: --compare's run, then this one
 	if f.compare {

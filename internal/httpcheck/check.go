@@ -316,7 +316,7 @@ func (c *Checker) do(ctx context.Context, method string, u *url.URL) (answer, er
 	if method != http.MethodHead {
 		// Read a little, so the connection can be reused for small pages,
 		// and never more: a page that never ends must not hold the worker.
-		io.Copy(io.Discard, io.LimitReader(resp.Body, bodyPrefix))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, bodyPrefix))
 	}
 	resp.Body.Close()
 	return answerOf(resp), nil
