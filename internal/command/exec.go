@@ -66,7 +66,7 @@ func newExec(e *env) *cobra.Command {
 	var inputs []string
 	var shell, tag, halt, keepOrder, dryRun, null bool
 	var timeout, grace time.Duration
-	var joblog, maxOutput string
+	var joblog, maxOutput, repl string
 	c := &cobra.Command{
 		Use:   "exec [flags] [--] COMMAND [ARGS...] [::: INPUTS... | :::: FILE...]...",
 		Short: "Run a command once per input line",
@@ -93,7 +93,10 @@ one: --name={}):
   {#}   the job's number (for lines: the line's number)
   {%}   the job slot, 1..-j: no two running jobs share one
   {1} {2}...  the job's first, second... input (also {1.} {2/} and so on)
-Without an input placeholder the input is added as the last argument.
+When the command holds no placeholder at all, the input is added as the
+last argument ({#} or {%} alone add nothing, as in GNU parallel; with
+--shell nothing is ever added: the input is $1). -I R, as xargs -I: R is
+the one placeholder, standing for the input, and nothing is added.
 Each is replaced once: what an input brings in is never expanded again.
 No shell is involved: an input is always exactly one argument, whatever it
 contains (spaces, quotes, ';', '$(...)', a leading '-'). With --shell the
@@ -136,7 +139,7 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				return err
 			}
 			auto := false
-			if c.Flags().Changed("jobs") {
+			if c.Flags().Changed("jobs") || c.Flags().Changed("max-procs") {
 				workers, auto = jobs, jobs == 0
 			}
 			arity := max(maxArgs, len(sources))
@@ -147,6 +150,10 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				return usagef("--retries cannot be negative")
 			case maxArgs < 1:
 				return usagef("-n must be at least 1")
+			case repl != "" && (maxArgs > 1 || len(sources) > 1):
+				return usagef("-I takes one input per command (as xargs -I): not with -n or several input lists")
+			case c.Flags().Changed("replace") && repl == "":
+				return usagef("-I needs a replacement string: -I {} or -I %%")
 			case maxArgs > 1 && len(sources) > 1:
 				return usagef("-n takes one list of inputs, not %d", len(sources))
 			case len(sources) > 0 && (len(inputs) > 0 || iof.input != ""):
@@ -163,7 +170,12 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			tmpl, err := execjob.New(words, shell, arity)
+			var tmpl *execjob.Template
+			if repl != "" {
+				tmpl, err = execjob.NewReplacing(words, shell, repl)
+			} else {
+				tmpl, err = execjob.New(words, shell, arity)
+			}
 			if err != nil {
 				// Every job would fail the same way: say it once, up front.
 				return usageError{err}
@@ -237,6 +249,8 @@ how many), 2 for usage errors, 130 when interrupted.`,
 	f.SetInterspersed(false)
 	f.IntVarP(&workers, "workers", "w", runtime.NumCPU(), "jobs running at once")
 	f.IntVarP(&jobs, "jobs", "j", 0, "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256")
+	f.IntVarP(&jobs, "max-procs", "P", 0, "same as -j (xargs's -P)")
+	f.StringVarP(&repl, "replace", "I", "", "R in the command stands for the input, as xargs -I R does (one input per command; nothing appended)")
 	f.IntVarP(&maxArgs, "max-args", "n", 1, "up to N inputs per command: appended, or each in its own copy of a {} argument (parallel -X)")
 	f.BoolVarP(&keepOrder, "keep-order", "k", false, "same as --ordered (GNU parallel's -k)")
 	f.BoolVar(&dryRun, "dry-run", false, "print each command, quoted for sh, in input order; run nothing, log nothing")

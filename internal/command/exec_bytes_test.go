@@ -136,3 +136,69 @@ func TestExecNullSeparatedAsXargs(t *testing.T) {
 		t.Errorf("parallel -0 printed %q, want %q", par, want)
 	}
 }
+
+// Issue 21.9: {#} or {%} alone appended the input ("exec -j 3 -- echo {%}
+// ::: a b c" printed "1 a"). GNU parallel appends only when the command
+// holds no replacement string at all (its testsuite, bug #44995).
+func TestExecSeqAloneAppendsNothingAsParallel(t *testing.T) {
+	t.Parallel()
+	out, stderr, code := run(t, context.Background(), "", "exec", "-q", "-k", "--", "echo", "{#}", ":::", "1", "2", ":::", "1", "2")
+	if code != ExitOK || out != "1\n2\n3\n4\n" {
+		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
+	}
+	if par, ok := peer(t, "", "parallel", parallelArgs("echo", "{#}", ":::", "1", "2", ":::", "1", "2")...); ok && par != out {
+		t.Errorf("parallel printed %q, fanout %q", par, out)
+	}
+	out, _, code = run(t, context.Background(), "", "exec", "-q", "-j", "1", "--", "echo", "{%}", ":::", "a", "b")
+	if code != ExitOK || out != "1\n1\n" {
+		t.Fatalf("{%%}: exit %d, out %q", code, out)
+	}
+}
+
+// Issue 21.10: with --shell the input is $1, never appended to the script.
+func TestExecShellDollarOne(t *testing.T) {
+	t.Parallel()
+	out, stderr, code := run(t, context.Background(), "", "exec", "-q", "--shell", `echo "$1" | tr a-z A-Z`, ":::", "hello")
+	if code != ExitOK || out != "HELLO\n" {
+		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
+	}
+}
+
+// Issue 21.11: a pipeline in one word is refused before anything runs, and
+// the message says --shell.
+func TestExecOneWordPipelineNamesShell(t *testing.T) {
+	t.Parallel()
+	out, stderr, code := run(t, context.Background(), "", "exec", "echo {} | tr a-z A-Z", ":::", "hi")
+	if code != ExitUsage || out != "" || !strings.Contains(stderr, `run it with --shell: fanout exec --shell 'echo {} | tr a-z A-Z'`) {
+		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
+	}
+}
+
+// Issue 21.12: xargs users type -P N and -I R. -P is -j; -I R puts the
+// input where R stands, one input per command, as xargs -I does (compared
+// with xargs itself).
+func TestExecXargsFlags(t *testing.T) {
+	t.Parallel()
+	stdin := "a b\nc\n"
+	out, stderr, code := run(t, context.Background(), stdin, "exec", "-q", "-k", "-P", "2", "-I", "@@", "--", "printf", `<%s|%s>\n`, "@@", "x@@y")
+	want := "<a b|xa by>\n<c|xcy>\n"
+	if code != ExitOK || out != want {
+		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
+	}
+	if x, ok := peer(t, stdin, "xargs", "-P", "1", "-I", "@@", "printf", `<%s|%s>\n`, "@@", "x@@y"); ok && x != want {
+		t.Errorf("xargs printed %q, want %q", x, want)
+	}
+	// -P 0 is -j 0: as many as there are inputs.
+	out, _, code = run(t, context.Background(), "", "exec", "-q", "-P", "0", "--", "echo", "{%}", ":::", "a", "b", "c")
+	if code != ExitOK || len(strings.Fields(out)) != 3 {
+		t.Fatalf("-P 0: exit %d, out %q", code, out)
+	}
+	for _, args := range [][]string{
+		{"exec", "-I", "%", "-n", "2", "echo", ":::", "a"},
+		{"exec", "-I", "", "echo", ":::", "a"},
+	} {
+		if _, stderr, code := run(t, context.Background(), "", args...); code != ExitUsage || !strings.Contains(stderr, "-I") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}

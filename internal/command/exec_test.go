@@ -27,7 +27,7 @@ func TestExecInputIsNeverCode(t *testing.T) {
 	stdin := strings.Join(inputs, "\n") + "\n"
 	for _, args := range [][]string{
 		{"exec", "--ordered", "-q", "--", "echo"},
-		{"exec", "--ordered", "-q", "--shell", "--", "echo"},
+		{"exec", "--ordered", "-q", "--shell", "--", `echo "$1"`},
 		{"exec", "--ordered", "-q", "--shell", "--", "echo", "{}"},
 		{"exec", "--ordered", "-q", "--shell", "--", "echo", "'{}'"}, // rush #64: a quote in the input broke echo '{}'
 		{"exec", "--ordered", "-q", "--shell", "--", `echo "{}"`},
