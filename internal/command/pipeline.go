@@ -154,6 +154,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if err != nil {
 		return err
 	}
+	s.workers = capWorkers(s.workers, e.stderr)
 	if f.timeline != "" {
 		if err := timeline.CheckPath(f.timeline); err != nil {
 			return usagef("--timeline: %v", err)
