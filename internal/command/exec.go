@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -212,13 +214,27 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			force, stopForce := forceContext(e.force)
 			defer stopForce()
 			opts := execjob.Options{Timeout: timeout, Grace: grace, Retries: retries, MaxOutput: limit, Force: force}
+			// During the kill grace after a first Ctrl-C the run may sit
+			// silent for --kill-grace: say what it waits for.
+			var running atomic.Int64
+			stopNotice := context.AfterFunc(c.Context(), func() {
+				if n := int(running.Load()); n > 0 && !dryRun {
+					them := "them"
+					if n == 1 {
+						them = "it"
+					}
+					fmt.Fprintf(e.stderr, "fanout: interrupted: waiting up to %v (--kill-grace) for %s to end after SIGTERM; Ctrl-C again to kill %s now\n",
+						cmp.Or(opts.Grace, execjob.DefaultGrace), plural(n, "job"), them)
+				}
+			})
+			defer stopNotice()
 			w := &execWriter{tag: tag, quiet: iof.quiet, format: format, log: log}
 			s := spec[execRecord]{
 				workers: workers,
 				lines:   in.lines,
 				total:   in.total,
 				newJob: func(workers int) (job[execRecord], func()) {
-					j := execJob(tmpl, opts, workers, in.multi, dryRun)
+					j := execJob(tmpl, opts, workers, in.multi, dryRun, &running)
 					j.halt = halt
 					return j, func() {}
 				},
@@ -484,7 +500,7 @@ func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
 // execJob runs one line with tmpl, on up to workers at once: each job
 // holds a slot number ({%}) while it runs. With multi, the line is several
 // inputs, shell-quoted. With dry, it prints the command instead.
-func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry bool) job[execRecord] {
+func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry bool, running *atomic.Int64) job[execRecord] {
 	slots := make(chan int, workers)
 	for i := range workers {
 		slots <- i + 1
@@ -518,7 +534,9 @@ func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry 
 				}
 				return rec
 			}
+			running.Add(1)
 			r := tmpl.Run(ctx, j, o)
+			running.Add(-1)
 			rec := execRecord{Input: l.Text, Line: l.N, ExitCode: r.ExitCode, Signal: r.Signal,
 				DurationMS: cli.MS(r.Duration), Attempts: r.Attempts,
 				Stdout: string(r.Stdout), Stderr: string(r.Stderr), StdoutCut: r.StdoutCut, StderrCut: r.StderrCut,
