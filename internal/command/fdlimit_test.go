@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/fanout-dev/fanout/internal/proctest"
@@ -36,5 +37,25 @@ func TestCapWorkersLeavesFewAlone(t *testing.T) {
 	var stderr bytes.Buffer
 	if n := capWorkers(4, &stderr); n != 4 || stderr.Len() > 0 {
 		t.Fatalf("capWorkers(4) = %d, %q", n, stderr.String())
+	}
+}
+
+// Go raises the soft open-file limit to the hard one at start (package os,
+// Linux, Go 1.19+), so a low soft limit alone caps nothing: 100 jobs at
+// once under `ulimit -Sn 128`, no warning. (Were that to change, the cap
+// above would still keep the jobs from failing.)
+func TestLowSoftOpenFileLimitIsRaised(t *testing.T) {
+	t.Parallel()
+	tools := proctest.Needs(t, "sh")
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Max < 2048 {
+		t.Skipf("hard open-file limit %d: too low to tell", rl.Max)
+	}
+	bin := buildFanout(t)
+	cmd := exec.Command(tools["sh"], "-c", "ulimit -Sn 128 && seq 100 | "+bin+" exec -q -j 100 --shell 'sleep 0.2; echo ok'")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || strings.Count(stdout.String(), "ok\n") != 100 || stderr.Len() > 0 {
+		t.Fatalf("%v, %d ok, stderr %q", err, strings.Count(stdout.String(), "ok\n"), stderr.String())
 	}
 }
