@@ -118,3 +118,39 @@ func FuzzLines(f *testing.F) {
 		}
 	})
 }
+
+// Raw mode (exec): every line as it is, minus its separator; Text shows
+// it printable, and two raw inputs never show the same.
+func TestReadRaw(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		m    Mode
+		want []string
+	}{
+		{"  a \r\n\n#c\n\xe9\x00\n", Mode{Raw: true}, []string{"  a \r", "", "#c", "\xe9\x00"}},
+		{"a b\x00c\nd\x00\x00", Mode{Raw: true, Null: true}, []string{"a b", "c\nd", ""}},
+		{"x", Mode{Raw: true, Null: true}, []string{"x"}},
+	} {
+		var got []string
+		for l := range Read(context.Background(), strings.NewReader(tc.in), tc.m) {
+			if l.Err != nil || l.Text != Printable(l.Raw) {
+				t.Errorf("%q: line %+v", tc.in, l)
+			}
+			got = append(got, l.Raw)
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") || len(got) != len(tc.want) {
+			t.Errorf("%q: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	shown := map[string]string{}
+	for _, s := range []string{"", `""`, `"a"`, "a", "a\x00", `a\x00`, "\xe9", `\xe9`, "a\tb", "a b", "\u202e", "é"} {
+		p := Printable(s)
+		if other, ok := shown[p]; ok {
+			t.Errorf("%q and %q both show as %q", s, other, p)
+		}
+		shown[p] = s
+		if strings.ContainsFunc(p, func(r rune) bool { return r != ' ' && !unicode.IsGraphic(r) }) || !utf8.ValidString(p) {
+			t.Errorf("Printable(%q) = %q", s, p)
+		}
+	}
+}

@@ -152,7 +152,7 @@ func (p *Progress) Finish() {
 
 func (p *Progress) clearLocked() {
 	if p.shown {
-		io.WriteString(p.w, "\r\x1b[K")
+		fmt.Fprint(p.w, "\r\x1b[K")
 		p.shown = false
 	}
 }
@@ -173,7 +173,7 @@ func (p *Progress) drawLocked(now time.Time) {
 	// ("^C", two columns at the cursor) pushes over the edge; a wrapped
 	// bar cannot be cleared with \r, and its first line would stay.
 	line = cut(line, width-3)
-	io.WriteString(p.w, "\r\x1b[K"+line)
+	_, _ = io.WriteString(p.w, "\r\x1b[K"+line)
 	p.shown = true
 }
 
@@ -259,9 +259,9 @@ func cut(s string, n int) string {
 	return s
 }
 
-// CountLines counts the inputs Lines would yield from the file at path, to
-// give the bar a total; -1 if it cannot tell.
-func CountLines(path string) int64 {
+// CountLines counts the inputs Read would yield in mode m from the file at
+// path, to give the bar a total; -1 if it cannot tell.
+func CountLines(path string, m Mode) int64 {
 	f, err := os.Open(path)
 	if err != nil {
 		return -1
@@ -273,9 +273,9 @@ func CountLines(path string) int64 {
 	var n int64
 	br := newLineReader(f)
 	for {
-		text, tooLong, err := readLine(br, MaxLine)
-		if len(text) > 0 || tooLong {
-			if l := classify(1, text, tooLong, MaxLine, false); l != nil {
+		text, tooLong, err := readLine(br, m.sep(), m.max())
+		if len(text) > 0 || tooLong || (m.Raw && err == nil) {
+			if l := classify(1, text, tooLong, m, false); l != nil {
 				n++
 			}
 		}

@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -64,9 +66,9 @@ func newExec(e *env) *cobra.Command {
 	var iof ioFlags
 	var workers, jobs, retries, maxArgs int
 	var inputs []string
-	var shell, tag, halt, keepOrder, dryRun bool
+	var shell, tag, halt, keepOrder, dryRun, null bool
 	var timeout, grace time.Duration
-	var joblog, maxOutput string
+	var joblog, maxOutput, repl string
 	c := &cobra.Command{
 		Use:   "exec [flags] [--] COMMAND [ARGS...] [::: INPUTS... | :::: FILE...]...",
 		Short: "Run a command once per input line",
@@ -77,6 +79,14 @@ given after the command: "::: a b c" (arguments) and ":::: FILE" (its lines;
 the last list varying fastest ("::: a b ::: 1 2" runs a 1, a 2, b 1, b 2),
 with {1} {2} for the value from each list.
 
+Inputs are bytes, taken as they are, as xargs and GNU parallel take them:
+only the newline that ends a line is dropped (not spaces, not a CR; a blank
+line is an empty input, a line starting with '#' an input too). -0 ends
+inputs with NUL instead (find -print0 | fanout exec -0 ...). fanout itself
+shows an input that is not printable UTF-8 quoted and escaped ("caf\xe9",
+"a\r"), in messages, --json, --csv and the timeline. A NUL byte cannot be
+in an argument: such a job fails and says so.
+
 Placeholders, with GNU parallel's meanings, in any argument (also inside
 one: --name={}):
   {}    the input            {.}   without its extension (a/b.jpg: a/b)
@@ -85,7 +95,10 @@ one: --name={}):
   {#}   the job's number (for lines: the line's number)
   {%}   the job slot, 1..-j: no two running jobs share one
   {1} {2}...  the job's first, second... input (also {1.} {2/} and so on)
-Without an input placeholder the input is added as the last argument.
+When the command holds no placeholder at all, the input is added as the
+last argument ({#} or {%} alone add nothing, as in GNU parallel; with
+--shell nothing is ever added: the input is $1). -I R, as xargs -I: R is
+the one placeholder, standing for the input, and nothing is added.
 Each is replaced once: what an input brings in is never expanded again.
 No shell is involved: an input is always exactly one argument, whatever it
 contains (spaces, quotes, ';', '$(...)', a leading '-'). With --shell the
@@ -122,13 +135,13 @@ runs.
 Exit status: 0 when every job exited 0, 1 when any did not (the summary says
 how many), 2 for usage errors, 130 when interrupted.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) (err error) {
 			words, sources, err := splitSources(args)
 			if err != nil {
 				return err
 			}
 			auto := false
-			if c.Flags().Changed("jobs") {
+			if c.Flags().Changed("jobs") || c.Flags().Changed("max-procs") {
 				workers, auto = jobs, jobs == 0
 			}
 			arity := max(maxArgs, len(sources))
@@ -137,6 +150,10 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				return usagef("--retries cannot be negative")
 			case maxArgs < 1:
 				return usagef("-n must be at least 1")
+			case repl != "" && (maxArgs > 1 || len(sources) > 1):
+				return usagef("-I takes one input per command (as xargs -I): not with -n or several input lists")
+			case c.Flags().Changed("replace") && repl == "":
+				return usagef("-I needs a replacement string: -I {} or -I %%")
 			case maxArgs > 1 && len(sources) > 1:
 				return usagef("-n takes one list of inputs, not %d", len(sources))
 			case len(sources) > 0 && (len(inputs) > 0 || iof.input != ""):
@@ -153,7 +170,12 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			tmpl, err := execjob.New(words, shell, arity)
+			var tmpl *execjob.Template
+			if repl != "" {
+				tmpl, err = execjob.NewReplacing(words, shell, repl)
+			} else {
+				tmpl, err = execjob.New(words, shell, arity)
+			}
 			if err != nil {
 				// Every job would fail the same way: say it once, up front.
 				return usageError{err}
@@ -163,7 +185,8 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			in, err := execInputs(c.Context(), e, &iof, inputs, sources, maxArgs)
+			mode := cli.Mode{Max: execjob.MaxArg, Raw: true, Null: null}
+			in, err := execInputs(c.Context(), e, &iof, inputs, sources, maxArgs, mode)
 			if err != nil {
 				return err
 			}
@@ -179,19 +202,37 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				if log, err = openJobLog(joblog); err != nil {
 					return usageError{err}
 				}
-				defer log.close()
+				defer func() {
+					if cerr := log.close(); cerr != nil && err == nil {
+						err = fmt.Errorf("--joblog: %w", cerr)
+					}
+				}()
 			}
 			// A second Ctrl-C kills every job's group at once.
 			force, stopForce := forceContext(e.force)
 			defer stopForce()
 			opts := execjob.Options{Timeout: timeout, Grace: grace, Retries: retries, MaxOutput: limit, Force: force}
+			// During the kill grace after a first Ctrl-C the run may sit
+			// silent for --kill-grace: say what it waits for.
+			var running atomic.Int64
+			stopNotice := context.AfterFunc(c.Context(), func() {
+				if n := int(running.Load()); n > 0 && !dryRun {
+					them := "them"
+					if n == 1 {
+						them = "it"
+					}
+					fmt.Fprintf(e.stderr, "fanout: interrupted: waiting up to %v (--kill-grace) for %s to end after SIGTERM; Ctrl-C again to kill %s now\n",
+						cmp.Or(opts.Grace, execjob.DefaultGrace), plural(n, "job"), them)
+				}
+			})
+			defer stopNotice()
 			w := &execWriter{tag: tag, quiet: iof.quiet, format: format, log: log}
 			s := spec[execRecord]{
 				workers: workers,
 				lines:   in.lines,
 				total:   in.total,
 				newJob: func(workers int) (job[execRecord], func()) {
-					j := execJob(tmpl, opts, workers, in.multi, dryRun)
+					j := execJob(tmpl, opts, workers, in.multi, dryRun, &running)
 					j.halt = halt
 					return j, func() {}
 				},
@@ -222,10 +263,13 @@ how many), 2 for usage errors, 130 when interrupted.`,
 	f.SetInterspersed(false)
 	workersVar(f, &workers, "workers", "w", runtime.NumCPU(), 1, "jobs running at once")
 	workersVar(f, &jobs, "jobs", "j", 0, 0, "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256")
+	workersVar(f, &jobs, "max-procs", "P", 0, 0, "same as -j (xargs's -P)")
+	f.StringVarP(&repl, "replace", "I", "", "R in the command stands for the input, as xargs -I R does (one input per command; nothing appended)")
 	f.IntVarP(&maxArgs, "max-args", "n", 1, "up to N inputs per command: appended, or each in its own copy of a {} argument (parallel -X)")
 	f.BoolVarP(&keepOrder, "keep-order", "k", false, "same as --ordered (GNU parallel's -k)")
 	f.BoolVar(&dryRun, "dry-run", false, "print each command, quoted for sh, in input order; run nothing, log nothing")
 	f.StringArrayVar(&inputs, "arg", nil, "an input (repeatable), instead of stdin or -i")
+	f.BoolVarP(&null, "null", "0", false, "inputs end with a NUL byte, not a newline (find -print0 | fanout exec -0, as xargs -0)")
 	f.BoolVar(&shell, "shell", false, `run the command with "sh -c"; the input is "$1", never script text`)
 	f.BoolVar(&tag, "tag", false, "prefix each output line with the input and a tab")
 	durationVar(f, &timeout, "timeout", "", 0, "kill a job's process group after this long: 10, 0.5, 1m (0: no limit)")
@@ -291,7 +335,7 @@ type execIn struct {
 // execInputs makes the lines of exec's jobs: one per input of the ::: and
 // :::: lists (every combination of them when there are several), or of
 // --arg, -i or stdin; with -n, runs of up to maxArgs inputs.
-func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources []execSource, maxArgs int) (*execIn, error) {
+func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources []execSource, maxArgs int, mode cli.Mode) (*execIn, error) {
 	in := &execIn{multi: maxArgs > 1 || len(sources) > 1}
 	var closers []func()
 	in.close = func() {
@@ -305,25 +349,25 @@ func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources 
 	}
 	var lists []list
 	if len(sources) == 0 {
-		lines, done, err := f.linesUpTo(ctx, e, args, execjob.MaxArg)
+		lines, done, err := f.linesAs(ctx, e, args, mode)
 		if err != nil {
 			return nil, err
 		}
 		closers = append(closers, done)
-		lists = append(lists, list{lines, f.total(args)})
+		lists = append(lists, list{lines, f.total(args, mode)})
 	}
 	stdin := false
 	for _, src := range sources {
 		switch {
 		case src.file == "":
-			lists = append(lists, list{cli.ArgsUpTo(src.args, execjob.MaxArg), int64(len(src.args))})
+			lists = append(lists, list{cli.ArgsAs(src.args, mode), int64(len(src.args))})
 		case src.file == "-":
 			if stdin {
 				in.close()
 				return nil, usagef(":::: - reads stdin once")
 			}
 			stdin = true
-			lists = append(lists, list{cli.LinesUpTo(ctx, e.stdin, execjob.MaxArg), -1})
+			lists = append(lists, list{cli.Read(ctx, e.stdin, mode), -1})
 		default:
 			file, err := os.Open(src.file)
 			if err == nil {
@@ -337,7 +381,7 @@ func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources 
 				return nil, usagef(":::: %s: %v", src.file, err)
 			}
 			closers = append(closers, func() { file.Close() })
-			lists = append(lists, list{cli.LinesUpTo(ctx, file, execjob.MaxArg), cli.CountLines(src.file)})
+			lists = append(lists, list{cli.Read(ctx, file, mode), cli.CountLines(src.file, mode)})
 		}
 	}
 	lines, size := lists[0].lines, lists[0].size
@@ -383,15 +427,15 @@ func product(first iter.Seq[cli.Line], rest [][]cli.Line) iter.Seq[cli.Line] {
 			clear(idx)
 			for {
 				n++
-				vals = append(vals[:0], l0.Text)
+				vals = append(vals[:0], l0.Raw)
 				err := l0.Err
 				for g, i := range idx {
-					vals = append(vals, rest[g][i].Text)
+					vals = append(vals, rest[g][i].Raw)
 					if err == nil {
 						err = rest[g][i].Err
 					}
 				}
-				if !yield(cli.Line{N: n, Text: execjob.Quote(vals), Err: err}) {
+				if !yield(multiLine(n, vals, err)) {
 					return
 				}
 				g := len(idx) - 1
@@ -409,6 +453,13 @@ func product(first iter.Seq[cli.Line], rest [][]cli.Line) iter.Seq[cli.Line] {
 	}
 }
 
+// multiLine is the line of a job of several raw inputs: shell-quoted, and
+// that shown printable.
+func multiLine(n int, vals []string, err error) cli.Line {
+	raw := execjob.Quote(vals)
+	return cli.Line{N: n, Text: cli.Printable(raw), Raw: raw, Err: err}
+}
+
 // chunks yields runs of up to n usable lines as one line each (numbered
 // from 1), and each unusable line alone, in order.
 func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
@@ -420,7 +471,7 @@ func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
 				return true
 			}
 			seq++
-			l := cli.Line{N: seq, Text: execjob.Quote(batch)}
+			l := multiLine(seq, batch, nil)
 			batch = batch[:0]
 			return yield(l)
 		}
@@ -436,7 +487,7 @@ func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
 				}
 				continue
 			}
-			if batch = append(batch, l.Text); len(batch) == n && !flush() {
+			if batch = append(batch, l.Raw); len(batch) == n && !flush() {
 				return
 			}
 		}
@@ -447,7 +498,7 @@ func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
 // execJob runs one line with tmpl, on up to workers at once: each job
 // holds a slot number ({%}) while it runs. With multi, the line is several
 // inputs, shell-quoted. With dry, it prints the command instead.
-func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry bool) job[execRecord] {
+func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry bool, running *atomic.Int64) job[execRecord] {
 	slots := make(chan int, workers)
 	for i := range workers {
 		slots <- i + 1
@@ -461,10 +512,10 @@ func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry 
 	}
 	return job[execRecord]{
 		do: func(ctx context.Context, l cli.Line) execRecord {
-			args := []string{l.Text}
+			args := []string{l.Raw}
 			if multi {
 				var err error
-				if args, err = execjob.Unquote(l.Text); err != nil {
+				if args, err = execjob.Unquote(l.Raw); err != nil {
 					return invalid(cli.Line{N: l.N, Text: l.Text, Err: err})
 				}
 			}
@@ -481,7 +532,9 @@ func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry 
 				}
 				return rec
 			}
+			running.Add(1)
 			r := tmpl.Run(ctx, j, o)
+			running.Add(-1)
 			rec := execRecord{Input: l.Text, Line: l.N, ExitCode: r.ExitCode, Signal: r.Signal,
 				DurationMS: cli.MS(r.Duration), Attempts: r.Attempts,
 				Stdout: string(r.Stdout), Stderr: string(r.Stderr), StdoutCut: r.StdoutCut, StderrCut: r.StderrCut,
@@ -506,19 +559,22 @@ type execWriter struct {
 	buf    bytes.Buffer
 }
 
-func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) {
-	w.log.add(r)
+func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) error {
+	if err := w.log.add(r); err != nil {
+		return err
+	}
 	if w.format != cli.Text {
-		out.Write(r)
-		return
+		return out.Write(r)
 	}
 	// One write per stream per job: whole, even if other programs share
 	// our stdout.
 	if text := w.tagged(r.Input, r.Stdout); text != "" {
-		out.WriteText(text)
+		if err := out.WriteText(text); err != nil {
+			return err
+		}
 	}
 	if text := w.tagged(r.Input, r.Stderr); text != "" {
-		io.WriteString(stderr, text)
+		fmt.Fprint(stderr, text)
 	}
 	var notes []string
 	if r.StdoutCut > 0 {
@@ -547,6 +603,7 @@ func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) {
 	for _, n := range notes {
 		fmt.Fprintf(stderr, "fanout: exec %s: %s\n", name, n)
 	}
+	return nil
 }
 
 // tagged is text, each line prefixed with "input\t" when tagging, with
@@ -597,17 +654,21 @@ func (r execRecord) logLine() joblogLine {
 		DurationMS: r.DurationMS, Attempts: r.Attempts, Start: r.start.UTC().Format(time.RFC3339Nano), Error: r.Error}
 }
 
-func (l *jobLog) add(r execRecord) {
+// add appends r's line; an error stops the run, as the journal's does.
+func (l *jobLog) add(r execRecord) error {
 	if l == nil {
-		return
+		return nil
 	}
 	b, err := json.Marshal(r.logLine())
 	if err != nil {
-		return
+		return err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.f.Write(append(b, '\n'))
+	if _, err := l.f.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("--joblog: %w", err)
+	}
+	return nil
 }
 
 func (l *jobLog) close() error {

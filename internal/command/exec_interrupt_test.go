@@ -164,3 +164,26 @@ esac`
 		t.Errorf("stdout %q, stderr %q", s.out.String(), s.errOut.String())
 	}
 }
+
+// Issue 23: during the kill grace after one Ctrl-C, exec sat silent for up
+// to --kill-grace. It now says how many jobs it waits for and that a
+// second Ctrl-C kills them.
+func TestExecInterruptSaysWhatItWaitsFor(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	script := `trap 'echo > "` + dir + `/term.{}"' TERM; echo $$ > "` + dir + `/{}.pid"; while :; do sleep 0.05; done`
+	s := startFanout(t, "exec", "-w", "2", "--kill-grace", "20s", "--shell", "--", script, ":::", "a", "b")
+	proctest.ReadPid(t, filepath.Join(dir, "a.pid"))
+	proctest.ReadPid(t, filepath.Join(dir, "b.pid"))
+	s.signal(t)
+	want := "fanout: interrupted: waiting up to 20s (--kill-grace) for 2 jobs to end after SIGTERM; Ctrl-C again to kill them now\n"
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(s.errOut.String(), want); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("stderr %q, want %q", s.errOut.String(), want)
+		}
+	}
+	s.signal(t)
+	if code := s.wait(t, 30*time.Second); code != ExitInterrupted {
+		t.Errorf("exit %d", code)
+	}
+}

@@ -55,8 +55,8 @@ func TestPeerFlagsRefusedNameFanoutForm(t *testing.T) {
 		{[]string{"check", "--format", "json", "http://127.0.0.1:1/"}, "unknown flag --format (lychee's); in fanout: --json or --csv"},
 		{[]string{"probe", "-t", "5", "http://127.0.0.1:1/"}, "in fanout: --workers N (httpx -t), or --retries N (wget -t)"},
 		{[]string{"get", "-o", "page.html", "http://127.0.0.1:1/"}, "unknown flag -o (curl's); in fanout: --dir DIR"},
-		{[]string{"exec", "-P", "4", "echo"}, "unknown flag -P (xargs's); in fanout: --workers N"},
-		{[]string{"exec", "-kP", "4", "echo"}, "unknown flag -P (xargs's); in fanout: --workers N"},
+		{[]string{"check", "-P", "4", "http://127.0.0.1:1/"}, "unknown flag -P (xargs's); in fanout: --workers N"},
+		{[]string{"check", "-qP", "4", "http://127.0.0.1:1/"}, "unknown flag -P (xargs's); in fanout: --workers N"},
 		{[]string{"replace", "--jobs", "4", "a", "b"}, "unknown flag --jobs (parallel's); in fanout: --workers N"},
 	} {
 		out, stderr, code := run(t, context.Background(), "", c.args...)

@@ -327,18 +327,18 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 		show = func(r pingRecord) bool { return r.Result != pingOK }
 	}
 	bare := (pf.alive || pf.unreachable) && format == cli.Text && !pf.verbose
-	var write func(out *cli.Writer, stderr io.Writer, r pingRecord)
+	var write func(out *cli.Writer, stderr io.Writer, r pingRecord) error
 	if bare {
 		// fping lists the hosts on stdout and says on stderr which
 		// could not be pinged at all, whichever of -a and -u.
 		shown := show
 		show = func(r pingRecord) bool { return shown(r) || r.Result == pingUnresolvable || r.Result == pingError }
-		write = func(out *cli.Writer, stderr io.Writer, r pingRecord) {
+		write = func(out *cli.Writer, stderr io.Writer, r pingRecord) error {
 			if r.Result == pingUnresolvable || r.Result == pingError {
 				fmt.Fprintf(stderr, "%s: %s\n", r.Input, r.Error)
-				return
+				return nil
 			}
-			out.Write(r)
+			return out.Write(r)
 		}
 	}
 	return runSpec(ctx, e, iof, nil, spec[pingRecord]{

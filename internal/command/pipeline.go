@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"slices"
 	"strconv"
@@ -49,8 +50,8 @@ type spec[R cli.Record] struct {
 	show func(R) bool
 	// write, if set, writes a record instead of the --json/--csv/text
 	// writer (exec's text mode prints each job's own output); stderr
-	// writes above the progress bar.
-	write func(out *cli.Writer, stderr io.Writer, rec R)
+	// writes above the progress bar. An error stops the run.
+	write func(out *cli.Writer, stderr io.Writer, rec R) error
 	// journal, if set, is what --resume records for a record (it must
 	// have an "input" field); by default the record itself. exec keeps
 	// its jobs' output out of the journal; nil keeps the record out
@@ -112,36 +113,36 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line))
 // lines returns the inputs: arguments, else -i FILE, else stdin, read as a
 // stream. The returned func closes what it opened.
 func (f *ioFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
-	return f.linesUpTo(ctx, e, args, cli.MaxLine)
+	return f.linesAs(ctx, e, args, cli.Mode{})
 }
 
-// linesUpTo is lines with inputs of up to max bytes (exec's are longer).
-func (f *ioFlags) linesUpTo(ctx context.Context, e *env, args []string, max int) (iter.Seq[cli.Line], func(), error) {
+// linesAs is lines in mode m (exec's: raw, longer).
+func (f *ioFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode) (iter.Seq[cli.Line], func(), error) {
 	switch {
 	case len(args) > 0 && f.input != "":
 		return nil, nil, usagef("give inputs as arguments or with -i, not both")
 	case len(args) > 0:
-		return cli.ArgsUpTo(args, max), func() {}, nil
+		return cli.ArgsAs(args, m), func() {}, nil
 	case f.input != "" && f.input != "-":
 		file, err := openInput(f.input)
 		if err != nil {
 			return nil, nil, err
 		}
-		return cli.LinesUpTo(ctx, file, max), func() { file.Close() }, nil
+		return cli.Read(ctx, file, m), func() { file.Close() }, nil
 	}
-	return cli.LinesUpTo(ctx, e.stdin, max), func() {}, nil
+	return cli.Read(ctx, e.stdin, m), func() {}, nil
 }
 
 // total is how many inputs the run will take, when that can be known
 // ahead: for the progress bar and the count of inputs an interrupt left.
-func (f *ioFlags) total(args []string) int64 {
+func (f *ioFlags) total(args []string, m cli.Mode) int64 {
 	switch {
 	case f.resume != "" || f.shard != "":
 		return -1 // some inputs will be skipped; the count is not known ahead
 	case len(args) > 0:
 		return int64(len(args))
 	case f.input != "" && f.input != "-":
-		return cli.CountLines(f.input)
+		return cli.CountLines(f.input, m)
 	}
 	return -1
 }
@@ -153,6 +154,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if err != nil {
 		return err
 	}
+	s.workers = capWorkers(s.workers, e.stderr)
 	if f.timeline != "" {
 		if err := timeline.CheckPath(f.timeline); err != nil {
 			return usagef("--timeline: %v", err)
@@ -165,7 +167,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			return err
 		}
 		defer done()
-		total = f.total(args)
+		total = f.total(args, cli.Mode{})
 	} else if s.total != nil && f.resume == "" && f.shard == "" {
 		total = s.total()
 	}
@@ -174,7 +176,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		return err
 	}
 	if journal != nil {
-		defer journal.Close() // on the early returns; the last Close is checked below
+		defer func() { _ = journal.Close() }() // on the early returns; the last Close is checked below
 	}
 	var runs []timeline.Run // for --timeline: --compare's run, then this one
 	if f.compare {
@@ -204,11 +206,13 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if cli.IsTerminal(e.stdout) {
 		above = bar
 	}
-	out := cli.NewWriter(e.stdout, format, above)
+	out := cli.NewWriter(stdoutWriter{e.stdout}, format, above)
 	stderr := aboveWriter{bar, e.stderr}
 	tally := cli.NewTally(s.outcomes...)
-	// A journal that cannot be written stops the run: going on would
-	// do work that a rerun would have to do again.
+	// A journal or an output that cannot be written stops the run:
+	// going on would do work whose record is lost, or that a rerun would
+	// have to do again. (A closed pipe, `| head -1`, never gets here in
+	// the binary: Go's runtime ends the process with SIGPIPE, quietly.)
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	show := s.show
@@ -241,10 +245,14 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			}
 		}
 		if show(rec) {
+			var err error
 			if s.write != nil {
-				s.write(out, stderr, rec)
+				err = s.write(out, stderr, rec)
 			} else {
-				out.Write(rec)
+				err = out.Write(rec)
+			}
+			if err != nil {
+				stop(err)
 			}
 		}
 		tally.Add(s.outcome(rec))
@@ -252,7 +260,9 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 			s.count(tally, rec)
 		}
 	})
-	out.Close()
+	if err := out.Close(); err != nil {
+		stop(err)
+	}
 	bar.Finish()
 	if journal != nil {
 		if err := journal.Close(); err != nil {
@@ -314,6 +324,22 @@ func interruptedLine(r ran, total int64) string {
 		s += fmt.Sprintf(", %d cut short", r.cut)
 	}
 	return s + fmt.Sprintf(", %d not started%s", notStarted, rest)
+}
+
+// stdoutWriter names the output in its write errors: "write stdout: no
+// space left on device", not "write /dev/stdout: ...".
+type stdoutWriter struct{ w io.Writer }
+
+func (s stdoutWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		err = fmt.Errorf("write stdout: %w", err)
+	}
+	return n, err
 }
 
 // aboveWriter writes to w above the progress bar.

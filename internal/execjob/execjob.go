@@ -8,15 +8,18 @@
 //     without its extension, "{/}" its basename, "{//}" its directory,
 //     "{/.}" its basename without extension, "{#}" the job's number, "{%}"
 //     its job slot, and "{1}", "{2.}"... the same for the job's first,
-//     second... input. Without an input placeholder the inputs are appended
-//     as the last arguments. An input is always exactly one argument:
+//     second... input. When no word holds a placeholder at all, the inputs
+//     are appended as the last arguments ("{#}" alone appends nothing, as in
+//     GNU parallel). NewReplacing is xargs -I: one string stands for the
+//     input, and nothing is appended. An input is always exactly one argument:
 //     spaces, quotes, ';', '$(...)' and a leading '-' reach the command as
 //     plain bytes (the tutorial's f-string into a shell runs them).
 //   - With Shell, the words are joined with spaces and run by "sh -c", and
 //     the inputs are never pasted into the script: they are positional
 //     parameters, and each placeholder becomes a reference to its parameter
 //     quoted for where it stands (see Template.Argv). So `echo '{}'` prints
-//     the input whatever it contains.
+//     the input whatever it contains. Nothing is appended to the script:
+//     the input is "$1".
 //   - A command line the kernel would refuse (an argument over 128 KiB, or
 //     all of them over ARG_MAX) fails its job with an error that names the
 //     limit (ErrTooLong); nothing is ever cut to fit.

@@ -39,7 +39,10 @@ func TestArgv(t *testing.T) {
 		{[]string{"echo"}, "a b", []string{"echo", "a b"}},               // appended, one argument
 		{[]string{"echo", "{}", "x"}, "in", []string{"echo", "in", "x"}}, // not appended
 		{[]string{"cp", "--name={}.txt", "{#}"}, "in", []string{"cp", "--name=in.txt", "7"}},
-		{[]string{"echo", "{#}"}, "in", []string{"echo", "7", "in"}}, // {#} alone: input still appended
+		// Issue 21.9: {#} alone is a replacement string: nothing appended,
+		// as GNU parallel (its testsuite, bug #44995: parallel -k echo {#}
+		// ::: 1 2 ::: 1 2 prints 1 2 3 4).
+		{[]string{"echo", "{#}"}, "in", []string{"echo", "7"}},
 		// One pass: placeholders the input brings in are not expanded.
 		{[]string{"echo", "{}{#}"}, "{#}{}", []string{"echo", "{#}{}7"}},
 		// rush #25 and #68: braces that are not exactly {} or {#} are the
@@ -80,7 +83,7 @@ func TestShellInputIsNeverCode(t *testing.T) {
 		`printf '%s\n' '{}'`,
 		`printf '%s\n' "{}"`,
 		`printf '%s\n' "<{}>" '<{}>' \<{}\>`,
-		`printf '%s\n'`, // appended
+		`printf '%s\n' "$1"`, // the input is $1
 	} {
 		tmpl := mustNew(t, true, "cd", dir, "&&", script)
 		for _, in := range hostile {
@@ -142,7 +145,7 @@ func TestRetries(t *testing.T) {
 	// Fails on the first two attempts, succeeds on the third.
 	tmpl := mustNew(t, true, `echo x >> "`+count+`"; [ $(wc -l < "`+count+`") -ge 3 ] || { echo fail >&2; exit 3; }; echo ok`)
 	r := tmpl.Run(context.Background(), job("in", 1), Options{Retries: 5})
-	if !r.OK() || r.Attempts != 3 || string(r.Stdout) != "ok in\n" || len(r.Stderr) != 0 {
+	if !r.OK() || r.Attempts != 3 || string(r.Stdout) != "ok\n" || len(r.Stderr) != 0 {
 		t.Fatalf("attempts %d, exit %d, stdout %q, stderr %q: want the third attempt's output only", r.Attempts, r.ExitCode, r.Stdout, r.Stderr)
 	}
 	r = mustNew(t, false, "false").Run(context.Background(), job("in", 1), Options{Retries: 2})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // MaxArg is the longest argument Linux takes: MAX_ARG_STRLEN (128 KiB)
@@ -18,6 +19,17 @@ const MaxArg = 128<<10 - 1
 // fd #1259).
 var ErrTooLong = errors.New("command line too long")
 
+// ErrNUL matches the error of a job whose command line holds a NUL byte.
+var ErrNUL = errors.New("NUL byte in an argument")
+
+// nulError is an ErrNUL naming the argument.
+type nulError int
+
+func (e nulError) Error() string {
+	return fmt.Sprintf("argument %d holds a NUL byte, which no command line can carry (NUL-separated inputs: -0)", int(e))
+}
+func (e nulError) Is(target error) bool { return target == ErrNUL }
+
 // tooLong is an ErrTooLong that says which limit.
 type tooLong struct{ msg string }
 
@@ -30,6 +42,13 @@ func (e tooLong) Is(target error) bool { return target == ErrTooLong }
 // strings with their NULs and one pointer each; fd #410 lists the parts).
 // Where the limits are not known (0) nothing is checked.
 func (t *Template) checkLimits(argv []string) error {
+	for i, a := range argv {
+		// execve takes C strings: a NUL would cut the argument short
+		// (xargs warns and cuts; GNU parallel cuts silently).
+		if strings.IndexByte(a, 0) >= 0 {
+			return nulError(i)
+		}
+	}
 	maxArg, argMax := argLimits()
 	if maxArg > 0 {
 		for i, a := range argv {

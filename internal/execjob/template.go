@@ -2,6 +2,7 @@ package execjob
 
 import (
 	"errors"
+	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -105,22 +106,38 @@ type seg struct {
 	mod  mod
 }
 
-// parse splits s into literal text and placeholders. "{n}" (and "{n.}"...)
-// is a placeholder only for 1 <= n <= arity, the most inputs a job has:
-// other braces ("{A}", a regex's "{12}", "{ echo") are left alone (rush
-// #25, #68).
-func parse(s string, arity int) []seg {
+// syntax finds placeholders: GNU parallel's, "{n}" (and "{n.}"...) only
+// for 1 <= n <= arity, the most inputs a job has, so that other braces
+// ("{A}", a regex's "{12}", "{ echo") are left alone (rush #25, #68). With
+// repl (xargs -I R) there is one placeholder, repl, for the input, and
+// braces are plain text.
+type syntax struct {
+	arity int
+	repl  string
+}
+
+// at reads the placeholder that starts at s[i], if any, and its length.
+func (sy syntax) at(s string, i int) (seg, int, bool) {
+	if sy.repl != "" {
+		return seg{kind: phAll}, len(sy.repl), strings.HasPrefix(s[i:], sy.repl)
+	}
+	if s[i] != '{' {
+		return seg{}, 0, false
+	}
+	end := strings.IndexByte(s[i:], '}')
+	if end < 0 {
+		return seg{}, 0, false
+	}
+	ph, ok := placeholder(s[i+1:i+end], sy.arity)
+	return ph, end + 1, ok
+}
+
+// parse splits s into literal text and placeholders.
+func (sy syntax) parse(s string) []seg {
 	var segs []seg
 	lit := 0
 	for i := 0; i < len(s); i++ {
-		if s[i] != '{' {
-			continue
-		}
-		end := strings.IndexByte(s[i:], '}')
-		if end < 0 {
-			break
-		}
-		ph, ok := placeholder(s[i+1:i+end], arity)
+		ph, n, ok := sy.at(s, i)
 		if !ok {
 			continue
 		}
@@ -128,7 +145,7 @@ func parse(s string, arity int) []seg {
 			segs = append(segs, seg{text: s[lit:i]})
 		}
 		segs = append(segs, ph)
-		i += end
+		i += n - 1
 		lit = i + 1
 	}
 	if lit < len(s) || len(segs) == 0 {
@@ -163,16 +180,6 @@ func placeholder(in string, arity int) (seg, bool) {
 	return seg{kind: phArg, n: n, mod: m}, true
 }
 
-// hasInput reports whether segs use an input (not only {#} or {%}).
-func hasInput(segs []seg) bool {
-	for _, s := range segs {
-		if s.kind == phAll || s.kind == phArg {
-			return true
-		}
-	}
-	return false
-}
-
 func hasKind(segs []seg, k phKind) bool {
 	for _, s := range segs {
 		if s.kind == k {
@@ -188,7 +195,7 @@ type Template struct {
 	shell  bool
 	script []shellSeg // with shell
 	path   string     // the program, resolved once; "" when it depends on the input
-	append bool       // no input placeholder anywhere: the inputs go last
+	append bool       // no placeholder anywhere (and no --shell, no -I): the inputs go last
 	files  filePool
 }
 
@@ -204,36 +211,53 @@ var ErrNotFound = exec.ErrNotFound
 // (words[0]) has no placeholder it is looked up in PATH now, once: an error
 // matching ErrNotFound means it is not there, which every job would
 // otherwise report one by one. With shell, "sh" is looked up.
+//
+// Without shell, the inputs are appended as the last arguments when no
+// word holds a placeholder at all ("{#}" or "{%}" alone append nothing, as
+// in GNU parallel). With shell they never are: the input is "$1".
 func New(words []string, shell bool, arity int) (*Template, error) {
+	return newTemplate(words, shell, syntax{arity: max(arity, 1)})
+}
+
+// NewReplacing is New for xargs -I repl: repl, wherever it stands in the
+// words, is the job's one input, there is no other placeholder, and the
+// input is never appended.
+func NewReplacing(words []string, shell bool, repl string) (*Template, error) {
+	if repl == "" {
+		return nil, errors.New("empty replacement string")
+	}
+	return newTemplate(words, shell, syntax{arity: 1, repl: repl})
+}
+
+func newTemplate(words []string, shell bool, sy syntax) (*Template, error) {
 	if len(words) == 0 {
 		return nil, errors.New("no command given")
 	}
-	arity = max(arity, 1)
 	startReaping()
 	t := &Template{shell: shell}
 	prog := words[0]
 	if shell {
-		t.script = parseScript(strings.Join(words, " "), arity)
-		t.append = true
-		for _, s := range t.script {
-			if s.kind == phAll || s.kind == phArg {
-				t.append = false
-			}
-		}
+		t.script = sy.parseScript(strings.Join(words, " "))
 		prog = "sh"
 	} else {
-		t.append = true
+		t.append = sy.repl == ""
 		for _, w := range words {
-			segs := parse(w, arity)
+			segs := sy.parse(w)
 			t.words = append(t.words, segs)
-			if hasInput(segs) {
+			if !literal(segs) {
 				t.append = false
 			}
 		}
 	}
-	if shell || literal(t.words[0]) {
+	oneLine := !shell && len(words) == 1 && strings.ContainsAny(prog, " \t\n|;&<>()$`'\"")
+	if shell || literal(t.words[0]) || oneLine {
 		p, err := exec.LookPath(prog)
 		if err != nil {
+			if oneLine {
+				// A pipeline written as one word: say what to do rather
+				// than guess a shell.
+				return nil, fmt.Errorf("%w (a whole command line in one word? run it with --shell: fanout exec --shell %s)", err, Quote([]string{prog}))
+			}
 			return nil, err // exec: "prog": executable file not found in $PATH
 		}
 		t.path = p
@@ -323,7 +347,7 @@ type shellSeg struct {
 // parseScript finds the placeholders in script and the quoting context of
 // each, following sh's quoting: backslash escapes outside single quotes,
 // '...' and "...".
-func parseScript(script string, arity int) []shellSeg {
+func (sy syntax) parseScript(script string) []shellSeg {
 	var segs []shellSeg
 	var quote byte
 	lit := 0
@@ -340,14 +364,8 @@ func parseScript(script string, arity int) []shellSeg {
 				quote = c
 			}
 			continue
-		case c != '{':
-			continue
 		}
-		end := strings.IndexByte(script[i:], '}')
-		if end < 0 {
-			break
-		}
-		ph, ok := placeholder(script[i+1:i+end], arity)
+		ph, n, ok := sy.at(script, i)
 		if !ok {
 			continue
 		}
@@ -355,7 +373,7 @@ func parseScript(script string, arity int) []shellSeg {
 			segs = append(segs, shellSeg{seg: seg{text: script[lit:i]}})
 		}
 		segs = append(segs, shellSeg{seg: ph, quote: quote})
-		i += end
+		i += n - 1
 		lit = i + 1
 	}
 	if lit < len(script) {
@@ -440,14 +458,6 @@ func (t *Template) shellArgv(j Job) []string {
 			ns = append(ns, param(key{phSlot, 0, 0}, strconv.Itoa(j.Slot)))
 		}
 		refs(s.quote, ns)
-	}
-	if t.append {
-		ns = ns[:0]
-		for i, a := range j.Args {
-			ns = append(ns, param(key{phAll, i, modNone}, a))
-		}
-		b.WriteByte(' ')
-		refs(0, ns)
 	}
 	return append([]string{"sh", "-c", b.String(), "fanout"}, params...)
 }

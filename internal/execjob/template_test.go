@@ -61,8 +61,9 @@ func TestPlaceholders(t *testing.T) {
 	}{
 		{[]string{"echo", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}"}, 1, Job{Args: []string{"d/f.txt"}, Seq: 7, Slot: 3},
 			[]string{"echo", "d/f", "f.txt", "d", "f", "7", "3"}},
-		// {#} and {%} alone are not inputs: the input is still appended.
-		{[]string{"echo", "{%}"}, 1, Job{Args: []string{"x"}, Slot: 2}, []string{"echo", "2", "x"}},
+		// Issue 21.9: {#} and {%} alone append nothing (GNU parallel
+		// appends only when the command holds no replacement string).
+		{[]string{"echo", "{%}"}, 1, Job{Args: []string{"x"}, Slot: 2}, []string{"echo", "2"}},
 		// Several inputs: appended as they are (xargs -n 2), or "{}" words
 		// repeated per input (parallel -X: pre-{}-post).
 		{[]string{"echo"}, 2, Job{Args: []string{"a", "b c"}}, []string{"echo", "a", "b c"}},
@@ -119,15 +120,63 @@ func TestShellPlaceholdersAreData(t *testing.T) {
 	}
 }
 
-// Without "{}", --shell appends every input as a word of its own.
-func TestShellAppendsEveryInput(t *testing.T) {
-	tmpl, err := New([]string{`printf '[%s]'`}, true, 3)
+// Issue 21.10: --shell appended the input to the script as well as passing
+// it as $1, so `echo "$1" | tr a-z A-Z` ran `... | tr a-z A-Z "${1}"`. The
+// input is $1 (and {} in the script), never appended.
+func TestShellNeverAppends(t *testing.T) {
+	tmpl, err := New([]string{`echo "$1" | tr a-z A-Z`}, true, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := tmpl.Run(context.Background(), Job{Args: []string{"a b", "'c'", "$d"}}, Options{})
-	if string(r.Stdout) != "[a b]['c'][$d]" {
-		t.Fatalf("%q", r.Stdout)
+	r := tmpl.Run(context.Background(), Job{Args: []string{"hello"}}, Options{})
+	if !r.OK() || string(r.Stdout) != "HELLO\n" {
+		t.Fatalf("exit %d, %v: %q, stderr %q", r.ExitCode, r.Err, r.Stdout, r.Stderr)
+	}
+	argv, err := tmpl.Argv(Job{Args: []string{"hello"}, Seq: 1})
+	if err != nil || argv[2] != `echo "$1" | tr a-z A-Z` {
+		t.Fatalf("script %q, %v", argv, err)
+	}
+}
+
+// Issue 21.12: -I R, as xargs -I: R anywhere in the words is the input,
+// braces are the command's own, and nothing is appended (xargs -I {}
+// with no {} in the command runs it without the input).
+func TestReplacing(t *testing.T) {
+	for _, c := range []struct {
+		words []string
+		shell bool
+		want  []string
+	}{
+		{[]string{"echo", "%", "x%y", "{}"}, false, []string{"echo", "in put", "xin puty", "{}"}},
+		{[]string{"echo", "none"}, false, []string{"echo", "none"}},
+		{[]string{"echo", "'%'", "%%"}, true, []string{"sh", "-c", `echo ''"${1}"'' "${1}""${1}"`, "fanout", "in put", "1"}},
+	} {
+		tmpl, err := NewReplacing(c.words, c.shell, "%")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := tmpl.Argv(Job{Args: []string{"in put"}, Seq: 1})
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("%q: %q, %v; want %q", c.words, got, err, c.want)
+		}
+	}
+	if _, err := NewReplacing([]string{"echo"}, false, ""); err == nil {
+		t.Error("an empty replacement string was taken")
+	}
+}
+
+// Issue 21.11: a pipeline written as one word failed with "executable file
+// not found", no hint. fanout still does not guess a shell, but says what
+// to do; the error still matches ErrNotFound.
+func TestOneWordPipelineNamesShell(t *testing.T) {
+	for _, w := range []string{"echo {} | tr a-z A-Z", "echo hi; ls", "fanout-no-such x"} {
+		_, err := New([]string{w}, false, 1)
+		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "run it with --shell: fanout exec --shell '"+w+"'") {
+			t.Errorf("%q: %v", w, err)
+		}
+	}
+	if _, err := New([]string{"fanout-no-such"}, false, 1); err == nil || strings.Contains(err.Error(), "--shell") {
+		t.Errorf("a one-word program name: %v, want no --shell hint", err)
 	}
 }
 

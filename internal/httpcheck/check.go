@@ -373,7 +373,7 @@ func (c *Checker) do(ctx context.Context, method string, u *url.URL) (a answer, 
 	if resp.ContentLength <= drainMax {
 		// Read a small body, so the connection can be reused, and never
 		// more: a page that never ends must not hold the worker.
-		io.Copy(io.Discard, io.LimitReader(resp.Body, drainMax))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainMax))
 	}
 	resp.Body.Close()
 	return answerOf(resp), nil

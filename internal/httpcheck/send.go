@@ -30,7 +30,7 @@ func (c *Checker) Send(ctx context.Context, method, rawURL string) (*http.Respon
 			return resp, err
 		}
 		if resp != nil {
-			io.Copy(io.Discard, io.LimitReader(resp.Body, drainMax))
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainMax))
 			resp.Body.Close()
 		}
 		if err := sleep(ctx, wait); err != nil {

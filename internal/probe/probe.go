@@ -111,7 +111,7 @@ func (p *Prober) probe(ctx context.Context, raw string, r Result) Result {
 	if known && resp.ContentLength-body.n <= drainMax && err == nil {
 		// A small rest that has surely arrived: read it, so that the
 		// connection can be reused.
-		io.Copy(io.Discard, limited)
+		_, _ = io.Copy(io.Discard, limited)
 	}
 	// At MaxBody without the end, the body may go on: never wait to know.
 	r.Truncated = !body.eof

@@ -27,7 +27,7 @@ func (r *Replacer) Filter(w io.Writer, in io.Reader, o Options) Result {
 	if err != nil {
 		res.Err = fmt.Errorf("reading: %w", err)
 		if !o.DryRun {
-			w.Write(content) // what was read, unchanged: nothing lost
+			_, _ = w.Write(content) // what was read, unchanged: nothing lost (the read error is the one reported)
 		}
 		return res
 	}
