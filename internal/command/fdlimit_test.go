@@ -19,7 +19,7 @@ func TestWorkersCappedToOpenFiles(t *testing.T) {
 	t.Parallel()
 	tools := proctest.Needs(t, "sh")
 	bin := buildFanout(t)
-	for _, c := range []struct{ ulimit, flag string }{{"128", "-j 300"}, {"128", "-w 100000"}} {
+	for _, c := range []struct{ ulimit, flag string }{{"128", "-j 300"}, {"128", "-w 65536"}} {
 		cmd := exec.Command(tools["sh"], "-c", "ulimit -n "+c.ulimit+" && seq 100 | "+bin+" exec -q "+c.flag+" --shell 'sleep 0.2; echo ok'")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
