@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	"github.com/fanout-dev/fanout/internal/httpcheck"
 	"github.com/fanout-dev/fanout/internal/links"
@@ -309,7 +311,7 @@ func (c *Checker) Do(ctx context.Context, it Item) Result {
 		}()
 	}
 	if it.Doc != "" {
-		return c.read(it)
+		return c.read(ctx, it)
 	}
 	l := it.Link
 	switch {
@@ -342,7 +344,7 @@ func (c *Checker) selected(it Item) bool {
 }
 
 // read extracts the links of a local document and queues them.
-func (c *Checker) read(it Item) Result {
+func (c *Checker) read(ctx context.Context, it Item) Result {
 	if it.Err != nil {
 		return Result{Verdict: Unread, Word: "error: " + reason(it.Err), Err: it.Err}
 	}
@@ -351,7 +353,7 @@ func (c *Checker) read(it Item) Result {
 	if it.Doc == "-" {
 		r, format = c.o.Stdin, links.Markdown // Markdown finds bare URLs too
 	} else {
-		f, err := os.Open(it.Doc)
+		f, err := openDoc(ctx, it.Doc, c.o.MaxPage)
 		if err != nil {
 			return Result{Verdict: Unread, Word: "error: " + reason(err), Err: err}
 		}
@@ -365,6 +367,66 @@ func (c *Checker) read(it Item) Result {
 		return Result{Verdict: Unread, Word: "error: " + reason(err), Err: err, Links: n}
 	}
 	return Result{Verdict: Read, Word: "read", Links: n}
+}
+
+// ErrTooLarge is the error of a document that is not a regular file (a
+// device, a FIFO) and holds more than MaxPage bytes: /dev/zero never ends.
+var ErrTooLarge = errors.New("not a regular file, and larger than --max-page-size")
+
+// doc is an open document: a regular file read whole, anything else (only
+// ever opened when named: a walk leaves devices and FIFOs out) read up to
+// a cap, and given up when ctx ends.
+type doc struct {
+	*os.File
+	left int64 // for a file that is not regular: bytes it may still yield; -1: no cap
+	stop func() bool
+}
+
+// openDoc opens path without blocking: open(2) on a FIFO with no writer
+// would wait for one forever (issue 26.6). O_NONBLOCK has no effect on a
+// regular file; a FIFO's reads then wait in Go's poller, where ctx can end
+// them.
+func openDoc(ctx context.Context, path string, limit int64) (*doc, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	d := &doc{File: f, left: -1, stop: func() bool { return false }}
+	if !fi.Mode().IsRegular() {
+		d.left = limit
+		d.stop = context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })
+	}
+	return d, nil
+}
+
+func (d *doc) Read(p []byte) (int, error) {
+	if d.left < 0 {
+		return d.File.Read(p)
+	}
+	if d.left == 0 {
+		// One byte more tells a document of exactly the cap from a longer one.
+		var b [1]byte
+		if n, err := d.File.Read(b[:]); n == 0 {
+			return 0, err
+		}
+		return 0, &fs.PathError{Op: "read", Path: d.Name(), Err: ErrTooLarge}
+	}
+	if int64(len(p)) > d.left {
+		p = p[:d.left]
+	}
+	n, err := d.File.Read(p)
+	d.left -= int64(n)
+	return n, err
+}
+
+func (d *doc) Close() error {
+	d.stop()
+	return d.File.Close()
 }
 
 // extract queues the links of one document, found at depth (of the page
