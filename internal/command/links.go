@@ -167,8 +167,10 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 				return usagef("--compare does not apply to links: its second run would find every target checked already")
 			case iof.input != "" || iof.shard != "":
 				return usagef("links reads documents: name them as arguments (- for stdin); -i and --shard do not apply")
-			case !o.Crawl && c.Flags().Changed("depth"):
-				return usagef("--depth applies to --crawl")
+			case !o.Crawl && (c.Flags().Changed("depth") || c.Flags().Changed("max-pages")):
+				return usagef("--depth and --max-pages apply to --crawl")
+			case o.MaxPages < 0:
+				return usagef("--max-pages cannot be negative (0: no limit)")
 			case c.Flags().Changed("scheme"):
 				return usagef("--scheme applies to inputs without a scheme; links are read with theirs")
 			}
@@ -217,7 +219,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 				outcome:  linkOutcome,
 				outcomes: []string{linkBroken, linkOK},
 				what:     "checking",
-				summary:  func(w io.Writer, t *cli.Tally) { linksSummary(w, t, lc.Stats()) },
+				summary:  func(w io.Writer, t *cli.Tally) { linksSummary(w, t, lc.Stats(), o) },
 				show: func(r linkRecord) bool {
 					if r.v == linkcheck.Read {
 						return false // a document read is counted, not listed
@@ -252,8 +254,11 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
 	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk")
 	c.Flags().BoolVar(&o.Crawl, "crawl", false, "follow the links to pages on the hosts of the URLs given, and check theirs (muffet's job)")
-	c.Flags().IntVar(&o.Depth, "depth", -1, "with --crawl, follow pages at most N links away from a URL given")
-	c.Flags().Lookup("depth").DefValue = "no limit"
+	// wget -r stops at depth 5; a crawl's pages are rarely more than a few
+	// links from its start, and a chain of next-page links is what the
+	// bound is for (issue 26.4).
+	c.Flags().IntVar(&o.Depth, "depth", 10, "with --crawl, follow pages at most N links away from a URL given (-1: no limit)")
+	c.Flags().IntVar(&o.MaxPages, "max-pages", 10000, "with --crawl, follow at most N pages; links to further pages are not checked (0: no limit)")
 	c.Flags().StringVar(&maxPage, "max-page-size", "16MiB", "most of a page read for its links and anchors")
 	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
@@ -350,7 +355,9 @@ func linksJob(lc *linkcheck.Checker) job[linkRecord] {
 // linksSummary is e.g. "120 links in 14 documents: 3 broken, 100 ok, 15
 // skipped (12 mailto, 3 tel), 2 excluded; 35 distinct targets checked (30
 // web, 5 files) in 0.41s".
-func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats) {
+//
+// A crawl cut by its limits says so on a line of its own.
+func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats, o linkcheck.Options) {
 	docs := t.Count(linkDoc) + t.Count(linkUnread)
 	skipped, schemes := t.Under(linkSkipped)
 	found := t.Total() - docs
@@ -375,4 +382,10 @@ func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats) {
 	s += fmt.Sprintf("; %s checked (%d web, %d %s) in %.2fs", plural(st.HTTP+st.Files, "distinct target"), st.HTTP, st.Files,
 		map[bool]string{true: "file", false: "files"}[st.Files == 1], t.Elapsed().Round(time.Millisecond).Seconds())
 	fmt.Fprintln(w, s)
+	if st.Deeper > 0 {
+		fmt.Fprintf(w, "crawl limit reached: --depth %d; %s beyond it checked, not followed\n", o.Depth, plural(st.Deeper, "page"))
+	}
+	if st.Unchecked > 0 {
+		fmt.Fprintf(w, "crawl limit reached: --max-pages %d; %s to further pages not checked\n", o.MaxPages, plural(st.Unchecked, "link"))
+	}
 }

@@ -3,8 +3,12 @@ package command
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,5 +54,76 @@ func TestLinksDeviceIsReadWithACap(t *testing.T) {
 	want := "/dev/zero: error: not a regular file, and larger than --max-page-size"
 	if code != ExitSome || strings.TrimSpace(out) != want || !strings.Contains(errOut, "1 document unreadable") {
 		t.Errorf("exit %d, want 1 and %q\n%s%s", code, want, out, errOut)
+	}
+}
+
+// endlessSite serves pages that never run out: /wide/N links to 1,000 new
+// pages, /chain/N to the next one. It counts the requests per path.
+func endlessSite(t *testing.T) *hitServer {
+	t.Helper()
+	s := &hitServer{hits: map[string]int{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.hits[r.URL.Path]++
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "text/html")
+		var b strings.Builder
+		if n, ok := strings.CutPrefix(r.URL.Path, "/chain/"); ok {
+			i, _ := strconv.Atoi(n)
+			fmt.Fprintf(&b, `<a href="/chain/%d">next</a>`, i+1)
+		} else {
+			for i := range 1000 {
+				fmt.Fprintf(&b, `<a href="%s-%d">p</a>`+"\n", r.URL.Path, i)
+			}
+		}
+		io.WriteString(w, b.String())
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// A crawl of an endless site stops at --max-pages: the links to further
+// pages are neither followed nor checked nor kept, so the run's work and
+// memory (one entry per distinct target) are bounded by the pages, and the
+// summary says the limit was reached (1,000 new links a page reached
+// 707 MB in 25 s, issue 26.4). The default is 10,000 pages.
+func TestLinksCrawlStopsAtMaxPages(t *testing.T) {
+	t.Parallel()
+	site := endlessSite(t)
+	out, errOut, code := run(t, context.Background(), "", "links", "--crawl", "--no-progress", "--max-pages", "30", site.URL+"/wide/")
+	if code != ExitOK || out != "" {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if n := site.total(); n != 30 {
+		t.Errorf("%d requests, want 30: one GET per page followed, nothing else", n)
+	}
+	for _, want := range []string{" in 30 pages: ", "; 30 distinct targets checked (30 web, 0 files)",
+		"crawl limit reached: --max-pages 30; 29971 links to further pages not checked\n"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("summary lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+// An endless chain of pages stops at the default --depth, 10 (wget -r's
+// is 5): the page one link beyond is checked, not followed, and the
+// summary says so (a chain gave 8,438 pages in 8 s, issue 26.4).
+func TestLinksCrawlStopsAtDefaultDepth(t *testing.T) {
+	t.Parallel()
+	site := endlessSite(t)
+	out, errOut, code := run(t, context.Background(), "", "links", "--crawl", "--no-progress", site.URL+"/chain/0")
+	if code != ExitOK || out != "" {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if site.count("/chain/10") != 1 || site.count("/chain/11") != 1 || site.count("/chain/12") != 0 {
+		t.Errorf("requests: /chain/10 %d, /chain/11 %d, /chain/12 %d; want 1, 1 (checked), 0", site.count("/chain/10"), site.count("/chain/11"), site.count("/chain/12"))
+	}
+	if !strings.Contains(errOut, " in 11 pages: ") || !strings.Contains(errOut, "crawl limit reached: --depth 10; 1 page beyond it checked, not followed\n") {
+		t.Errorf("summary:\n%s", errOut)
+	}
+	// -1 lifts the bound, which --max-pages then keeps.
+	out, errOut, code = run(t, context.Background(), "", "links", "--crawl", "--no-progress", "--depth", "-1", "--max-pages", "25", site.URL+"/chain/0")
+	if code != ExitOK || !strings.Contains(errOut, " in 25 pages: ") || !strings.Contains(errOut, "--max-pages 25; 1 link to further pages") {
+		t.Errorf("--depth -1: exit %d\n%s%s", code, out, errOut)
 	}
 }

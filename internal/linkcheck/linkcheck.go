@@ -45,6 +45,13 @@ type Options struct {
 	// page is fetched once and its links are checked in turn.
 	Crawl bool
 	Depth int // with Crawl, follow pages up to this many links from a start URL; negative: no limit
+	// MaxPages, with Crawl, is the most pages followed (start URLs
+	// included); 0: no limit. Once reached, a link on a page to a page of
+	// the crawled hosts not seen yet is left out, neither followed nor
+	// checked, so that an endless site cannot grow the run's memory (which
+	// holds one entry per distinct target) nor its work: 1,000 new links
+	// a page reached 707 MB in 25 s (issue 26.4).
+	MaxPages int
 	// Accept, if set, says which HTTP statuses pass (--accept); by
 	// default a 2xx does.
 	Accept func(status int) bool
@@ -124,6 +131,11 @@ type Result struct {
 type Stats struct {
 	HTTP, Files int // distinct web and local targets
 	Pages       int // pages followed (start URLs and crawled pages)
+	// Deeper counts the distinct pages of a crawl beyond Depth: checked,
+	// not followed.
+	Deeper int
+	// Unchecked counts the links to pages beyond MaxPages: left out.
+	Unchecked int
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
@@ -137,6 +149,7 @@ type Checker struct {
 	queue   []Item            // links found, not yet yielded
 	active  int               // items yielded and not yet done: they may queue more
 	parked  int               // links held back while their target is being checked
+	crawled int               // pages to follow handed out (start URLs included), for MaxPages
 	wake    chan struct{}     // signalled when the queue grows or an item is done
 	stats   Stats
 }
@@ -159,6 +172,7 @@ type entry struct {
 	err      error
 	ok       bool
 	followed bool           // the page was fetched and its links taken
+	crawl    bool           // (under Checker.mu) an item to follow it was handed out
 	anchors  *links.Anchors // read when a fragment asked for them
 	anchErr  error          // why the anchors could not be read
 	doc      string         // a local target's document for anchors ("" for a directory)
@@ -186,6 +200,14 @@ func (c *Checker) Start(raw string) (Item, bool) {
 	}
 	c.mu.Lock()
 	c.hosts[u.Host] = true
+	e := c.targets[target]
+	if e == nil {
+		e = c.newEntry(target, links.HTTP)
+	}
+	if !e.crawl {
+		e.crawl = true
+		c.crawled++
+	}
 	c.mu.Unlock()
 	return Item{Link: links.Link{Raw: raw, Kind: links.HTTP, Target: target, Fragment: frag, Scheme: u.Scheme}, follow: true, start: true}, true
 }
@@ -213,9 +235,8 @@ func (c *Checker) Stats() Stats {
 // never one that does, nor a document.
 func (c *Checker) Items(ctx context.Context, starts iter.Seq[Item]) iter.Seq[Item] {
 	return func(yield func(Item) bool) {
-		// mark decides, once, whether an item is followed and counted.
+		// mark counts an item that may find links as active.
 		mark := func(it Item) Item {
-			it.follow = it.follow || c.crawls(it)
 			it.counted = it.Doc != "" || it.follow
 			if it.counted {
 				c.mu.Lock()
@@ -236,9 +257,16 @@ func (c *Checker) Items(ctx context.Context, starts iter.Seq[Item]) iter.Seq[Ite
 				c.queue = c.queue[1:]
 				if k := it.Link.Kind; (k == links.HTTP || k == links.File) && c.selected(it) {
 					e := c.targets[it.Link.Target]
+					if c.beyondPages(it, e) {
+						c.stats.Unchecked++
+						c.mu.Unlock()
+						continue
+					}
+					it.follow = c.follows(it, e)
 					switch {
 					case e == nil:
-						c.newEntry(it.Link.Target, k).busy = true
+						e = c.newEntry(it.Link.Target, k)
+						e.busy, e.crawl = true, it.follow
 						it.claim = true
 					case e.busy:
 						e.parked = append(e.parked, it)
@@ -288,13 +316,20 @@ func (c *Checker) signal() {
 	}
 }
 
-// push queues the links of a document or page.
+// push queues the links of a document or page, but those MaxPages leaves
+// out: an endless site's links are not even queued.
 func (c *Checker) push(its []Item) {
 	if len(its) == 0 {
 		return
 	}
 	c.mu.Lock()
-	c.queue = append(c.queue, its...)
+	for _, it := range its {
+		if c.beyondPages(it, c.targets[it.Link.Target]) {
+			c.stats.Unchecked++
+			continue
+		}
+		c.queue = append(c.queue, it)
+	}
 	c.mu.Unlock()
 	c.signal()
 }
@@ -630,18 +665,48 @@ func (c *Checker) web1(ctx context.Context, it Item) Result {
 	return c.anchored(it, e)
 }
 
-// crawls reports whether a link found on a page is a page to follow.
-func (c *Checker) crawls(it Item) bool {
-	if !c.o.Crawl || it.Doc != "" || it.Link.Kind != links.HTTP || it.Source == "" || (c.o.Depth >= 0 && it.depth > c.o.Depth) {
+// page reports whether a link found on a page is to a page of a crawled
+// host; c.mu is held.
+func (c *Checker) page(it Item) bool {
+	if !c.o.Crawl || it.Doc != "" || it.Link.Kind != links.HTTP || !isPageSource(it.Source) {
 		return false
 	}
 	u, err := url.Parse(it.Link.Target)
-	if err != nil {
+	return err == nil && c.hosts[u.Host]
+}
+
+// beyondPages reports whether a link is to a page of a crawled host not
+// seen yet (e is its target's entry, nil if none) once MaxPages pages are
+// being followed; c.mu is held.
+func (c *Checker) beyondPages(it Item, e *entry) bool {
+	return e == nil && c.o.MaxPages > 0 && c.crawled >= c.o.MaxPages && c.page(it) && !c.deep(it)
+}
+
+func (c *Checker) deep(it Item) bool { return c.o.Depth >= 0 && it.depth > c.o.Depth }
+
+// follows decides whether a link (to the target of entry e, nil if new)
+// is a page to follow, and counts it against MaxPages; c.mu is held. A
+// page met again is followed again only if it was not (a link to it from a
+// file, or from beyond Depth, came first), as long as MaxPages allows.
+func (c *Checker) follows(it Item, e *entry) bool {
+	switch {
+	case !c.page(it):
+		return false
+	case e != nil && e.crawl:
+		return true
+	case c.deep(it):
+		if e == nil {
+			c.stats.Deeper++
+		}
+		return false
+	case c.o.MaxPages > 0 && c.crawled >= c.o.MaxPages:
 		return false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.hosts[u.Host] && isPageSource(it.Source)
+	c.crawled++
+	if e != nil {
+		e.crawl = true
+	}
+	return true
 }
 
 // isPageSource reports whether a link was found on a web page (not in a
