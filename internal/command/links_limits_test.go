@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A FIFO named on the command line is opened without waiting for a writer
@@ -125,5 +127,53 @@ func TestLinksCrawlStopsAtDefaultDepth(t *testing.T) {
 	out, errOut, code = run(t, context.Background(), "", "links", "--crawl", "--no-progress", "--depth", "-1", "--max-pages", "25", site.URL+"/chain/0")
 	if code != ExitOK || !strings.Contains(errOut, " in 25 pages: ") || !strings.Contains(errOut, "--max-pages 25; 1 link to further pages") {
 		t.Errorf("--depth -1: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// Links to one host are checked at most 6 at once unless --per-host says
+// otherwise, as browsers do: a crawl of Python's http.server at the
+// default 64 took 2.6-11.3 s, 0.12 s at --per-host 4 (issue 24.15). lychee
+// sent everything at once to one host too, and got 429s (lychee#1605); its
+// per-host concurrency came in lychee#1929 (--default-host-concurrency).
+func TestLinksPerHostDefault(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var now, most int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now++
+		most = max(most, now)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond) // long enough for the others to arrive, if they may
+		mu.Lock()
+		now--
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	var b strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&b, "%s/%d\n", srv.URL, i)
+	}
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{"a.txt": b.String()})
+	for _, c := range []struct {
+		args []string
+		want func(int) bool
+	}{
+		{nil, func(n int) bool { return n > 1 && n <= 6 }},
+		{[]string{"--per-host", "0"}, func(n int) bool { return n > 6 }}, // 0 asked for: no limit
+	} {
+		mu.Lock()
+		most = 0
+		mu.Unlock()
+		args := append([]string{"links", "-q", "-w", "32", dir}, c.args...)
+		if out, errOut, code := run(t, context.Background(), "", args...); code != ExitOK {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errOut)
+		}
+		mu.Lock()
+		if !c.want(most) {
+			t.Errorf("%v: %d requests at once", c.args, most)
+		}
+		mu.Unlock()
 	}
 }
