@@ -350,6 +350,10 @@ func (c *Checker) Do(ctx context.Context, it Item) Result {
 	}
 	l := it.Link
 	switch {
+	case l.Kind == links.Skipped && !c.match(it, c.o.Include) && c.match(it, c.o.Exclude):
+		// An excluded ftp: link is excluded, as asked, not skipped
+		// (issue 24.14); a skipped one is not left out by --include.
+		return Result{Verdict: Excluded, Word: "excluded"}
 	case l.Kind == links.Skipped:
 		return Result{Verdict: Skipped, Word: "skipped (" + l.Scheme + ")"}
 	case l.Kind == links.Invalid:
@@ -364,18 +368,21 @@ func (c *Checker) Do(ctx context.Context, it Item) Result {
 
 // selected applies Include and Exclude.
 func (c *Checker) selected(it Item) bool {
-	match := func(res []*regexp.Regexp) bool {
-		for _, re := range res {
-			if re.MatchString(it.Link.Raw) || (it.Link.Kind == links.HTTP && re.MatchString(it.Shown())) {
-				return true
-			}
-		}
-		return false
-	}
-	if match(c.o.Include) {
+	if c.match(it, c.o.Include) {
 		return true
 	}
-	return len(c.o.Include) == 0 && !match(c.o.Exclude)
+	return len(c.o.Include) == 0 && !c.match(it, c.o.Exclude)
+}
+
+// match reports whether one of res matches the link as written or, for a
+// web link, its absolute URL.
+func (c *Checker) match(it Item, res []*regexp.Regexp) bool {
+	for _, re := range res {
+		if re.MatchString(it.Link.Raw) || (it.Link.Kind == links.HTTP && re.MatchString(it.Shown())) {
+			return true
+		}
+	}
+	return false
 }
 
 // read extracts the links of a local document and queues them.

@@ -73,9 +73,12 @@ func (r *resolver) setBase(raw string) {
 // resolve classifies one link. ok is false for an empty link (href=""),
 // which points at the document itself and is no link to check (muffet's
 // link_finder_test).
+//
+// A template's placeholder ({{.URL}}, {% url 'x' %}, ${url}) is no link
+// either: the page a reader sees holds what the template puts there.
 func (r *resolver) resolve(raw string) (Link, bool) {
 	ref := cleanRef(raw)
-	if ref == "" {
+	if ref == "" || isTemplate(ref) {
 		return Link{}, false
 	}
 	l := Link{Raw: ref}
@@ -129,6 +132,10 @@ func (r *resolver) resolve(raw string) (Link, bool) {
 		l.Kind = Skipped
 	}
 	return l, true
+}
+
+func isTemplate(ref string) bool {
+	return strings.Contains(ref, "{{") || strings.Contains(ref, "{%") || strings.Contains(ref, "${")
 }
 
 // absolute resolves ref against the current base. The result is a fresh URL.
