@@ -1,0 +1,51 @@
+package command
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Cases from lychee's CLI tests (lychee-bin/tests/cli.rs) that fanout
+// failed (issue 24), each on a tree of its own and web links on loopback.
+
+// A fragment is looked for as written, then decoded: id="tangent%3A-kustomize"
+// is what href="#tangent%3A-kustomize" finds in a browser (lychee's
+// fixtures/fragments/file.html, test_fragments; issue 24.3).
+func TestLinksFragmentAsWritten(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{
+		"file.html": `<div id="tangent%3A-kustomize"></div><div id="a:b"></div>` +
+			`<a href="#tangent%3A-kustomize">x</a> <a href="#a%3Ab">y</a> <a href="#gone%3A">z</a>`,
+	})
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "--include-fragments", dir)
+	want := filepath.Join(dir, "file.html") + ":1: #gone%3A - no anchor #gone:"
+	if code != ExitSome || strings.TrimSpace(out) != want {
+		t.Errorf("exit %d, want 1 and %q\n%s%s", code, want, out, errOut)
+	}
+}
+
+// A page whose error status --accept passes has no anchors to check:
+// lychee's test_fragments_when_accept_error_status_codes (issue 24.4).
+func TestLinksAcceptedErrorPageHasNoAnchorsToCheck(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		if r.URL.Path != "/page" {
+			w.WriteHeader(http.StatusNotFound) // an HTML 404 page, as Wikipedia's
+		}
+		io.WriteString(w, `<p id="here">x</p>`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	writeTree(t, dir, srv.URL, map[string]string{"a.md": "[404]($BASE/Should404#ignore-fragment) [ok]($BASE/page#here)\n"})
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "--accept", "200,404", "--include-fragments", dir)
+	if code != ExitOK || !strings.Contains(errOut, "2 links in 1 document: 0 broken, 2 ok") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}
