@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,7 +104,7 @@ func linkOutcome(r linkRecord) string {
 // --extensions, and .xhtml); a file named explicitly is read whatever its
 // name.
 var docExtensions = map[string]bool{".md": true, ".mkd": true, ".mdx": true, ".mdown": true, ".mdwn": true,
-	".mkdn": true, ".mkdown": true, ".markdown": true, ".html": true, ".htm": true, ".xhtml": true, ".txt": true}
+	".mkdn": true, ".mkdown": true, ".markdown": true, ".qmd": true, ".rmd": true, ".html": true, ".htm": true, ".xhtml": true, ".txt": true}
 
 func newLinks(e *env) *cobra.Command {
 	var hf httpFlags
@@ -313,9 +315,27 @@ func linkStarts(ctx context.Context, lc *linkcheck.Checker, args, paths []string
 				return
 			}
 		}
+		// A -g glob of the user's chooses the files, whatever their
+		// extension (lychee's test_globbed_files_are_always_checked).
+		globbed := slices.ContainsFunc(wo.Globs, func(g string) bool { return !strings.HasPrefix(g, "!") })
+		// A file named twice, or named and found in a directory named
+		// too, is read once (lychee's
+		// test_dump_inputs_does_not_include_duplicates). One walk never
+		// yields a file twice: only several paths need the set.
+		var seen map[string]bool
+		if len(paths) > 1 {
+			seen = map[string]bool{}
+		}
 		for ent := range entries {
-			if !ent.Explicit && (ent.Err == nil && !docExtensions[strings.ToLower(extOf(ent.Path))]) {
+			if !ent.Explicit && ent.Err == nil && !globbed && !docExtensions[strings.ToLower(extOf(ent.Path))] {
 				continue
+			}
+			if seen != nil {
+				abs, err := filepath.Abs(ent.Path)
+				if err == nil && seen[abs] {
+					continue
+				}
+				seen[abs] = true
 			}
 			if !yield(linkcheck.Item{Doc: ent.Path, Err: ent.Err}) {
 				return

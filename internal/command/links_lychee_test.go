@@ -49,3 +49,38 @@ func TestLinksAcceptedErrorPageHasNoAnchorsToCheck(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// Quarto and R Markdown files are Markdown: a URL in their code blocks is
+// not checked (lychee's test_quarto_treated_as_markdown,
+// test_rmarkdown_treated_as_markdown; issue 24.6). A -g glob chooses the
+// files whatever their extension (test_globbed_files_are_always_checked,
+// lychee-action#305; issue 24.8). A file named twice is read once
+// (test_dump_inputs_does_not_include_duplicates; issue 24.5). A
+// root-relative link without --root-dir names the flag (issue 24.10).
+func TestLinksInputsAsLychee(t *testing.T) {
+	t.Parallel()
+	srv := newHitServer(t, map[string]string{"/ok": "ok"})
+	dir := t.TempDir()
+	code := "```{.bash}\ncurl -O $BASE/in-code\n```\n\nInline `$BASE/inline-code` too; real: <$BASE/ok>\n"
+	writeTree(t, dir, srv.URL, map[string]string{
+		"q/TEST_QUARTO.qmd": code, "q/TEST_RMARKDOWN.Rmd": code,
+		"g/example.tsx": "const u = \"$BASE/tsx-missing\"\n", "g/example.md": "[x](/root-relative.md)\n",
+	})
+	out, errOut, code1 := run(t, context.Background(), "", "links", "--no-progress", filepath.Join(dir, "q"))
+	if code1 != ExitOK || !strings.Contains(errOut, "2 links in 2 documents: 0 broken, 2 ok") || srv.count("/in-code")+srv.count("/inline-code") != 0 {
+		t.Errorf(".qmd, .Rmd: exit %d\n%s%s", code1, out, errOut)
+	}
+
+	g := filepath.Join(dir, "g")
+	out, errOut, code1 = run(t, context.Background(), "", "links", "--no-progress", "-g", "**/*.tsx", g)
+	if code1 != ExitSome || !strings.Contains(out, "/tsx-missing - does not exist") || strings.Contains(out, "root-relative") {
+		t.Errorf("-g '**/*.tsx': exit %d\n%s%s", code1, out, errOut)
+	}
+
+	md := filepath.Join(g, "example.md")
+	out, errOut, _ = run(t, context.Background(), "", "links", "--no-progress", md, md, g)
+	want := md + ":1: /root-relative.md - error: root-relative link: pass --root-dir, the site's root on disk"
+	if strings.TrimSpace(out) != want || !strings.Contains(errOut, "1 link in 1 document") {
+		t.Errorf("a file named twice, and in a directory named: want once %q\n%s%s", want, out, errOut)
+	}
+}

@@ -356,6 +356,9 @@ func (c *Checker) Do(ctx context.Context, it Item) Result {
 		return Result{Verdict: Excluded, Word: "excluded"}
 	case l.Kind == links.Skipped:
 		return Result{Verdict: Skipped, Word: "skipped (" + l.Scheme + ")"}
+	case l.Kind == links.Invalid && errors.Is(l.Err, links.ErrRootRelative):
+		// The fix, named (issue 24.10).
+		return Result{Verdict: Broken, Word: "error: root-relative link: pass --root-dir, the site's root on disk", Err: l.Err}
 	case l.Kind == links.Invalid:
 		return Result{Verdict: Broken, Word: "error: " + l.Err.Error(), Err: l.Err}
 	case !c.selected(it):

@@ -549,6 +549,8 @@ func TestExtractConcurrent(t *testing.T) {
 func TestFormatOf(t *testing.T) {
 	for name, want := range map[string]Format{
 		"README.md": Markdown, "a.MARKDOWN": Markdown, "x.mdx": Markdown,
+		// lychee's test_quarto_treated_as_markdown, test_rmarkdown_treated_as_markdown.
+		"a.qmd": Markdown, "b.Rmd": Markdown, "c.mkdn": Markdown,
 		"i.html": HTML, "i.HTM": HTML, "i.xhtml": HTML,
 		"notes.txt": Text, "Makefile": Text, "a.rst": Text,
 	} {
