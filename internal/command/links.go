@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fanout-dev/fanout/internal/cli"
@@ -35,10 +37,26 @@ type linkRecord struct {
 	shown   string // the link as the text line shows it
 	v       linkcheck.Verdict
 	scheme  string
-	follows bool // a page whose links were taken: a rerun fetches it again
+	follows bool       // a page whose links were taken: a rerun fetches it again
+	style   *linkStyle // how TextLine writes it; nil: plain
+}
+
+// linkStyle is a text form of the records other than the plain lines:
+// a Markdown table (a CI job's summary shows it) or GitHub's workflow
+// commands (annotations on the files' lines).
+type linkStyle struct {
+	markdown bool // else GitHub annotations
+	header   sync.Once
 }
 
 func (r linkRecord) TextLine() string {
+	switch {
+	case r.style == nil:
+	case r.style.markdown:
+		return r.markdownRow()
+	case !r.passed():
+		return r.annotation()
+	}
 	if r.v == linkcheck.Unread || r.v == linkcheck.Read {
 		return r.Source + ": " + r.Result
 	}
@@ -52,6 +70,45 @@ func (r linkRecord) TextLine() string {
 		return r.Source + ":" + strconv.Itoa(r.Line) + ": " + r.shown + " - " + r.Result
 	}
 	return r.Source + ": " + r.shown + " - " + r.Result
+}
+
+// markdownRow is the record as a row of a Markdown table, the table's
+// header before the first.
+func (r linkRecord) markdownRow() string {
+	cell := func(s string) string {
+		s = strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+		return s
+	}
+	where := r.Source
+	if r.Line > 0 {
+		where += ":" + strconv.Itoa(r.Line)
+	}
+	head := ""
+	r.style.header.Do(func() { head = "| Where | Link | Result |\n| --- | --- | --- |\n" })
+	return head + "| " + cell(where) + " | " + cell(r.shown) + " | " + cell(r.Result) + " |"
+}
+
+// annotation is the record as GitHub's ::error workflow command, which
+// the Actions log shows on the file's line: file, line and col where the
+// link is in a file (a page's link has its URL in the message only).
+func (r linkRecord) annotation() string {
+	data := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	prop := strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+	msg := r.shown + " - " + r.Result
+	if r.v == linkcheck.Unread {
+		msg = r.Result
+	}
+	if r.Source == "" || linkcheck.IsURL(r.Source) {
+		if r.Source != "" {
+			msg = r.Source + ": " + msg
+		}
+		return "::error::" + data.Replace(msg)
+	}
+	s := "::error file=" + prop.Replace(r.Source)
+	if r.Line > 0 {
+		s += ",line=" + strconv.Itoa(r.Line) + ",col=" + strconv.Itoa(r.Col)
+	}
+	return s + "::" + data.Replace(msg)
 }
 
 func (r linkRecord) passed() bool { return r.v != linkcheck.Broken && r.v != linkcheck.Unread }
@@ -113,7 +170,7 @@ func newLinks(e *env) *cobra.Command {
 	var o linkcheck.Options
 	var includes, excludes []string
 	var verbose bool
-	var maxPage string
+	var maxPage, format string
 	c := &cobra.Command{
 		Use:   "links [PATH | URL]...",
 		Short: "Find the broken links in documents and sites",
@@ -183,6 +240,10 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 			case c.Flags().Changed("scheme"):
 				return usagef("--scheme applies to inputs without a scheme; links are read with theirs")
 			}
+			style, err := linkFormat(format, &iof)
+			if err != nil {
+				return err
+			}
 			if o.Include, err = regexps("include", includes); err != nil {
 				return err
 			}
@@ -209,6 +270,9 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 					paths = append(paths, a)
 				}
 			}
+			if o.Offline && len(urls) > 0 {
+				return usagef("--offline checks local links only: a URL to fetch cannot be an argument")
+			}
 			if o.Crawl && len(urls) == 0 {
 				return usagef("--crawl follows the pages of the URLs given: name at least one")
 			}
@@ -223,7 +287,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 				workers: hf.workers,
 				lines:   itemLines(lc.Items(c.Context(), starts)),
 				newJob: func(int) (job[linkRecord], func()) {
-					return linksJob(lc), func() {}
+					return linksJob(lc, style), func() {}
 				},
 				outcome:  linkOutcome,
 				outcomes: []string{linkBroken, linkOK},
@@ -259,6 +323,8 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every link, not only the broken ones")
 	c.Flags().StringArrayVar(&includes, "include", nil, "check only the links that match this regular expression (repeatable; wins over --exclude)")
 	c.Flags().StringArrayVar(&excludes, "exclude", nil, "do not check the links that match this regular expression (repeatable)")
+	c.Flags().StringVar(&format, "format", "", "text, json (--json), markdown (a table: a CI job summary shows it) or github (::error annotations; the default when GITHUB_ACTIONS=true)")
+	c.Flags().BoolVar(&o.Offline, "offline", false, "check local links only: every web link is excluded, nothing is requested")
 	c.Flags().BoolVar(&o.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
 	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
 	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk")
@@ -288,6 +354,32 @@ func regexps(name string, exprs []string) ([]*regexp.Regexp, error) {
 		res = append(res, re)
 	}
 	return res, nil
+}
+
+// linkFormat applies --format: json is --json; markdown and github are
+// text forms of the records (nil: plain lines). Without --format, a run
+// in GitHub Actions (GITHUB_ACTIONS=true) writes its broken links as
+// annotations, so that they show on the files' lines.
+func linkFormat(format string, iof *ioFlags) (*linkStyle, error) {
+	if format == "" && !iof.json && !iof.csv && os.Getenv("GITHUB_ACTIONS") == "true" {
+		format = "github"
+	}
+	switch format {
+	case "", "text":
+		return nil, nil
+	case "json":
+		if iof.csv {
+			return nil, usagef("--format json and --csv exclude each other")
+		}
+		iof.json = true
+		return nil, nil
+	case "markdown", "github":
+		if iof.json || iof.csv {
+			return nil, usagef("--format %s and --json or --csv exclude each other", format)
+		}
+		return &linkStyle{markdown: format == "markdown"}, nil
+	}
+	return nil, usagef("--format %q: one of text, json, markdown, github", format)
 }
 
 // linkStarts is what the run starts from, in the order of the arguments:
@@ -365,17 +457,20 @@ func itemLines(items iter.Seq[linkcheck.Item]) iter.Seq[cli.Line] {
 	}
 }
 
-func linksJob(lc *linkcheck.Checker) job[linkRecord] {
+func linksJob(lc *linkcheck.Checker, style *linkStyle) job[linkRecord] {
 	return job[linkRecord]{
 		do: func(ctx context.Context, l cli.Line) linkRecord {
 			it := l.Item.(linkcheck.Item)
-			return newLinkRecord(it, lc.Do(ctx, it))
+			rec := newLinkRecord(it, lc.Do(ctx, it))
+			rec.style = style
+			return rec
 		},
 		invalid: func(l cli.Line) linkRecord {
 			rec := linkRecord{Source: l.Text, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), key: l.Text, v: linkcheck.Broken}
 			if it, ok := l.Item.(linkcheck.Item); ok {
 				rec = newLinkRecord(it, linkcheck.Result{Verdict: linkcheck.Broken, Word: rec.Result, Err: l.Err})
 			}
+			rec.style = style
 			return rec
 		},
 		passed: linkRecord.passed,

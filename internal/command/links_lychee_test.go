@@ -5,7 +5,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -82,5 +85,78 @@ func TestLinksInputsAsLychee(t *testing.T) {
 	want := md + ":1: /root-relative.md - error: root-relative link: pass --root-dir, the site's root on disk"
 	if strings.TrimSpace(out) != want || !strings.Contains(errOut, "1 link in 1 document") {
 		t.Errorf("a file named twice, and in a directory named: want once %q\n%s%s", want, out, errOut)
+	}
+}
+
+// The package's tests expect plain lines, in GitHub Actions too, where
+// links would write annotations by default.
+func init() { os.Unsetenv("GITHUB_ACTIONS") }
+
+// --offline checks the local links only: web links are excluded, nothing
+// is requested, whatever --include says (lychee's --offline; issue 23).
+func TestLinksOffline(t *testing.T) {
+	t.Parallel()
+	srv := newHitServer(t, map[string]string{"/ok": "ok"})
+	dir := t.TempDir()
+	writeTree(t, dir, srv.URL, map[string]string{"a.md": "[w]($BASE/ok) <$BASE/gone> [f](gone.md) [g](a.md)\n"})
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "--offline", "--include", "gone", dir)
+	if code != ExitSome || strings.TrimSpace(out) != filepath.Join(dir, "a.md")+":1: gone.md - does not exist" ||
+		!strings.Contains(errOut, "4 links in 1 document: 1 broken, 0 ok, 3 excluded; 1 distinct target checked (0 web, 1 file)") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if n := srv.total(); n != 0 {
+		t.Errorf("%d requests with --offline", n)
+	}
+	if _, _, code := run(t, context.Background(), "", "links", "--offline", srv.URL); code != ExitUsage {
+		t.Errorf("--offline URL: exit %d, want 2", code)
+	}
+}
+
+// --format markdown writes a table a CI job summary shows (lychee's
+// --format markdown); --format github, the default when GITHUB_ACTIONS is
+// true, writes ::error annotations with the file and line, its values
+// escaped as the workflow commands want (% , : and line breaks); --format
+// json is --json (issue 23, issue 24's CI list).
+func TestLinksFormats(t *testing.T) {
+	srv := newHitServer(t, nil)
+	dir := t.TempDir()
+	writeTree(t, dir, srv.URL, map[string]string{"a,b:c.md": "x\n[w]($BASE/gone) [f](no|pe.md)\n"})
+	file := filepath.Join(dir, "a,b:c.md")
+	out, _, code := run(t, context.Background(), "", "links", "-q", "--format", "markdown", dir)
+	lines := sortedLines(out)
+	want := []string{
+		"| " + file + ":2 | " + srv.URL + "/gone | does not exist |",
+		"| " + file + ":2 | no\\|pe.md | does not exist |",
+		"| --- | --- | --- |",
+		"| Where | Link | Result |",
+	}
+	slices.Sort(want)
+	if code != ExitSome || !slices.Equal(lines, want) || !strings.HasPrefix(out, "| Where | Link | Result |\n| --- | --- | --- |\n") {
+		t.Errorf("markdown: exit %d\n%s\nwant (sorted):\n%s", code, out, strings.Join(want, "\n"))
+	}
+
+	prop := strings.NewReplacer(",", "%2C", ":", "%3A").Replace(file)
+	wantGH := []string{
+		"::error file=" + prop + ",line=2,col=1::" + srv.URL + "/gone - does not exist",
+		"::error file=" + prop + ",line=2,col=" + strconv.Itoa(len("[w]("+srv.URL+"/gone) ")+1) + "::no|pe.md - does not exist",
+	}
+	slices.Sort(wantGH)
+	out, _, _ = run(t, context.Background(), "", "links", "-q", "--format", "github", dir)
+	if got := sortedLines(out); !slices.Equal(got, wantGH) {
+		t.Errorf("github:\n%s\nwant:\n%s", out, strings.Join(wantGH, "\n"))
+	}
+	t.Setenv("GITHUB_ACTIONS", "true")
+	out2, _, _ := run(t, context.Background(), "", "links", "-q", dir)
+	if out2 != out {
+		t.Errorf("GITHUB_ACTIONS=true without --format:\n%s\nwant the annotations:\n%s", out2, out)
+	}
+	out, _, _ = run(t, context.Background(), "", "links", "-q", "--format", "json", dir)
+	if recs := jsonLines[linkJSON](t, out); len(recs) != 2 || recs[0].Source != file {
+		t.Errorf("--format json:\n%s", out)
+	}
+	for _, args := range [][]string{{"--format", "xml"}, {"--format", "markdown", "--json"}, {"--format", "json", "--csv"}} {
+		if _, _, code := run(t, context.Background(), "", append([]string{"links", "-q", dir}, args...)...); code != ExitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
 	}
 }

@@ -41,6 +41,9 @@ type Options struct {
 	// an Include (which wins, as in lychee).
 	Include, Exclude []*regexp.Regexp
 	Fragments        bool // check #fragments against the target's anchors
+	// Offline leaves every web link out (Excluded, whatever Include says):
+	// local links only, no request (lychee's --offline).
+	Offline bool
 	// Crawl follows the links to pages of the start URLs' hosts: each
 	// page is fetched once and its links are checked in turn.
 	Crawl bool
@@ -371,6 +374,9 @@ func (c *Checker) Do(ctx context.Context, it Item) Result {
 
 // selected applies Include and Exclude.
 func (c *Checker) selected(it Item) bool {
+	if c.o.Offline && it.Link.Kind == links.HTTP {
+		return false
+	}
 	if c.match(it, c.o.Include) {
 		return true
 	}
