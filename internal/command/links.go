@@ -2,8 +2,10 @@ package command
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
@@ -250,6 +252,11 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 			if o.Exclude, err = regexps("exclude", excludes); err != nil {
 				return err
 			}
+			ignore, err := ignoreFile(lycheeIgnore)
+			if err != nil {
+				return err
+			}
+			o.Exclude = append(o.Exclude, ignore...)
 			if o.MaxPage, err = sizeFlag("max-page-size", maxPage); err != nil {
 				return err
 			}
@@ -350,6 +357,35 @@ func regexps(name string, exprs []string) ([]*regexp.Regexp, error) {
 		re, err := regexp.Compile(x)
 		if err != nil {
 			return nil, usagef("--%s: %v", name, err)
+		}
+		res = append(res, re)
+	}
+	return res, nil
+}
+
+// lycheeIgnore is lychee's exclusion file, read from the working folder
+// when it is there: one regular expression a line, as --exclude takes
+// them; blank lines and lines starting with # are left out. A project
+// that checks its links with lychee keeps its exclusions.
+const lycheeIgnore = ".lycheeignore"
+
+func ignoreFile(name string) ([]*regexp.Regexp, error) {
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	var res []*regexp.Regexp
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		re, err := regexp.Compile(line)
+		if err != nil {
+			return nil, usagef("%s:%d: %v", name, i+1, err)
 		}
 		res = append(res, re)
 	}

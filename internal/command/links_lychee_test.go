@@ -160,3 +160,27 @@ func TestLinksFormats(t *testing.T) {
 		}
 	}
 }
+
+// A .lycheeignore in the working folder excludes as --exclude does: one
+// regular expression a line, # comments (lychee's test_lycheeignore_file,
+// its fixture with loopback URLs; a bare file:// URL is no link in
+// Markdown, as on GitHub); a bad pattern is a usage error naming
+// its line.
+func TestLinksLycheeIgnore(t *testing.T) {
+	srv := newHitServer(t, nil)
+	dir := t.TempDir()
+	writeTree(t, dir, srv.URL, map[string]string{
+		".lycheeignore": ".*/ignored/.*\n\n# This is just a comment.\n# The following line should be ignored,\n# so the URL still gets checked.\n#.*/kept\n^file.*\n@\n",
+		"TEST.md":       "$BASE/kept\n$BASE/ignored/x\nfile:///path/to/file\nmail@example.com\n",
+	})
+	t.Chdir(dir)
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "TEST.md")
+	if code != ExitSome || strings.TrimSpace(out) != "TEST.md:1: "+srv.URL+"/kept - does not exist" ||
+		!strings.Contains(errOut, "3 links in 1 document: 1 broken, 0 ok, 2 excluded") || srv.count("/ignored/x") != 0 {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	writeTree(t, dir, "", map[string]string{".lycheeignore": "ok\n(\n"})
+	if _, errOut, code := run(t, context.Background(), "", "links", "TEST.md"); code != ExitUsage || !strings.Contains(errOut, ".lycheeignore:2: ") {
+		t.Errorf("bad pattern: exit %d, %s", code, errOut)
+	}
+}
