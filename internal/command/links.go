@@ -65,10 +65,10 @@ func (r linkRecord) TextLine() string {
 	switch {
 	case r.Source == "":
 		return r.shown + " - " + r.Result
-	case r.Line > 0 && !linkcheck.IsURL(r.Source):
+	case r.Line > 0:
 		// FILE:LINE: as compilers and grep -n write it, for editors to
-		// jump to; a page is named by its URL alone (its line is in
-		// --json), as a URL holds colons of its own.
+		// jump to; a page's line too (PAGE:LINE:, view-source shows it;
+		// issue 24.13).
 		return r.Source + ":" + strconv.Itoa(r.Line) + ": " + r.shown + " - " + r.Result
 	}
 	return r.Source + ": " + r.shown + " - " + r.Result
@@ -184,11 +184,13 @@ A PATH is a file or a directory (default: the current directory), walked
 as replace walks it (.gitignore honoured, hidden files skipped, -g globs);
 a walk reads the files named *.md, *.markdown, *.mdx (and the other
 Markdown extensions), *.html, *.htm, *.xhtml and *.txt, and a file named
-explicitly is read whatever its name. - reads one Markdown document from
-stdin. A URL's page is fetched and its links checked; with --crawl, the
-links to pages on the same host are followed too (each page fetched once,
---depth N links deep at most), and links to other hosts are checked, never
-followed.
+explicitly is read whatever its name (a device or FIFO up to
+--max-page-size), as is any file a -g glob selects; a file is read once
+however often it is named. - reads one Markdown document from stdin. A
+URL's page is fetched and its links checked; with --crawl, the links to
+pages on the same host are followed too (each page fetched once, --depth
+links deep and --max-pages pages at most: the summary says when a limit
+was reached), and links to other hosts are checked, never followed.
 
 Markdown is parsed as GitHub renders it (links, images, autolinks,
 reference definitions, bare URLs); links in code spans and code blocks are
@@ -197,22 +199,25 @@ not checked unless --include-code. HTML: every attribute that holds a link
 with <base href> honoured. Text: bare URLs.
 
 Web links are checked as 'fanout check' checks: HEAD, then GET when HEAD's
-answer is not a 2xx, retries, Retry-After, --rate and --per-host per host,
---accept. Relative links in files are checked on disk (a link to a
+answer is not a 2xx, retries, Retry-After, --rate and --per-host per host
+(6 unless given), --accept; --offline checks none. Relative links in files are checked on disk (a link to a
 directory is fine); root-relative ones (/docs/a.md) need --root-dir.
 mailto:, tel: and other schemes are counted as skipped. --include and
 --exclude select links by regular expression, matched against the link as
 written and a web link's absolute URL; an --include match wins over an
---exclude. --include-fragments also checks each #fragment against the
+--exclude. A .lycheeignore in the working folder adds its lines (regular
+expressions; # comments) to --exclude. --include-fragments also checks each #fragment against the
 anchors of its target (ids and names in HTML, GitHub's heading slugs in
 Markdown); a text fragment (#:~:text=), a hash route (#/path, #!/path) or a
 code host's line number (#L20, #L10-L20), which a page's script reads, is
 not checked.
 
-Each broken link is one line: FILE:LINE: URL - does not exist (the page's
-URL for a link on a web page; a web link is shown absolute, a file link as
+Each broken link is one line: FILE:LINE: URL - does not exist (PAGE:LINE:
+for a link on a web page; a web link is shown absolute, a file link as
 written); -v prints every link. --json and --csv carry source, line, col,
-url, target, result, status and error. The summary on stderr counts the
+url, target, result, status and error; --format markdown writes a table,
+--format github GitHub's ::error annotations (the default when
+GITHUB_ACTIONS=true). The summary on stderr counts the
 links found, broken, skipped and excluded, and the distinct targets
 checked.
 

@@ -184,3 +184,26 @@ func TestLinksLycheeIgnore(t *testing.T) {
 		t.Errorf("bad pattern: exit %d, %s", code, errOut)
 	}
 }
+
+// Reports say what is wrong and the fix (issue 24.12): a missing anchor
+// names the nearest there is, a bare address in href suggests mailto:, a
+// link in parentheses is no URL for a reason said in words.
+func TestLinksMessagesSayTheFix(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{
+		"a.md":   "# Mailing lists\n\n[x](#mailing-list) [y](b.html#tpo) [z](foo@bar.com)\n\n[k-dev]: (https://x.example/k)\n\n[k][k-dev]\n",
+		"b.html": `<p id="top-of-page">`,
+	})
+	out, _, _ := run(t, context.Background(), "", "links", "-q", "--include-fragments", dir)
+	a := filepath.Join(dir, "a.md")
+	for _, want := range []string{
+		a + ":3: #mailing-list - no anchor #mailing-list (nearest: #mailing-lists)\n",
+		a + ":3: foo@bar.com - does not exist (an e-mail address? write mailto:foo@bar.com)\n",
+		a + `:7: (https://x.example/k) - error: not a URL: "(https" before the first ':' is no scheme`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -232,7 +232,8 @@ func TestLinksCrawl(t *testing.T) {
 	if code != ExitSome {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	want := site.URL + "/deep: " + site.URL + "/broken - does not exist"
+	// PAGE:LINE:, as for a file (issue 24.13).
+	want := site.URL + "/deep:1: " + site.URL + "/broken - does not exist"
 	if strings.TrimSpace(out) != want {
 		t.Errorf("crawl output:\n%s\nwant:\n%s", out, want)
 	}

@@ -589,7 +589,13 @@ func (c *Checker) file(ctx context.Context, it Item) Result {
 		}
 	}
 	if !e.ok {
-		return Result{Verdict: Broken, Word: e.word, Err: e.err}
+		word := e.word
+		if errors.Is(e.err, fs.ErrNotExist) && emailLike.MatchString(it.Link.Raw) {
+			// href="foo@bar.com" is a relative file to a browser; the
+			// author meant mail (issue 24.12).
+			word += " (an e-mail address? write mailto:" + it.Link.Raw + ")"
+		}
+		return Result{Verdict: Broken, Word: word, Err: e.err}
 	}
 	if it.Link.Fragment == "" || !c.o.Fragments {
 		return Result{Verdict: OK, Word: e.word}
@@ -599,6 +605,8 @@ func (c *Checker) file(ctx context.Context, it Item) Result {
 	}
 	return c.anchored(it, e)
 }
+
+var emailLike = regexp.MustCompile(`^[^/@:?#]+@[^/@:?#]+\.[A-Za-z]{2,}$`)
 
 // indexFiles are where a link to a directory finds its anchors.
 var indexFiles = []string{"index.html", "index.htm", "README.md", "index.md"}
@@ -656,7 +664,11 @@ func (c *Checker) anchored(it Item, e *entry) Result {
 		// indicated element"; lychee's fragments/file.html).
 		return Result{Verdict: OK, Status: e.status, Word: e.word}
 	}
-	return Result{Verdict: Broken, Status: e.status, Word: "no anchor #" + frag}
+	word := "no anchor #" + frag
+	if near := e.anchors.Nearest(frag); near != "" {
+		word += " (nearest: #" + near + ")" // issue 24.12
+	}
+	return Result{Verdict: Broken, Status: e.status, Word: word}
 }
 
 // web1 checks a web target once: followed (fetched whole, its links taken)

@@ -146,6 +146,11 @@ func (r *resolver) absolute(ref string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
+		if strings.Contains(err.Error(), "first path segment in URL cannot contain colon") {
+			// Go's words for "(https://x" or "\u200bhttps://x": say
+			// what is wrong in the link (issue 24.12).
+			err = fmt.Errorf("not a URL: %q before the first ':' is no scheme (a stray character before it?); a path with a colon needs ./ before it", strings.SplitN(ref, ":", 2)[0])
+		}
 		return nil, err
 	}
 	if r.base.Scheme == "file" && u.Scheme == "" {
