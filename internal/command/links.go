@@ -548,6 +548,11 @@ func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats, o linkcheck.Opt
 	s += fmt.Sprintf("; %s checked (%d web, %d %s) in %.2fs", plural(st.HTTP+st.Files, "distinct target"), st.HTTP, st.Files,
 		map[bool]string{true: "file", false: "files"}[st.Files == 1], t.Elapsed().Round(time.Millisecond).Seconds())
 	fmt.Fprintln(w, s)
+	if st.NotUTF8 > 0 {
+		fmt.Fprintf(w, "%s not UTF-8, read as far as it decodes: %s\n",
+			map[bool]string{true: "1 document", false: plural(st.NotUTF8, "document")}[st.NotUTF8 == 1],
+			map[bool]string{true: st.FirstNotUTF8, false: st.FirstNotUTF8 + " and others"}[st.NotUTF8 == 1])
+	}
 	if st.Deeper > 0 {
 		fmt.Fprintf(w, "crawl limit reached: --depth %d; %s beyond it checked, not followed\n", o.Depth, plural(st.Deeper, "page"))
 	}

@@ -207,3 +207,22 @@ func TestLinksMessagesSayTheFix(t *testing.T) {
 		}
 	}
 }
+
+// A document that is not UTF-8 is read (its ASCII links found) and named
+// in the summary; lychee skips it, naming it (test_skip_binary_input,
+// fixtures/invalid_utf8; issue 24.7). A rune split across two reads of a
+// valid document is no error.
+func TestLinksNotUTF8IsNamed(t *testing.T) {
+	t.Parallel()
+	srv := newHitServer(t, map[string]string{"/ok": "ok"})
+	dir := t.TempDir()
+	writeTree(t, dir, srv.URL, map[string]string{
+		"bad/invalid_utf8.txt": "caf\xe9 \xff\xfe $BASE/ok\n",
+		"good/long.txt":        strings.Repeat("é€😀", 40000) + " $BASE/ok\n",
+	})
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", filepath.Join(dir, "bad"), filepath.Join(dir, "good"))
+	want := "1 document not UTF-8, read as far as it decodes: " + filepath.Join(dir, "bad/invalid_utf8.txt") + "\n"
+	if code != ExitOK || !strings.Contains(errOut, "2 links in 2 documents: 0 broken, 2 ok") || !strings.Contains(errOut, want) {
+		t.Errorf("exit %d, want 0 and %q\n%s%s", code, want, out, errOut)
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fanout-dev/fanout/internal/httpcheck"
 	"github.com/fanout-dev/fanout/internal/links"
@@ -139,6 +140,11 @@ type Stats struct {
 	Deeper int
 	// Unchecked counts the links to pages beyond MaxPages: left out.
 	Unchecked int
+	// NotUTF8 counts the local documents that are not valid UTF-8 (read
+	// as they are: a link is ASCII, or UTF-8 where it is not); FirstNotUTF8
+	// names the first.
+	NotUTF8      int
+	FirstNotUTF8 string
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
@@ -413,11 +419,55 @@ func (c *Checker) read(ctx context.Context, it Item) Result {
 	}
 	opts := c.o.Extract
 	opts.Format = format
-	n, err := c.extract(r, links.Source{Path: it.Doc}, opts, it.Doc, 0)
+	u := &utf8Reader{r: r}
+	n, err := c.extract(u, links.Source{Path: it.Doc}, opts, it.Doc, 0)
+	if u.bad || len(u.carry) > 0 {
+		// lychee skips such a file, naming it; it is read, and named
+		// (issue 24.7).
+		c.mu.Lock()
+		if c.stats.NotUTF8++; c.stats.FirstNotUTF8 == "" {
+			c.stats.FirstNotUTF8 = it.Doc
+		}
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return Result{Verdict: Unread, Word: "error: " + reason(err), Err: err, Links: n}
 	}
 	return Result{Verdict: Read, Word: "read", Links: n}
+}
+
+// utf8Reader passes a document through and notes whether it is valid
+// UTF-8; a rune split across reads is carried to the next.
+type utf8Reader struct {
+	r     io.Reader
+	carry []byte // the start of a rune the last read cut
+	bad   bool
+}
+
+func (u *utf8Reader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if u.bad || n == 0 {
+		return n, err
+	}
+	b := p[:n]
+	if len(u.carry) > 0 {
+		b = append(u.carry, b...)
+		u.carry = u.carry[:0]
+	}
+	// An incomplete rune at the end waits for the next read.
+	cut := len(b)
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	u.bad = !utf8.Valid(b[:cut])
+	// b may share carry's array: checked first, then carried.
+	u.carry = append(u.carry, b[cut:]...)
+	return n, err
 }
 
 // ErrTooLarge is the error of a document that is not a regular file (a
