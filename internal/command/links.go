@@ -201,7 +201,8 @@ with <base href> honoured. Text: bare URLs.
 Web links are checked as 'fanout check' checks: HEAD, then GET when HEAD's
 answer is not a 2xx, retries, Retry-After, --rate and --per-host per host
 (6 unless given), --accept; --offline checks none. Relative links in files are checked on disk (a link to a
-directory is fine); root-relative ones (/docs/a.md) need --root-dir.
+directory is fine); root-relative ones (/docs/a.md) start at --root-dir,
+else at the file's git top level (as GitHub resolves them).
 mailto:, tel: and other schemes are counted as skipped. --include and
 --exclude select links by regular expression, matched against the link as
 written and a web link's absolute URL; an --include match wins over an
@@ -339,7 +340,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().BoolVar(&o.Offline, "offline", false, "check local links only: every web link is excluded, nothing is requested")
 	c.Flags().BoolVar(&o.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
 	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
-	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk")
+	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk (default: the file's git top level)")
 	c.Flags().BoolVar(&o.Crawl, "crawl", false, "follow the links to pages on the hosts of the URLs given, and check theirs (muffet's job)")
 	// wget -r stops at depth 5; a crawl's pages are rarely more than a few
 	// links from its start, and a chain of next-page links is what the
@@ -548,6 +549,9 @@ func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats, o linkcheck.Opt
 	s += fmt.Sprintf("; %s checked (%d web, %d %s) in %.2fs", plural(st.HTTP+st.Files, "distinct target"), st.HTTP, st.Files,
 		map[bool]string{true: "file", false: "files"}[st.Files == 1], t.Elapsed().Round(time.Millisecond).Seconds())
 	fmt.Fprintln(w, s)
+	if st.RootLinks > 0 {
+		fmt.Fprintf(w, "%s resolved from the git top level %s (--root-dir to choose another)\n", plural(st.RootLinks, "root-relative link"), st.Root)
+	}
 	if st.NotUTF8 > 0 {
 		fmt.Fprintf(w, "%s not UTF-8, read as far as it decodes: %s\n",
 			map[bool]string{true: "1 document", false: plural(st.NotUTF8, "document")}[st.NotUTF8 == 1],

@@ -226,3 +226,27 @@ func TestLinksNotUTF8IsNamed(t *testing.T) {
 		t.Errorf("exit %d, want 0 and %q\n%s%s", code, want, out, errOut)
 	}
 }
+
+// Without --root-dir, a root-relative link in a file of a git working
+// tree starts at its top level, as GitHub resolves it, and the summary says
+// so (issue 24.11: 803 identical errors on kubernetes/community); outside
+// one it is an error naming --root-dir (TestLinksInputsAsLychee), and
+// --root-dir chooses (lychee's test_resolve_paths_from_root_dir).
+func TestLinksRootGuessedFromGit(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{
+		".git/HEAD": "ref: refs/heads/main\n", "README.md": "top\n", "site/README.md": "site\n",
+		"docs/a.md": "[1](/README.md) [2](/missing.md) [3](../README.md)\n",
+	})
+	a := filepath.Join(dir, "docs/a.md")
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", filepath.Join(dir, "docs"))
+	if code != ExitSome || strings.TrimSpace(out) != a+":1: /missing.md - does not exist" ||
+		!strings.Contains(errOut, "2 root-relative links resolved from the git top level "+dir+" (--root-dir to choose another)\n") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, _ = run(t, context.Background(), "", "links", "--no-progress", "--root-dir", filepath.Join(dir, "site"), filepath.Join(dir, "docs"))
+	if strings.TrimSpace(out) != a+":1: /missing.md - does not exist" || strings.Contains(errOut, "git top level") {
+		t.Errorf("--root-dir:\n%s%s", out, errOut)
+	}
+}

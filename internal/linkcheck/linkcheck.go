@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -145,6 +146,11 @@ type Stats struct {
 	// names the first.
 	NotUTF8      int
 	FirstNotUTF8 string
+	// RootLinks counts the root-relative links (/docs/a.md) resolved from
+	// a guessed root, without Extract.RootDir: the git top level of their
+	// document; Root names the first such root.
+	RootLinks int
+	Root      string
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
@@ -159,6 +165,7 @@ type Checker struct {
 	active  int               // items yielded and not yet done: they may queue more
 	parked  int               // links held back while their target is being checked
 	crawled int               // pages to follow handed out (start URLs included), for MaxPages
+	roots   map[string]string // a directory's git top level ("" for none), without RootDir
 	wake    chan struct{}     // signalled when the queue grows or an item is done
 	stats   Stats
 }
@@ -419,6 +426,9 @@ func (c *Checker) read(ctx context.Context, it Item) Result {
 	}
 	opts := c.o.Extract
 	opts.Format = format
+	if opts.RootDir == "" && it.Doc != "-" {
+		opts.RootDir = c.gitRoot(it.Doc)
+	}
 	u := &utf8Reader{r: r}
 	n, err := c.extract(u, links.Source{Path: it.Doc}, opts, it.Doc, 0)
 	if u.bad || len(u.carry) > 0 {
@@ -468,6 +478,45 @@ func (u *utf8Reader) Read(p []byte) (int, error) {
 	// b may share carry's array: checked first, then carried.
 	u.carry = append(u.carry, b[cut:]...)
 	return n, err
+}
+
+// gitRoot guesses where root-relative links in a local document start
+// without --root-dir: the git top level of its directory, as GitHub
+// resolves /docs/a.md in a repository's Markdown from the repository's
+// root (issue 24.11: 803 identical errors on kubernetes/community); "" for
+// none. Each directory is looked up once.
+func (c *Checker) gitRoot(doc string) string {
+	dir, err := filepath.Abs(filepath.Dir(doc))
+	if err != nil {
+		return ""
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.roots == nil {
+		c.roots = map[string]string{}
+	}
+	var seen []string
+	root := ""
+	for {
+		if r, ok := c.roots[dir]; ok {
+			root = r
+			break
+		}
+		seen = append(seen, dir)
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			root = dir
+			break
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			break
+		}
+		dir = up
+	}
+	for _, d := range seen {
+		c.roots[d] = root
+	}
+	return root
 }
 
 // ErrTooLarge is the error of a document that is not a regular file (a
@@ -543,6 +592,13 @@ func (c *Checker) extract(r io.Reader, src links.Source, opts links.Options, sou
 			return n, err
 		}
 		n++
+		if src.Path != "" && c.o.Extract.RootDir == "" && opts.RootDir != "" && strings.HasPrefix(l.Raw, "/") && !strings.HasPrefix(l.Raw, "//") {
+			c.mu.Lock()
+			if c.stats.RootLinks++; c.stats.Root == "" {
+				c.stats.Root = opts.RootDir
+			}
+			c.mu.Unlock()
+		}
 		its = append(its, Item{Link: l, Source: source, depth: depth + 1})
 		if len(its) == batch {
 			c.push(its)
