@@ -170,7 +170,7 @@ func newLinks(e *env) *cobra.Command {
 	var iof ioFlags
 	var wo walk.Options
 	var o linkcheck.Options
-	var includes, excludes []string
+	var includes, excludes, remaps []string
 	var verbose bool
 	var maxPage, format string
 	c := &cobra.Command{
@@ -258,6 +258,9 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 			if o.Exclude, err = regexps("exclude", excludes); err != nil {
 				return err
 			}
+			if o.Remap, err = remapRules(remaps); err != nil {
+				return err
+			}
 			ignore, err := ignoreFile(lycheeIgnore)
 			if err != nil {
 				return err
@@ -337,6 +340,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().StringArrayVar(&includes, "include", nil, "check only the links that match this regular expression (repeatable; wins over --exclude)")
 	c.Flags().StringArrayVar(&excludes, "exclude", nil, "do not check the links that match this regular expression (repeatable)")
 	c.Flags().StringVar(&format, "format", "", "text, json (--json), markdown (a table: a CI job summary shows it) or github (::error annotations; the default when GITHUB_ACTIONS=true)")
+	c.Flags().StringArrayVar(&remaps, "remap", nil, "'PATTERN REPLACEMENT': check a web link whose URL matches PATTERN (a regular expression) at the URL the replacement makes ($1 for a group; file:///path for a local build) (repeatable; the first match wins)")
 	c.Flags().BoolVar(&o.Offline, "offline", false, "check local links only: every web link is excluded, nothing is requested")
 	c.Flags().BoolVar(&o.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
 	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
@@ -365,6 +369,23 @@ func regexps(name string, exprs []string) ([]*regexp.Regexp, error) {
 			return nil, usagef("--%s: %v", name, err)
 		}
 		res = append(res, re)
+	}
+	return res, nil
+}
+
+// remapRules parses --remap 'PATTERN REPLACEMENT' (lychee's form).
+func remapRules(rules []string) ([]linkcheck.Remap, error) {
+	var res []linkcheck.Remap
+	for _, r := range rules {
+		f := strings.Fields(r)
+		if len(f) != 2 {
+			return nil, usagef("--remap %q: want 'PATTERN REPLACEMENT', a regular expression and what replaces its match", r)
+		}
+		re, err := regexp.Compile(f[0])
+		if err != nil {
+			return nil, usagef("--remap: %v", err)
+		}
+		res = append(res, linkcheck.Remap{Pattern: re, Replacement: f[1]})
 	}
 	return res, nil
 }

@@ -250,3 +250,33 @@ func TestLinksRootGuessedFromGit(t *testing.T) {
 		t.Errorf("--root-dir:\n%s%s", out, errOut)
 	}
 }
+
+// --remap checks a production URL at a local build: on disk (file://), or
+// at another server (lychee's test_remap_uri, test_remap_capture). The production
+// host here is loopback too, on a port nothing serves: a link not remapped
+// would fail. With --offline nothing can leave for the web at all.
+func TestLinksRemap(t *testing.T) {
+	t.Parallel()
+	build := t.TempDir()
+	writeTree(t, build, "", map[string]string{"guide/a.html": `<h2 id="intro">x</h2>`})
+	srv := newHitServer(t, map[string]string{"/api/v1": "ok"})
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{"a.md": "[a](http://127.0.0.1:1/guide/a.html#intro) [b](http://127.0.0.1:1/guide/b.html)\n" +
+		"[api](http://127.0.0.1:1/api/v1)\n"})
+	a := filepath.Join(dir, "a.md")
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "--include-fragments",
+		"--remap", `^http://127\.0\.0\.1:1/guide/(.*) file://`+filepath.ToSlash(build)+"/guide/$1",
+		"--remap", `^http://127\.0\.0\.1:1/ `+srv.URL+"/", dir)
+	if code != ExitSome || strings.TrimSpace(out) != a+":1: http://127.0.0.1:1/guide/b.html - does not exist" ||
+		!strings.Contains(errOut, "3 links in 1 document: 1 broken, 2 ok; 3 distinct targets checked (1 web, 2 files)") || srv.count("/api/v1") != 1 {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, _ = run(t, context.Background(), "", "links", "--no-progress", "--offline",
+		"--remap", `^http://127\.0\.0\.1:1/guide/(.*) file://`+filepath.ToSlash(build)+"/guide/$1", dir)
+	if !strings.Contains(errOut, "3 links in 1 document: 1 broken, 1 ok, 1 excluded") {
+		t.Errorf("--offline --remap:\n%s%s", out, errOut)
+	}
+	if _, _, code := run(t, context.Background(), "", "links", "--remap", "only-one", dir); code != ExitUsage {
+		t.Errorf("--remap with one field: exit %d, want 2", code)
+	}
+}

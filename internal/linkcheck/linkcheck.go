@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"iter"
@@ -43,6 +44,12 @@ type Options struct {
 	// an Include (which wins, as in lychee).
 	Include, Exclude []*regexp.Regexp
 	Fragments        bool // check #fragments against the target's anchors
+	// Remap rewrites web links before they are checked (lychee's
+	// --remap): the first rule whose pattern matches a link's absolute URL
+	// replaces the match (with $1 for a group); the result is checked, an
+	// http(s) URL on the web or a file:// URL on disk, so that a production
+	// URL can be checked against a local build.
+	Remap []Remap
 	// Offline leaves every web link out (Excluded, whatever Include says):
 	// local links only, no request (lychee's --offline).
 	Offline bool
@@ -64,6 +71,40 @@ type Options struct {
 	// (the rest is not read: the page itself is still checked).
 	MaxPage int64
 	Stdin   io.Reader // the document "-"
+}
+
+// Remap is one --remap rule.
+type Remap struct {
+	Pattern     *regexp.Regexp
+	Replacement string
+}
+
+// remap applies the first matching rule to a web link.
+func (c *Checker) remap(l links.Link) links.Link {
+	if l.Kind != links.HTTP {
+		return l
+	}
+	for _, r := range c.o.Remap {
+		if !r.Pattern.MatchString(l.Target) {
+			continue
+		}
+		to := r.Pattern.ReplaceAllString(l.Target, r.Replacement)
+		if l.Fragment != "" {
+			to += "#" + url.PathEscape(l.Fragment)
+		}
+		if u, err := url.Parse(to); err == nil && u.Scheme == "file" && u.Path != "" {
+			l.Kind, l.Target, l.Fragment, l.Scheme = links.File, filepath.Clean(filepath.FromSlash(u.Path)), u.Fragment, "file"
+			return l
+		}
+		target, frag, err := links.NormalizeURL(to)
+		if err != nil {
+			l.Kind, l.Err = links.Invalid, fmt.Errorf("--remap %s: %w", r.Pattern, err)
+			return l
+		}
+		l.Target, l.Fragment = target, frag
+		return l
+	}
+	return l
 }
 
 // Item is one piece of work: a document to read, or a link found in one.
@@ -592,6 +633,7 @@ func (c *Checker) extract(r io.Reader, src links.Source, opts links.Options, sou
 			return n, err
 		}
 		n++
+		l = c.remap(l)
 		if src.Path != "" && c.o.Extract.RootDir == "" && opts.RootDir != "" && strings.HasPrefix(l.Raw, "/") && !strings.HasPrefix(l.Raw, "//") {
 			c.mu.Lock()
 			if c.stats.RootLinks++; c.stats.Root == "" {
