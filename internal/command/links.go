@@ -172,7 +172,7 @@ func newLinks(e *env) *cobra.Command {
 	var o linkcheck.Options
 	var includes, excludes, remaps []string
 	var verbose bool
-	var maxPage, format string
+	var maxPage, format, cacheFile, cacheAge string
 	c := &cobra.Command{
 		Use:   "links [PATH | URL]...",
 		Short: "Find the broken links in documents and sites",
@@ -295,9 +295,23 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 			web := httpcheck.New(opts)
 			defer web.Close()
 			lc := linkcheck.New(web, o)
+			if cacheFile != "" {
+				if err := loadCache(lc, cacheFile, cacheAge); err != nil {
+					return err
+				}
+			} else if c.Flags().Changed("max-cache-age") {
+				return usagef("--max-cache-age applies to --cache")
+			}
 			starts, err := linkStarts(c.Context(), lc, args, paths, wo)
 			if err != nil {
 				return err
+			}
+			if cacheFile != "" {
+				defer func() {
+					if err := saveCache(lc, cacheFile); err != nil {
+						fmt.Fprintf(e.stderr, "fanout links: --cache: %v\n", err)
+					}
+				}()
 			}
 			return runSpec(c.Context(), e, &iof, nil, spec[linkRecord]{
 				workers: hf.workers,
@@ -341,6 +355,8 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().StringArrayVar(&excludes, "exclude", nil, "do not check the links that match this regular expression (repeatable)")
 	c.Flags().StringVar(&format, "format", "", "text, json (--json), markdown (a table: a CI job summary shows it) or github (::error annotations; the default when GITHUB_ACTIONS=true)")
 	c.Flags().StringArrayVar(&remaps, "remap", nil, "'PATTERN REPLACEMENT': check a web link whose URL matches PATTERN (a regular expression) at the URL the replacement makes ($1 for a group; file:///path for a local build) (repeatable; the first match wins)")
+	c.Flags().StringVar(&cacheFile, "cache", "", "keep the web answers in FILE across runs and reuse those younger than --max-cache-age (lychee's .lycheecache; local files are always checked)")
+	c.Flags().StringVar(&cacheAge, "max-cache-age", "1d", "with --cache, reuse answers this young (1d, 12h)")
 	c.Flags().BoolVar(&o.Offline, "offline", false, "check local links only: every web link is excluded, nothing is requested")
 	c.Flags().BoolVar(&o.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
 	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
@@ -371,6 +387,47 @@ func regexps(name string, exprs []string) ([]*regexp.Regexp, error) {
 		res = append(res, re)
 	}
 	return res, nil
+}
+
+// loadCache reads --cache FILE, if it is there, keeping the answers
+// younger than --max-cache-age (a number of days with d, or a duration).
+func loadCache(lc *linkcheck.Checker, file, age string) error {
+	maxAge, err := time.ParseDuration(age)
+	if days, ok := strings.CutSuffix(age, "d"); ok {
+		var n float64
+		n, err = strconv.ParseFloat(days, 64)
+		maxAge = time.Duration(n * 24 * float64(time.Hour))
+	}
+	if err != nil || maxAge < 0 {
+		return usagef("--max-cache-age %q: a duration (1d, 12h, 30m)", age)
+	}
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return usagef("--cache: %v", err)
+	}
+	defer f.Close()
+	return lc.LoadCache(f, maxAge, time.Now())
+}
+
+// saveCache writes the cache whole beside FILE, then renames it over: a
+// run killed while writing leaves the old cache.
+func saveCache(lc *linkcheck.Checker, file string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := lc.WriteCache(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), file)
 }
 
 // remapRules parses --remap 'PATTERN REPLACEMENT' (lychee's form).
@@ -570,6 +627,9 @@ func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats, o linkcheck.Opt
 	s += fmt.Sprintf("; %s checked (%d web, %d %s) in %.2fs", plural(st.HTTP+st.Files, "distinct target"), st.HTTP, st.Files,
 		map[bool]string{true: "file", false: "files"}[st.Files == 1], t.Elapsed().Round(time.Millisecond).Seconds())
 	fmt.Fprintln(w, s)
+	if st.Cached > 0 {
+		fmt.Fprintf(w, "%s answered from --cache\n", plural(st.Cached, "web target"))
+	}
 	if st.RootLinks > 0 {
 		fmt.Fprintf(w, "%s resolved from the git top level %s (--root-dir to choose another)\n", plural(st.RootLinks, "root-relative link"), st.Root)
 	}

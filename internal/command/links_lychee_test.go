@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Cases from lychee's CLI tests (lychee-bin/tests/cli.rs) that fanout
@@ -278,5 +279,45 @@ func TestLinksRemap(t *testing.T) {
 	}
 	if _, _, code := run(t, context.Background(), "", "links", "--remap", "only-one", dir); code != ExitUsage {
 		t.Errorf("--remap with one field: exit %d, want 2", code)
+	}
+}
+
+// --cache keeps the web answers across runs (lychee's .lycheecache,
+// test_lycheecache_file): a rerun asks nothing it knows younger than
+// --max-cache-age, with the same report; an older answer is asked again;
+// local files and errors are never kept.
+func TestLinksCache(t *testing.T) {
+	t.Parallel()
+	srv := newHitServer(t, map[string]string{"/ok": "ok"})
+	dir := t.TempDir()
+	writeTree(t, dir, srv.URL, map[string]string{"a.md": "[ok]($BASE/ok) [gone]($BASE/gone) [f](a.md) [refused](http://127.0.0.1:1/)\n"})
+	cache := filepath.Join(t.TempDir(), "links.cache")
+	out1, _, code := run(t, context.Background(), "", "links", "-q", "--cache", cache, dir)
+	if code != ExitSome {
+		t.Fatalf("exit %d\n%s", code, out1)
+	}
+	data, err := os.ReadFile(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n != 2 || strings.Contains(string(data), "a.md") || strings.Contains(string(data), ":1/") {
+		t.Errorf("cache holds %d answers, want the 2 web statuses only:\n%s", n, data)
+	}
+	hits := srv.total()
+	out2, errOut, _ := run(t, context.Background(), "", "links", "--no-progress", "--cache", cache, dir)
+	if srv.total() != hits || out2 != out1 || !strings.Contains(errOut, "2 web targets answered from --cache") {
+		t.Errorf("rerun: %d requests, want none; output\n%s\nwant\n%s%s", srv.total()-hits, out2, out1, errOut)
+	}
+	// Aged out: asked again.
+	old := strings.ReplaceAll(string(data), `"at":"`+time.Now().UTC().Format("2006"), `"at":"2001`)
+	if err := os.WriteFile(cache, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, context.Background(), "", "links", "-q", "--cache", cache, "--max-cache-age", "1d", dir)
+	if srv.total() == hits {
+		t.Errorf("an answer older than --max-cache-age was reused")
+	}
+	if _, _, code := run(t, context.Background(), "", "links", "-q", "--max-cache-age", "2h", dir); code != ExitUsage {
+		t.Errorf("--max-cache-age without --cache: exit %d, want 2", code)
 	}
 }

@@ -192,6 +192,7 @@ type Stats struct {
 	// document; Root names the first such root.
 	RootLinks int
 	Root      string
+	Cached    int // distinct web targets answered from the cache
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
@@ -207,6 +208,7 @@ type Checker struct {
 	parked  int               // links held back while their target is being checked
 	crawled int               // pages to follow handed out (start URLs included), for MaxPages
 	roots   map[string]string // a directory's git top level ("" for none), without RootDir
+	cache   map[string]cached // answers of earlier runs, by target (LoadCache)
 	wake    chan struct{}     // signalled when the queue grows or an item is done
 	stats   Stats
 }
@@ -224,6 +226,7 @@ type entry struct {
 	busy     bool
 	parked   []Item
 	checked  bool
+	at       time.Time // when a web answer was had, for WriteCache; zero: not to be kept
 	status   int
 	word     string
 	err      error
@@ -834,7 +837,7 @@ func (c *Checker) web1(ctx context.Context, it Item) Result {
 	case follow && !e.followed, wantAnchors && e.anchors == nil && e.anchErr == nil && (!e.checked || e.ok):
 		// Fetched whole: for its links, its anchors, or both.
 		c.fetch(ctx, it, e, follow)
-	case !e.checked:
+	case !e.checked && !c.fromCache(e, it.Link.Target):
 		r := c.web.Check(ctx, it.Link.Target)
 		c.settle(ctx, e, r.Status, r.Class, r.Err, r.Location)
 	}
@@ -912,6 +915,9 @@ func (c *Checker) settle(ctx context.Context, e *entry, status int, class httpch
 		e.ok = class == httpcheck.Exists
 	}
 	e.checked = ctx.Err() == nil
+	if e.checked && err == nil && status != 0 {
+		e.at = time.Now()
+	}
 }
 
 // fetch GETs a page whole (up to MaxPage), settles its check, and takes
