@@ -241,8 +241,8 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 				return usagef("--compare does not apply to links: its second run would find every target checked already")
 			case iof.input != "" || iof.shard != "":
 				return usagef("links reads documents: name them as arguments (- for stdin); -i and --shard do not apply")
-			case !o.Crawl && (c.Flags().Changed("depth") || c.Flags().Changed("max-pages")):
-				return usagef("--depth and --max-pages apply to --crawl")
+			case !o.Crawl && (c.Flags().Changed("depth") || c.Flags().Changed("max-pages") || o.Robots || o.Sitemap):
+				return usagef("--depth, --max-pages, --robots and --sitemap apply to --crawl")
 			case o.MaxPages < 0:
 				return usagef("--max-pages cannot be negative (0: no limit)")
 			case c.Flags().Changed("scheme"):
@@ -366,6 +366,8 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	// links from its start, and a chain of next-page links is what the
 	// bound is for (issue 26.4).
 	c.Flags().IntVar(&o.Depth, "depth", 10, "with --crawl, follow pages at most N links away from a URL given (-1: no limit)")
+	c.Flags().BoolVar(&o.Robots, "robots", false, "with --crawl, do not follow the pages the start hosts' robots.txt disallows (they are still checked)")
+	c.Flags().BoolVar(&o.Sitemap, "sitemap", false, "with --crawl, also follow the pages the start hosts' /sitemap.xml lists")
 	c.Flags().IntVar(&o.MaxPages, "max-pages", 10000, "with --crawl, follow at most N pages; links to further pages are not checked (0: no limit)")
 	c.Flags().StringVar(&maxPage, "max-page-size", "16MiB", "most of a page read for its links and anchors")
 	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
@@ -640,6 +642,9 @@ func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats, o linkcheck.Opt
 	}
 	if st.Deeper > 0 {
 		fmt.Fprintf(w, "crawl limit reached: --depth %d; %s beyond it checked, not followed\n", o.Depth, plural(st.Deeper, "page"))
+	}
+	if st.Robots > 0 {
+		fmt.Fprintf(w, "robots.txt: %s checked, not followed\n", plural(st.Robots, "page"))
 	}
 	if st.Unchecked > 0 {
 		fmt.Fprintf(w, "crawl limit reached: --max-pages %d; %s to further pages not checked\n", o.MaxPages, plural(st.Unchecked, "link"))

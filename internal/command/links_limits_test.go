@@ -177,3 +177,33 @@ func TestLinksPerHostDefault(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// --robots keeps a crawl off the pages robots.txt disallows to every robot
+// (checked, not followed), and --sitemap adds the pages /sitemap.xml lists,
+// linked from nowhere else (muffet#32 asked for both; muffet#316: its
+// sitemap was an allowlist, where users expected the orphan page checked;
+// issue 24's CI list).
+func TestLinksCrawlRobotsAndSitemap(t *testing.T) {
+	t.Parallel()
+	pages := map[string]string{
+		"/":             `<a href="/private/page">p</a>`,
+		"/private/page": `<a href="/private-broken">x</a>`,
+		"/orphan":       `<a href="/orphan-broken">y</a>`,
+		"/robots.txt":   "User-agent: googlebot\nDisallow: /\n\nUser-agent: *\nDisallow: /private # not crawled\n",
+		"/sitemap.xml":  `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>$BASE/orphan</loc></url></urlset>`,
+	}
+	site := newHitServer(t, pages)
+	out, errOut, code := run(t, context.Background(), "", "links", "--crawl", "--no-progress", "--robots", "--sitemap", site.URL+"/")
+	if code != ExitSome || strings.TrimSpace(out) != site.URL+"/orphan:1: "+site.URL+"/orphan-broken - does not exist" ||
+		!strings.Contains(errOut, "robots.txt: 1 page checked, not followed\n") || site.count("/private-broken") != 0 {
+		t.Errorf("--robots --sitemap: exit %d\n%s%s", code, out, errOut)
+	}
+	plain := newHitServer(t, pages)
+	out, _, _ = run(t, context.Background(), "", "links", "--crawl", "-q", plain.URL+"/")
+	if !strings.Contains(out, "/private-broken") || plain.count("/orphan") != 0 || plain.count("/robots.txt")+plain.count("/sitemap.xml") != 0 {
+		t.Errorf("without the flags, robots.txt and the sitemap are not read:\n%s", out)
+	}
+	if _, _, code := run(t, context.Background(), "", "links", "--sitemap", plain.URL+"/"); code != ExitUsage {
+		t.Errorf("--sitemap without --crawl: exit %d, want 2", code)
+	}
+}

@@ -64,6 +64,10 @@ type Options struct {
 	// holds one entry per distinct target) nor its work: 1,000 new links
 	// a page reached 707 MB in 25 s (issue 26.4).
 	MaxPages int
+	// Robots, with Crawl, does not follow the pages a start host's
+	// robots.txt disallows to every robot (they are still checked);
+	// Sitemap adds the pages its /sitemap.xml lists to the crawl.
+	Robots, Sitemap bool
 	// Accept, if set, says which HTTP statuses pass (--accept); by
 	// default a 2xx does.
 	Accept func(status int) bool
@@ -193,6 +197,7 @@ type Stats struct {
 	RootLinks int
 	Root      string
 	Cached    int // distinct web targets answered from the cache
+	Robots    int // distinct pages robots.txt kept the crawl from following
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
@@ -202,14 +207,15 @@ type Checker struct {
 	hosts map[string]bool // the start URLs' hosts, for Crawl
 
 	mu      sync.Mutex
-	targets map[string]*entry // every distinct target checked, by Link.Target
-	queue   []Item            // links found, not yet yielded
-	active  int               // items yielded and not yet done: they may queue more
-	parked  int               // links held back while their target is being checked
-	crawled int               // pages to follow handed out (start URLs included), for MaxPages
-	roots   map[string]string // a directory's git top level ("" for none), without RootDir
-	cache   map[string]cached // answers of earlier runs, by target (LoadCache)
-	wake    chan struct{}     // signalled when the queue grows or an item is done
+	targets map[string]*entry   // every distinct target checked, by Link.Target
+	queue   []Item              // links found, not yet yielded
+	active  int                 // items yielded and not yet done: they may queue more
+	parked  int                 // links held back while their target is being checked
+	crawled int                 // pages to follow handed out (start URLs included), for MaxPages
+	roots   map[string]string   // a directory's git top level ("" for none), without RootDir
+	cache   map[string]cached   // answers of earlier runs, by target (LoadCache)
+	robots  map[string][]string // with Robots: a start host's Disallow prefixes
+	wake    chan struct{}       // signalled when the queue grows or an item is done
 	stats   Stats
 }
 
@@ -890,6 +896,11 @@ func (c *Checker) follows(it Item, e *entry) bool {
 			c.stats.Deeper++
 		}
 		return false
+	case c.o.Robots && c.robotsDeny(it.Link.Target):
+		if e == nil {
+			c.stats.Robots++
+		}
+		return false
 	case c.o.MaxPages > 0 && c.crawled >= c.o.MaxPages:
 		return false
 	}
@@ -978,6 +989,9 @@ func (c *Checker) fetch(ctx context.Context, it Item, e *entry, follow bool) {
 		c.mu.Lock()
 		c.stats.Pages++
 		c.mu.Unlock()
+		if it.start && c.o.Crawl {
+			c.siteFiles(ctx, final)
+		}
 		opts := c.o.Extract
 		opts.Format = format
 		opts.RootDir = ""
