@@ -211,7 +211,8 @@ type Checker struct {
 	queue   []Item              // links found, not yet yielded
 	active  int                 // items yielded and not yet done: they may queue more
 	parked  int                 // links held back while their target is being checked
-	crawled int                 // pages to follow handed out (start URLs included), for MaxPages
+	crawled int                 // pages to follow handed out or queued (start URLs included), for MaxPages
+	pending map[string]bool     // pages counted in crawled when queued, not yet handed out
 	roots   map[string]string   // a directory's git top level ("" for none), without RootDir
 	cache   map[string]cached   // answers of earlier runs, by target (LoadCache)
 	robots  map[string][]string // with Robots: a start host's Disallow prefixes
@@ -323,11 +324,6 @@ func (c *Checker) Items(ctx context.Context, starts iter.Seq[Item]) iter.Seq[Ite
 				c.queue = c.queue[1:]
 				if k := it.Link.Kind; (k == links.HTTP || k == links.File) && c.selected(it) {
 					e := c.targets[it.Link.Target]
-					if c.beyondPages(it, e) {
-						c.stats.Unchecked++
-						c.mu.Unlock()
-						continue
-					}
 					it.follow = c.follows(it, e)
 					switch {
 					case e == nil:
@@ -390,11 +386,9 @@ func (c *Checker) push(its []Item) {
 	}
 	c.mu.Lock()
 	for _, it := range its {
-		if c.beyondPages(it, c.targets[it.Link.Target]) {
-			c.stats.Unchecked++
-			continue
+		if c.admit(it) {
+			c.queue = append(c.queue, it)
 		}
-		c.queue = append(c.queue, it)
 	}
 	c.mu.Unlock()
 	c.signal()
@@ -872,11 +866,25 @@ func (c *Checker) page(it Item) bool {
 	return err == nil && c.hosts[u.Host]
 }
 
-// beyondPages reports whether a link is to a page of a crawled host not
-// seen yet (e is its target's entry, nil if none) once MaxPages pages are
-// being followed; c.mu is held.
-func (c *Checker) beyondPages(it Item, e *entry) bool {
-	return e == nil && c.o.MaxPages > 0 && c.crawled >= c.o.MaxPages && c.page(it) && !c.deep(it)
+// admit decides, as a link is queued, whether MaxPages leaves room for
+// it: a page of a crawled host not seen yet is counted now, not when it is
+// handed out, so that the queue never holds more pages than the limit
+// (1,000 pages of 1,000 new links each queued a million links before the
+// limit was seen); past the limit it is left out. c.mu is held.
+func (c *Checker) admit(it Item) bool {
+	if c.o.MaxPages <= 0 || !c.page(it) || c.deep(it) || c.targets[it.Link.Target] != nil || c.pending[it.Link.Target] {
+		return true
+	}
+	if c.crawled >= c.o.MaxPages {
+		c.stats.Unchecked++
+		return false
+	}
+	c.crawled++
+	if c.pending == nil {
+		c.pending = map[string]bool{}
+	}
+	c.pending[it.Link.Target] = true
+	return true
 }
 
 func (c *Checker) deep(it Item) bool { return c.o.Depth >= 0 && it.depth > c.o.Depth }
@@ -901,6 +909,9 @@ func (c *Checker) follows(it Item, e *entry) bool {
 			c.stats.Robots++
 		}
 		return false
+	case c.pending[it.Link.Target]:
+		delete(c.pending, it.Link.Target) // counted when queued
+		return true
 	case c.o.MaxPages > 0 && c.crawled >= c.o.MaxPages:
 		return false
 	}
