@@ -42,7 +42,18 @@
 # 3), as users run it and with GOGC=100: ten times the documents with the
 # same targets, then ten times the targets too.
 #
+#
+# REAL=DIR instead checks a real documentation tree (not committed: fetch
+# one, e.g. kubernetes/community's 965 Markdown files, see
+# docs/benchmarks.md), local links only, so that nothing leaves the
+# machine (each command also runs in a network namespace of its own when
+# `unshare -rn` works): fanout links --offline, lychee --offline and
+# markdown-link-check with http(s) links ignored, each RUNS times, the
+# median time and the broken count printed, and fanout's broken links by
+# reason, for the disagreements to be read by hand.
+#
 #   flock -x /tmp/fanout-quiet.lock bash bench/links.sh
+#   REAL=/tmp/community RUNS=3 bash bench/links.sh
 #   DOCS=20 DISTINCT=40 RUNS=1 RSS_CASES=200:100 bash bench/links.sh   # self-check, a few seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,6 +76,34 @@ if ! "$tmp/fanout" links --help > /dev/null 2>&1; then
 fi
 command -v "$LYCHEE" > /dev/null 2>&1 && lychee=$(command -v "$LYCHEE") || lychee=
 command -v "$MLC" > /dev/null 2>&1 && mlc=$(command -v "$MLC") || mlc=
+if [ -n "${REAL:-}" ]; then
+	ns=()
+	unshare -rn true 2>/dev/null && ns=(unshare -rn)
+	echo "# $(date -u +%FT%TZ) nproc=$(nproc) REAL=$REAL: $(find "$REAL" -name '*.md' | wc -l) Markdown files, $(find "$REAL" -type f | wc -l) files; rounds=$RUNS; netns=${ns[*]:-none}"
+	median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+	timed() { # NAME OUTFILE CMD...: the median seconds of RUNS runs
+		local name=$1 out=$2
+		shift 2
+		for _ in $(seq "$RUNS"); do
+			/usr/bin/time -f %e -o "$tmp/t" "${ns[@]}" "$@" > "$out" 2>&1 || true
+			tail -1 "$tmp/t"
+		done | median | xargs printf "%-22s %8s s" "$name"
+	}
+	timed "fanout links" "$tmp/fanout.out" "$tmp/fanout" links --offline -q --no-progress "$REAL"
+	echo "  $(wc -l < "$tmp/fanout.out") broken"
+	if [ -n "$lychee" ]; then
+		timed "lychee --offline" "$tmp/lychee.out" "$lychee" --offline --no-progress "$REAL"
+		echo "  $(grep -c '^\[' "$tmp/lychee.out" || true) broken"
+	fi
+	if [ -n "$mlc" ]; then
+		echo '{"ignorePatterns": [{"pattern": "^https?://"}, {"pattern": "^mailto:"}]}' > "$tmp/mlc.json"
+		timed "markdown-link-check" "$tmp/mlc.out" sh -c 'find "$1" -name "*.md" -exec "$2" -q -c "$3" {} +' sh "$REAL" "$mlc" "$tmp/mlc.json"
+		echo "  $(grep -c '\[✖\]' "$tmp/mlc.out" || true) broken"
+	fi
+	echo "# fanout's broken links by reason:"
+	sed 's/^.* - //' "$tmp/fanout.out" | sed 's/"[^"]*"/"…"/' | sort | uniq -c | sort -rn
+	exit 0
+fi
 "$tmp/fanout" demo serve --latency 0 > "$tmp/url" 2>/dev/null &
 site=$!
 for _ in $(seq 100); do [ -s "$tmp/url" ] && break; sleep 0.05; done

@@ -232,7 +232,8 @@ func TestLinksCrawl(t *testing.T) {
 	if code != ExitSome {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	want := site.URL + "/deep: " + site.URL + "/broken - does not exist"
+	// PAGE:LINE:, as for a file (issue 24.13).
+	want := site.URL + "/deep:1: " + site.URL + "/broken - does not exist"
 	if strings.TrimSpace(out) != want {
 		t.Errorf("crawl output:\n%s\nwant:\n%s", out, want)
 	}
@@ -318,7 +319,7 @@ func TestLinksSelection(t *testing.T) {
 	srv := newHitServer(t, map[string]string{"/ok": "ok"})
 	dir := t.TempDir()
 	writeTree(t, dir, srv.URL, map[string]string{
-		"a.md": "[1]($BASE/ok) [2]($BASE/private/x) [3]($BASE/private/keep) [4](mailto:a@b.c)\n",
+		"a.md": "[1]($BASE/ok) [2]($BASE/private/x) [3]($BASE/private/keep) [4](mailto:a@b.c) [5](ftp://private/f)\n",
 	})
 	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "--exclude", "/private/", "--include", "keep$", "--include", "/ok$", dir)
 	if code != ExitSome || !strings.Contains(out, "/private/keep - does not exist") || strings.Contains(out, "/private/x") {
@@ -327,7 +328,8 @@ func TestLinksSelection(t *testing.T) {
 	if srv.count("/private/x") != 0 {
 		t.Errorf("an excluded link was requested")
 	}
-	if !strings.Contains(errOut, "1 skipped (1 mailto), 1 excluded") {
+	// An excluded ftp: link is excluded, not skipped (issue 24.14).
+	if !strings.Contains(errOut, "1 skipped (1 mailto), 2 excluded") {
 		t.Errorf("summary: %s", errOut)
 	}
 	out, _, code = run(t, context.Background(), "", "links", "-q", "--exclude", "/private/", dir)

@@ -15,16 +15,21 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"iter"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
 
 	"github.com/fanout-dev/fanout/internal/httpcheck"
 	"github.com/fanout-dev/fanout/internal/links"
@@ -39,10 +44,30 @@ type Options struct {
 	// an Include (which wins, as in lychee).
 	Include, Exclude []*regexp.Regexp
 	Fragments        bool // check #fragments against the target's anchors
+	// Remap rewrites web links before they are checked (lychee's
+	// --remap): the first rule whose pattern matches a link's absolute URL
+	// replaces the match (with $1 for a group); the result is checked, an
+	// http(s) URL on the web or a file:// URL on disk, so that a production
+	// URL can be checked against a local build.
+	Remap []Remap
+	// Offline leaves every web link out (Excluded, whatever Include says):
+	// local links only, no request (lychee's --offline).
+	Offline bool
 	// Crawl follows the links to pages of the start URLs' hosts: each
 	// page is fetched once and its links are checked in turn.
 	Crawl bool
 	Depth int // with Crawl, follow pages up to this many links from a start URL; negative: no limit
+	// MaxPages, with Crawl, is the most pages followed (start URLs
+	// included); 0: no limit. Once reached, a link on a page to a page of
+	// the crawled hosts not seen yet is left out, neither followed nor
+	// checked, so that an endless site cannot grow the run's memory (which
+	// holds one entry per distinct target) nor its work: 1,000 new links
+	// a page reached 707 MB in 25 s (issue 26.4).
+	MaxPages int
+	// Robots, with Crawl, does not follow the pages a start host's
+	// robots.txt disallows to every robot (they are still checked);
+	// Sitemap adds the pages its /sitemap.xml lists to the crawl.
+	Robots, Sitemap bool
 	// Accept, if set, says which HTTP statuses pass (--accept); by
 	// default a 2xx does.
 	Accept func(status int) bool
@@ -50,6 +75,40 @@ type Options struct {
 	// (the rest is not read: the page itself is still checked).
 	MaxPage int64
 	Stdin   io.Reader // the document "-"
+}
+
+// Remap is one --remap rule.
+type Remap struct {
+	Pattern     *regexp.Regexp
+	Replacement string
+}
+
+// remap applies the first matching rule to a web link.
+func (c *Checker) remap(l links.Link) links.Link {
+	if l.Kind != links.HTTP {
+		return l
+	}
+	for _, r := range c.o.Remap {
+		if !r.Pattern.MatchString(l.Target) {
+			continue
+		}
+		to := r.Pattern.ReplaceAllString(l.Target, r.Replacement)
+		if l.Fragment != "" {
+			to += "#" + url.PathEscape(l.Fragment)
+		}
+		if u, err := url.Parse(to); err == nil && u.Scheme == "file" && u.Path != "" {
+			l.Kind, l.Target, l.Fragment, l.Scheme = links.File, filepath.Clean(filepath.FromSlash(u.Path)), u.Fragment, "file"
+			return l
+		}
+		target, frag, err := links.NormalizeURL(to)
+		if err != nil {
+			l.Kind, l.Err = links.Invalid, fmt.Errorf("--remap %s: %w", r.Pattern, err)
+			return l
+		}
+		l.Target, l.Fragment = target, frag
+		return l
+	}
+	return l
 }
 
 // Item is one piece of work: a document to read, or a link found in one.
@@ -122,6 +181,23 @@ type Result struct {
 type Stats struct {
 	HTTP, Files int // distinct web and local targets
 	Pages       int // pages followed (start URLs and crawled pages)
+	// Deeper counts the distinct pages of a crawl beyond Depth: checked,
+	// not followed.
+	Deeper int
+	// Unchecked counts the links to pages beyond MaxPages: left out.
+	Unchecked int
+	// NotUTF8 counts the local documents that are not valid UTF-8 (read
+	// as they are: a link is ASCII, or UTF-8 where it is not); FirstNotUTF8
+	// names the first.
+	NotUTF8      int
+	FirstNotUTF8 string
+	// RootLinks counts the root-relative links (/docs/a.md) resolved from
+	// a guessed root, without Extract.RootDir: the git top level of their
+	// document; Root names the first such root.
+	RootLinks int
+	Root      string
+	Cached    int // distinct web targets answered from the cache
+	Robots    int // distinct pages robots.txt kept the crawl from following
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
@@ -131,11 +207,16 @@ type Checker struct {
 	hosts map[string]bool // the start URLs' hosts, for Crawl
 
 	mu      sync.Mutex
-	targets map[string]*entry // every distinct target checked, by Link.Target
-	queue   []Item            // links found, not yet yielded
-	active  int               // items yielded and not yet done: they may queue more
-	parked  int               // links held back while their target is being checked
-	wake    chan struct{}     // signalled when the queue grows or an item is done
+	targets map[string]*entry   // every distinct target checked, by Link.Target
+	queue   []Item              // links found, not yet yielded
+	active  int                 // items yielded and not yet done: they may queue more
+	parked  int                 // links held back while their target is being checked
+	crawled int                 // pages to follow handed out or queued (start URLs included), for MaxPages
+	pending map[string]bool     // pages counted in crawled when queued, not yet handed out
+	roots   map[string]string   // a directory's git top level ("" for none), without RootDir
+	cache   map[string]cached   // answers of earlier runs, by target (LoadCache)
+	robots  map[string][]string // with Robots: a start host's Disallow prefixes
+	wake    chan struct{}       // signalled when the queue grows or an item is done
 	stats   Stats
 }
 
@@ -152,11 +233,13 @@ type entry struct {
 	busy     bool
 	parked   []Item
 	checked  bool
+	at       time.Time // when a web answer was had, for WriteCache; zero: not to be kept
 	status   int
 	word     string
 	err      error
 	ok       bool
 	followed bool           // the page was fetched and its links taken
+	crawl    bool           // (under Checker.mu) an item to follow it was handed out
 	anchors  *links.Anchors // read when a fragment asked for them
 	anchErr  error          // why the anchors could not be read
 	doc      string         // a local target's document for anchors ("" for a directory)
@@ -184,6 +267,14 @@ func (c *Checker) Start(raw string) (Item, bool) {
 	}
 	c.mu.Lock()
 	c.hosts[u.Host] = true
+	e := c.targets[target]
+	if e == nil {
+		e = c.newEntry(target, links.HTTP)
+	}
+	if !e.crawl {
+		e.crawl = true
+		c.crawled++
+	}
 	c.mu.Unlock()
 	return Item{Link: links.Link{Raw: raw, Kind: links.HTTP, Target: target, Fragment: frag, Scheme: u.Scheme}, follow: true, start: true}, true
 }
@@ -211,9 +302,8 @@ func (c *Checker) Stats() Stats {
 // never one that does, nor a document.
 func (c *Checker) Items(ctx context.Context, starts iter.Seq[Item]) iter.Seq[Item] {
 	return func(yield func(Item) bool) {
-		// mark decides, once, whether an item is followed and counted.
+		// mark counts an item that may find links as active.
 		mark := func(it Item) Item {
-			it.follow = it.follow || c.crawls(it)
 			it.counted = it.Doc != "" || it.follow
 			if it.counted {
 				c.mu.Lock()
@@ -234,9 +324,11 @@ func (c *Checker) Items(ctx context.Context, starts iter.Seq[Item]) iter.Seq[Ite
 				c.queue = c.queue[1:]
 				if k := it.Link.Kind; (k == links.HTTP || k == links.File) && c.selected(it) {
 					e := c.targets[it.Link.Target]
+					it.follow = c.follows(it, e)
 					switch {
 					case e == nil:
-						c.newEntry(it.Link.Target, k).busy = true
+						e = c.newEntry(it.Link.Target, k)
+						e.busy, e.crawl = true, it.follow
 						it.claim = true
 					case e.busy:
 						e.parked = append(e.parked, it)
@@ -286,13 +378,18 @@ func (c *Checker) signal() {
 	}
 }
 
-// push queues the links of a document or page.
+// push queues the links of a document or page, but those MaxPages leaves
+// out: an endless site's links are not even queued.
 func (c *Checker) push(its []Item) {
 	if len(its) == 0 {
 		return
 	}
 	c.mu.Lock()
-	c.queue = append(c.queue, its...)
+	for _, it := range its {
+		if c.admit(it) {
+			c.queue = append(c.queue, it)
+		}
+	}
 	c.mu.Unlock()
 	c.signal()
 }
@@ -309,12 +406,19 @@ func (c *Checker) Do(ctx context.Context, it Item) Result {
 		}()
 	}
 	if it.Doc != "" {
-		return c.read(it)
+		return c.read(ctx, it)
 	}
 	l := it.Link
 	switch {
+	case l.Kind == links.Skipped && !c.match(it, c.o.Include) && c.match(it, c.o.Exclude):
+		// An excluded ftp: link is excluded, as asked, not skipped
+		// (issue 24.14); a skipped one is not left out by --include.
+		return Result{Verdict: Excluded, Word: "excluded"}
 	case l.Kind == links.Skipped:
 		return Result{Verdict: Skipped, Word: "skipped (" + l.Scheme + ")"}
+	case l.Kind == links.Invalid && errors.Is(l.Err, links.ErrRootRelative):
+		// The fix, named (issue 24.10).
+		return Result{Verdict: Broken, Word: "error: root-relative link: pass --root-dir, the site's root on disk", Err: l.Err}
 	case l.Kind == links.Invalid:
 		return Result{Verdict: Broken, Word: "error: " + l.Err.Error(), Err: l.Err}
 	case !c.selected(it):
@@ -327,22 +431,28 @@ func (c *Checker) Do(ctx context.Context, it Item) Result {
 
 // selected applies Include and Exclude.
 func (c *Checker) selected(it Item) bool {
-	match := func(res []*regexp.Regexp) bool {
-		for _, re := range res {
-			if re.MatchString(it.Link.Raw) || (it.Link.Kind == links.HTTP && re.MatchString(it.Shown())) {
-				return true
-			}
-		}
+	if c.o.Offline && it.Link.Kind == links.HTTP {
 		return false
 	}
-	if match(c.o.Include) {
+	if c.match(it, c.o.Include) {
 		return true
 	}
-	return len(c.o.Include) == 0 && !match(c.o.Exclude)
+	return len(c.o.Include) == 0 && !c.match(it, c.o.Exclude)
+}
+
+// match reports whether one of res matches the link as written or, for a
+// web link, its absolute URL.
+func (c *Checker) match(it Item, res []*regexp.Regexp) bool {
+	for _, re := range res {
+		if re.MatchString(it.Link.Raw) || (it.Link.Kind == links.HTTP && re.MatchString(it.Shown())) {
+			return true
+		}
+	}
+	return false
 }
 
 // read extracts the links of a local document and queues them.
-func (c *Checker) read(it Item) Result {
+func (c *Checker) read(ctx context.Context, it Item) Result {
 	if it.Err != nil {
 		return Result{Verdict: Unread, Word: "error: " + reason(it.Err), Err: it.Err}
 	}
@@ -351,7 +461,7 @@ func (c *Checker) read(it Item) Result {
 	if it.Doc == "-" {
 		r, format = c.o.Stdin, links.Markdown // Markdown finds bare URLs too
 	} else {
-		f, err := os.Open(it.Doc)
+		f, err := openDoc(ctx, it.Doc, c.o.MaxPage)
 		if err != nil {
 			return Result{Verdict: Unread, Word: "error: " + reason(err), Err: err}
 		}
@@ -360,11 +470,157 @@ func (c *Checker) read(it Item) Result {
 	}
 	opts := c.o.Extract
 	opts.Format = format
-	n, err := c.extract(r, links.Source{Path: it.Doc}, opts, it.Doc, 0)
+	if opts.RootDir == "" && it.Doc != "-" {
+		opts.RootDir = c.gitRoot(it.Doc)
+	}
+	u := &utf8Reader{r: r}
+	n, err := c.extract(u, links.Source{Path: it.Doc}, opts, it.Doc, 0)
+	if u.bad || len(u.carry) > 0 {
+		// lychee skips such a file, naming it; it is read, and named
+		// (issue 24.7).
+		c.mu.Lock()
+		if c.stats.NotUTF8++; c.stats.FirstNotUTF8 == "" {
+			c.stats.FirstNotUTF8 = it.Doc
+		}
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return Result{Verdict: Unread, Word: "error: " + reason(err), Err: err, Links: n}
 	}
 	return Result{Verdict: Read, Word: "read", Links: n}
+}
+
+// utf8Reader passes a document through and notes whether it is valid
+// UTF-8; a rune split across reads is carried to the next.
+type utf8Reader struct {
+	r     io.Reader
+	carry []byte // the start of a rune the last read cut
+	bad   bool
+}
+
+func (u *utf8Reader) Read(p []byte) (int, error) {
+	n, err := u.r.Read(p)
+	if u.bad || n == 0 {
+		return n, err
+	}
+	b := p[:n]
+	if len(u.carry) > 0 {
+		b = append(u.carry, b...)
+		u.carry = u.carry[:0]
+	}
+	// An incomplete rune at the end waits for the next read.
+	cut := len(b)
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				cut = i
+			}
+			break
+		}
+	}
+	u.bad = !utf8.Valid(b[:cut])
+	// b may share carry's array: checked first, then carried.
+	u.carry = append(u.carry, b[cut:]...)
+	return n, err
+}
+
+// gitRoot guesses where root-relative links in a local document start
+// without --root-dir: the git top level of its directory, as GitHub
+// resolves /docs/a.md in a repository's Markdown from the repository's
+// root (issue 24.11: 803 identical errors on kubernetes/community); "" for
+// none. Each directory is looked up once.
+func (c *Checker) gitRoot(doc string) string {
+	dir, err := filepath.Abs(filepath.Dir(doc))
+	if err != nil {
+		return ""
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.roots == nil {
+		c.roots = map[string]string{}
+	}
+	var seen []string
+	root := ""
+	for {
+		if r, ok := c.roots[dir]; ok {
+			root = r
+			break
+		}
+		seen = append(seen, dir)
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			root = dir
+			break
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			break
+		}
+		dir = up
+	}
+	for _, d := range seen {
+		c.roots[d] = root
+	}
+	return root
+}
+
+// ErrTooLarge is the error of a document that is not a regular file (a
+// device, a FIFO) and holds more than MaxPage bytes: /dev/zero never ends.
+var ErrTooLarge = errors.New("not a regular file, and larger than --max-page-size")
+
+// doc is an open document: a regular file read whole, anything else (only
+// ever opened when named: a walk leaves devices and FIFOs out) read up to
+// a cap, and given up when ctx ends.
+type doc struct {
+	*os.File
+	left int64 // for a file that is not regular: bytes it may still yield; -1: no cap
+	stop func() bool
+}
+
+// openDoc opens path without blocking: open(2) on a FIFO with no writer
+// would wait for one forever (issue 26.6). O_NONBLOCK has no effect on a
+// regular file; a FIFO's reads then wait in Go's poller, where ctx can end
+// them.
+func openDoc(ctx context.Context, path string, limit int64) (*doc, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	d := &doc{File: f, left: -1, stop: func() bool { return false }}
+	if !fi.Mode().IsRegular() {
+		d.left = limit
+		d.stop = context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Now()) })
+	}
+	return d, nil
+}
+
+func (d *doc) Read(p []byte) (int, error) {
+	if d.left < 0 {
+		return d.File.Read(p)
+	}
+	if d.left == 0 {
+		// One byte more tells a document of exactly the cap from a longer one.
+		var b [1]byte
+		if n, err := d.File.Read(b[:]); n == 0 {
+			return 0, err
+		}
+		return 0, &fs.PathError{Op: "read", Path: d.Name(), Err: ErrTooLarge}
+	}
+	if int64(len(p)) > d.left {
+		p = p[:d.left]
+	}
+	n, err := d.File.Read(p)
+	d.left -= int64(n)
+	return n, err
+}
+
+func (d *doc) Close() error {
+	d.stop()
+	return d.File.Close()
 }
 
 // extract queues the links of one document, found at depth (of the page
@@ -380,6 +636,14 @@ func (c *Checker) extract(r io.Reader, src links.Source, opts links.Options, sou
 			return n, err
 		}
 		n++
+		l = c.remap(l)
+		if src.Path != "" && c.o.Extract.RootDir == "" && opts.RootDir != "" && strings.HasPrefix(l.Raw, "/") && !strings.HasPrefix(l.Raw, "//") {
+			c.mu.Lock()
+			if c.stats.RootLinks++; c.stats.Root == "" {
+				c.stats.Root = opts.RootDir
+			}
+			c.mu.Unlock()
+		}
 		its = append(its, Item{Link: l, Source: source, depth: depth + 1})
 		if len(its) == batch {
 			c.push(its)
@@ -476,7 +740,13 @@ func (c *Checker) file(ctx context.Context, it Item) Result {
 		}
 	}
 	if !e.ok {
-		return Result{Verdict: Broken, Word: e.word, Err: e.err}
+		word := e.word
+		if errors.Is(e.err, fs.ErrNotExist) && emailLike.MatchString(it.Link.Raw) {
+			// href="foo@bar.com" is a relative file to a browser; the
+			// author meant mail (issue 24.12).
+			word += " (an e-mail address? write mailto:" + it.Link.Raw + ")"
+		}
+		return Result{Verdict: Broken, Word: word, Err: e.err}
 	}
 	if it.Link.Fragment == "" || !c.o.Fragments {
 		return Result{Verdict: OK, Word: e.word}
@@ -486,6 +756,8 @@ func (c *Checker) file(ctx context.Context, it Item) Result {
 	}
 	return c.anchored(it, e)
 }
+
+var emailLike = regexp.MustCompile(`^[^/@:?#]+@[^/@:?#]+\.[A-Za-z]{2,}$`)
 
 // indexFiles are where a link to a directory finds its anchors.
 var indexFiles = []string{"index.html", "index.htm", "README.md", "index.md"}
@@ -520,6 +792,12 @@ func isAnchor(frag string) bool {
 		!lineAnchor.MatchString(frag)
 }
 
+// rawFragment is the fragment of a link as written, not decoded.
+func rawFragment(raw string) string {
+	_, frag, _ := strings.Cut(raw, "#")
+	return frag
+}
+
 var lineAnchor = regexp.MustCompile(`^L\d+(C\d+)?(-L?\d+(C\d+)?)?$`)
 
 // anchored is the verdict on a link with a fragment to a target that
@@ -531,10 +809,17 @@ func (c *Checker) anchored(it Item, e *entry) Result {
 		return Result{Verdict: Broken, Status: e.status, Word: "error: anchors: " + reason(e.anchErr), Err: e.anchErr}
 	case !isAnchor(frag):
 		return Result{Verdict: OK, Status: e.status, Word: e.word}
-	case e.anchors.Has(frag):
+	case e.anchors.Has(frag), e.anchors.Has(rawFragment(it.Link.Raw)):
+		// As written first, then decoded: a browser looks for
+		// id="a%3Ab" before id="a:b" (HTML's "find a potential
+		// indicated element"; lychee's fragments/file.html).
 		return Result{Verdict: OK, Status: e.status, Word: e.word}
 	}
-	return Result{Verdict: Broken, Status: e.status, Word: "no anchor #" + frag}
+	word := "no anchor #" + frag
+	if near := e.anchors.Nearest(frag); near != "" {
+		word += " (nearest: #" + near + ")" // issue 24.12
+	}
+	return Result{Verdict: Broken, Status: e.status, Word: word}
 }
 
 // web1 checks a web target once: followed (fetched whole, its links taken)
@@ -552,7 +837,7 @@ func (c *Checker) web1(ctx context.Context, it Item) Result {
 	case follow && !e.followed, wantAnchors && e.anchors == nil && e.anchErr == nil && (!e.checked || e.ok):
 		// Fetched whole: for its links, its anchors, or both.
 		c.fetch(ctx, it, e, follow)
-	case !e.checked:
+	case !e.checked && !c.fromCache(e, it.Link.Target):
 		r := c.web.Check(ctx, it.Link.Target)
 		c.settle(ctx, e, r.Status, r.Class, r.Err, r.Location)
 	}
@@ -562,24 +847,79 @@ func (c *Checker) web1(ctx context.Context, it Item) Result {
 	if !e.ok {
 		return Result{Verdict: Broken, Status: e.status, Word: e.word, Err: e.err}
 	}
-	if !wantAnchors {
+	if !wantAnchors || e.status/100 != 2 && e.status != 0 {
+		// A status passed by --accept (a 404, a 429) is no page whose
+		// anchors say anything (lychee's
+		// test_fragments_when_accept_error_status_codes).
 		return Result{Verdict: OK, Status: e.status, Word: e.word}
 	}
 	return c.anchored(it, e)
 }
 
-// crawls reports whether a link found on a page is a page to follow.
-func (c *Checker) crawls(it Item) bool {
-	if !c.o.Crawl || it.Doc != "" || it.Link.Kind != links.HTTP || it.Source == "" || (c.o.Depth >= 0 && it.depth > c.o.Depth) {
+// page reports whether a link found on a page is to a page of a crawled
+// host; c.mu is held.
+func (c *Checker) page(it Item) bool {
+	if !c.o.Crawl || it.Doc != "" || it.Link.Kind != links.HTTP || !isPageSource(it.Source) {
 		return false
 	}
 	u, err := url.Parse(it.Link.Target)
-	if err != nil {
+	return err == nil && c.hosts[u.Host]
+}
+
+// admit decides, as a link is queued, whether MaxPages leaves room for
+// it: a page of a crawled host not seen yet is counted now, not when it is
+// handed out, so that the queue never holds more pages than the limit
+// (1,000 pages of 1,000 new links each queued a million links before the
+// limit was seen); past the limit it is left out. c.mu is held.
+func (c *Checker) admit(it Item) bool {
+	if c.o.MaxPages <= 0 || !c.page(it) || c.deep(it) || c.targets[it.Link.Target] != nil || c.pending[it.Link.Target] {
+		return true
+	}
+	if c.crawled >= c.o.MaxPages {
+		c.stats.Unchecked++
 		return false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.hosts[u.Host] && isPageSource(it.Source)
+	c.crawled++
+	if c.pending == nil {
+		c.pending = map[string]bool{}
+	}
+	c.pending[it.Link.Target] = true
+	return true
+}
+
+func (c *Checker) deep(it Item) bool { return c.o.Depth >= 0 && it.depth > c.o.Depth }
+
+// follows decides whether a link (to the target of entry e, nil if new)
+// is a page to follow, and counts it against MaxPages; c.mu is held. A
+// page met again is followed again only if it was not (a link to it from a
+// file, or from beyond Depth, came first), as long as MaxPages allows.
+func (c *Checker) follows(it Item, e *entry) bool {
+	switch {
+	case !c.page(it):
+		return false
+	case e != nil && e.crawl:
+		return true
+	case c.deep(it):
+		if e == nil {
+			c.stats.Deeper++
+		}
+		return false
+	case c.o.Robots && c.robotsDeny(it.Link.Target):
+		if e == nil {
+			c.stats.Robots++
+		}
+		return false
+	case c.pending[it.Link.Target]:
+		delete(c.pending, it.Link.Target) // counted when queued
+		return true
+	case c.o.MaxPages > 0 && c.crawled >= c.o.MaxPages:
+		return false
+	}
+	c.crawled++
+	if e != nil {
+		e.crawl = true
+	}
+	return true
 }
 
 // isPageSource reports whether a link was found on a web page (not in a
@@ -597,6 +937,9 @@ func (c *Checker) settle(ctx context.Context, e *entry, status int, class httpch
 		e.ok = class == httpcheck.Exists
 	}
 	e.checked = ctx.Err() == nil
+	if e.checked && err == nil && status != 0 {
+		e.at = time.Now()
+	}
 }
 
 // fetch GETs a page whole (up to MaxPage), settles its check, and takes
@@ -657,6 +1000,9 @@ func (c *Checker) fetch(ctx context.Context, it Item, e *entry, follow bool) {
 		c.mu.Lock()
 		c.stats.Pages++
 		c.mu.Unlock()
+		if it.start && c.o.Crawl {
+			c.siteFiles(ctx, final)
+		}
 		opts := c.o.Extract
 		opts.Format = format
 		opts.RootDir = ""

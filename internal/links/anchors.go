@@ -194,3 +194,55 @@ func githubSlug(s string) string {
 	}
 	return b.String()
 }
+
+// Nearest is the anchor closest to a fragment that Has not found, by edit
+// distance, for a report to suggest ("#mailing-list": did you mean
+// "#mailing-lists"?, as linkchecker lists the anchors there are); "" when
+// none is within a third of the fragment's length (at least 2 edits).
+func (a Anchors) Nearest(fragment string) string {
+	best, bestD := "", max(2, len(fragment)/3)+1
+	for id := range a.ids {
+		// bestD+1: a tie is known exactly, and the first in order wins.
+		if d := editDistance(fragment, id, bestD+1); d < bestD || d == bestD && id < best {
+			best, bestD = id, d
+		}
+	}
+	return best
+}
+
+// editDistance is Levenshtein's distance between a and b in bytes, or
+// limit when it is limit or more.
+func editDistance(a, b string, limit int) int {
+	if abs(len(a)-len(b)) >= limit {
+		return limit
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		low := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			low = min(low, cur[j])
+		}
+		if low >= limit {
+			return limit
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], limit)
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}

@@ -247,3 +247,18 @@ func TestExists(t *testing.T) {
 		t.Errorf("index.html directory: err %v, want ErrNoIndex", err)
 	}
 }
+
+// A missing anchor's report names the nearest one there is, as linkchecker
+// lists the anchors of the page (issue 24.12: #mailing-list for
+// #mailing-lists on kubernetes/community); none when all are far.
+func TestAnchorsNearest(t *testing.T) {
+	a, err := ReadAnchors(strings.NewReader("# Mailing lists\n\n## Slack\n\n## Meetings\n"), Markdown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for frag, want := range map[string]string{"mailing-list": "mailing-lists", "metings": "meetings", "slak": "slack", "zoom": "", "governance": ""} {
+		if got := a.Nearest(frag); got != want {
+			t.Errorf("Nearest(%q) = %q, want %q", frag, got, want)
+		}
+	}
+}

@@ -325,6 +325,13 @@ func TestExtractMarkdownPeerCases(t *testing.T) {
 		{"comment", "<!-- [x](y.md) https://example.com/z -->\n\ntext <!-- <a href=\"c.html\"> --> end", nil},
 		// A bare URL on a host without a dot, as GitHub links it.
 		{"localhost", "run it at http://localhost:8080/ui then", []string{"http://localhost:8080/ui"}},
+		// lychee's fixtures/TEST.md (test_markdown: 12 links): a bare
+		// mailto: is autolinked by GitHub (GFM's extended protocols), beside
+		// a bare address.
+		{"bare mailto", "test@example.com\nmailto:test2@example.com\n", []string{"mailto:test@example.com", "mailto:test2@example.com"}},
+		// Display math: GitHub renders $$...$$ as math, not a link (lychee's
+		// test_markdown_math in lychee-lib/src/extract/markdown.rs; issue 24.2).
+		{"display math", "$$\n[\\psi](\\mathbf{L})\n$$\n\nand $$ [\\psi](\\mathbf{L}) $$ inline\n", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := raws(extractString(t, c.doc, Options{Format: Markdown}))
@@ -396,6 +403,12 @@ func TestExtractHTMLPeerCases(t *testing.T) {
 		// Unquoted values, upper-case names, self-closing tags.
 		{"unquoted", `<A HREF=/x><IMG SRC=y.png /><svg><use xlink:href="#icon"/></svg>`,
 			[]string{"https://h.example/x", "https://h.example/dir/y.png", "https://h.example/dir/page.html"}},
+		// lychee's test_extract_html5_custom_elements (its TEST_HTML5_CUSTOM_ELEMENTS.html):
+		// cite, href, src, srcset, data, poster wherever they appear.
+		{"custom element", `<blog-post cite="https://a.example/"></blog-post><x-img src="b.png" poster="c.png" data="d.svg"></x-img>`,
+			[]string{"https://a.example/", "https://h.example/dir/b.png", "https://h.example/dir/c.png", "https://h.example/dir/d.svg"}},
+		// Template placeholders in an HTML template are no links (issue 24.14).
+		{"template", `<a href="{{.URL}}">x</a><a href="${url}">y</a><img src="{{ site.logo }}"><a href="{% url 'home' %}">z</a>`, nil},
 		// Only the first of repeated attributes counts, as in browsers.
 		{"repeated attribute", `<a href="first.html" href="second.html">`, []string{"https://h.example/dir/first.html"}},
 	} {
@@ -536,6 +549,8 @@ func TestExtractConcurrent(t *testing.T) {
 func TestFormatOf(t *testing.T) {
 	for name, want := range map[string]Format{
 		"README.md": Markdown, "a.MARKDOWN": Markdown, "x.mdx": Markdown,
+		// lychee's test_quarto_treated_as_markdown, test_rmarkdown_treated_as_markdown.
+		"a.qmd": Markdown, "b.Rmd": Markdown, "c.mkdn": Markdown,
 		"i.html": HTML, "i.HTM": HTML, "i.xhtml": HTML,
 		"notes.txt": Text, "Makefile": Text, "a.rst": Text,
 	} {

@@ -133,31 +133,21 @@ func skipElement(name []byte, attrs []tagAttr) bool {
 }
 
 // isLinkAttr says whether attribute key of element name holds a URL to check:
-// href and src anywhere (custom MDX elements too, lychee's
-// test_mdx_multiline_jsx), srcset on img and source, and the URL attributes
-// lychee and muffet read: video poster, object data, form action, button and
-// input formaction, cite, SVG xlink:href, <meta property=og:image content>.
+// href, src, srcset, cite, poster and data anywhere (custom elements too:
+// lychee's test_mdx_multiline_jsx and test_extract_html5_custom_elements),
+// and the URL attributes lychee and muffet read on their elements: form
+// action, button and input formaction, SVG xlink:href, <link
+// imagesrcset>, <meta property=og:image content>.
 func isLinkAttr(name, key []byte, attrs []tagAttr) bool {
 	switch string(key) {
-	case "href", "src", "xlink:href":
+	case "href", "src", "xlink:href", "srcset", "cite", "poster", "data":
 		return true
-	case "srcset":
-		return string(name) == "img" || string(name) == "source"
 	case "imagesrcset":
 		return string(name) == "link"
-	case "poster":
-		return string(name) == "video"
-	case "data":
-		return string(name) == "object"
 	case "action":
 		return string(name) == "form"
 	case "formaction":
 		return string(name) == "button" || string(name) == "input"
-	case "cite":
-		switch string(name) {
-		case "blockquote", "q", "del", "ins":
-			return true
-		}
 	case "content":
 		if string(name) != "meta" {
 			return false

@@ -39,10 +39,12 @@ func (f Format) String() string {
 }
 
 // FormatOf chooses a format by a file name's extension: .md, .markdown, .mdx
-// are Markdown; .html, .htm, .xhtml are HTML; anything else is plain text.
+// and lychee's other Markdown extensions (Quarto's .qmd and R Markdown's .Rmd
+// among them) are Markdown; .html, .htm, .xhtml are HTML; anything else is
+// plain text.
 func FormatOf(name string) Format {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".md", ".markdown", ".mdx", ".mdown", ".mkd":
+	case ".md", ".markdown", ".mdx", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mkdown", ".qmd", ".rmd":
 		return Markdown
 	case ".html", ".htm", ".xhtml":
 		return HTML

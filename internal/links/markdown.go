@@ -109,10 +109,24 @@ func extractMarkdown(r io.Reader, opts Options, emit func(raw string, line, col 
 		ok, status := true, ast.WalkContinue
 		switch n := n.(type) {
 		case *ast.Link:
+			if inMath(n, src) {
+				return ast.WalkSkipChildren, nil
+			}
 			ok = at(destination(n.Destination), nodePos(n))
 		case *ast.Image:
-			ok = at(destination(n.Destination), nodePos(n))
 			status = ast.WalkSkipChildren // the alt text
+			if !inMath(n, src) {
+				ok = at(destination(n.Destination), nodePos(n))
+			}
+		case *ast.Text:
+			if !inLink(n) {
+				seg := n.Segment
+				for _, m := range bareMailto.FindAllIndex(src[seg.Start:seg.Stop], -1) {
+					if ok = at(string(src[seg.Start+m[0]:seg.Start+m[1]]), seg.Start+m[0]); !ok {
+						break
+					}
+				}
+			}
 		case *ast.AutoLink:
 			ok = at(autoLinkURL(n, src), autoLinkPos(n, src))
 		case *ast.CodeSpan:
@@ -149,6 +163,39 @@ func extractMarkdown(r io.Reader, opts Options, emit func(raw string, line, col 
 		return errStopped
 	}
 	return nil
+}
+
+// bareMailto is a bare mailto: address, which GitHub links (GFM's extended
+// autolinks take the mailto: and xmpp: protocols) and goldmark's Linkify
+// does not: GFM's email address after the scheme, its domain ending in a
+// letter or digit.
+var bareMailto = regexp.MustCompile(`(?i)\bmailto:[a-z0-9.+_-]+@[a-z0-9_-]+(?:\.[a-z0-9_-]*[a-z0-9])+`)
+
+// inLink reports whether a text node is (in) a link's label or an
+// autolink's: its URL is taken from the link.
+func inLink(n ast.Node) bool {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		switch p.(type) {
+		case *ast.Link, *ast.AutoLink, *ast.Image:
+			return true
+		}
+	}
+	return false
+}
+
+// inMath reports whether an inline node lies in display math ($$ ... $$)
+// in its paragraph: GitHub renders it as math, so [\psi](\mathbf{L})
+// there is no link. It counts the $$ of the paragraph before the node.
+func inMath(n ast.Node, src []byte) bool {
+	p := n.Parent()
+	for p != nil && p.Type() != ast.TypeBlock {
+		p = p.Parent()
+	}
+	if p == nil || p.Lines().Len() == 0 {
+		return false
+	}
+	start, pos := p.Lines().At(0).Start, nodePos(n)
+	return pos > start && bytes.Count(src[start:pos], []byte("$$"))%2 == 1
 }
 
 func autoLinkURL(n *ast.AutoLink, src []byte) string {

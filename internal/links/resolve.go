@@ -73,9 +73,12 @@ func (r *resolver) setBase(raw string) {
 // resolve classifies one link. ok is false for an empty link (href=""),
 // which points at the document itself and is no link to check (muffet's
 // link_finder_test).
+//
+// A template's placeholder ({{.URL}}, {% url 'x' %}, ${url}) is no link
+// either: the page a reader sees holds what the template puts there.
 func (r *resolver) resolve(raw string) (Link, bool) {
 	ref := cleanRef(raw)
-	if ref == "" {
+	if ref == "" || isTemplate(ref) {
 		return Link{}, false
 	}
 	l := Link{Raw: ref}
@@ -131,6 +134,10 @@ func (r *resolver) resolve(raw string) (Link, bool) {
 	return l, true
 }
 
+func isTemplate(ref string) bool {
+	return strings.Contains(ref, "{{") || strings.Contains(ref, "{%") || strings.Contains(ref, "${")
+}
+
 // absolute resolves ref against the current base. The result is a fresh URL.
 func (r *resolver) absolute(ref string) (*url.URL, error) {
 	u, err := url.Parse(fixPercent(ref))
@@ -138,6 +145,11 @@ func (r *resolver) absolute(ref string) (*url.URL, error) {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
+		}
+		if strings.Contains(err.Error(), "first path segment in URL cannot contain colon") {
+			// Go's words for "(https://x" or "\u200bhttps://x": say
+			// what is wrong in the link (issue 24.12).
+			err = fmt.Errorf("not a URL: %q before the first ':' is no scheme (a stray character before it?); a path with a colon needs ./ before it", strings.SplitN(ref, ":", 2)[0])
 		}
 		return nil, err
 	}

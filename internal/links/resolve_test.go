@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -159,6 +160,16 @@ func TestResolveSkippedAndInvalid(t *testing.T) {
 	for _, raw := range []string{"file:relative.md", "file://server/share/x"} {
 		if l, _ := r.resolve(raw); l.Kind != Invalid || l.Err == nil {
 			t.Errorf("%q: %v %q, want invalid", raw, l.Kind, l.Target)
+		}
+	}
+	// Go's URL parser's words are replaced by what is wrong (issue 24.12:
+	// `[k-dev]: (https://…)` on kubernetes/community, a URL after U+200B).
+	for raw, want := range map[string]string{
+		"(https://x.example/a":     `not a URL: "(https" before the first ':' is no scheme`,
+		"\u200bhttps://x.example/": `not a URL: "\u200bhttps" before the first ':' is no scheme`,
+	} {
+		if l, _ := r.resolve(raw); l.Kind != Invalid || l.Err == nil || !strings.HasPrefix(l.Err.Error(), want) {
+			t.Errorf("%q: %v %v, want %s", raw, l.Kind, l.Err, want)
 		}
 	}
 	if l, _ := r.resolve("/docs/a.md#x"); l.Kind != Invalid || !errors.Is(l.Err, ErrRootRelative) {
