@@ -1006,7 +1006,9 @@ func (c *Checker) fetch(ctx context.Context, it Item, e *entry, follow bool) {
 		opts := c.o.Extract
 		opts.Format = format
 		opts.RootDir = ""
-		c.extract(bytes.NewReader(body), links.Source{URL: final}, opts, final.String(), it.depth)
+		// Extract fails only on a read error or a Source with neither Path
+		// nor URL: neither can happen for a body in memory with its URL.
+		_, _ = c.extract(bytes.NewReader(body), links.Source{URL: final}, opts, final.String(), it.depth)
 	}
 }
 
