@@ -41,7 +41,7 @@ func StartHost(capacity int, latency time.Duration) (*Host, error) {
 	}
 	h := &Host{Capacity: capacity, Latency: latency, ln: ln}
 	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go h.srv.Serve(ln)
+	go func() { _ = h.srv.Serve(ln) }() // http.ErrServerClosed, at Close
 	return h, nil
 }
 
@@ -90,5 +90,5 @@ func (h *Host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain")
-	w.Write([]byte("ok\n"))
+	_, _ = w.Write([]byte("ok\n")) // a client gone is the client's to see
 }
