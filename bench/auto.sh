@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# -w auto against fixed -w (issue 25), on bench/cmd/hosts: loopback hosts
+# -w auto against fixed -w (issue 25), on cmd/fanout/internal/benchhosts: loopback hosts
 # with a hidden capacity C (a request waits L x max(1, inflight/C), and is
 # answered 503 at once beyond 3C in flight). Three cases:
 #
@@ -25,7 +25,7 @@ N3=${N3:-2000}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/fanout" ./cmd/fanout
-(cd bench && go build -o "$tmp/hosts" ./cmd/hosts)
+go build -o "$tmp/hosts" ./cmd/fanout/internal/benchhosts
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo ?)
 [ -n "$(git status --porcelain 2>/dev/null)" ] && rev="$rev+changes"
 echo "# $(date -u +%FT%TZ) nproc=$(nproc) $(go version | cut -d' ' -f3) fanout=$rev N1=$N1 N2=$N2 N3=$N3 rounds=$RUNS uptime:$(uptime)"

@@ -7,7 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/fanout-dev/fanout/internal/command"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/command"
 )
 
 func main() {

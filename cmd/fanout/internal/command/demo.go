@@ -1,0 +1,127 @@
+package command
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/timeline"
+	"github.com/spf13/cobra"
+)
+
+func newDemo(e *env) *cobra.Command {
+	var latency time.Duration
+	var pages, workers int
+	var timelinePath string
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "The tutorials' comparison: 50 page checks, one at a time, then concurrently",
+		Long: `Runs the Python tutorial's step 4 against a simulated Wikipedia that fanout
+starts on loopback (no network needed): the same pages checked one at a time,
+then concurrently, with both times and the speedup.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if pages < 1 {
+				return usagef("--pages must be at least 1")
+			}
+			if timelinePath != "" {
+				if err := timeline.CheckPath(timelinePath); err != nil {
+					return usagef("--timeline: %v", err)
+				}
+			}
+			var runs []timeline.Run
+			site, err := demosite.Start(demosite.Options{Latency: latency})
+			if err != nil {
+				return err
+			}
+			defer site.Close()
+			ctx := c.Context()
+			var urls []cli.Line
+			for i := range pages {
+				urls = append(urls, cli.Line{N: i + 1, Text: site.WikiURL(strconv.Itoa(i))})
+			}
+			if pages > 2 { // as the tutorial shows, some pages do not exist
+				urls[pages-1].Text = site.WikiURL("this_page_does_not_exist")
+			}
+			fmt.Fprintf(e.stdout, "Simulated site at %s, %v per page.\n\n", site.URL(), latency)
+
+			run := func(title string, w int) (time.Duration, int) {
+				fmt.Fprintf(e.stdout, "%s\n", title)
+				// GET, as the tutorial's requests.get does.
+				checker := httpcheck.New(httpcheck.Options{Workers: w, Timeout: 10 * time.Second, Method: http.MethodGet})
+				defer checker.Close()
+				outcome := func(r checkRecord) string { return string(r.class) }
+				tally := cli.NewTally(classNames()...)
+				var tl *timeline.Recorder
+				if timelinePath != "" {
+					tl = timeline.New(w)
+				}
+				start := time.Now()
+				r := runJob(ctx, w, false, slices.Values(urls), timed(checkJob(checker), tl, outcome), func(r checkRecord, _ bool) {
+					fmt.Fprintln(e.stdout, r.TextLine())
+					tally.Add(outcome(r))
+				})
+				elapsed := time.Since(start)
+				if tl != nil {
+					runs = append(runs, tl.Finish(strings.TrimSuffix(title, ":"), tally.Summary("checked")))
+				}
+				return elapsed, r.code
+			}
+			seq, code := run("One at a time (1 worker):", 1)
+			if code == ExitInterrupted {
+				return exitError{code}
+			}
+			fmt.Fprintf(e.stdout, "Without concurrency: %.2fs\n\n", seq.Seconds())
+			conc, code := run(fmt.Sprintf("Concurrently (%d workers):", workers), workers)
+			if code == ExitInterrupted {
+				return exitError{code}
+			}
+			fmt.Fprintf(e.stdout, "With concurrency:    %.2fs\n\n", conc.Seconds())
+			fmt.Fprintf(e.stdout, "%.1fx faster. Try it on your own list: fanout check -i urls.txt\n", seq.Seconds()/conc.Seconds())
+			if timelinePath != "" {
+				if err := timeline.WriteFile(timelinePath, runs...); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "\nBoth runs, task by task: %s (open it in a browser)\n", timelinePath)
+			}
+			return nil
+		},
+	}
+	c.Flags().DurationVar(&latency, "latency", 100*time.Millisecond, "simulated latency of each page")
+	c.Flags().IntVar(&pages, "pages", 50, "how many pages to check")
+	workersVar(c.Flags(), &workers, "workers", "w", 64, 1, "workers for the concurrent half")
+	c.Flags().StringVar(&timelinePath, "timeline", "", "draw both runs, task by task on one time axis, into FILE (.html to open in a browser, or .svg)")
+	c.AddCommand(newDemoServe(e))
+	return c
+}
+
+func newDemoServe(e *env) *cobra.Command {
+	var latency time.Duration
+	var addr string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Keep the simulated site running, to try the other commands on it",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			site, err := demosite.Start(demosite.Options{Latency: latency, Addr: addr})
+			if err != nil {
+				return err
+			}
+			defer site.Close()
+			fmt.Fprintf(e.stdout, "%s\n", site.URL())
+			fmt.Fprintf(e.stderr, "Serving the simulated site (routes at %s/). Try:\n  fanout check %s %s\nCtrl-C to stop.\n",
+				site.URL(), site.WikiURL("Ocean"), site.WikiURL("this_page_does_not_exist"))
+			<-c.Context().Done()
+			return nil
+		},
+	}
+	c.Flags().DurationVar(&latency, "latency", 100*time.Millisecond, "simulated latency of each page")
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "loopback address to listen on; a name is resolved, and refused unless all its addresses are loopback")
+	return c
+}

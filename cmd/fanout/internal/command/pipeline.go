@@ -1,0 +1,411 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/timeline"
+)
+
+// spec is what one command contributes to a run; runSpec does the rest
+// (inputs, --resume, --shard, --compare, output format, progress bar,
+// summary, interrupts, exit status), so every command handles those the
+// same way.
+type spec[R cli.Record] struct {
+	workers int
+	// newJob returns the job at the given parallelism and what to close
+	// after it: called once for the run, and once with 1 for --compare.
+	newJob func(workers int) (job[R], func())
+	// lines, if set, are the inputs (replace's walk); otherwise they come
+	// from the arguments, -i FILE or stdin.
+	lines iter.Seq[cli.Line]
+	// total, if set, says how many inputs lines will yield, for the
+	// progress bar (exec's ::: lists, ping's CIDR blocks); -1: unknown.
+	total func() int64
+	// outcome is the record's word in the summary, counted per word.
+	outcome  func(R) string
+	outcomes []string // the order the summary lists them in
+	what     string   // the progress bar's label: "checking"
+	verb     string   // the summary's verb: "checked"
+	// count, if set, adds what else the summary needs to the tally
+	// (bytes saved, replacements made), beside the outcome.
+	count func(t *cli.Tally, rec R)
+	// summary, if set, prints the summary line instead of the tally's.
+	summary func(w io.Writer, t *cli.Tally)
+	// exit, if set, is the exit status of a run that was not interrupted;
+	// by default ExitOK when every record passed, else ExitSome.
+	exit func(t *cli.Tally) int
+	// show, if set, says whether a record is printed (it is counted
+	// and journalled either way).
+	show func(R) bool
+	// write, if set, writes a record instead of the --json/--csv/text
+	// writer (exec's text mode prints each job's own output); stderr
+	// writes above the progress bar. An error stops the run.
+	write func(out *cli.Writer, stderr io.Writer, rec R) error
+	// journal, if set, is what --resume records for a record (it must
+	// have an "input" field); by default the record itself. exec keeps
+	// its jobs' output out of the journal; nil keeps the record out
+	// (links' documents, which a rerun must read again).
+	journal func(R) any
+	// dropped, if set, is told of each line --resume skips (links hands
+	// out again the links that waited for it).
+	dropped func(cli.Line)
+}
+
+// skip applies --shard and --resume to lines: it returns the lines to
+// run, the open journal (nil without --resume) and where the count of
+// lines skipped as already done will be.
+func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
+	skipped := new(atomic.Int64)
+	var shard cli.Shard
+	if f.shard != "" {
+		var err error
+		if shard, err = cli.ParseShard(f.shard); err != nil {
+			return nil, nil, nil, usageError{err}
+		}
+	}
+	var journal *cli.Journal
+	if f.retryFailed && f.resume == "" {
+		return nil, nil, nil, usagef("--retry-failed needs --resume FILE")
+	}
+	if f.resume != "" {
+		j, loaded, err := cli.OpenJournal(f.resume, f.job(), f.retryFailed)
+		if err != nil {
+			return nil, nil, nil, usageError{fmt.Errorf("--resume: %w", err)}
+		}
+		if loaded.DroppedTorn { // even with -q: it is about the data
+			fmt.Fprintf(e.stderr, "fanout: %s: dropped a torn last line (the previous run was killed mid-write); its input runs again\n", f.resume)
+		}
+		journal = j
+	}
+	if shard.N <= 1 && journal == nil {
+		return lines, nil, skipped, nil
+	}
+	return func(yield func(cli.Line) bool) {
+		for l := range lines {
+			if !shard.Has(l.Text) {
+				continue
+			}
+			if journal != nil && journal.Done(l.Text) {
+				skipped.Add(1)
+				if dropped != nil {
+					dropped(l)
+				}
+				continue
+			}
+			if !yield(l) {
+				return
+			}
+		}
+	}, journal, skipped, nil
+}
+
+// lines returns the inputs: arguments, else -i FILE, else stdin, read as a
+// stream. The returned func closes what it opened.
+func (f *ioFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
+	return f.linesAs(ctx, e, args, cli.Mode{})
+}
+
+// linesAs is lines in mode m (exec's: raw, longer).
+func (f *ioFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode) (iter.Seq[cli.Line], func(), error) {
+	switch {
+	case len(args) > 0 && f.input != "":
+		return nil, nil, usagef("give inputs as arguments or with -i, not both")
+	case len(args) > 0:
+		return cli.ArgsAs(args, m), func() {}, nil
+	case f.input != "" && f.input != "-":
+		file, err := openInput(f.input)
+		if err != nil {
+			return nil, nil, err
+		}
+		return cli.Read(ctx, file, m), func() { file.Close() }, nil
+	}
+	return cli.Read(ctx, e.stdin, m), func() {}, nil
+}
+
+// total is how many inputs the run will take, when that can be known
+// ahead: for the progress bar and the count of inputs an interrupt left.
+func (f *ioFlags) total(args []string, m cli.Mode) int64 {
+	switch {
+	case f.resume != "" || f.shard != "":
+		return -1 // some inputs will be skipped; the count is not known ahead
+	case len(args) > 0:
+		return int64(len(args))
+	case f.input != "" && f.input != "-":
+		return cli.CountLines(f.input, m)
+	}
+	return -1
+}
+
+// runSpec runs s over the inputs the flags and args name and returns the
+// error that carries the exit status.
+func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []string, s spec[R]) error {
+	format, err := f.format()
+	if err != nil {
+		return err
+	}
+	s.workers = capWorkers(s.workers, e.stderr)
+	if f.timeline != "" {
+		if err := timeline.CheckPath(f.timeline); err != nil {
+			return usagef("--timeline: %v", err)
+		}
+	}
+	lines, total := s.lines, int64(-1)
+	if lines == nil {
+		var done func()
+		if lines, done, err = f.lines(ctx, e, args); err != nil {
+			return err
+		}
+		defer done()
+		total = f.total(args, cli.Mode{})
+	} else if s.total != nil && f.resume == "" && f.shard == "" {
+		total = s.total()
+	}
+	lines, journal, skipped, err := f.skip(e, lines, s.dropped)
+	if err != nil {
+		return err
+	}
+	if journal != nil {
+		defer func() { _ = journal.Close() }() // on the early returns; the last Close is checked below
+	}
+	var runs []timeline.Run // for --timeline: --compare's run, then this one
+	if f.compare {
+		kept, r, err := compareFirst(ctx, lines, s, f.timeline != "")
+		if err != nil {
+			return err
+		}
+		lines = kept
+		defer r.report(e.stderr, s.workers)
+		if r.timeline != nil {
+			runs = append(runs, *r.timeline)
+		}
+	}
+	j, closeJob := s.newJob(s.workers)
+	defer closeJob()
+	var tl *timeline.Recorder
+	if f.timeline != "" {
+		tl = timeline.New(s.workers)
+	}
+
+	var bar *cli.Progress
+	if !f.quiet && cli.ShowProgress(e.stderr, f.progress, f.noProgress) {
+		bar = cli.NewProgress(e.stderr, total, s.what)
+	}
+	// Records go above the bar when both share the terminal.
+	var above *cli.Progress
+	if cli.IsTerminal(e.stdout) {
+		above = bar
+	}
+	out := cli.NewWriter(stdoutWriter{e.stdout}, format, above)
+	stderr := aboveWriter{bar, e.stderr}
+	tally := cli.NewTally(s.outcomes...)
+	// A journal or an output that cannot be written stops the run:
+	// going on would do work whose record is lost, or that a rerun would
+	// have to do again. (A closed pipe, `| head -1`, never gets here in
+	// the binary: Go's runtime ends the process with SIGPIPE, quietly.)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	show := s.show
+	if show == nil {
+		show = func(R) bool { return true }
+	}
+	if f.failures {
+		shown := show
+		show = func(rec R) bool { return !j.passed(rec) && shown(rec) }
+	}
+	job := timed(j, tl, s.outcome)
+	do := job.do
+	// The bar counts inputs as they finish, also those an ordered run
+	// holds back behind a slower one.
+	job.do = func(ctx context.Context, l cli.Line) R {
+		bar.Start()
+		defer bar.Add(1)
+		return do(ctx, l)
+	}
+	r := runJob(ctx, s.workers, f.ordered, lines, job, func(rec R, cut bool) {
+		if journal != nil && !cut {
+			var jrec any = rec
+			if s.journal != nil {
+				jrec = s.journal(rec)
+			}
+			if jrec != nil {
+				if err := journal.Append(jrec, j.passed(rec)); err != nil {
+					stop(fmt.Errorf("--resume %s: %w", f.resume, err))
+				}
+			}
+		}
+		if show(rec) {
+			var err error
+			if s.write != nil {
+				err = s.write(out, stderr, rec)
+			} else {
+				err = out.Write(rec)
+			}
+			if err != nil {
+				stop(err)
+			}
+		}
+		tally.Add(s.outcome(rec))
+		if s.count != nil {
+			s.count(tally, rec)
+		}
+	})
+	if err := out.Close(); err != nil {
+		stop(err)
+	}
+	bar.Finish()
+	if journal != nil {
+		if err := journal.Close(); err != nil {
+			stop(fmt.Errorf("--resume %s: %w", f.resume, err))
+		}
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	if !f.quiet && skipped.Load() > 0 {
+		fmt.Fprintf(e.stderr, "%d skipped: already in %s\n", skipped.Load(), f.resume)
+	}
+	summary := s.summaryLine(tally)
+	if !f.quiet {
+		fmt.Fprintln(e.stderr, summary)
+	}
+	if tl != nil {
+		caption := summary
+		if r.interrupted {
+			caption += "; " + interruptedLine(r, total)
+		}
+		runs = append(runs, tl.Finish(workersTitle(s.workers), caption))
+		if err := timeline.WriteFile(f.timeline, runs...); err != nil {
+			return err
+		}
+		if !f.quiet {
+			fmt.Fprintf(e.stderr, "timeline: %s\n", f.timeline)
+		}
+	}
+	if r.interrupted {
+		// Even with -q: the user must know the run is not complete.
+		fmt.Fprintln(e.stderr, interruptedLine(r, total))
+		return exitError{ExitInterrupted}
+	}
+	code := r.code
+	if s.exit != nil {
+		code = s.exit(tally)
+	}
+	if code != ExitOK {
+		return exitError{code}
+	}
+	return nil
+}
+
+// interruptedLine says what an interrupt left undone: "interrupted: 472
+// done, 3 cut short, 25 not started". total, when known, counts the inputs
+// never read too; otherwise an unread rest of the input is mentioned.
+func interruptedLine(r ran, total int64) string {
+	notStarted := r.notStarted()
+	rest := ""
+	switch {
+	case total >= 0:
+		notStarted = max(notStarted, int(total)-r.done-r.cut)
+	case !r.inputEnded:
+		rest = " (and the rest of the input, unread)"
+	}
+	s := fmt.Sprintf("interrupted: %d done", r.done)
+	if r.cut > 0 {
+		s += fmt.Sprintf(", %d cut short", r.cut)
+	}
+	return s + fmt.Sprintf(", %d not started%s", notStarted, rest)
+}
+
+// stdoutWriter names the output in its write errors: "write stdout: no
+// space left on device", not "write /dev/stdout: ...".
+type stdoutWriter struct{ w io.Writer }
+
+func (s stdoutWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		err = fmt.Errorf("write stdout: %w", err)
+	}
+	return n, err
+}
+
+// aboveWriter writes to w above the progress bar.
+type aboveWriter struct {
+	bar *cli.Progress
+	w   io.Writer
+}
+
+func (a aboveWriter) Write(p []byte) (n int, err error) {
+	a.bar.Suspend(func() { n, err = a.w.Write(p) })
+	return n, err
+}
+
+// compared is --compare's first run, the tutorials' "with and without
+// threads".
+type compared struct {
+	seq      time.Duration
+	start    time.Time
+	timeline *timeline.Run // the one-worker run, with --timeline
+}
+
+func (c compared) report(w io.Writer, workers int) {
+	par := time.Since(c.start)
+	fmt.Fprintf(w, "1 worker: %.2fs; %d workers: %.2fs; %.1fx faster\n",
+		c.seq.Seconds(), workers, par.Seconds(), c.seq.Seconds()/max(par.Seconds(), 1e-9))
+}
+
+// compareFirst keeps the inputs (this is for measuring, not for millions
+// of lines), runs them once with one worker and no output, and returns the
+// same inputs for the real run.
+func compareFirst[R cli.Record](ctx context.Context, lines iter.Seq[cli.Line], s spec[R], draw bool) (iter.Seq[cli.Line], compared, error) {
+	kept := slices.Values(slices.Collect(lines))
+	j, closeJob := s.newJob(1)
+	defer closeJob()
+	var tl *timeline.Recorder
+	if draw {
+		tl = timeline.New(1)
+	}
+	tally := cli.NewTally(s.outcomes...)
+	start := time.Now()
+	if r := runJob(ctx, 1, false, kept, timed(j, tl, s.outcome), func(rec R, _ bool) { tally.Add(s.outcome(rec)) }); r.interrupted {
+		return nil, compared{}, exitError{ExitInterrupted}
+	}
+	c := compared{seq: time.Since(start)}
+	if tl != nil {
+		run := tl.Finish(workersTitle(1), s.summaryLine(tally))
+		c.timeline = &run
+	}
+	c.start = time.Now()
+	return kept, c, nil
+}
+
+// summaryLine is the run's summary, without its newline.
+func (s spec[R]) summaryLine(t *cli.Tally) string {
+	if s.summary == nil {
+		return t.Summary(s.verb)
+	}
+	var b strings.Builder
+	s.summary(&b, t)
+	return strings.TrimSpace(b.String())
+}
+
+// workersTitle is a timeline panel's title: "1 worker", "64 workers".
+func workersTitle(n int) string {
+	if n == 1 {
+		return "1 worker"
+	}
+	return strconv.Itoa(n) + " workers"
+}
