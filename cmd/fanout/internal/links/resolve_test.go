@@ -38,7 +38,7 @@ func TestResolveLocal(t *testing.T) {
 		// it, as "/.." on a site is "/" (lychee#1265 --root-dir).
 		{"/root.md", root, File, filepath.Join(root, "root.md"), "", ""},
 		{"/../../etc/passwd", root, File, filepath.Join(root, "etc", "passwd"), "", ""},
-		{"../../../../../../../../x", "", File, "/x", "", ""},
+		{strings.Repeat("../", 40) + "x", "", File, "/x", "", ""}, // above / from any test directory
 		// Directories.
 		{".", "", File, docs, "", ""},
 		{"../img/", "", File, filepath.Join(root, "img"), "", ""},
