@@ -173,7 +173,7 @@ func TestReplaceStdinStreamedAndBounded(t *testing.T) {
 	head := strings.Repeat("old\n", first+1)
 	out, stderr, code := run(t, context.Background(), head+"\x00old\n", "replace", "old", "new", "-")
 	want := strings.Repeat("new\n", first) + "old\n\x00old\n"
-	if out != want || code != ExitReplaceError || !strings.Contains(stderr, "-: error: binary from byte 1048576: the rest passed through unchanged\n") {
+	if out != want || code != ExitReplaceError || !strings.Contains(stderr, "-: error: binary from byte 1048576: the rest left unedited\n") {
 		t.Errorf("late NUL: output as wanted %v, exit %d, stderr %q", out == want, code, stderr)
 	}
 	for _, args := range [][]string{

@@ -13,12 +13,13 @@ import (
 // ErrTooLarge is returned by Filter for an input that must be read whole
 // and is larger than its limit. Nothing was written: a filter cannot
 // skip its input the way File skips a file.
-var ErrTooLarge = errors.New("input larger than the limit for what is read whole (--across, an OLD holding a line break, or --max-filesize); nothing written")
+var ErrTooLarge = errors.New("input too large to read whole")
 
 // ErrPassedOn is wrapped by Filter's error when a streamed input turned
 // out binary (a NUL byte), or not UTF-8 where it matched, after edited
-// text had been written: from there on it was written unchanged.
-var ErrPassedOn = errors.New("the rest passed through unchanged")
+// text had been written: from there on it was written unchanged (with
+// DryRun, not diffed).
+var ErrPassedOn = errors.New("the rest left unedited")
 
 // Filter replaces in what in holds and writes the result to w, writing
 // nothing to disk: the path "-", like sed without -i and sd without
@@ -55,7 +56,7 @@ func (r *Replacer) Filter(w io.Writer, in io.Reader, o Options) Result {
 		return res
 	}
 	if int64(len(content)) > limit {
-		res.Err = fmt.Errorf("%w: over %d bytes", ErrTooLarge, limit)
+		res.Err = fmt.Errorf("%w (--across, an OLD holding a line break, or --max-filesize): over %d bytes; nothing written", ErrTooLarge, limit)
 		return res
 	}
 	out, n, skip := r.filterText(content)

@@ -99,7 +99,8 @@ func TestFilterWriteErrorCountsNothing(t *testing.T) {
 // lineSource yields lines of 4 bytes, "old\n" every 1024th, up to max
 // bytes, and fails the test if it is read past 3*StreamChunk before
 // anything reached out: a filter in line mode writes as it goes, as sed
-// does (issue 26.5), rather than holding its whole input.
+// does (issue 26.5), rather than holding its whole input as sd does
+// (sd#96, sd#286).
 type lineSource struct {
 	t         *testing.T
 	out       *bytes.Buffer
@@ -163,8 +164,9 @@ func TestFilterStreamedDiffIsTheWholeOne(t *testing.T) {
 // UTF-8) can no longer make the whole input pass through unchanged: the
 // rest does, and the error says from where. sed edits on through a NUL
 // (printf 'a\0foo\n' | sed s/foo/bar/ gives a\0bar); ripgrep stops at the
-// first NUL of stdin (its binary "quit" mode); we do neither: nothing past
-// it is edited, and nothing is lost.
+// first NUL of stdin, silently until 0.10 (ripgrep#1117, #1299), since
+// with "binary file matches (found "\0" byte around offset N)" and exit 0;
+// we do neither: nothing past it is edited, nothing is lost, exit 2.
 func TestFilterLateNonTextPassesTheRestOn(t *testing.T) {
 	head := strings.Repeat("old\n", StreamChunk/4+1) // past the first chunk
 	for _, c := range []struct{ tail, skip string }{
