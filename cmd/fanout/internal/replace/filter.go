@@ -149,13 +149,16 @@ func (r *Replacer) filterStream(w io.Writer, in io.Reader, o Options) Result {
 				return passOn("", err)
 			}
 		}
-		seg := 0
 		if start < 0 {
 			reason, bom := sniff(buf) // before the NUL: UTF-16 has them
 			if reason != "" {
 				return passOn(reason, nil)
 			}
-			start, seg = bom, bom
+			start = bom
+		}
+		seg := 0 // where the text starts in buf: after the BOM, until the first cut
+		if off == 0 {
+			seg = start
 		}
 		if nul {
 			return passOn(SkipBinary, nil)
