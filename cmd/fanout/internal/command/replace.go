@@ -182,11 +182,19 @@ we cannot write, is reported and left as it was; the run goes on.
 Rewriting replaces the file's inode: other hard links to it keep the old
 content, and extended attributes and ACLs are not copied.
 
-With - as the PATH (alone), or no PATH and stdin a pipe or file, stdin is
-read whole (not streamed, unlike files) and the result written to stdout;
-nothing is written to disk. What a file would be skipped for
-(binary, not UTF-8, too large) passes through unchanged, as sed and sd pass
-their input on; the summary on stderr says it was skipped.
+With - as the PATH (alone), or no PATH and stdin a pipe or file, the result
+goes to stdout (or the diff, with --dry-run) and nothing is written to disk.
+Stdin is streamed like a large file, 1 MiB of whole lines at a time, each
+written out before the next is read, as sed does. What a file would be
+skipped for (binary, UTF-16, not UTF-8 where it matches) passes through
+unchanged, as sed and sd pass their input on, and the summary on stderr
+says it was skipped. Found only after edited lines went out (a NUL byte
+past the first 1 MiB), it cannot be undone: from that chunk on the input
+passes through unchanged, and it is an error naming the byte (exit 2),
+where sed edits on through a NUL and ripgrep stops reading. What must be
+read whole (--across, an OLD holding a line break, or any replacement
+with --max-filesize) is held up to 256 MiB or --max-filesize: a larger
+stdin is an error, and nothing is written.
 
 --dry-run prints a unified diff per file and writes nothing.
 

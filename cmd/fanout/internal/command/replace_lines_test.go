@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/replace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -159,5 +160,29 @@ func TestReplaceUsageErrorsTouchNothing(t *testing.T) {
 	}
 	if got := contentOf(t, path); got != "userinfox at host\n" {
 		t.Errorf("%q", got)
+	}
+}
+
+// Stdin is streamed (issue 26.5): a NUL met after edited lines went out
+// cannot make the whole input pass through unchanged any more; the rest
+// does, and it is an error naming the byte. What must be read whole is
+// refused beyond its limit, nothing written.
+func TestReplaceStdinStreamedAndBounded(t *testing.T) {
+	t.Parallel()
+	first := replace.StreamChunk / 4 // lines of "old\n" in the first chunk
+	head := strings.Repeat("old\n", first+1)
+	out, stderr, code := run(t, context.Background(), head+"\x00old\n", "replace", "old", "new", "-")
+	want := strings.Repeat("new\n", first) + "old\n\x00old\n"
+	if out != want || code != ExitReplaceError || !strings.Contains(stderr, "-: error: binary from byte 1048576: the rest left unedited\n") {
+		t.Errorf("late NUL: output as wanted %v, exit %d, stderr %q", out == want, code, stderr)
+	}
+	for _, args := range [][]string{
+		{"replace", "-E", "-A", `a\nb`, "x", "--max-filesize", "10", "-"},
+		{"replace", "--max-filesize", "10", "a", "x", "-"},
+	} {
+		out, stderr, code := run(t, context.Background(), strings.Repeat("a\nb\n", 5), args...)
+		if out != "" || code != ExitReplaceError || !strings.Contains(stderr, "nothing written") {
+			t.Errorf("%q over the limit: stdout %q, exit %d, stderr %q", args, out, code, stderr)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package replace
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -9,21 +10,44 @@ import (
 	"github.com/aymanbagabas/go-udiff"
 )
 
+// ErrTooLarge is returned by Filter for an input that must be read whole
+// and is larger than its limit. Nothing was written: a filter cannot
+// skip its input the way File skips a file.
+var ErrTooLarge = errors.New("input too large to read whole")
+
+// ErrPassedOn is wrapped by Filter's error when a streamed input turned
+// out binary (a NUL byte), or not UTF-8 where it matched, after edited
+// text had been written: from there on it was written unchanged (with
+// DryRun, not diffed).
+var ErrPassedOn = errors.New("the rest left unedited")
+
 // Filter replaces in what in holds and writes the result to w, writing
-// nothing to disk: the path "-", like sed without -i and sd without files.
-// The rules are File's; what File would skip (binary, UTF-16 or UTF-32,
-// invalid UTF-8 with a match, larger than MaxSize) goes through unchanged
-// and Skip says why: like sed and sd, a filter in a pipeline passes its
-// input on rather than refusing it, and unlike them it does not edit
-// bytes it cannot read as text. With DryRun, w gets the unified diff
-// instead of the text. Result.Path is "-".
+// nothing to disk: the path "-", like sed without -i and sd without
+// files. Result.Path is "-". With DryRun, w gets the unified diff instead
+// of the text.
+//
+// When the replacement works line by line and o.MaxSize is 0, in is
+// streamed as File streams a large file: a chunk of whole lines at a time,
+// each written as soon as it is made, so memory does not grow with the
+// input. The rules are File's; what File would skip (binary, UTF-16 or
+// UTF-32, invalid UTF-8 with a match) goes through unchanged and Skip
+// says why, as long as nothing edited was written yet: like sed and sd, a
+// filter passes its input on, and unlike them it does not edit bytes it
+// cannot read as text. Once edited text is out, such a finding writes the
+// rest unchanged and returns an error wrapping ErrPassedOn.
+//
+// Otherwise in is read whole, up to o.MaxSize (WholeFileLimit when 0); a
+// larger input is refused with ErrTooLarge and nothing written.
 func (r *Replacer) Filter(w io.Writer, in io.Reader, o Options) Result {
-	res := Result{Path: "-"}
-	src := in
-	if o.MaxSize > 0 {
-		src = io.LimitReader(in, o.MaxSize+1)
+	if r.streams() && o.MaxSize == 0 {
+		return r.filterStream(w, in, o)
 	}
-	content, err := io.ReadAll(src)
+	res := Result{Path: "-"}
+	limit := o.MaxSize
+	if limit == 0 {
+		limit = WholeFileLimit
+	}
+	content, err := io.ReadAll(io.LimitReader(in, limit+1))
 	if err != nil {
 		res.Err = fmt.Errorf("reading: %w", err)
 		if !o.DryRun {
@@ -31,7 +55,11 @@ func (r *Replacer) Filter(w io.Writer, in io.Reader, o Options) Result {
 		}
 		return res
 	}
-	out, n, skip := r.filterText(content, o)
+	if int64(len(content)) > limit {
+		res.Err = fmt.Errorf("%w (--across, an OLD holding a line break, or --max-filesize): over %d bytes; nothing written", ErrTooLarge, limit)
+		return res
+	}
+	out, n, skip := r.filterText(content)
 	res.Skip, res.Replacements = skip, n
 	res.Changed = skip == "" && n > 0 && !bytes.Equal(out, content)
 	switch {
@@ -39,9 +67,7 @@ func (r *Replacer) Filter(w io.Writer, in io.Reader, o Options) Result {
 		res.Diff = udiff.Unified("-", "-", string(content), string(out))
 		_, err = io.WriteString(w, res.Diff)
 	case !o.DryRun:
-		if _, err = w.Write(out); err == nil && skip == SkipTooLarge {
-			_, err = io.Copy(w, in)
-		}
+		_, err = w.Write(out)
 	}
 	if err != nil {
 		res.Err = fmt.Errorf("writing: %w", err)
@@ -52,10 +78,7 @@ func (r *Replacer) Filter(w io.Writer, in io.Reader, o Options) Result {
 
 // filterText returns the text to write, the number of replacements and,
 // when the text is passed on unchanged, why.
-func (r *Replacer) filterText(content []byte, o Options) ([]byte, int, string) {
-	if o.MaxSize > 0 && int64(len(content)) > o.MaxSize {
-		return content, 0, SkipTooLarge
-	}
+func (r *Replacer) filterText(content []byte) ([]byte, int, string) {
 	reason, bom := sniff(content)
 	if reason != "" {
 		return content, 0, reason
@@ -71,4 +94,113 @@ func (r *Replacer) filterText(content []byte, o Options) ([]byte, int, string) {
 		return content, 0, SkipBinary
 	}
 	return append(content[:bom:bom], out...), n, ""
+}
+
+// filterStream is Filter in line mode: StreamChunk of whole lines (or the
+// longest line) at a time, each written before the next is read. With
+// DryRun each chunk's hunks are written as they are made.
+func (r *Replacer) filterStream(w io.Writer, in io.Reader, o Options) Result {
+	res := Result{Path: "-"}
+	var (
+		buf     = make([]byte, 0, StreamChunk)
+		off     int64 // input offset of buf[0]
+		eof     bool
+		invalid bool   // some text before the current chunk is not UTF-8
+		lines   [2]int // lines before buf, in the old and the new content
+		start   = -1   // the BOM's length, once the start was sniffed
+		header  bool   // DryRun: the diff's file header is out
+		nul     bool
+	)
+	// passOn writes buf and the rest of in unchanged: the input turned
+	// out to be something not to edit, or could not be read to its end.
+	passOn := func(skip string, readErr error) Result {
+		var err error
+		if !o.DryRun {
+			if _, err = w.Write(buf); err == nil && readErr == nil {
+				_, err = io.Copy(w, in)
+			}
+		}
+		switch {
+		case err != nil:
+			res.Err = fmt.Errorf("writing: %w", err)
+		case readErr != nil:
+			res.Err = fmt.Errorf("reading: %w", readErr)
+		case res.Replacements == 0:
+			res.Skip = skip // the output is the input: skipped, as File would
+		default:
+			res.Err = fmt.Errorf("%s from byte %d: %w", skip, off, ErrPassedOn)
+		}
+		return res
+	}
+	for !eof || len(buf) > 0 {
+		// Fill the buffer; double it when it holds no whole line.
+		if len(buf) == cap(buf) {
+			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+		}
+		for !eof && len(buf) < cap(buf) {
+			n, err := in.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			if nul = bytes.IndexByte(buf[len(buf)-n:], 0) >= 0; nul {
+				break
+			}
+			if err == io.EOF {
+				eof = true
+			} else if err != nil {
+				return passOn("", err)
+			}
+		}
+		if start < 0 {
+			reason, bom := sniff(buf) // before the NUL: UTF-16 has them
+			if reason != "" {
+				return passOn(reason, nil)
+			}
+			start = bom
+		}
+		seg := 0 // where the text starts in buf: after the BOM, until the first cut
+		if off == 0 {
+			seg = start
+		}
+		if nul {
+			return passOn(SkipBinary, nil)
+		}
+		cut := len(buf)
+		if !eof {
+			if cut = bytes.LastIndexByte(buf, '\n') + 1; cut == 0 {
+				continue // a line longer than the buffer: read on
+			}
+		}
+		text := buf[seg:cut]
+		invalid = invalid || !utf8.Valid(text)
+		out, n := r.Replace(text)
+		if n > 0 && invalid {
+			return passOn(SkipInvalid, nil)
+		}
+		var err error
+		switch {
+		case !o.DryRun:
+			if _, err = w.Write(buf[:seg]); err == nil {
+				_, err = w.Write(out)
+			}
+		case n > 0 && !bytes.Equal(out, text):
+			if !header {
+				_, err = io.WriteString(w, "--- -\n+++ -\n")
+				header = true
+			}
+			if err == nil {
+				bom := string(buf[:seg]) // in the diff, as the whole-input one
+				_, err = io.WriteString(w, shiftHunks(udiff.Unified("", "", bom+string(text), bom+string(out)), lines))
+			}
+		}
+		if err != nil {
+			res.Err = fmt.Errorf("writing: %w", err)
+			return res // what was counted reached w
+		}
+		res.Replacements += n
+		res.Changed = res.Changed || n > 0 && !bytes.Equal(out, text)
+		lines[0] += bytes.Count(text, []byte{'\n'})
+		lines[1] += bytes.Count(out, []byte{'\n'})
+		off += int64(cut)
+		buf = buf[:copy(buf, buf[cut:])]
+	}
+	return res
 }

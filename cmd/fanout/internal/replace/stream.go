@@ -84,13 +84,16 @@ func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Res
 				return fail("", fmt.Errorf("reading: %w", err))
 			}
 		}
-		seg := 0
 		if start < 0 {
 			reason, bom := sniff(buf)
 			if reason != "" {
 				return fail(reason, nil)
 			}
-			start, seg = bom, bom
+			start = bom
+		}
+		seg := 0 // where the text starts in buf: after the BOM, until the first cut
+		if off == 0 {
+			seg = start
 		}
 		cut := len(buf)
 		if !eof {

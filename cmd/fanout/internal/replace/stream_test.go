@@ -163,3 +163,25 @@ func TestFileWholeReadIsBounded(t *testing.T) {
 		t.Errorf("MaxSize: %+v", res)
 	}
 }
+
+// A first line longer than a chunk, after a UTF-8 BOM: the BOM is still
+// kept out of the text matched once the buffer has grown (it was matched
+// as text, so ^ missed the first line), for a file as for stdin.
+func TestStreamBOMBeforeALongFirstLine(t *testing.T) {
+	r := must(Regex(`^old`, "new", Lines))
+	long := strings.Repeat("x", StreamChunk+10)
+	src := "\xEF\xBB\xBFold" + long + "\nold\n"
+	want := "\xEF\xBB\xBFnew" + long + "\nnew\n"
+	path := filepath.Join(t.TempDir(), "bom.txt")
+	write(t, path, src, 0o644)
+	if res := r.File(path, Options{}); res.Err != nil || res.Replacements != 2 {
+		t.Errorf("file: %+v, want 2 replacements", res)
+	}
+	if got, _ := os.ReadFile(path); string(got) != want {
+		t.Errorf("file: first 10 bytes %q", got[:10])
+	}
+	var out bytes.Buffer
+	if res := r.Filter(&out, strings.NewReader(src), Options{}); res.Err != nil || res.Replacements != 2 || out.String() != want {
+		t.Errorf("stdin: %+v, first 10 bytes %q", res, out.Bytes()[:min(10, out.Len())])
+	}
+}
