@@ -91,16 +91,33 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 		}
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
+		// The kill's moment counts from the run's first records, not from
+		// its start: on a loaded machine the start alone can take longer
+		// than any fixed delay, and every kill then landed before the
+		// journal existed (CI under -race, once).
+		var before int64
+		if fi, err := os.Stat(journal); err == nil {
+			before = fi.Size()
+		}
+		started := make(chan struct{})
+		go func() {
+			defer close(started)
+			waitFor(30*time.Second, func() bool {
+				fi, err := os.Stat(journal)
+				return err == nil && fi.Size() > before+200 // this run's first records
+			})
+		}()
 		select {
 		case err := <-exited:
 			t.Logf("run %d finished before its kill: %v", kill, err)
-		case <-time.After(time.Duration(100+rand.IntN(killWithin)) * time.Millisecond):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-exited
-		}
-		if _, err := os.Stat(journal); os.IsNotExist(err) {
-			t.Logf("kill %d came before the run made its journal", kill) // a loaded machine
-			continue
+		case <-started:
+			select {
+			case err := <-exited:
+				t.Logf("run %d finished before its kill: %v", kill, err)
+			case <-time.After(time.Duration(rand.IntN(killWithin)) * time.Millisecond):
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-exited
+			}
 		}
 		got := readJournal(t, journal)
 		for in, c := range got {

@@ -115,22 +115,25 @@ func TestGetSavesThePage(t *testing.T) {
 func TestGetFailuresLeaveNothing(t *testing.T) {
 	site := startSite(t)
 	u := site.URL()
+	// 10 s: only /endless is meant to time out; the others have answers of
+	// their own, which a loaded machine under -race must not turn into a
+	// timeout (the gzip bomb's did at 2 s, once).
 	cases := []struct {
 		url     string
 		timeout time.Duration
 		max     int64
 		want    string
 	}{
-		{u + "/reset", 2 * time.Second, 0, ""},
-		{u + "/reset?after=2000", 2 * time.Second, 0, ""},
+		{u + "/reset", 10 * time.Second, 0, ""},
+		{u + "/reset?after=2000", 10 * time.Second, 0, ""},
 		{u + "/endless", 300 * time.Millisecond, 0, "timeout"},
-		{u + "/big?size=10GB", 2 * time.Second, 1 << 20, "larger than --max-size"},        // announced too big
-		{u + "/big?size=3000&send=3000", 2 * time.Second, 1000, "larger than --max-size"}, // body too big
-		{u + "/gzip?bomb=1&size=10MB", 2 * time.Second, 1 << 20, "larger than --max-size"},
-		{u + "/big?size=1MB&send=1KB", 2 * time.Second, 0, ""}, // cut short
-		{u + "/chunked-bad", 2 * time.Second, 0, ""},
-		{u + "/status/500", 2 * time.Second, 0, "HTTP 500, not saved"},
-		{u + "/wiki/this_page_does_not_exist", 2 * time.Second, 0, "HTTP 404, not saved"},
+		{u + "/big?size=10GB", 10 * time.Second, 1 << 20, "larger than --max-size"},        // announced too big
+		{u + "/big?size=3000&send=3000", 10 * time.Second, 1000, "larger than --max-size"}, // body too big
+		{u + "/gzip?bomb=1&size=10MB", 10 * time.Second, 1 << 20, "larger than --max-size"},
+		{u + "/big?size=1MB&send=1KB", 10 * time.Second, 0, ""}, // cut short
+		{u + "/chunked-bad", 10 * time.Second, 0, ""},
+		{u + "/status/500", 10 * time.Second, 0, "HTTP 500, not saved"},
+		{u + "/wiki/this_page_does_not_exist", 10 * time.Second, 0, "HTTP 404, not saved"},
 	}
 	for _, c := range cases {
 		t.Run(c.url[len(u):], func(t *testing.T) {
