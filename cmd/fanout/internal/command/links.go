@@ -216,7 +216,8 @@ not checked.
 
 Each broken link is one line: FILE:LINE: URL - does not exist (PAGE:LINE:
 for a link on a web page; a web link is shown absolute, a file link as
-written); -v prints every link. --json and --csv carry source, line, col,
+written), a web link's with its status as 'fanout check' gives it (does not
+exist (HTTP 404), blocked (HTTP 403)); -v prints every link. --json and --csv carry source, line, col,
 url, target, result, status and error; --format markdown writes a table,
 --format github GitHub's ::error annotations (the default when
 GITHUB_ACTIONS=true). The summary on stderr counts the

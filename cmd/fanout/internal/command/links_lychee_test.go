@@ -126,7 +126,7 @@ func TestLinksFormats(t *testing.T) {
 	out, _, code := run(t, context.Background(), "", "links", "-q", "--format", "markdown", dir)
 	lines := sortedLines(out)
 	want := []string{
-		"| " + file + ":2 | " + srv.URL + "/gone | does not exist |",
+		"| " + file + ":2 | " + srv.URL + "/gone | does not exist (HTTP 404) |",
 		"| " + file + ":2 | no\\|pe.md | does not exist |",
 		"| --- | --- | --- |",
 		"| Where | Link | Result |",
@@ -138,7 +138,7 @@ func TestLinksFormats(t *testing.T) {
 
 	prop := strings.NewReplacer(",", "%2C", ":", "%3A").Replace(file)
 	wantGH := []string{
-		"::error file=" + prop + ",line=2,col=1::" + srv.URL + "/gone - does not exist",
+		"::error file=" + prop + ",line=2,col=1::" + srv.URL + "/gone - does not exist (HTTP 404)",
 		"::error file=" + prop + ",line=2,col=" + strconv.Itoa(len("[w]("+srv.URL+"/gone) ")+1) + "::no|pe.md - does not exist",
 	}
 	slices.Sort(wantGH)
@@ -176,7 +176,7 @@ func TestLinksLycheeIgnore(t *testing.T) {
 	})
 	t.Chdir(dir)
 	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "TEST.md")
-	if code != ExitSome || strings.TrimSpace(out) != "TEST.md:1: "+srv.URL+"/kept - does not exist" ||
+	if code != ExitSome || strings.TrimSpace(out) != "TEST.md:1: "+srv.URL+"/kept - does not exist (HTTP 404)" ||
 		!strings.Contains(errOut, "3 links in 1 document: 1 broken, 0 ok, 2 excluded") || srv.count("/ignored/x") != 0 {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -319,5 +319,39 @@ func TestLinksCache(t *testing.T) {
 	}
 	if _, _, code := run(t, context.Background(), "", "links", "-q", "--max-cache-age", "2h", dir); code != ExitUsage {
 		t.Errorf("--max-cache-age without --cache: exit %d, want 2", code)
+	}
+}
+
+// A broken web link's line gives its status as `fanout check` words one it
+// leaves out (blocked (HTTP 403)): a 404 and a 410 are told apart, on a
+// page as in a file, PAGE:LINE: as FILE:LINE: (issue 24.13; lychee's
+// test_failure_404_link, whose report is "[404] URL"). A file link has no
+// status to give.
+func TestLinksStatusInText(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/page":
+			io.WriteString(w, "<p>\n<a href=\"/gone\">g</a> <a href=\"/missing\">m</a> <a href=\"/private\">p</a></p>")
+		case "/gone":
+			w.WriteHeader(http.StatusGone)
+		case "/private":
+			w.WriteHeader(http.StatusForbidden)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", srv.URL+"/page")
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	slices.Sort(got)
+	want := []string{
+		srv.URL + "/page:2: " + srv.URL + "/gone - does not exist (HTTP 410)",
+		srv.URL + "/page:2: " + srv.URL + "/missing - does not exist (HTTP 404)",
+		srv.URL + "/page:2: " + srv.URL + "/private - blocked (HTTP 403)",
+	}
+	if code != ExitSome || !slices.Equal(got, want) {
+		t.Errorf("exit %d\n%s\nwant\n%s\n%s", code, out, strings.Join(want, "\n"), errOut)
 	}
 }

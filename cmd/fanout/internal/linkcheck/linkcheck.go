@@ -930,7 +930,7 @@ func isPageSource(s string) bool { return IsURL(s) }
 // end is not kept, so the next link to the target asks again.
 func (c *Checker) settle(ctx context.Context, e *entry, status int, class httpcheck.Class, err error, location string) {
 	r := httpcheck.Result{Status: status, Class: class, Err: err, Location: location}
-	e.status, e.err, e.word = status, err, r.Word()
+	e.status, e.err, e.word = status, err, webWord(r)
 	if c.o.Accept != nil && status != 0 {
 		e.ok = c.o.Accept(status)
 	} else {
@@ -940,6 +940,17 @@ func (c *Checker) settle(ctx context.Context, e *entry, status int, class httpch
 	if e.checked && err == nil && status != 0 {
 		e.at = time.Now()
 	}
+}
+
+// webWord is a web answer in `fanout check`'s words, with the status in
+// its form where check leaves it out: "does not exist (HTTP 410)", as
+// "blocked (HTTP 403)" (issue 24.13: a 404 and a 410 are told apart, and
+// the status is in the line a reader sees, as lychee's "[404] URL").
+func webWord(r httpcheck.Result) string {
+	if r.Class == httpcheck.NotExists && r.Status != 0 {
+		return fmt.Sprintf("%s (HTTP %d)", r.Class, r.Status)
+	}
+	return r.Word()
 }
 
 // fetch GETs a page whole (up to MaxPage), settles its check, and takes
