@@ -83,7 +83,7 @@ func TestLinksInputsAsLychee(t *testing.T) {
 
 	md := filepath.Join(g, "example.md")
 	out, errOut, _ = run(t, context.Background(), "", "links", "--no-progress", md, md, g)
-	want := md + ":1: /root-relative.md - error: root-relative link: pass --root-dir, the site's root on disk"
+	want := md + ":1: /root-relative.md - unresolved: pass --root-dir, the site's root on disk"
 	if strings.TrimSpace(out) != want || !strings.Contains(errOut, "1 link in 1 document") {
 		t.Errorf("a file named twice, and in a directory named: want once %q\n%s%s", want, out, errOut)
 	}
@@ -353,5 +353,51 @@ func TestLinksStatusInText(t *testing.T) {
 	}
 	if code != ExitSome || !slices.Equal(got, want) {
 		t.Errorf("exit %d\n%s\nwant\n%s\n%s", code, out, strings.Join(want, "\n"), errOut)
+	}
+}
+
+// Outside a git tree, root-relative links start at the built site around
+// the file: the nearest folder holding index.html and those above it that
+// hold one too (a section's own index.html is not the site's root), and
+// the summary names it (issue 24.11; lychee#1265: lychee leaves them
+// unchecked without --root-dir).
+func TestLinksRootGuessedFromSite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{
+		"site/index.html": "home", "site/docs/index.html": "docs", "site/docs/intro.html": "intro",
+		"site/docs/api/page.html": `<a href="/docs/intro.html">1</a> <a href="/missing.html">2</a> <a href="../index.html">3</a>`,
+	})
+	site := filepath.Join(dir, "site")
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", filepath.Join(site, "docs/api"))
+	want := filepath.Join(site, "docs/api/page.html") + ":1: /missing.html - does not exist"
+	if code != ExitSome || strings.TrimSpace(out) != want ||
+		!strings.Contains(errOut, "2 root-relative links resolved from "+site+", the site's top folder holding index.html (--root-dir to choose another)\n") {
+		t.Errorf("exit %d, want 1 and %q\n%s%s", code, want, out, errOut)
+	}
+}
+
+// With no root to be found (no --root-dir, no git top level, no
+// index.html above), each unresolved root-relative path is reported once,
+// not at every use (issue 24.11: 803 identical errors on
+// kubernetes/community); the summary counts the uses and names the fix,
+// as lychee's hint does since lychee#2197 (lychee#2195). -v lists every
+// use; the run fails either way.
+func TestLinksUnresolvedOncePerPath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	page := "[g](/guide.md) [g again](/guide.md#intro) [o](/other.md)\n"
+	writeTree(t, dir, "", map[string]string{"notes/a.md": page, "notes/b.md": page, "notes/c.md": page})
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "-w", "1", filepath.Join(dir, "notes"))
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if code != ExitSome || len(got) != 2 || !strings.HasSuffix(got[0], " /guide.md - unresolved: pass --root-dir, the site's root on disk") ||
+		!strings.HasSuffix(got[1], " /other.md - unresolved: pass --root-dir, the site's root on disk") ||
+		!strings.Contains(errOut, "9 links in 3 documents: 9 broken, 0 ok") ||
+		!strings.Contains(errOut, "9 root-relative links unresolved, 2 distinct paths, each shown once: no git top level nor index.html above; pass --root-dir") {
+		t.Errorf("exit %d, want 1 and 2 lines\n%s%s", code, out, errOut)
+	}
+	out, _, _ = run(t, context.Background(), "", "links", "--no-progress", "-v", filepath.Join(dir, "notes"))
+	if n := strings.Count(out, "unresolved"); n != 9 {
+		t.Errorf("-v: %d uses listed, want 9\n%s", n, out)
 	}
 }
