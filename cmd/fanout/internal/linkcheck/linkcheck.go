@@ -205,8 +205,8 @@ type Stats struct {
 	// Unresolved counts the root-relative links no root was found for;
 	// UnresolvedTargets the distinct paths among them, each reported once.
 	Unresolved, UnresolvedTargets int
-	Cached    int // distinct web targets answered from the cache
-	Robots    int // distinct pages robots.txt kept the crawl from following
+	Cached                        int // distinct web targets answered from the cache
+	Robots                        int // distinct pages robots.txt kept the crawl from following
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
@@ -216,17 +216,17 @@ type Checker struct {
 	hosts map[string]bool // the start URLs' hosts, for Crawl
 
 	mu      sync.Mutex
-	targets map[string]*entry   // every distinct target checked, by Link.Target
-	queue   []Item              // links found, not yet yielded
-	active  int                 // items yielded and not yet done: they may queue more
-	parked  int                 // links held back while their target is being checked
-	crawled int                 // pages to follow handed out or queued (start URLs included), for MaxPages
-	pending map[string]bool     // pages counted in crawled when queued, not yet handed out
+	targets map[string]*entry    // every distinct target checked, by Link.Target
+	queue   []Item               // links found, not yet yielded
+	active  int                  // items yielded and not yet done: they may queue more
+	parked  int                  // links held back while their target is being checked
+	crawled int                  // pages to follow handed out or queued (start URLs included), for MaxPages
+	pending map[string]bool      // pages counted in crawled when queued, not yet handed out
 	roots   map[string]rootGuess // a document directory's guessed root, without RootDir
 	unres   map[string]bool      // the unresolved root-relative paths reported
-	cache   map[string]cached   // answers of earlier runs, by target (LoadCache)
-	robots  map[string][]string // with Robots: a start host's Disallow prefixes
-	wake    chan struct{}       // signalled when the queue grows or an item is done
+	cache   map[string]cached    // answers of earlier runs, by target (LoadCache)
+	robots  map[string][]string  // with Robots: a start host's Disallow prefixes
+	wake    chan struct{}        // signalled when the queue grows or an item is done
 	stats   Stats
 }
 
