@@ -202,11 +202,11 @@ type Stats struct {
 	RootLinks     int
 	Root          string
 	RootFromIndex bool
+	Cached        int // distinct web targets answered from the cache
+	Robots        int // distinct pages robots.txt kept the crawl from following
 	// Unresolved counts the root-relative links no root was found for;
 	// UnresolvedTargets the distinct paths among them, each reported once.
 	Unresolved, UnresolvedTargets int
-	Cached                        int // distinct web targets answered from the cache
-	Robots                        int // distinct pages robots.txt kept the crawl from following
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
