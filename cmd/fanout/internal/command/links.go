@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"iter"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -173,7 +174,7 @@ func newLinks(e *env) *cobra.Command {
 	var o linkcheck.Options
 	var includes, excludes, remaps []string
 	var verbose bool
-	var maxPage, format, cacheFile, cacheAge string
+	var maxPage, format, cacheFile, cacheAge, baseURL string
 	c := &cobra.Command{
 		Use:   "links [PATH | URL]...",
 		Short: "Find the broken links in documents and sites",
@@ -207,7 +208,9 @@ to a directory is fine); root-relative ones (/docs/a.md) start at
 --root-dir, else at the file's git top level (as GitHub resolves them),
 else at the built site around it (the nearest folder above holding
 index.html, and those above it holding one too); the summary names the
-root. Without any, each such path is reported once, unresolved.
+root. Without any, each such path is reported once, unresolved. With
+--base-url URL (where the files are served), they resolve against URL
+instead and are checked on the web.
 mailto:, tel: and other schemes are counted as skipped. --include and
 --exclude select links by regular expression, matched against the link as
 written and a web link's absolute URL; an --include match wins over an
@@ -265,6 +268,9 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 				return err
 			}
 			if o.Remap, err = remapRules(remaps); err != nil {
+				return err
+			}
+			if o.Extract.BaseURL, err = siteURL(baseURL); err != nil {
 				return err
 			}
 			ignore, err := ignoreFile(lycheeIgnore)
@@ -367,6 +373,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().BoolVar(&o.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
 	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
 	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk (default: the file's git top level, else the top folder holding index.html above it)")
+	c.Flags().StringVar(&baseURL, "base-url", "", "where the files are served (https://example.com/docs/): root-relative links in files resolve against it, whatever --root-dir says, and are checked on the web (lychee's --base-url)")
 	c.Flags().BoolVar(&o.Crawl, "crawl", false, "follow the links to pages on the hosts of the URLs given, and check theirs (muffet's job)")
 	// wget -r stops at depth 5; a crawl's pages are rarely more than a few
 	// links from its start, and a chain of next-page links is what the
@@ -380,6 +387,19 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
 	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
 	return c
+}
+
+// siteURL parses --base-url: an absolute http(s) URL, as a browser's
+// base; nil when not given.
+func siteURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !linkcheck.IsURL(raw) || u.Host == "" {
+		return nil, usagef("--base-url %q: want an absolute http(s) URL, where the files are served (https://example.com/docs/)", raw)
+	}
+	return u, nil
 }
 
 // linksPerHost is links' --per-host unless one is given.

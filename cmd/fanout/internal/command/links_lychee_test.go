@@ -401,3 +401,47 @@ func TestLinksUnresolvedOncePerPath(t *testing.T) {
 		t.Errorf("-v: %d uses listed, want 9\n%s", n, out)
 	}
 }
+
+// --base-url says where the files are served: a root-relative link in a
+// file resolves against it as a browser there would (/ok drops the base's
+// path) and is checked on the web, whatever --root-dir says, from stdin
+// too (lychee's test_base_url_applies_to_local,
+// test_root_relative_with_remote_base_url_and_root_dir). A relative link
+// stays on disk, beside its file, where lychee takes it to the base too.
+func TestLinksBaseURL(t *testing.T) {
+	t.Parallel()
+	srv := newHitServer(t, map[string]string{"/ok": "ok", "/docs/": "docs"})
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{
+		"site/index.html":      "home",
+		"site/docs/guide.html": `<a href="/ok">1</a> <a href="/gone#x">2</a> <a href="intro.html">3</a> <a href="missing.html">4</a>`,
+		"site/docs/intro.html": "intro",
+	})
+	guide := filepath.Join(dir, "site/docs/guide.html")
+	for _, root := range []string{"", filepath.Join(dir, "site")} {
+		args := []string{"links", "--no-progress", "--base-url", srv.URL + "/docs/"}
+		if root != "" {
+			args = append(args, "--root-dir", root)
+		}
+		out, errOut, code := run(t, context.Background(), "", append(args, filepath.Join(dir, "site/docs"))...)
+		got := strings.Split(strings.TrimSpace(out), "\n")
+		slices.Sort(got)
+		want := []string{guide + ":1: " + srv.URL + "/gone#x - does not exist (HTTP 404)", guide + ":1: missing.html - does not exist"}
+		if code != ExitSome || !slices.Equal(got, want) || strings.Contains(errOut, "root-relative links resolved") ||
+			!strings.Contains(errOut, "4 links in 2 documents: 2 broken, 2 ok; 4 distinct targets checked (2 web, 2 files)") {
+			t.Errorf("--root-dir %q: exit %d\n%s\nwant\n%s\n%s", root, code, out, strings.Join(want, "\n"), errOut)
+		}
+	}
+	if srv.count("/ok") != 2 {
+		t.Errorf("/ok asked %d times, want once a run", srv.count("/ok"))
+	}
+	out, errOut, code := run(t, context.Background(), "[a](/ok)\n", "links", "--no-progress", "-v", "--base-url", srv.URL+"/docs/", "-")
+	if code != ExitOK || !strings.Contains(out, srv.URL+"/ok - exists") {
+		t.Errorf("stdin: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, bad := range []string{"/srv/site", "docs/", "ftp://example.com/", "https://"} {
+		if _, _, code := run(t, context.Background(), "", "links", "--base-url", bad, dir); code != ExitUsage {
+			t.Errorf("--base-url %q: exit %d, want 2", bad, code)
+		}
+	}
+}

@@ -494,7 +494,7 @@ func (c *Checker) read(ctx context.Context, it Item) Result {
 	opts := c.o.Extract
 	opts.Format = format
 	var guess rootGuess
-	if opts.RootDir == "" && it.Doc != "-" {
+	if opts.RootDir == "" && opts.BaseURL == nil && it.Doc != "-" {
 		guess = c.guessRoot(it.Doc)
 		opts.RootDir = guess.dir
 	}
