@@ -230,14 +230,14 @@ func TestLinksNotUTF8IsNamed(t *testing.T) {
 
 // Without --root-dir, a root-relative link in a file of a git working
 // tree starts at its top level, as GitHub resolves it, and the summary says
-// so (issue 24.11: 803 identical errors on kubernetes/community); outside
-// one it is an error naming --root-dir (TestLinksInputsAsLychee), and
+// so (issue 24.11: 803 identical errors on kubernetes/community), even
+// where a folder holds an index.html (TestLinksRootGuessedFromSite);
 // --root-dir chooses (lychee's test_resolve_paths_from_root_dir).
 func TestLinksRootGuessedFromGit(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, "", map[string]string{
-		".git/HEAD": "ref: refs/heads/main\n", "README.md": "top\n", "site/README.md": "site\n",
+		".git/HEAD": "ref: refs/heads/main\n", "README.md": "top\n", "site/README.md": "site\n", "docs/index.html": "docs\n",
 		"docs/a.md": "[1](/README.md) [2](/missing.md) [3](../README.md)\n",
 	})
 	a := filepath.Join(dir, "docs/a.md")
