@@ -223,13 +223,13 @@ not checked.
 
 Each broken link is one line: FILE:LINE: URL - does not exist (PAGE:LINE:
 for a link on a web page; a web link is shown absolute, a file link as
-written), a web link's with its status as 'fanout check' gives it (does not
-exist (HTTP 404), blocked (HTTP 403)); -v prints every link. --json and --csv carry source, line, col,
-url, target, result, status and error; --format markdown writes a table,
---format github GitHub's ::error annotations (the default when
-GITHUB_ACTIONS=true). The summary on stderr counts the
-links found, broken, skipped and excluded, and the distinct targets
-checked.
+written), a web link's with its status as 'fanout check' gives it (does
+not exist (HTTP 404), blocked (HTTP 403)); -v prints every link. --json
+and --csv carry source, line, col, url, target, result, status and error;
+--format markdown writes a table, --format github GitHub's ::error
+annotations (the default when GITHUB_ACTIONS=true). The summary on stderr
+counts the links found, broken, skipped and excluded, and the distinct
+targets checked.
 
 Exit status: 0 when no link is broken, 1 when one is (or a document could
 not be read), 2 for usage errors, 130 when interrupted.`,
