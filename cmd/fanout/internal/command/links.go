@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"iter"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +41,7 @@ type linkRecord struct {
 	v       linkcheck.Verdict
 	scheme  string
 	follows bool       // a page whose links were taken: a rerun fetches it again
+	repeat  bool       // an unresolved root-relative path shown already: listed with -v only
 	style   *linkStyle // how TextLine writes it; nil: plain
 }
 
@@ -117,7 +119,7 @@ func (r linkRecord) passed() bool { return r.v != linkcheck.Broken && r.v != lin
 
 func newLinkRecord(it linkcheck.Item, res linkcheck.Result) linkRecord {
 	rec := linkRecord{Source: it.Source, Line: it.Link.Line, Col: it.Link.Col, URL: it.Link.Raw, Result: res.Word,
-		Status: res.Status, key: it.Key(), shown: it.Shown(), v: res.Verdict, scheme: it.Link.Scheme, follows: it.Follows()}
+		Status: res.Status, key: it.Key(), shown: it.Shown(), v: res.Verdict, scheme: it.Link.Scheme, follows: it.Follows(), repeat: res.Repeat}
 	if it.Doc != "" {
 		rec.Source = it.Doc
 	}
@@ -172,7 +174,7 @@ func newLinks(e *env) *cobra.Command {
 	var o linkcheck.Options
 	var includes, excludes, remaps []string
 	var verbose bool
-	var maxPage, format, cacheFile, cacheAge string
+	var maxPage, format, cacheFile, cacheAge, baseURL string
 	c := &cobra.Command{
 		Use:   "links [PATH | URL]...",
 		Short: "Find the broken links in documents and sites",
@@ -203,7 +205,12 @@ Web links are checked as 'fanout check' checks: one GET per target (with
 Retry-After, --rate and --per-host per host (6 unless given), --accept;
 --offline checks none. Relative links in files are checked on disk (a link
 to a directory is fine); root-relative ones (/docs/a.md) start at
---root-dir, else at the file's git top level (as GitHub resolves them).
+--root-dir, else at the file's git top level (as GitHub resolves them),
+else at the built site around it (the nearest folder above holding
+index.html, and those above it holding one too); the summary names the
+root. Without any, each such path is reported once, unresolved. With
+--base-url URL (where the files are served), they resolve against URL
+instead and are checked on the web.
 mailto:, tel: and other schemes are counted as skipped. --include and
 --exclude select links by regular expression, matched against the link as
 written and a web link's absolute URL; an --include match wins over an
@@ -216,12 +223,13 @@ not checked.
 
 Each broken link is one line: FILE:LINE: URL - does not exist (PAGE:LINE:
 for a link on a web page; a web link is shown absolute, a file link as
-written); -v prints every link. --json and --csv carry source, line, col,
-url, target, result, status and error; --format markdown writes a table,
---format github GitHub's ::error annotations (the default when
-GITHUB_ACTIONS=true). The summary on stderr counts the
-links found, broken, skipped and excluded, and the distinct targets
-checked.
+written), a web link's with its status as 'fanout check' gives it (does
+not exist (HTTP 404), blocked (HTTP 403)); -v prints every link. --json
+and --csv carry source, line, col, url, target, result, status and error;
+--format markdown writes a table, --format github GitHub's ::error
+annotations (the default when GITHUB_ACTIONS=true). The summary on stderr
+counts the links found, broken, skipped and excluded, and the distinct
+targets checked.
 
 Exit status: 0 when no link is broken, 1 when one is (or a document could
 not be read), 2 for usage errors, 130 when interrupted.`,
@@ -260,6 +268,9 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 				return err
 			}
 			if o.Remap, err = remapRules(remaps); err != nil {
+				return err
+			}
+			if o.Extract.BaseURL, err = siteURL(baseURL); err != nil {
 				return err
 			}
 			ignore, err := ignoreFile(lycheeIgnore)
@@ -328,7 +339,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 					if r.v == linkcheck.Read {
 						return false // a document read is counted, not listed
 					}
-					return (verbose || !r.passed()) && hf.shows(r.Status)
+					return (verbose || !r.passed() && !r.repeat) && hf.shows(r.Status)
 				},
 				dropped: func(l cli.Line) { lc.Dropped(l.Item.(linkcheck.Item)) },
 				journal: func(r linkRecord) any {
@@ -361,7 +372,8 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().BoolVar(&o.Offline, "offline", false, "check local links only: every web link is excluded, nothing is requested")
 	c.Flags().BoolVar(&o.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
 	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
-	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk (default: the file's git top level)")
+	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk (default: the file's git top level, else the top folder holding index.html above it)")
+	c.Flags().StringVar(&baseURL, "base-url", "", "where the files are served (https://example.com/docs/): root-relative links in files resolve against it, whatever --root-dir says, and are checked on the web (lychee's --base-url)")
 	c.Flags().BoolVar(&o.Crawl, "crawl", false, "follow the links to pages on the hosts of the URLs given, and check theirs (muffet's job)")
 	// wget -r stops at depth 5; a crawl's pages are rarely more than a few
 	// links from its start, and a chain of next-page links is what the
@@ -375,6 +387,19 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
 	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
 	return c
+}
+
+// siteURL parses --base-url: an absolute http(s) URL, as a browser's
+// base; nil when not given.
+func siteURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !linkcheck.IsURL(raw) || u.Host == "" {
+		return nil, usagef("--base-url %q: want an absolute http(s) URL, where the files are served (https://example.com/docs/)", raw)
+	}
+	return u, nil
 }
 
 // linksPerHost is links' --per-host unless one is given.
@@ -633,8 +658,15 @@ func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats, o linkcheck.Opt
 	if st.Cached > 0 {
 		fmt.Fprintf(w, "%s answered from --cache\n", plural(st.Cached, "web target"))
 	}
-	if st.RootLinks > 0 {
+	switch {
+	case st.RootLinks > 0 && st.RootFromIndex:
+		fmt.Fprintf(w, "%s resolved from %s, the site's top folder holding index.html (--root-dir to choose another)\n", plural(st.RootLinks, "root-relative link"), st.Root)
+	case st.RootLinks > 0:
 		fmt.Fprintf(w, "%s resolved from the git top level %s (--root-dir to choose another)\n", plural(st.RootLinks, "root-relative link"), st.Root)
+	}
+	if st.Unresolved > 0 {
+		fmt.Fprintf(w, "%s unresolved, %s, each shown once: no git top level nor index.html above; pass --root-dir, the site's root on disk\n",
+			plural(st.Unresolved, "root-relative link"), plural(st.UnresolvedTargets, "distinct path"))
 	}
 	if st.NotUTF8 > 0 {
 		fmt.Fprintf(w, "%s not UTF-8, read as far as it decodes: %s\n",

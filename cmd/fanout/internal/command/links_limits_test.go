@@ -194,7 +194,7 @@ func TestLinksCrawlRobotsAndSitemap(t *testing.T) {
 	}
 	site := newHitServer(t, pages)
 	out, errOut, code := run(t, context.Background(), "", "links", "--crawl", "--no-progress", "--robots", "--sitemap", site.URL+"/")
-	if code != ExitSome || strings.TrimSpace(out) != site.URL+"/orphan:1: "+site.URL+"/orphan-broken - does not exist" ||
+	if code != ExitSome || strings.TrimSpace(out) != site.URL+"/orphan:1: "+site.URL+"/orphan-broken - does not exist (HTTP 404)" ||
 		!strings.Contains(errOut, "robots.txt: 1 page checked, not followed\n") || site.count("/private-broken") != 0 {
 		t.Errorf("--robots --sitemap: exit %d\n%s%s", code, out, errOut)
 	}

@@ -83,7 +83,7 @@ func TestLinksInputsAsLychee(t *testing.T) {
 
 	md := filepath.Join(g, "example.md")
 	out, errOut, _ = run(t, context.Background(), "", "links", "--no-progress", md, md, g)
-	want := md + ":1: /root-relative.md - error: root-relative link: pass --root-dir, the site's root on disk"
+	want := md + ":1: /root-relative.md - unresolved: pass --root-dir, the site's root on disk"
 	if strings.TrimSpace(out) != want || !strings.Contains(errOut, "1 link in 1 document") {
 		t.Errorf("a file named twice, and in a directory named: want once %q\n%s%s", want, out, errOut)
 	}
@@ -126,7 +126,7 @@ func TestLinksFormats(t *testing.T) {
 	out, _, code := run(t, context.Background(), "", "links", "-q", "--format", "markdown", dir)
 	lines := sortedLines(out)
 	want := []string{
-		"| " + file + ":2 | " + srv.URL + "/gone | does not exist |",
+		"| " + file + ":2 | " + srv.URL + "/gone | does not exist (HTTP 404) |",
 		"| " + file + ":2 | no\\|pe.md | does not exist |",
 		"| --- | --- | --- |",
 		"| Where | Link | Result |",
@@ -138,7 +138,7 @@ func TestLinksFormats(t *testing.T) {
 
 	prop := strings.NewReplacer(",", "%2C", ":", "%3A").Replace(file)
 	wantGH := []string{
-		"::error file=" + prop + ",line=2,col=1::" + srv.URL + "/gone - does not exist",
+		"::error file=" + prop + ",line=2,col=1::" + srv.URL + "/gone - does not exist (HTTP 404)",
 		"::error file=" + prop + ",line=2,col=" + strconv.Itoa(len("[w]("+srv.URL+"/gone) ")+1) + "::no|pe.md - does not exist",
 	}
 	slices.Sort(wantGH)
@@ -176,7 +176,7 @@ func TestLinksLycheeIgnore(t *testing.T) {
 	})
 	t.Chdir(dir)
 	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "TEST.md")
-	if code != ExitSome || strings.TrimSpace(out) != "TEST.md:1: "+srv.URL+"/kept - does not exist" ||
+	if code != ExitSome || strings.TrimSpace(out) != "TEST.md:1: "+srv.URL+"/kept - does not exist (HTTP 404)" ||
 		!strings.Contains(errOut, "3 links in 1 document: 1 broken, 0 ok, 2 excluded") || srv.count("/ignored/x") != 0 {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
@@ -230,14 +230,14 @@ func TestLinksNotUTF8IsNamed(t *testing.T) {
 
 // Without --root-dir, a root-relative link in a file of a git working
 // tree starts at its top level, as GitHub resolves it, and the summary says
-// so (issue 24.11: 803 identical errors on kubernetes/community); outside
-// one it is an error naming --root-dir (TestLinksInputsAsLychee), and
+// so (issue 24.11: 803 identical errors on kubernetes/community), even
+// where a folder holds an index.html (TestLinksRootGuessedFromSite);
 // --root-dir chooses (lychee's test_resolve_paths_from_root_dir).
 func TestLinksRootGuessedFromGit(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeTree(t, dir, "", map[string]string{
-		".git/HEAD": "ref: refs/heads/main\n", "README.md": "top\n", "site/README.md": "site\n",
+		".git/HEAD": "ref: refs/heads/main\n", "README.md": "top\n", "site/README.md": "site\n", "docs/index.html": "docs\n",
 		"docs/a.md": "[1](/README.md) [2](/missing.md) [3](../README.md)\n",
 	})
 	a := filepath.Join(dir, "docs/a.md")
@@ -319,5 +319,129 @@ func TestLinksCache(t *testing.T) {
 	}
 	if _, _, code := run(t, context.Background(), "", "links", "-q", "--max-cache-age", "2h", dir); code != ExitUsage {
 		t.Errorf("--max-cache-age without --cache: exit %d, want 2", code)
+	}
+}
+
+// A broken web link's line gives its status as `fanout check` words one it
+// leaves out (blocked (HTTP 403)): a 404 and a 410 are told apart, on a
+// page as in a file, PAGE:LINE: as FILE:LINE: (issue 24.13; lychee's
+// test_failure_404_link, whose report is "[404] URL"). A file link has no
+// status to give.
+func TestLinksStatusInText(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/page":
+			io.WriteString(w, "<p>\n<a href=\"/gone\">g</a> <a href=\"/missing\">m</a> <a href=\"/private\">p</a></p>")
+		case "/gone":
+			w.WriteHeader(http.StatusGone)
+		case "/private":
+			w.WriteHeader(http.StatusForbidden)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", srv.URL+"/page")
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	slices.Sort(got)
+	want := []string{
+		srv.URL + "/page:2: " + srv.URL + "/gone - does not exist (HTTP 410)",
+		srv.URL + "/page:2: " + srv.URL + "/missing - does not exist (HTTP 404)",
+		srv.URL + "/page:2: " + srv.URL + "/private - blocked (HTTP 403)",
+	}
+	if code != ExitSome || !slices.Equal(got, want) {
+		t.Errorf("exit %d\n%s\nwant\n%s\n%s", code, out, strings.Join(want, "\n"), errOut)
+	}
+}
+
+// Outside a git tree, root-relative links start at the built site around
+// the file: the nearest folder holding index.html and those above it that
+// hold one too (a section's own index.html is not the site's root), and
+// the summary names it (issue 24.11; lychee#1265: lychee leaves them
+// unchecked without --root-dir).
+func TestLinksRootGuessedFromSite(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{
+		"site/index.html": "home", "site/docs/index.html": "docs", "site/docs/intro.html": "intro",
+		"site/docs/api/page.html": `<a href="/docs/intro.html">1</a> <a href="/missing.html">2</a> <a href="../index.html">3</a>`,
+	})
+	site := filepath.Join(dir, "site")
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", filepath.Join(site, "docs/api"))
+	want := filepath.Join(site, "docs/api/page.html") + ":1: /missing.html - does not exist"
+	if code != ExitSome || strings.TrimSpace(out) != want ||
+		!strings.Contains(errOut, "2 root-relative links resolved from "+site+", the site's top folder holding index.html (--root-dir to choose another)\n") {
+		t.Errorf("exit %d, want 1 and %q\n%s%s", code, want, out, errOut)
+	}
+}
+
+// With no root to be found (no --root-dir, no git top level, no
+// index.html above), each unresolved root-relative path is reported once,
+// not at every use (issue 24.11: 803 identical errors on
+// kubernetes/community); the summary counts the uses and names the fix,
+// as lychee's hint does since lychee#2197 (lychee#2195). -v lists every
+// use; the run fails either way.
+func TestLinksUnresolvedOncePerPath(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	page := "[g](/guide.md) [g again](/guide.md#intro) [o](/other.md)\n"
+	writeTree(t, dir, "", map[string]string{"notes/a.md": page, "notes/b.md": page, "notes/c.md": page})
+	out, errOut, code := run(t, context.Background(), "", "links", "--no-progress", "-w", "1", filepath.Join(dir, "notes"))
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if code != ExitSome || len(got) != 2 || !strings.HasSuffix(got[0], " /guide.md - unresolved: pass --root-dir, the site's root on disk") ||
+		!strings.HasSuffix(got[1], " /other.md - unresolved: pass --root-dir, the site's root on disk") ||
+		!strings.Contains(errOut, "9 links in 3 documents: 9 broken, 0 ok") ||
+		!strings.Contains(errOut, "9 root-relative links unresolved, 2 distinct paths, each shown once: no git top level nor index.html above; pass --root-dir") {
+		t.Errorf("exit %d, want 1 and 2 lines\n%s%s", code, out, errOut)
+	}
+	out, _, _ = run(t, context.Background(), "", "links", "--no-progress", "-v", filepath.Join(dir, "notes"))
+	if n := strings.Count(out, "unresolved"); n != 9 {
+		t.Errorf("-v: %d uses listed, want 9\n%s", n, out)
+	}
+}
+
+// --base-url says where the files are served: a root-relative link in a
+// file resolves against it as a browser there would (/ok drops the base's
+// path) and is checked on the web, whatever --root-dir says, from stdin
+// too (lychee's test_base_url_applies_to_local,
+// test_root_relative_with_remote_base_url_and_root_dir). A relative link
+// stays on disk, beside its file, where lychee takes it to the base too.
+func TestLinksBaseURL(t *testing.T) {
+	t.Parallel()
+	srv := newHitServer(t, map[string]string{"/ok": "ok", "/docs/": "docs"})
+	dir := t.TempDir()
+	writeTree(t, dir, "", map[string]string{
+		"site/index.html":      "home",
+		"site/docs/guide.html": `<a href="/ok">1</a> <a href="/gone#x">2</a> <a href="intro.html">3</a> <a href="missing.html">4</a>`,
+		"site/docs/intro.html": "intro",
+	})
+	guide := filepath.Join(dir, "site/docs/guide.html")
+	for _, root := range []string{"", filepath.Join(dir, "site")} {
+		args := []string{"links", "--no-progress", "--base-url", srv.URL + "/docs/"}
+		if root != "" {
+			args = append(args, "--root-dir", root)
+		}
+		out, errOut, code := run(t, context.Background(), "", append(args, filepath.Join(dir, "site/docs"))...)
+		got := strings.Split(strings.TrimSpace(out), "\n")
+		slices.Sort(got)
+		want := []string{guide + ":1: " + srv.URL + "/gone#x - does not exist (HTTP 404)", guide + ":1: missing.html - does not exist"}
+		if code != ExitSome || !slices.Equal(got, want) || strings.Contains(errOut, "root-relative links resolved") ||
+			!strings.Contains(errOut, "4 links in 2 documents: 2 broken, 2 ok; 4 distinct targets checked (2 web, 2 files)") {
+			t.Errorf("--root-dir %q: exit %d\n%s\nwant\n%s\n%s", root, code, out, strings.Join(want, "\n"), errOut)
+		}
+	}
+	if srv.count("/ok") != 2 {
+		t.Errorf("/ok asked %d times, want once a run", srv.count("/ok"))
+	}
+	out, errOut, code := run(t, context.Background(), "[a](/ok)\n", "links", "--no-progress", "-v", "--base-url", srv.URL+"/docs/", "-")
+	if code != ExitOK || !strings.Contains(out, srv.URL+"/ok - exists") {
+		t.Errorf("stdin: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, bad := range []string{"/srv/site", "docs/", "ftp://example.com/", "https://"} {
+		if _, _, code := run(t, context.Background(), "", "links", "--base-url", bad, dir); code != ExitUsage {
+			t.Errorf("--base-url %q: exit %d, want 2", bad, code)
+		}
 	}
 }

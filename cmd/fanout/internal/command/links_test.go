@@ -140,12 +140,12 @@ func TestLinksTreeEveryForm(t *testing.T) {
 	}
 	a, readme, html := filepath.Join(dir, "docs/a.md"), filepath.Join(dir, "README.txt"), filepath.Join(dir, "site/index.html")
 	want := []string{
-		a + ":3: " + srv.URL + "/auto-missing - does not exist",
-		a + ":4: " + srv.URL + "/bare-missing - does not exist",
-		a + ":5: " + srv.URL + "/ref-missing - does not exist",
+		a + ":3: " + srv.URL + "/auto-missing - does not exist (HTTP 404)",
+		a + ":4: " + srv.URL + "/bare-missing - does not exist (HTTP 404)",
+		a + ":5: " + srv.URL + "/ref-missing - does not exist (HTTP 404)",
 		a + ":15: nothere.md - does not exist",
-		readme + ":1: " + srv.URL + "/txt-missing - does not exist",
-		html + ":3: " + srv.URL + "/base/gone.png - does not exist", // <base href> honoured
+		readme + ":1: " + srv.URL + "/txt-missing - does not exist (HTTP 404)",
+		html + ":3: " + srv.URL + "/base/gone.png - does not exist (HTTP 404)", // <base href> honoured
 	}
 	slices.Sort(want)
 	if got := sortedLines(out); !slices.Equal(got, want) {
@@ -196,7 +196,7 @@ func TestLinksOneRequestPerDistinctTarget(t *testing.T) {
 	if code != ExitSome {
 		t.Fatalf("exit %d\n%s", code, errOut)
 	}
-	if n := strings.Count(out, " - does not exist\n"); n != 40 {
+	if n := strings.Count(out, " - does not exist (HTTP 404)\n"); n != 40 {
 		t.Errorf("%d broken uses reported, want 40", n)
 	}
 	if n := srv.count("/shared"); n != 1 {
@@ -233,7 +233,7 @@ func TestLinksCrawl(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	// PAGE:LINE:, as for a file (issue 24.13).
-	want := site.URL + "/deep:1: " + site.URL + "/broken - does not exist"
+	want := site.URL + "/deep:1: " + site.URL + "/broken - does not exist (HTTP 404)"
 	if strings.TrimSpace(out) != want {
 		t.Errorf("crawl output:\n%s\nwant:\n%s", out, want)
 	}

@@ -51,7 +51,7 @@ func (c *Checker) fromCache(e *entry, target string) bool {
 		return false
 	}
 	r := httpcheck.Result{Status: a.Status, Class: httpcheck.Classify(a.Status)}
-	e.status, e.err, e.word, e.at = a.Status, nil, r.Word(), a.At
+	e.status, e.err, e.word, e.at = a.Status, nil, webWord(r), a.At
 	e.ok = r.Class == httpcheck.Exists
 	if c.o.Accept != nil {
 		e.ok = c.o.Accept(a.Status)

@@ -175,6 +175,10 @@ type Result struct {
 	Status  int    // the HTTP status; 0 without one
 	Err     error  // why a link is broken or a document unread, when there is an error
 	Links   int    // for a document: the links found in it
+	// Repeat marks a use of an unresolved root-relative path reported
+	// already: broken, but one line a path says all (issue 24.11: 803
+	// identical errors on kubernetes/community).
+	Repeat bool
 }
 
 // Stats counts the distinct targets a run checked.
@@ -193,11 +197,16 @@ type Stats struct {
 	FirstNotUTF8 string
 	// RootLinks counts the root-relative links (/docs/a.md) resolved from
 	// a guessed root, without Extract.RootDir: the git top level of their
-	// document; Root names the first such root.
-	RootLinks int
-	Root      string
-	Cached    int // distinct web targets answered from the cache
-	Robots    int // distinct pages robots.txt kept the crawl from following
+	// document, else the site around it (RootFromIndex: the folders
+	// holding index.html); Root names the first such root.
+	RootLinks     int
+	Root          string
+	RootFromIndex bool
+	Cached        int // distinct web targets answered from the cache
+	Robots        int // distinct pages robots.txt kept the crawl from following
+	// Unresolved counts the root-relative links no root was found for;
+	// UnresolvedTargets the distinct paths among them, each reported once.
+	Unresolved, UnresolvedTargets int
 }
 
 // Checker runs one links check. It is safe for concurrent use by Do.
@@ -207,16 +216,17 @@ type Checker struct {
 	hosts map[string]bool // the start URLs' hosts, for Crawl
 
 	mu      sync.Mutex
-	targets map[string]*entry   // every distinct target checked, by Link.Target
-	queue   []Item              // links found, not yet yielded
-	active  int                 // items yielded and not yet done: they may queue more
-	parked  int                 // links held back while their target is being checked
-	crawled int                 // pages to follow handed out or queued (start URLs included), for MaxPages
-	pending map[string]bool     // pages counted in crawled when queued, not yet handed out
-	roots   map[string]string   // a directory's git top level ("" for none), without RootDir
-	cache   map[string]cached   // answers of earlier runs, by target (LoadCache)
-	robots  map[string][]string // with Robots: a start host's Disallow prefixes
-	wake    chan struct{}       // signalled when the queue grows or an item is done
+	targets map[string]*entry    // every distinct target checked, by Link.Target
+	queue   []Item               // links found, not yet yielded
+	active  int                  // items yielded and not yet done: they may queue more
+	parked  int                  // links held back while their target is being checked
+	crawled int                  // pages to follow handed out or queued (start URLs included), for MaxPages
+	pending map[string]bool      // pages counted in crawled when queued, not yet handed out
+	roots   map[string]rootGuess // a document directory's guessed root, without RootDir
+	unres   map[string]bool      // the unresolved root-relative paths reported
+	cache   map[string]cached    // answers of earlier runs, by target (LoadCache)
+	robots  map[string][]string  // with Robots: a start host's Disallow prefixes
+	wake    chan struct{}        // signalled when the queue grows or an item is done
 	stats   Stats
 }
 
@@ -417,8 +427,21 @@ func (c *Checker) Do(ctx context.Context, it Item) Result {
 	case l.Kind == links.Skipped:
 		return Result{Verdict: Skipped, Word: "skipped (" + l.Scheme + ")"}
 	case l.Kind == links.Invalid && errors.Is(l.Err, links.ErrRootRelative):
-		// The fix, named (issue 24.10).
-		return Result{Verdict: Broken, Word: "error: root-relative link: pass --root-dir, the site's root on disk", Err: l.Err}
+		// The fix, named (issue 24.10), once a path (issue 24.11).
+		path, _, _ := strings.Cut(l.Raw, "#")
+		path, _, _ = strings.Cut(path, "?")
+		c.mu.Lock()
+		if c.unres == nil {
+			c.unres = map[string]bool{}
+		}
+		repeat := c.unres[path]
+		c.unres[path] = true
+		c.stats.Unresolved++
+		if !repeat {
+			c.stats.UnresolvedTargets++
+		}
+		c.mu.Unlock()
+		return Result{Verdict: Broken, Word: "unresolved: pass --root-dir, the site's root on disk", Err: l.Err, Repeat: repeat}
 	case l.Kind == links.Invalid:
 		return Result{Verdict: Broken, Word: "error: " + l.Err.Error(), Err: l.Err}
 	case !c.selected(it):
@@ -470,11 +493,13 @@ func (c *Checker) read(ctx context.Context, it Item) Result {
 	}
 	opts := c.o.Extract
 	opts.Format = format
-	if opts.RootDir == "" && it.Doc != "-" {
-		opts.RootDir = c.gitRoot(it.Doc)
+	var guess rootGuess
+	if opts.RootDir == "" && opts.BaseURL == nil && it.Doc != "-" {
+		guess = c.guessRoot(it.Doc)
+		opts.RootDir = guess.dir
 	}
 	u := &utf8Reader{r: r}
-	n, err := c.extract(u, links.Source{Path: it.Doc}, opts, it.Doc, 0)
+	n, err := c.extract(u, links.Source{Path: it.Doc}, opts, it.Doc, 0, guess)
 	if u.bad || len(u.carry) > 0 {
 		// lychee skips such a file, naming it; it is read, and named
 		// (issue 24.7).
@@ -524,43 +549,62 @@ func (u *utf8Reader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// gitRoot guesses where root-relative links in a local document start
-// without --root-dir: the git top level of its directory, as GitHub
-// resolves /docs/a.md in a repository's Markdown from the repository's
-// root (issue 24.11: 803 identical errors on kubernetes/community); "" for
-// none. Each directory is looked up once.
-func (c *Checker) gitRoot(doc string) string {
+// rootGuess is where root-relative links in a local document start
+// without --root-dir; dir "" for nowhere.
+type rootGuess struct {
+	dir       string
+	fromIndex bool // a site's folder holding index.html, not a git top level
+}
+
+// guessRoot guesses where root-relative links in a local document start
+// without --root-dir (issue 24.11: 803 identical errors on
+// kubernetes/community). First the git top level of its directory, as
+// GitHub resolves /docs/a.md in a repository's Markdown from the
+// repository's root; else a built site's root: the nearest folder above
+// holding index.html and, as a site's sections have their own index.html,
+// the folders above it as long as they hold one too. Each directory is
+// looked up once.
+func (c *Checker) guessRoot(doc string) rootGuess {
 	dir, err := filepath.Abs(filepath.Dir(doc))
 	if err != nil {
-		return ""
+		return rootGuess{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.roots == nil {
-		c.roots = map[string]string{}
+	if g, ok := c.roots[dir]; ok {
+		return g
 	}
-	var seen []string
-	root := ""
+	if c.roots == nil {
+		c.roots = map[string]rootGuess{}
+	}
+	g := rootGuess{dir: upward(dir, ".git", false)}
+	if g.dir == "" {
+		g = rootGuess{dir: upward(dir, "index.html", true), fromIndex: true}
+	}
+	c.roots[dir] = g
+	return g
+}
+
+// upward is the nearest of dir and the folders above it that holds name;
+// with chain, the highest of an unbroken run of such folders from there;
+// "" for none.
+func upward(dir, name string, chain bool) string {
+	found := ""
 	for {
-		if r, ok := c.roots[dir]; ok {
-			root = r
-			break
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			found = dir
+		} else if found != "" {
+			return found
 		}
-		seen = append(seen, dir)
-		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
-			root = dir
-			break
+		if found != "" && !chain {
+			return found
 		}
 		up := filepath.Dir(dir)
 		if up == dir {
-			break
+			return found
 		}
 		dir = up
 	}
-	for _, d := range seen {
-		c.roots[d] = root
-	}
-	return root
 }
 
 // ErrTooLarge is the error of a document that is not a regular file (a
@@ -625,8 +669,9 @@ func (d *doc) Close() error {
 
 // extract queues the links of one document, found at depth (of the page
 // they are on), in batches so that a large document does not wait for its
-// end to start being checked.
-func (c *Checker) extract(r io.Reader, src links.Source, opts links.Options, source string, depth int) (int, error) {
+// end to start being checked. guess is what opts.RootDir was guessed
+// from, if it was.
+func (c *Checker) extract(r io.Reader, src links.Source, opts links.Options, source string, depth int, guess rootGuess) (int, error) {
 	const batch = 256
 	var its []Item
 	n := 0
@@ -637,10 +682,10 @@ func (c *Checker) extract(r io.Reader, src links.Source, opts links.Options, sou
 		}
 		n++
 		l = c.remap(l)
-		if src.Path != "" && c.o.Extract.RootDir == "" && opts.RootDir != "" && strings.HasPrefix(l.Raw, "/") && !strings.HasPrefix(l.Raw, "//") {
+		if guess.dir != "" && strings.HasPrefix(l.Raw, "/") && !strings.HasPrefix(l.Raw, "//") {
 			c.mu.Lock()
 			if c.stats.RootLinks++; c.stats.Root == "" {
-				c.stats.Root = opts.RootDir
+				c.stats.Root, c.stats.RootFromIndex = guess.dir, guess.fromIndex
 			}
 			c.mu.Unlock()
 		}
@@ -930,7 +975,7 @@ func isPageSource(s string) bool { return IsURL(s) }
 // end is not kept, so the next link to the target asks again.
 func (c *Checker) settle(ctx context.Context, e *entry, status int, class httpcheck.Class, err error, location string) {
 	r := httpcheck.Result{Status: status, Class: class, Err: err, Location: location}
-	e.status, e.err, e.word = status, err, r.Word()
+	e.status, e.err, e.word = status, err, webWord(r)
 	if c.o.Accept != nil && status != 0 {
 		e.ok = c.o.Accept(status)
 	} else {
@@ -940,6 +985,17 @@ func (c *Checker) settle(ctx context.Context, e *entry, status int, class httpch
 	if e.checked && err == nil && status != 0 {
 		e.at = time.Now()
 	}
+}
+
+// webWord is a web answer in `fanout check`'s words, with the status in
+// its form where check leaves it out: "does not exist (HTTP 410)", as
+// "blocked (HTTP 403)" (issue 24.13: a 404 and a 410 are told apart, and
+// the status is in the line a reader sees, as lychee's "[404] URL").
+func webWord(r httpcheck.Result) string {
+	if r.Class == httpcheck.NotExists && r.Status != 0 {
+		return fmt.Sprintf("%s (HTTP %d)", r.Class, r.Status)
+	}
+	return r.Word()
 }
 
 // fetch GETs a page whole (up to MaxPage), settles its check, and takes
@@ -1008,7 +1064,7 @@ func (c *Checker) fetch(ctx context.Context, it Item, e *entry, follow bool) {
 		opts.RootDir = ""
 		// Extract fails only on a read error or a Source with neither Path
 		// nor URL: neither can happen for a body in memory with its URL.
-		_, _ = c.extract(bytes.NewReader(body), links.Source{URL: final}, opts, final.String(), it.depth)
+		_, _ = c.extract(bytes.NewReader(body), links.Source{URL: final}, opts, final.String(), it.depth, rootGuess{})
 	}
 }
 

@@ -98,6 +98,12 @@ type Options struct {
 	// lychee's --root-dir: the site's root on disk. Without it such a link is
 	// an Invalid link with ErrRootRelative.
 	RootDir string
+	// BaseURL, if set, is where the local files are served (lychee's
+	// --base-url, an absolute http(s) URL): a root-relative link in a local
+	// file resolves against it, as a browser would on that site, and is a
+	// web link; it wins over RootDir. Relative links stay on disk, beside
+	// their file.
+	BaseURL *url.URL
 }
 
 // Kind sorts a link by what checking it means.
@@ -160,6 +166,9 @@ func Extract(r io.Reader, src Source, opts Options) iter.Seq2[Link, error] {
 		if err != nil {
 			yield(Link{}, err)
 			return
+		}
+		if res.local {
+			res.site = opts.BaseURL
 		}
 		emit := func(raw string, line, col int) bool {
 			l, ok := res.resolve(raw)

@@ -22,6 +22,7 @@ type resolver struct {
 	base    *url.URL // the document's URL (file:///abs/path for a local file), or its <base>
 	local   bool     // the document is a local file
 	root    string   // Options.RootDir
+	site    *url.URL // Options.BaseURL, for a local file
 	baseSet bool     // a <base href> was seen: later ones are ignored, as browsers do
 }
 
@@ -160,6 +161,10 @@ func (r *resolver) absolute(ref string) (*url.URL, error) {
 			// somewhere on the web, and that is https today.
 			u.Scheme = "https"
 			return u, nil
+		case strings.HasPrefix(u.Path, "/") && r.site != nil:
+			// On the site the files are served from (--base-url): what
+			// a browser there would ask for.
+			return r.site.ResolveReference(u), nil
 		case strings.HasPrefix(u.Path, "/"):
 			if r.root == "" {
 				return nil, ErrRootRelative

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -259,4 +260,49 @@ func TestFixPercent(t *testing.T) {
 			t.Errorf("fixPercent(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// Options.BaseURL: a local file's root-relative links resolve against the
+// site it is served from, as a browser there would (the base's path goes:
+// lychee's test_root_relative_with_remote_base_url_and_root_dir), over
+// RootDir; its relative links stay beside it on disk; a page's links are
+// the page's business (lychee#1964: root options apply to local files).
+func TestExtractBaseURL(t *testing.T) {
+	base, _ := url.Parse("https://example.com/docs/")
+	page, _ := url.Parse("https://other.example/a/b.html")
+	doc := "[a](/page#f) [b](c.md) [c](//cdn.example/x)\n"
+	for _, c := range []struct {
+		src  Source
+		want []string
+	}{
+		{Source{Path: filepath.Join("docs", "x.md")}, []string{"https://example.com/page#f", "file:" + filepath.Join(mustAbs(t, "docs"), "c.md"), "https://cdn.example/x"}},
+		{Source{URL: page}, []string{"https://other.example/page#f", "https://other.example/a/c.md", "https://cdn.example/x"}},
+	} {
+		var got []string
+		for l, err := range Extract(strings.NewReader(doc), c.src, Options{Format: Markdown, RootDir: "/srv", BaseURL: base}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := l.Target
+			if l.Kind == File {
+				s = "file:" + s
+			}
+			if l.Fragment != "" {
+				s += "#" + l.Fragment
+			}
+			got = append(got, s)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%v: got %q, want %q", c.src, got, c.want)
+		}
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }
