@@ -99,10 +99,15 @@ func TestExecInterruptKeepsFinishedRecordsOrdered(t *testing.T) {
 	dir := t.TempDir()
 	journal := filepath.Join(dir, "journal.jsonl")
 	script := `echo $$ > "` + dir + `/{}.pid"; case {} in hang) sleep 100;; *) echo {};; esac`
-	s := startFanout(t, "exec", "--ordered", "--resume", journal, "-w", "3", "--kill-grace", "1", "--shell", "--", script, ":::", "hang", "a", "b")
+	s := startFanout(t, "exec", "--ordered", "--resume", journal, "-w", "3", "--kill-grace", "1", "--progress", "--shell", "--", script, ":::", "hang", "a", "b")
 	proctest.ReadPid(t, filepath.Join(dir, "hang.pid"))
 	reaped(t, filepath.Join(dir, "a.pid"))
 	reaped(t, filepath.Join(dir, "b.pid"))
+	// A job's process gone is not yet its record made (its output is read
+	// back after): the forced bar says when both are done.
+	if !waitFor(20*time.Second, func() bool { return strings.Contains(s.errOut.String(), "2 done, 1 running") }) {
+		t.Fatalf("a and b never counted done: %q", s.errOut.String())
+	}
 	s.signal(t)
 	if code := s.wait(t, 30*time.Second); code != ExitInterrupted {
 		t.Fatalf("exit %d, want 130; stderr %q", code, s.errOut.String())
