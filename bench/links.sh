@@ -108,9 +108,10 @@ if [ -n "${REAL:-}" ]; then
 		# walks it as a file:// URL. Without --check-extern it checks only
 		# the syntax of http(s) and mailto: links. It reports each distinct
 		# target once (at its first link), not each use. Run as root, it
-		# drops to nobody with seteuid, which fails in `unshare -r` (nobody
-		# is not mapped there): root gets a plain `unshare -n`, another user
-		# their own uid mapped.
+		# drops to nobody with seteuid (so nobody must be able to read REAL),
+		# which fails in `unshare -r` (nobody is not mapped there): root gets
+		# a plain `unshare -n`, another user their own uid mapped. It runs
+		# last, so the others keep the namespace set above.
 		printf '[MarkdownCheck]\n' > "$tmp/lc.rc"
 		ns=()
 		if [ "$(id -u)" = 0 ]; then
