@@ -48,9 +48,10 @@
 # docs/benchmarks.md), local links only, so that nothing leaves the
 # machine (each command also runs in a network namespace of its own when
 # `unshare -rn` works): fanout links --offline, lychee --offline and
-# markdown-link-check with http(s) links ignored, each RUNS times, the
-# median time and the broken count printed, and fanout's broken links by
-# reason, for the disagreements to be read by hand.
+# markdown-link-check with http(s) links ignored, and LinkChecker (when
+# one is on PATH or LINKCHECKER names it) through its MarkdownCheck plugin,
+# each RUNS times, the median time and the broken count printed, and
+# fanout's broken links by reason, for the disagreements to be read by hand.
 #
 #   flock -x /tmp/fanout-quiet.lock bash bench/links.sh
 #   REAL=/tmp/community RUNS=3 bash bench/links.sh
@@ -65,6 +66,7 @@ RSS_CASES=${RSS_CASES-2000:5000 20000:5000 20000:50000}
 RSS_RUNS=${RSS_RUNS:-3}
 LYCHEE=${LYCHEE:-lychee}
 MLC=${MLC:-markdown-link-check}
+LINKCHECKER=${LINKCHECKER:-linkchecker}
 tmp=$(mktemp -d "${BENCH_TMP:-/tmp}/links-bench.XXXXXX")
 site=
 trap '[ -n "$site" ] && kill "$site" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -99,6 +101,28 @@ if [ -n "${REAL:-}" ]; then
 		echo '{"ignorePatterns": [{"pattern": "^https?://"}, {"pattern": "^mailto:"}]}' > "$tmp/mlc.json"
 		timed "markdown-link-check" "$tmp/mlc.out" sh -c 'find "$1" -name "*.md" -exec "$2" -q -c "$3" {} +' sh "$REAL" "$mlc" "$tmp/mlc.json"
 		echo "  $(grep -c '\[✖\]' "$tmp/mlc.out" || true) broken"
+	fi
+	if command -v "$LINKCHECKER" > /dev/null 2>&1; then
+		# LinkChecker reads Markdown only through its MarkdownCheck plugin,
+		# which a section of its config file turns on; given the folder, it
+		# walks it as a file:// URL. Without --check-extern it checks only
+		# the syntax of http(s) and mailto: links. It reports each distinct
+		# target once (at its first link), not each use. Run as root, it
+		# drops to nobody with seteuid (so nobody must be able to read REAL),
+		# which fails in `unshare -r` (nobody is not mapped there): root gets
+		# a plain `unshare -n`, another user their own uid mapped. It runs
+		# last, so the others keep the namespace set above.
+		printf '[MarkdownCheck]\n' > "$tmp/lc.rc"
+		ns=()
+		if [ "$(id -u)" = 0 ]; then
+			unshare -n true 2>/dev/null && ns=(unshare -n)
+		else
+			lcmap=(unshare -n --map-user="$(id -u)" --map-group="$(id -g)")
+			"${lcmap[@]}" true 2>/dev/null && ns=("${lcmap[@]}")
+		fi
+		echo "# $("$LINKCHECKER" --version 2>/dev/null | awk '/^LinkChecker/ { print $1, $2; exit }'); netns=${ns[*]:-none}"
+		timed "linkchecker" "$tmp/lc.out" "$LINKCHECKER" -f "$tmp/lc.rc" --no-status --no-warnings "$REAL"
+		echo "  $(grep -c '^Result  *Error' "$tmp/lc.out" || true) broken (distinct targets)"
 	fi
 	echo "# fanout's broken links by reason:"
 	sed 's/^.* - //' "$tmp/fanout.out" | sed 's/"[^"]*"/"…"/' | sort | uniq -c | sort -rn
