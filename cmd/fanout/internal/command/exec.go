@@ -212,22 +212,21 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			force, stopForce := forceContext(e.force)
 			defer stopForce()
 			opts := execjob.Options{Timeout: timeout, Grace: grace, Retries: retries, MaxOutput: limit, Force: force}
-			// During the kill grace after a first Ctrl-C the run may sit
-			// silent for --kill-grace: say what it waits for.
 			var running atomic.Int64
-			stopNotice := context.AfterFunc(c.Context(), func() {
-				if n := int(running.Load()); n > 0 && !dryRun {
-					them := "them"
-					if n == 1 {
-						them = "it"
-					}
-					fmt.Fprintf(e.stderr, "fanout: interrupted: waiting up to %v (--kill-grace) for %s to end after SIGTERM; Ctrl-C again to kill %s now\n",
-						cmp.Or(opts.Grace, execjob.DefaultGrace), plural(n, "job"), them)
-				}
-			})
-			defer stopNotice()
 			w := &execWriter{tag: tag, quiet: iof.quiet, format: format, log: log}
 			s := spec[execRecord]{
+				// During the kill grace after a first Ctrl-C the run may
+				// sit silent for --kill-grace: say what it waits for.
+				interrupted: func(stderr io.Writer) {
+					if n := int(running.Load()); n > 0 && !dryRun {
+						them := "them"
+						if n == 1 {
+							them = "it"
+						}
+						fmt.Fprintf(stderr, "fanout: interrupted: waiting up to %v (--kill-grace) for %s to end after SIGTERM; Ctrl-C again to kill %s now\n",
+							cmp.Or(opts.Grace, execjob.DefaultGrace), plural(n, "job"), them)
+					}
+				},
 				workers: workers,
 				lines:   in.lines,
 				total:   in.total,

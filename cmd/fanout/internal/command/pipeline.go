@@ -60,6 +60,10 @@ type spec[R cli.Record] struct {
 	// dropped, if set, is told of each line --resume skips (links hands
 	// out again the links that waited for it).
 	dropped func(cli.Line)
+	// interrupted, if set, is called once when the run is interrupted,
+	// with a stderr that writes above the progress bar (exec says what
+	// its kill grace waits for).
+	interrupted func(stderr io.Writer)
 }
 
 // skip applies --shard and --resume to lines: it returns the lines to
@@ -208,6 +212,10 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	}
 	out := cli.NewWriter(stdoutWriter{e.stdout}, format, above)
 	stderr := aboveWriter{bar, e.stderr}
+	if s.interrupted != nil {
+		stopNotice := context.AfterFunc(ctx, func() { s.interrupted(stderr) })
+		defer stopNotice()
+	}
 	tally := cli.NewTally(s.outcomes...)
 	// A journal or an output that cannot be written stops the run:
 	// going on would do work whose record is lost, or that a rerun would
