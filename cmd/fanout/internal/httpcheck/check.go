@@ -96,6 +96,7 @@ func (r Result) Word() string {
 type Checker struct {
 	client    *http.Client
 	header    http.Header // every request's header: User-Agent and -H; shared, never modified
+	extra     []string    // -H's names, but the User-Agent: kept to the origin (keepToOrigin)
 	host      string      // -H "Host: name": Request.Host, as curl sends it
 	scheme    string      // for bare hosts; see ParseTarget
 	headFirst bool        // Options.Method is HEAD
@@ -153,26 +154,6 @@ func New(o Options) *Checker {
 	if redirects == 0 {
 		redirects = maxRedirects
 	}
-	var extra []string // -H's names, but the User-Agent: kept to the origin (keepToOrigin)
-	c := &http.Client{
-		Transport: t,
-		Timeout:   o.Timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			// via holds the requests made so far: following this redirect
-			// makes it redirect number len(via).
-			if redirects < 0 {
-				return http.ErrUseLastResponse // the 3xx is the answer, as httpx shows it
-			}
-			if len(via) > redirects {
-				return errRedirectPolicy{fmt.Errorf("stopped after %d redirects", redirects)}
-			}
-			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
-				return errRedirectPolicy{fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)}
-			}
-			keepToOrigin(req, via[0], extra)
-			return nil
-		},
-	}
 	h := http.Header{}
 	host := ""
 	for k, vs := range o.Header {
@@ -184,6 +165,7 @@ func New(o Options) *Checker {
 		}
 		h[http.CanonicalHeaderKey(k)] = vs
 	}
+	var extra []string // -H's names, but the User-Agent: kept to the origin (keepToOrigin)
 	for k := range h {
 		if k != "User-Agent" {
 			extra = append(extra, k)
@@ -194,9 +176,34 @@ func New(o Options) *Checker {
 	} else if h.Get("User-Agent") == "" {
 		h.Set("User-Agent", "fanout/"+version.Short())
 	}
+	c := &http.Client{
+		Transport: t,
+		Timeout:   o.Timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			// via holds the requests made so far: following this redirect
+			// makes it redirect number len(via).
+			if redirects < 0 {
+				return http.ErrUseLastResponse // the 3xx is the answer, as httpx shows it
+			}
+			// The first hop may have been the fast path's: then the
+			// chain started at the URL it asked for.
+			first, hops := via[0].URL, len(via)
+			if u, ok := req.Context().Value(firstHopKey{}).(*url.URL); ok {
+				first, hops = u, hops+1
+			}
+			if hops > redirects {
+				return errRedirectPolicy{fmt.Errorf("stopped after %d redirects", redirects)}
+			}
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+				return errRedirectPolicy{fmt.Errorf("redirect to unsupported scheme %q", req.URL.Scheme)}
+			}
+			keepToOrigin(req, first, h, extra)
+			return nil
+		},
+	}
 	retries := max(o.Retries, 0)
 	return &Checker{client: c, header: h, host: host, scheme: o.Scheme, headFirst: strings.EqualFold(o.Method, http.MethodHead), retries: retries,
-		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate), auto: o.Limiter,
+		budget: o.Timeout * time.Duration(retries+1), limits: newHostLimits(o.Rate), auto: o.Limiter, extra: extra,
 		fast: newFastPath(o, h, host, redirects)}
 }
 
@@ -212,11 +219,11 @@ func maxIdleTotal(workers int) int { return max(2*workers, 64) }
 // Authorization and Cookie only for another domain, keeps them for
 // another port, and sends every other header anywhere; once dropped they
 // stay dropped, so a chain back to the origin gets them again here.
-func keepToOrigin(req, first *http.Request, extra []string) {
-	same := sameOrigin(req.URL, first.URL)
+func keepToOrigin(req *http.Request, origin *url.URL, header http.Header, extra []string) {
+	same := sameOrigin(req.URL, origin)
 	for _, k := range extra {
 		if same {
-			req.Header[k] = first.Header[k]
+			req.Header[k] = header[k]
 		} else {
 			delete(req.Header, k)
 		}
@@ -249,6 +256,7 @@ type answer struct {
 	status     int
 	retryAfter time.Duration // a 429's or 503's Retry-After
 	location   string        // a 3xx's Location
+	follow     bool          // the fast path's 3xx, for net/http to follow from location
 }
 
 // Check answers whether raw exists with one GET, which reads the header
@@ -351,22 +359,55 @@ func (c *Checker) do(ctx context.Context, method string, u *url.URL) (a answer, 
 		return answer{}, err
 	}
 	defer func() { release(p, a, err, c.budget) }()
+	client := c.client
+	var first *url.URL // set when u is the Location of a redirect the fast path got for first
 	if hostport, ok := c.fast.eligible(u); ok {
 		if err := c.limits.wait(ctx, u.Host); err != nil {
 			return answer{}, err
 		}
-		if a, err := c.fast.do(ctx, method, u, hostport); !errors.Is(err, errNotFast) {
+		start := time.Now()
+		a, err := c.fast.do(ctx, method, u, hostport)
+		switch {
+		case errors.Is(err, errNotFast):
+		case err != nil || !a.follow:
 			return a, err
+		default:
+			// net/http goes on from the Location rather than ask for u
+			// again: the first hop counts, and the time it took.
+			next, perr := url.Parse(a.location) // made by the fast path from a parsed URL
+			if perr != nil {
+				return a, nil
+			}
+			if next.Scheme != "http" && next.Scheme != "https" {
+				return answer{}, &url.Error{Op: method, URL: u.String(),
+					Err: errRedirectPolicy{fmt.Errorf("redirect to unsupported scheme %q", next.Scheme)}}
+			}
+			first, u = u, next
+			if client.Timeout > 0 {
+				// The timeout is the whole chain's, as net/http counts it.
+				left := client.Timeout - time.Since(start)
+				if left <= 0 {
+					return answer{}, &url.Error{Op: method, URL: first.String(), Err: os.ErrDeadlineExceeded}
+				}
+				cc := *client
+				cc.Timeout = left
+				client = &cc
+			}
 		}
 	}
 	req, err := c.newRequest(ctx, method, u)
 	if err != nil {
 		return answer{}, err
 	}
+	if first != nil {
+		req = req.WithContext(context.WithValue(ctx, firstHopKey{}, first))
+		req.Header = req.Header.Clone()
+		keepToOrigin(req, first, c.header, c.extra)
+	}
 	if err := c.limits.wait(ctx, u.Host); err != nil {
 		return answer{}, err
 	}
-	resp, err := c.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return answer{}, err
 	}
@@ -392,6 +433,10 @@ func answerOf(resp *http.Response) answer {
 	}
 	return a
 }
+
+// firstHopKey is the context key of a request made for the Location of a
+// redirect the fast path got: its value is the URL the chain started at.
+type firstHopKey struct{}
 
 // errRedirectPolicy marks a redirect the client refused to follow.
 type errRedirectPolicy struct{ error }

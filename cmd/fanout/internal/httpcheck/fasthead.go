@@ -27,7 +27,8 @@ import (
 //     does not expect, a 101, a header longer than its buffer), a failed
 //     dial and any error but a timeout or the end of the context: the
 //     request is made again by net/http, so errors read the same;
-//   - a 3xx while redirects are followed: net/http follows it.
+//   - a 3xx while redirects are followed: net/http follows its Location
+//     (the 3xx is not asked for again).
 //
 // It reads the status line and the header. A GET's body is not wanted:
 // one of at most drainMax bytes (by its Content-Length, or chunks adding
@@ -131,10 +132,9 @@ func (f *fastPath) do(ctx context.Context, method string, u *url.URL, hostport s
 		cancelled := !stop()
 		switch {
 		case err == nil && !cancelled:
-			if a.status >= 300 && a.status < 400 && f.redirects {
-				f.put(hostport, fc, keep)
-				return answer{}, errNotFast
-			}
+			// A 3xx to follow: net/http goes on from its Location. One
+			// without a Location is the answer, as in net/http.
+			a.follow = a.status >= 300 && a.status < 400 && f.redirects && a.location != ""
 			f.put(hostport, fc, keep)
 			return a, nil
 		case cancelled || ctx.Err() != nil:

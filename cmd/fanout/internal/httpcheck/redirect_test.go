@@ -79,3 +79,52 @@ func TestHeadersKeptToTheOrigin(t *testing.T) {
 		}
 	}
 }
+
+// A redirect costs one request per hop: the fast path's 3xx is not asked
+// for again by net/http, which goes on from its Location (issue 27 left
+// it asked twice). The chain's length still counts that first hop
+// (--max-redirects), -H still stays with the first URL's origin (above),
+// and a Location of another scheme is refused without a request.
+func TestRedirectFirstHopAskedOnce(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	hits := map[string]int{}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/one":
+			http.Redirect(w, r, "/landed", http.StatusMovedPermanently)
+		case "/three":
+			http.Redirect(w, r, srv.URL+"/two", http.StatusFound)
+		case "/two":
+			http.Redirect(w, r, "/one", http.StatusFound)
+		case "/ftp":
+			http.Redirect(w, r, "ftp://127.0.0.1/x", http.StatusFound)
+		}
+	}))
+	defer srv.Close()
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		c := newChecker(t, Options{Method: method, Retries: -1, Redirects: 3})
+		if r := c.Check(context.Background(), srv.URL+"/three"); r.Class != Exists {
+			t.Fatalf("%s /three: %+v", method, r)
+		}
+		short := newChecker(t, Options{Method: method, Retries: -1, Redirects: 2})
+		if r := short.Check(context.Background(), srv.URL+"/three"); r.Class != Error || Reason(r.Err) != "stopped after 2 redirects" {
+			t.Fatalf("%s /three at --max-redirects 2: %+v (%s)", method, r, Reason(r.Err))
+		}
+		if r := c.Check(context.Background(), srv.URL+"/ftp"); r.Class != Error || Reason(r.Err) != `redirect to unsupported scheme "ftp"` {
+			t.Fatalf("%s /ftp: %+v (%s)", method, r, Reason(r.Err))
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Two methods, and /three twice each (the second stopped at /landed).
+	for path, want := range map[string]int{"/three": 4, "/two": 4, "/one": 4, "/landed": 2, "/ftp": 2} {
+		if hits[path] != want {
+			t.Errorf("%s asked %d times, want %d (all: %v)", path, hits[path], want, hits)
+		}
+	}
+}
