@@ -39,7 +39,7 @@ func newCheckRecord(l cli.Line, r httpcheck.Result) checkRecord {
 
 func newCheck(e *env) *cobra.Command {
 	var hf httpFlags
-	var iof ioFlags
+	var iof runFlags
 	c := &cobra.Command{
 		Use:   "check [URL...]",
 		Short: "Does each page exist?",
@@ -71,7 +71,6 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 			}
 			sayReadingTerminal(e, &iof, args, "URLs")
 			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
-				workers: hf.workers,
 				newJob: func(workers int) (job[checkRecord], func()) {
 					o := opts
 					o.Workers = workers
@@ -87,8 +86,9 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 		},
 	}
 	hf.add(c)
+	hf.addScheme(c)
 	hf.addMethod(c)
-	iof.add(c)
+	iof.add(c, hf.workersFlag(), runAll)
 	return c
 }
 
@@ -151,7 +151,7 @@ func refuseFileArgs(args []string) error {
 // sayReadingTerminal tells a user who gave no inputs that the command
 // reads them from the terminal, as it would otherwise sit silent, its
 // progress bar at 0 while typed lines run into it.
-func sayReadingTerminal(e *env, iof *ioFlags, args []string, what string) {
+func sayReadingTerminal(e *env, iof *runFlags, args []string, what string) {
 	f, ok := e.stdin.(*os.File)
 	if len(args) > 0 || (iof.input != "" && iof.input != "-") || iof.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
 		return

@@ -95,7 +95,7 @@ then concurrently, with both times and the speedup.`,
 	}
 	c.Flags().DurationVar(&latency, "latency", 100*time.Millisecond, "simulated latency of each page")
 	c.Flags().IntVar(&pages, "pages", 50, "how many pages to check")
-	workersVar(c.Flags(), &workers, "workers", "w", 64, 1, "workers for the concurrent half")
+	workersFlag{def: 64, usage: "workers for the concurrent half"}.add(c.Flags(), &workers)
 	c.Flags().StringVar(&timelinePath, "timeline", "", "draw both runs, task by task on one time axis, into FILE (.html to open in a browser, or .svg)")
 	c.AddCommand(newDemoServe(e))
 	return c

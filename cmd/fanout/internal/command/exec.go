@@ -63,8 +63,8 @@ type joblogLine struct {
 const maxAutoJobs = 256
 
 func newExec(e *env) *cobra.Command {
-	var iof ioFlags
-	var workers, jobs, retries, maxArgs int
+	var iof runFlags
+	var retries, maxArgs int
 	var inputs []string
 	var shell, tag, halt, keepOrder, dryRun, null bool
 	var timeout, grace time.Duration
@@ -140,10 +140,6 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			if err != nil {
 				return err
 			}
-			auto := false
-			if c.Flags().Changed("jobs") || c.Flags().Changed("max-procs") {
-				workers, auto = jobs, jobs == 0
-			}
 			arity := max(maxArgs, len(sources))
 			switch {
 			case retries < 0:
@@ -191,10 +187,10 @@ how many), 2 for usage errors, 130 when interrupted.`,
 				return err
 			}
 			defer in.close()
-			if auto {
-				workers = maxAutoJobs
+			if iof.workers == 0 { // -j 0: as many as there are inputs
+				iof.workers = maxAutoJobs
 				if n := in.total(); n >= 0 {
-					workers = int(min(max(n, 1), maxAutoJobs))
+					iof.workers = int(min(max(n, 1), maxAutoJobs))
 				}
 			}
 			var log *jobLog
@@ -227,9 +223,8 @@ how many), 2 for usage errors, 130 when interrupted.`,
 							cmp.Or(opts.Grace, execjob.DefaultGrace), plural(n, "job"), them)
 					}
 				},
-				workers: workers,
-				lines:   in.lines,
-				total:   in.total,
+				lines: in.lines,
+				total: in.total,
 				newJob: func(workers int) (job[execRecord], func()) {
 					j := execJob(tmpl, opts, workers, in.multi, dryRun, &running)
 					j.halt = halt
@@ -256,13 +251,17 @@ how many), 2 for usage errors, 130 when interrupted.`,
 			return runSpec(c.Context(), e, &iof, nil, s)
 		},
 	}
-	iof.add(c)
+	iof.add(c, workersFlag{def: runtime.NumCPU(), usage: "jobs running at once"}, runAll)
 	f := c.Flags()
 	// Flags after COMMAND belong to it: `fanout exec grep -c x` needs no "--".
 	f.SetInterspersed(false)
-	workersVar(f, &workers, "workers", "w", runtime.NumCPU(), 1, "jobs running at once")
-	workersVar(f, &jobs, "jobs", "j", 0, 0, "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256")
-	workersVar(f, &jobs, "max-procs", "P", 0, 0, "same as -j (xargs's -P)")
+	// -j and -P are --workers under the peers' names, and take 0 too.
+	for _, p := range []struct{ name, short, usage string }{
+		{"jobs", "j", "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256"},
+		{"max-procs", "P", "same as -j (xargs's -P)"},
+	} {
+		f.VarPF(workersValue{n: &iof.workers}, p.name, p.short, p.usage).DefValue = "" // --workers' default, said once
+	}
 	f.StringVarP(&repl, "replace", "I", "", "R in the command stands for the input, as xargs -I R does (one input per command; nothing appended)")
 	f.IntVarP(&maxArgs, "max-args", "n", 1, "up to N inputs per command: appended, or each in its own copy of a {} argument (parallel -X)")
 	f.BoolVarP(&keepOrder, "keep-order", "k", false, "same as --ordered (GNU parallel's -k)")
@@ -334,7 +333,7 @@ type execIn struct {
 // execInputs makes the lines of exec's jobs: one per input of the ::: and
 // :::: lists (every combination of them when there are several), or of
 // --arg, -i or stdin; with -n, runs of up to maxArgs inputs.
-func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources []execSource, maxArgs int, mode cli.Mode) (*execIn, error) {
+func execInputs(ctx context.Context, e *env, f *runFlags, args []string, sources []execSource, maxArgs int, mode cli.Mode) (*execIn, error) {
 	in := &execIn{multi: maxArgs > 1 || len(sources) > 1}
 	var closers []func()
 	in.close = func() {

@@ -32,7 +32,7 @@ func (r getRecord) TextLine() string {
 
 func newGet(e *env) *cobra.Command {
 	var hf httpFlags
-	var iof ioFlags
+	var iof runFlags
 	var dir, maxSize string
 	var noFsync bool
 	c := &cobra.Command{
@@ -87,7 +87,6 @@ errors, 130 when interrupted.`,
 				fmt.Fprintf(e.stderr, "removed %d temporary files left by a killed run\n", n)
 			}
 			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[getRecord]{
-				workers: hf.workers,
 				newJob: func(workers int) (job[getRecord], func()) {
 					o := opts
 					o.Workers = workers
@@ -111,7 +110,8 @@ errors, 130 when interrupted.`,
 		},
 	}
 	hf.add(c)
-	iof.add(c)
+	hf.addScheme(c)
+	iof.add(c, hf.workersFlag(), runAll)
 	c.Flags().StringVar(&dir, "dir", ".", "directory to save pages in (created if missing)")
 	c.Flags().StringVar(&maxSize, "max-size", "1GiB", "largest page saved, counted after gzip decoding (a small gzip can decode to gigabytes), e.g. 10MB; 0 for no limit")
 	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync the files before renaming them into place (a killed process still leaves no partial file; a power loss may leave empty ones)")

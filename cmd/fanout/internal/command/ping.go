@@ -94,8 +94,8 @@ func newPingRecord(l cli.Line, r ping.Result, verbose bool) pingRecord {
 }
 
 func newPing(e *env) *cobra.Command {
-	var iof ioFlags
-	var count, workers int
+	var iof runFlags
+	var count int
 	var deadline, interval time.Duration
 	var v4, v6, verbose, generate, alive, unreachable bool
 	var replyTimeout time.Duration
@@ -157,7 +157,7 @@ host in flight had answered so far, as fping does, then the summary.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			changed := c.Flags().Changed
 			return pingUsageStatus(e, runPing(c.Context(), e, &iof, args, pingFlags{
-				count: count, workers: workers, deadline: deadline, interval: interval,
+				count: count, deadline: deadline, interval: interval,
 				v4: v4, v6: v6, verbose: verbose, generate: generate, alive: alive, unreachable: unreachable,
 				replyTimeout: replyTimeout, retries: retries,
 				countSet: changed("count"), deadlineSet: changed("deadline"), intervalSet: changed("interval"), retriesSet: changed("retries"),
@@ -175,19 +175,18 @@ host in flight had answered so far, as fping does, then the summary.`,
 	durationVar(f, &interval, "interval", "", time.Second, "time between one host's requests (ping -i)")
 	f.VarP(msValue{&replyTimeout}, "reply-timeout", "t", "fping -t: how long each request waits for its reply, in milliseconds (500) or as a duration (0.5s); sets --interval, and -w unless given")
 	f.IntVarP(&retries, "retries", "r", 0, "fping -r: up to N+1 requests per host, done at the first reply (instead of -c)")
-	workersVar(f, &workers, "workers", "", 256, 1, "hosts pinged at once")
 	f.BoolVarP(&v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
 	f.BoolVarP(&v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
 	f.BoolVarP(&verbose, "verbose", "v", false, "text lines add sent, received, loss, round-trip times and the address")
 	f.BoolVarP(&generate, "generate", "g", false, "the arguments are a CIDR block, or START END: ping every address of it (fping -g)")
 	f.BoolVarP(&alive, "alive", "a", false, "print only the hosts that answered, one per line (fping -a)")
 	f.BoolVarP(&unreachable, "unreachable", "u", false, "print only the hosts that did not answer, one per line (fping -u)")
-	iof.add(c)
+	iof.add(c, workersFlag{def: 256, usage: "hosts pinged at once", noShort: true}, runAll)
 	return c
 }
 
 type pingFlags struct {
-	count, workers               int
+	count                        int
 	deadline, interval           time.Duration
 	v4, v6, verbose              bool
 	generate, alive, unreachable bool
@@ -274,7 +273,7 @@ func pingUsageStatus(e *env, err error) error {
 	return exitError{pingExitUsage}
 }
 
-func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFlags) error {
+func runPing(ctx context.Context, e *env, iof *runFlags, args []string, pf pingFlags) error {
 	if err := fpingInterval(iof.input); err != nil {
 		return err
 	}
@@ -342,11 +341,10 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 		}
 	}
 	return runSpec(ctx, e, iof, nil, spec[pingRecord]{
-		write:   write,
-		workers: pf.workers,
-		lines:   hosts.lines,
-		total:   func() int64 { return hosts.total },
-		show:    show,
+		write: write,
+		lines: hosts.lines,
+		total: func() int64 { return hosts.total },
+		show:  show,
 		newJob: func(int) (job[pingRecord], func()) {
 			p := ping.New(ping.Options{Count: pf.count, Interval: pf.interval, Deadline: pf.deadline, Mode: mode, Network: network, UntilReply: untilReply})
 			return pingJob(p, pf.verbose, bare), p.Close
@@ -382,7 +380,7 @@ type pingIn struct {
 // pingHosts reads the hosts. A CIDR block among the arguments that cannot
 // be expanded is a usage error; in a file or on stdin it is an error
 // record of its own, and the run goes on.
-func pingHosts(ctx context.Context, e *env, iof *ioFlags, args []string, generate bool) (*pingIn, error) {
+func pingHosts(ctx context.Context, e *env, iof *runFlags, args []string, generate bool) (*pingIn, error) {
 	if generate {
 		var b ping.Block
 		var err error

@@ -22,7 +22,6 @@ import (
 // summary, interrupts, exit status), so every command handles those the
 // same way.
 type spec[R cli.Record] struct {
-	workers int
 	// newJob returns the job at the given parallelism and what to close
 	// after it: called once for the run, and once with 1 for --compare.
 	newJob func(workers int) (job[R], func())
@@ -69,7 +68,7 @@ type spec[R cli.Record] struct {
 // skip applies --shard and --resume to lines: it returns the lines to
 // run, the open journal (nil without --resume) and where the count of
 // lines skipped as already done will be.
-func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
+func (f *runFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
 	skipped := new(atomic.Int64)
 	var shard cli.Shard
 	if f.shard != "" {
@@ -116,12 +115,12 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line))
 
 // lines returns the inputs: arguments, else -i FILE, else stdin, read as a
 // stream. The returned func closes what it opened.
-func (f *ioFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
+func (f *runFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
 	return f.linesAs(ctx, e, args, cli.Mode{})
 }
 
 // linesAs is lines in mode m (exec's: raw, longer).
-func (f *ioFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode) (iter.Seq[cli.Line], func(), error) {
+func (f *runFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode) (iter.Seq[cli.Line], func(), error) {
 	switch {
 	case len(args) > 0 && f.input != "":
 		return nil, nil, usagef("give inputs as arguments or with -i, not both")
@@ -139,7 +138,7 @@ func (f *ioFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode
 
 // total is how many inputs the run will take, when that can be known
 // ahead: for the progress bar and the count of inputs an interrupt left.
-func (f *ioFlags) total(args []string, m cli.Mode) int64 {
+func (f *runFlags) total(args []string, m cli.Mode) int64 {
 	switch {
 	case f.resume != "" || f.shard != "":
 		return -1 // some inputs will be skipped; the count is not known ahead
@@ -153,8 +152,8 @@ func (f *ioFlags) total(args []string, m cli.Mode) int64 {
 
 // runSpec runs s over the inputs the flags and args name and returns the
 // error that carries the exit status.
-func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []string, s spec[R]) error {
-	st := &runState[R]{e: e, f: f, s: s, workers: s.workers}
+func runSpec[R cli.Record](ctx context.Context, e *env, f *runFlags, args []string, s spec[R]) error {
+	st := &runState[R]{e: e, f: f, s: s, workers: f.workers}
 	defer st.close()
 	if err := st.open(ctx, args); err != nil {
 		return err
@@ -170,7 +169,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 // journal, --compare's first run) for loop, then end.
 type runState[R cli.Record] struct {
 	e        *env
-	f        *ioFlags
+	f        *runFlags
 	s        spec[R]
 	workers  int
 	format   cli.Format

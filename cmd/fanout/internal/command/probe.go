@@ -91,7 +91,7 @@ func newProbeRecord(l cli.Line, r probe.Result) probeRecord {
 
 func newProbe(e *env) *cobra.Command {
 	var hf httpFlags
-	var iof ioFlags
+	var iof runFlags
 	var maxBodyFlag string
 	c := &cobra.Command{
 		Use:   "probe [URL...]",
@@ -150,7 +150,6 @@ when interrupted.`,
 				return usagef("--max-body %q: want a size of at least 1 byte, such as 65536, 64KiB or 1MiB", maxBodyFlag)
 			}
 			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[probeRecord]{
-				workers: hf.workers,
 				newJob: func(workers int) (job[probeRecord], func()) {
 					o := opts
 					o.Workers = workers
@@ -166,7 +165,8 @@ when interrupted.`,
 		},
 	}
 	hf.add(c)
-	iof.add(c)
+	hf.addScheme(c)
+	iof.add(c, hf.workersFlag(), runAll)
 	c.Flags().StringVar(&maxBodyFlag, "max-body", "1MiB", "most body bytes read per URL, after gzip decoding (512, 64KB, 1MiB, ...)")
 	return c
 }
