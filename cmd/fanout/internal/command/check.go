@@ -37,9 +37,14 @@ func newCheckRecord(l cli.Line, r httpcheck.Result) checkRecord {
 	return rec
 }
 
+// checkOptions is everything `fanout check` needs: its flags, parsed.
+type checkOptions struct {
+	run  runFlags
+	http httpFlags
+}
+
 func newCheck(e *env) *cobra.Command {
-	var hf httpFlags
-	var iof runFlags
+	var o checkOptions
 	c := &cobra.Command{
 		Use:   "check [URL...]",
 		Short: "Does each page exist?",
@@ -61,35 +66,43 @@ fixes one.
 
 Exit status: 0 when every page exists (or has a status --accept lists),
 1 when any does not, 2 for usage errors, 130 when interrupted.`,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts, err := hf.options()
-			if err != nil {
-				return err
-			}
-			if err := refuseFileArgs(args); err != nil {
-				return err
-			}
-			sayReadingTerminal(e, &iof, args, "URLs")
-			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
-				newJob: func(workers int) (job[checkRecord], func()) {
-					o := opts
-					o.Workers = workers
-					checker := httpcheck.New(o)
-					return checkJobWith(checker, &hf), checker.Close
-				},
-				outcome:  func(r checkRecord) string { return string(r.class) },
-				outcomes: classNames(),
-				what:     "checking",
-				verb:     "checked",
-				show:     func(r checkRecord) bool { return hf.shows(r.Status) },
-			}))
-		},
+		RunE: func(c *cobra.Command, args []string) error { return runCheck(c.Context(), e, &o, args) },
 	}
-	hf.add(c)
-	hf.addScheme(c)
-	hf.addMethod(c)
-	iof.add(c, hf.workersFlag(), runAll)
+	o.add(c)
 	return c
+}
+
+// add declares check's flags.
+func (o *checkOptions) add(c *cobra.Command) {
+	o.http.add(c)
+	o.http.addMethod(c)
+	o.http.addScheme(c)
+	o.run.add(c, o.http.workersFlag(), runAll)
+}
+
+// runCheck checks the page of each input the flags and args name.
+func runCheck(ctx context.Context, e *env, o *checkOptions, args []string) error {
+	opts, err := o.http.options()
+	if err != nil {
+		return err
+	}
+	if err := refuseFileArgs(args); err != nil {
+		return err
+	}
+	sayReadingTerminal(e, &o.run, args, "URLs")
+	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[checkRecord]{
+		newJob: func(workers int) (job[checkRecord], func()) {
+			opts := opts
+			opts.Workers = workers
+			checker := httpcheck.New(opts)
+			return checkJobWith(checker, &o.http), checker.Close
+		},
+		outcome:  func(r checkRecord) string { return string(r.class) },
+		outcomes: classNames(),
+		what:     "checking",
+		verb:     "checked",
+		show:     func(r checkRecord) bool { return o.http.shows(r.Status) },
+	}))
 }
 
 func classNames() []string {
