@@ -164,9 +164,9 @@ func refuseFileArgs(args []string) error {
 // sayReadingTerminal tells a user who gave no inputs that the command
 // reads them from the terminal, as it would otherwise sit silent, its
 // progress bar at 0 while typed lines run into it.
-func sayReadingTerminal(e *env, iof *runFlags, args []string, what string) {
+func sayReadingTerminal(e *env, rf *runFlags, args []string, what string) {
 	f, ok := e.stdin.(*os.File)
-	if len(args) > 0 || (iof.input != "" && iof.input != "-") || iof.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+	if len(args) > 0 || (rf.input != "" && rf.input != "-") || rf.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
 		return
 	}
 	fmt.Fprintf(e.stderr, "fanout: reading %s from standard input, one per line (end with Ctrl-D)\n", what)

@@ -398,12 +398,12 @@ type pingIn struct {
 // pingHosts reads the hosts. A CIDR block among the arguments that cannot
 // be expanded is a usage error; in a file or on stdin it is an error
 // record of its own, and the run goes on.
-func pingHosts(ctx context.Context, e *env, iof *runFlags, args []string, generate bool) (*pingIn, error) {
+func pingHosts(ctx context.Context, e *env, rf *runFlags, args []string, generate bool) (*pingIn, error) {
 	if generate {
 		var b ping.Block
 		var err error
 		switch {
-		case iof.input != "":
+		case rf.input != "":
 			return nil, usagef("-g takes its block or range as arguments, not with -i")
 		case len(args) == 1:
 			var ok bool
@@ -428,7 +428,7 @@ func pingHosts(ctx context.Context, e *env, iof *runFlags, args []string, genera
 			total += b.Len() - 1
 		}
 	}
-	lines, done, err := iof.lines(ctx, e, args)
+	lines, done, err := rf.lines(ctx, e, args)
 	if err != nil {
 		return nil, err
 	}
