@@ -37,9 +37,14 @@ func newCheckRecord(l cli.Line, r httpcheck.Result) checkRecord {
 	return rec
 }
 
+// checkOptions is everything `fanout check` needs: its flags, parsed.
+type checkOptions struct {
+	run  runFlags
+	http httpFlags
+}
+
 func newCheck(e *env) *cobra.Command {
-	var hf httpFlags
-	var iof ioFlags
+	var o checkOptions
 	c := &cobra.Command{
 		Use:   "check [URL...]",
 		Short: "Does each page exist?",
@@ -61,35 +66,43 @@ fixes one.
 
 Exit status: 0 when every page exists (or has a status --accept lists),
 1 when any does not, 2 for usage errors, 130 when interrupted.`,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts, err := hf.options()
-			if err != nil {
-				return err
-			}
-			if err := refuseFileArgs(args); err != nil {
-				return err
-			}
-			sayReadingTerminal(e, &iof, args, "URLs")
-			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
-				workers: hf.workers,
-				newJob: func(workers int) (job[checkRecord], func()) {
-					o := opts
-					o.Workers = workers
-					checker := httpcheck.New(o)
-					return checkJobWith(checker, &hf), checker.Close
-				},
-				outcome:  func(r checkRecord) string { return string(r.class) },
-				outcomes: classNames(),
-				what:     "checking",
-				verb:     "checked",
-				show:     func(r checkRecord) bool { return hf.shows(r.Status) },
-			}))
-		},
+		RunE: func(c *cobra.Command, args []string) error { return runCheck(c.Context(), e, &o, args) },
 	}
-	hf.add(c)
-	hf.addMethod(c)
-	iof.add(c)
+	o.add(c)
 	return c
+}
+
+// add declares check's flags.
+func (o *checkOptions) add(c *cobra.Command) {
+	o.http.add(c)
+	o.http.addMethod(c)
+	o.http.addScheme(c)
+	o.run.add(c, o.http.workersFlag(), runAll)
+}
+
+// runCheck checks the page of each input the flags and args name.
+func runCheck(ctx context.Context, e *env, o *checkOptions, args []string) error {
+	opts, err := o.http.options()
+	if err != nil {
+		return err
+	}
+	if err := refuseFileArgs(args); err != nil {
+		return err
+	}
+	sayReadingTerminal(e, &o.run, args, "URLs")
+	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[checkRecord]{
+		newJob: func(workers int) (job[checkRecord], func()) {
+			opts := opts
+			opts.Workers = workers
+			checker := httpcheck.New(opts)
+			return checkJobWith(checker, &o.http), checker.Close
+		},
+		outcome:  func(r checkRecord) string { return string(r.class) },
+		outcomes: classNames(),
+		what:     "checking",
+		verb:     "checked",
+		show:     func(r checkRecord) bool { return o.http.shows(r.Status) },
+	}))
 }
 
 func classNames() []string {
@@ -151,9 +164,9 @@ func refuseFileArgs(args []string) error {
 // sayReadingTerminal tells a user who gave no inputs that the command
 // reads them from the terminal, as it would otherwise sit silent, its
 // progress bar at 0 while typed lines run into it.
-func sayReadingTerminal(e *env, iof *ioFlags, args []string, what string) {
+func sayReadingTerminal(e *env, rf *runFlags, args []string, what string) {
 	f, ok := e.stdin.(*os.File)
-	if len(args) > 0 || (iof.input != "" && iof.input != "-") || iof.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+	if len(args) > 0 || (rf.input != "" && rf.input != "-") || rf.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
 		return
 	}
 	fmt.Fprintf(e.stderr, "fanout: reading %s from standard input, one per line (end with Ctrl-D)\n", what)

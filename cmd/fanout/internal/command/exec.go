@@ -62,13 +62,23 @@ type joblogLine struct {
 // handles to run 252 jobs in parallel").
 const maxAutoJobs = 256
 
+// execOptions is everything `fanout exec` needs: its flags, parsed.
+type execOptions struct {
+	run                            runFlags
+	retries, maxArgs               int
+	inputs                         []string // --arg
+	shell, tag, halt, dryRun, null bool
+	timeout, grace                 time.Duration
+	joblog, maxOutput, repl        string
+	replSet                        bool // -I given, even empty
+	// Parsed by validate.
+	words   []string     // the command
+	sources []execSource // the ::: and :::: lists after it
+	limit   int64        // --max-output
+}
+
 func newExec(e *env) *cobra.Command {
-	var iof ioFlags
-	var workers, jobs, retries, maxArgs int
-	var inputs []string
-	var shell, tag, halt, keepOrder, dryRun, null bool
-	var timeout, grace time.Duration
-	var joblog, maxOutput, repl string
+	var o execOptions
 	c := &cobra.Command{
 		Use:   "exec [flags] [--] COMMAND [ARGS...] [::: INPUTS... | :::: FILE...]...",
 		Short: "Run a command once per input line",
@@ -135,149 +145,173 @@ runs.
 Exit status: 0 when every job exited 0, 1 when any did not (the summary says
 how many), 2 for usage errors, 130 when interrupted.`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(c *cobra.Command, args []string) (err error) {
-			words, sources, err := splitSources(args)
-			if err != nil {
-				return err
-			}
-			auto := false
-			if c.Flags().Changed("jobs") || c.Flags().Changed("max-procs") {
-				workers, auto = jobs, jobs == 0
-			}
-			arity := max(maxArgs, len(sources))
-			switch {
-			case retries < 0:
-				return usagef("--retries cannot be negative")
-			case maxArgs < 1:
-				return usagef("-n must be at least 1")
-			case repl != "" && (maxArgs > 1 || len(sources) > 1):
-				return usagef("-I takes one input per command (as xargs -I): not with -n or several input lists")
-			case c.Flags().Changed("replace") && repl == "":
-				return usagef("-I needs a replacement string: -I {} or -I %%")
-			case maxArgs > 1 && len(sources) > 1:
-				return usagef("-n takes one list of inputs, not %d", len(sources))
-			case len(sources) > 0 && (len(inputs) > 0 || iof.input != ""):
-				return usagef("give inputs with ::: or ::::, or with --arg or -i, not both")
-			case dryRun && iof.resume != "":
-				return usagef("--dry-run runs nothing: --resume would record the jobs as done")
-			case dryRun && (iof.json || iof.csv):
-				return usagef("--dry-run prints commands as text, not --json or --csv")
-			}
-			if keepOrder || dryRun {
-				iof.ordered = true
-			}
-			limit, err := sizeFlag("max-output", maxOutput)
-			if err != nil {
-				return err
-			}
-			var tmpl *execjob.Template
-			if repl != "" {
-				tmpl, err = execjob.NewReplacing(words, shell, repl)
-			} else {
-				tmpl, err = execjob.New(words, shell, arity)
-			}
-			if err != nil {
-				// Every job would fail the same way: say it once, up front.
-				return usageError{err}
-			}
-			defer tmpl.Close()
-			format, err := iof.format()
-			if err != nil {
-				return err
-			}
-			mode := cli.Mode{Max: execjob.MaxArg, Raw: true, Null: null}
-			in, err := execInputs(c.Context(), e, &iof, inputs, sources, maxArgs, mode)
-			if err != nil {
-				return err
-			}
-			defer in.close()
-			if auto {
-				workers = maxAutoJobs
-				if n := in.total(); n >= 0 {
-					workers = int(min(max(n, 1), maxAutoJobs))
-				}
-			}
-			var log *jobLog
-			if joblog != "" && !dryRun {
-				if log, err = openJobLog(joblog); err != nil {
-					return usageError{err}
-				}
-				defer func() {
-					if cerr := log.close(); cerr != nil && err == nil {
-						err = fmt.Errorf("--joblog: %w", cerr)
-					}
-				}()
-			}
-			// A second Ctrl-C kills every job's group at once.
-			force, stopForce := forceContext(e.force)
-			defer stopForce()
-			opts := execjob.Options{Timeout: timeout, Grace: grace, Retries: retries, MaxOutput: limit, Force: force}
-			var running atomic.Int64
-			w := &execWriter{tag: tag, quiet: iof.quiet, format: format, log: log}
-			s := spec[execRecord]{
-				// During the kill grace after a first Ctrl-C the run may
-				// sit silent for --kill-grace: say what it waits for.
-				interrupted: func(stderr io.Writer) {
-					if n := int(running.Load()); n > 0 && !dryRun {
-						them := "them"
-						if n == 1 {
-							them = "it"
-						}
-						fmt.Fprintf(stderr, "fanout: interrupted: waiting up to %v (--kill-grace) for %s to end after SIGTERM; Ctrl-C again to kill %s now\n",
-							cmp.Or(opts.Grace, execjob.DefaultGrace), plural(n, "job"), them)
-					}
-				},
-				workers: workers,
-				lines:   in.lines,
-				total:   in.total,
-				newJob: func(workers int) (job[execRecord], func()) {
-					j := execJob(tmpl, opts, workers, in.multi, dryRun, &running)
-					j.halt = halt
-					return j, func() {}
-				},
-				outcome: func(r execRecord) string {
-					if r.ok() {
-						return "succeeded"
-					}
-					return "failed"
-				},
-				outcomes: []string{"succeeded", "failed"},
-				what:     "running",
-				verb:     "jobs",
-				write:    w.write,
-				journal:  func(r execRecord) any { return r.logLine() },
-			}
-			if dryRun {
-				s.what = "printing"
-				s.summary = func(w io.Writer, t *cli.Tally) {
-					fmt.Fprintf(w, "%d commands printed, %d refused (--dry-run: none was run)\n", t.Count("succeeded"), t.Count("failed"))
-				}
-			}
-			return runSpec(c.Context(), e, &iof, nil, s)
+		RunE: func(c *cobra.Command, args []string) error {
+			o.replSet = c.Flags().Changed("replace")
+			return runExec(c.Context(), e, &o, args)
 		},
 	}
-	iof.add(c)
+	o.add(c)
+	return c
+}
+
+// add declares exec's flags.
+func (o *execOptions) add(c *cobra.Command) {
+	o.run.add(c, workersFlag{def: runtime.NumCPU(), usage: "jobs running at once"}, runAll)
 	f := c.Flags()
 	// Flags after COMMAND belong to it: `fanout exec grep -c x` needs no "--".
 	f.SetInterspersed(false)
-	workersVar(f, &workers, "workers", "w", runtime.NumCPU(), 1, "jobs running at once")
-	workersVar(f, &jobs, "jobs", "j", 0, 0, "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256")
-	workersVar(f, &jobs, "max-procs", "P", 0, 0, "same as -j (xargs's -P)")
-	f.StringVarP(&repl, "replace", "I", "", "R in the command stands for the input, as xargs -I R does (one input per command; nothing appended)")
-	f.IntVarP(&maxArgs, "max-args", "n", 1, "up to N inputs per command: appended, or each in its own copy of a {} argument (parallel -X)")
-	f.BoolVarP(&keepOrder, "keep-order", "k", false, "same as --ordered (GNU parallel's -k)")
-	f.BoolVar(&dryRun, "dry-run", false, "print each command, quoted for sh, in input order; run nothing, log nothing")
-	f.StringArrayVar(&inputs, "arg", nil, "an input (repeatable), instead of stdin or -i")
-	f.BoolVarP(&null, "null", "0", false, "inputs end with a NUL byte, not a newline (find -print0 | fanout exec -0, as xargs -0)")
-	f.BoolVar(&shell, "shell", false, `run the command with "sh -c"; the input is "$1", never script text`)
-	f.BoolVar(&tag, "tag", false, "prefix each output line with the input and a tab")
-	durationVar(f, &timeout, "timeout", "", 0, "kill a job's process group after this long: 10, 0.5, 1m (0: no limit)")
-	durationVar(f, &grace, "kill-grace", "", execjob.DefaultGrace, "time between SIGTERM and SIGKILL when killing a job")
-	f.IntVar(&retries, "retries", 0, "rerun a failed job (exit status not 0, killed or timed out) up to N times")
-	f.BoolVar(&halt, "halt", false, "stop at the first failed job: start no more, kill those running")
-	f.StringVar(&joblog, "joblog", "", "append one JSON line per finished job to FILE")
-	f.StringVar(&maxOutput, "max-output", "16MiB", "most output kept per job and stream; the rest is dropped and counted (0: no limit)")
-	return c
+	// -j and -P are --workers under the peers' names, and take 0 too.
+	for _, p := range []struct{ name, short, usage string }{
+		{"jobs", "j", "same as --workers (GNU parallel's -j); 0: as many as there are inputs, at most 256"},
+		{"max-procs", "P", "same as -j (xargs's -P)"},
+	} {
+		f.VarPF(workersValue{n: &o.run.workers}, p.name, p.short, p.usage).DefValue = "" // --workers' default, said once
+	}
+	f.StringVarP(&o.repl, "replace", "I", "", "R in the command stands for the input, as xargs -I R does (one input per command; nothing appended)")
+	f.IntVarP(&o.maxArgs, "max-args", "n", 1, "up to N inputs per command: appended, or each in its own copy of a {} argument (parallel -X)")
+	f.BoolVarP(&o.run.ordered, "keep-order", "k", false, "same as --ordered (GNU parallel's -k)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print each command, quoted for sh, in input order; run nothing, log nothing")
+	f.StringArrayVar(&o.inputs, "arg", nil, "an input (repeatable), instead of stdin or -i")
+	f.BoolVarP(&o.null, "null", "0", false, "inputs end with a NUL byte, not a newline (find -print0 | fanout exec -0, as xargs -0)")
+	f.BoolVar(&o.shell, "shell", false, `run the command with "sh -c"; the input is "$1", never script text`)
+	f.BoolVar(&o.tag, "tag", false, "prefix each output line with the input and a tab")
+	durationVar(f, &o.timeout, "timeout", "", 0, "kill a job's process group after this long: 10, 0.5, 1m (0: no limit)")
+	durationVar(f, &o.grace, "kill-grace", "", execjob.DefaultGrace, "time between SIGTERM and SIGKILL when killing a job")
+	f.IntVar(&o.retries, "retries", 0, "rerun a failed job (exit status not 0, killed or timed out) up to N times")
+	f.BoolVar(&o.halt, "halt", false, "stop at the first failed job: start no more, kill those running")
+	f.StringVar(&o.joblog, "joblog", "", "append one JSON line per finished job to FILE")
+	f.StringVar(&o.maxOutput, "max-output", "16MiB", "most output kept per job and stream; the rest is dropped and counted (0: no limit)")
+}
+
+// validate splits args into the command and its input lists and refuses
+// what exec cannot do, before anything runs.
+func (o *execOptions) validate(args []string) error {
+	var err error
+	if o.words, o.sources, err = splitSources(args); err != nil {
+		return err
+	}
+	switch {
+	case o.retries < 0:
+		return usagef("--retries cannot be negative")
+	case o.maxArgs < 1:
+		return usagef("-n must be at least 1")
+	case o.repl != "" && (o.maxArgs > 1 || len(o.sources) > 1):
+		return usagef("-I takes one input per command (as xargs -I): not with -n or several input lists")
+	case o.replSet && o.repl == "":
+		return usagef("-I needs a replacement string: -I {} or -I %%")
+	case o.maxArgs > 1 && len(o.sources) > 1:
+		return usagef("-n takes one list of inputs, not %d", len(o.sources))
+	case len(o.sources) > 0 && (len(o.inputs) > 0 || o.run.input != ""):
+		return usagef("give inputs with ::: or ::::, or with --arg or -i, not both")
+	case o.dryRun && o.run.resume != "":
+		return usagef("--dry-run runs nothing: --resume would record the jobs as done")
+	case o.dryRun && (o.run.json || o.run.csv):
+		return usagef("--dry-run prints commands as text, not --json or --csv")
+	}
+	o.limit, err = sizeFlag("max-output", o.maxOutput)
+	return err
+}
+
+// template is the command to run per job.
+func (o *execOptions) template() (*execjob.Template, error) {
+	if o.repl != "" {
+		return execjob.NewReplacing(o.words, o.shell, o.repl)
+	}
+	return execjob.New(o.words, o.shell, max(o.maxArgs, len(o.sources)))
+}
+
+// runExec runs the command once per input (or -n inputs) the flags and
+// args name.
+func runExec(ctx context.Context, e *env, o *execOptions, args []string) (err error) {
+	if err := o.validate(args); err != nil {
+		return err
+	}
+	if o.dryRun {
+		o.run.ordered = true
+	}
+	tmpl, err := o.template()
+	if err != nil {
+		// Every job would fail the same way: say it once, up front.
+		return usageError{err}
+	}
+	defer tmpl.Close()
+	format, err := o.run.format()
+	if err != nil {
+		return err
+	}
+	mode := cli.Mode{Max: execjob.MaxArg, Raw: true, Null: o.null}
+	in, err := execInputs(ctx, e, &o.run, o.inputs, o.sources, o.maxArgs, mode)
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	if o.run.workers == 0 { // -j 0: as many as there are inputs
+		o.run.workers = maxAutoJobs
+		if n := in.total(); n >= 0 {
+			o.run.workers = int(min(max(n, 1), maxAutoJobs))
+		}
+	}
+	var log *jobLog
+	if o.joblog != "" && !o.dryRun {
+		if log, err = openJobLog(o.joblog); err != nil {
+			return usageError{err}
+		}
+		defer func() {
+			if cerr := log.close(); cerr != nil && err == nil {
+				err = fmt.Errorf("--joblog: %w", cerr)
+			}
+		}()
+	}
+	// A second Ctrl-C kills every job's group at once.
+	force, stopForce := forceContext(e.force)
+	defer stopForce()
+	opts := execjob.Options{Timeout: o.timeout, Grace: o.grace, Retries: o.retries, MaxOutput: o.limit, Force: force}
+	w := &execWriter{tag: o.tag, quiet: o.run.quiet, format: format, log: log}
+	return runSpec(ctx, e, &o.run, nil, o.spec(tmpl, in, opts, w))
+}
+
+// spec is exec's part of the run: its jobs, words and output.
+func (o *execOptions) spec(tmpl *execjob.Template, in *execIn, opts execjob.Options, w *execWriter) spec[execRecord] {
+	running := new(atomic.Int64)
+	s := spec[execRecord]{
+		// During the kill grace after a first Ctrl-C the run may sit
+		// silent for --kill-grace: say what it waits for.
+		interrupted: func(stderr io.Writer) {
+			if n := int(running.Load()); n > 0 && !o.dryRun {
+				them := "them"
+				if n == 1 {
+					them = "it"
+				}
+				fmt.Fprintf(stderr, "fanout: interrupted: waiting up to %v (--kill-grace) for %s to end after SIGTERM; Ctrl-C again to kill %s now\n",
+					cmp.Or(opts.Grace, execjob.DefaultGrace), plural(n, "job"), them)
+			}
+		},
+		lines: in.lines,
+		total: in.total,
+		newJob: func(workers int) (job[execRecord], func()) {
+			j := execJob(tmpl, opts, workers, in.multi, o.dryRun, running)
+			j.halt = o.halt
+			return j, func() {}
+		},
+		outcome: func(r execRecord) string {
+			if r.ok() {
+				return "succeeded"
+			}
+			return "failed"
+		},
+		outcomes: []string{"succeeded", "failed"},
+		what:     "running",
+		verb:     "jobs",
+		write:    w.write,
+		journal:  func(r execRecord) any { return r.logLine() },
+	}
+	if o.dryRun {
+		s.what = "printing"
+		s.summary = func(w io.Writer, t *cli.Tally) {
+			fmt.Fprintf(w, "%d commands printed, %d refused (--dry-run: none was run)\n", t.Count("succeeded"), t.Count("failed"))
+		}
+	}
+	return s
 }
 
 // execSource is one list of inputs after the command: ::: ARGS, or one
@@ -334,7 +368,7 @@ type execIn struct {
 // execInputs makes the lines of exec's jobs: one per input of the ::: and
 // :::: lists (every combination of them when there are several), or of
 // --arg, -i or stdin; with -n, runs of up to maxArgs inputs.
-func execInputs(ctx context.Context, e *env, f *ioFlags, args []string, sources []execSource, maxArgs int, mode cli.Mode) (*execIn, error) {
+func execInputs(ctx context.Context, e *env, f *runFlags, args []string, sources []execSource, maxArgs int, mode cli.Mode) (*execIn, error) {
 	in := &execIn{multi: maxArgs > 1 || len(sources) > 1}
 	var closers []func()
 	in.close = func() {

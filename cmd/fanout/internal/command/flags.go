@@ -73,10 +73,27 @@ type workersValue struct {
 	auto *bool
 }
 
-// workersVar declares a worker count flag; see workersValue.
-func workersVar(f *pflag.FlagSet, p *int, name, short string, def, min int, usage string) {
-	*p = def
-	f.VarP(workersValue{n: p, min: min}, name, short, usage)
+// workersFlag is a command's --workers: each passes its default and its
+// usage line, as a worker is a request, a job, a host or a file.
+type workersFlag struct {
+	def   int
+	usage string
+	// auto, if set, takes --workers auto (the http commands): see
+	// autoCeiling.
+	auto *bool
+	// noShort declares --workers without -w, which is the command's own
+	// (ping's deadline, as ping -w).
+	noShort bool
+}
+
+// add declares --workers (-w) into p, the one declaration of the flag.
+func (w workersFlag) add(f *pflag.FlagSet, p *int) {
+	*p = w.def
+	short := "w"
+	if w.noShort {
+		short = ""
+	}
+	f.VarP(workersValue{n: p, min: 1, auto: w.auto}, "workers", short, w.usage)
 }
 
 func (v workersValue) String() string {
@@ -99,6 +116,10 @@ func (v workersValue) Type() string {
 func (v workersValue) Set(s string) error {
 	if v.auto != nil {
 		if *v.auto = s == "auto"; *v.auto {
+			// The executor holds up to autoHold tasks, most of them
+			// waiting for a busy host, so that the other hosts'
+			// requests go on.
+			*v.n = autoHold
 			return nil
 		}
 	}
@@ -128,7 +149,6 @@ func sizeFlag(name, v string) (int64, error) {
 
 // httpFlags are the flags of every command that makes HTTP requests.
 type httpFlags struct {
-	workers    int
 	auto       bool            // --workers auto: see autoCeiling
 	limiter    *fanout.Limiter // with auto, once options ran
 	timeout    time.Duration
@@ -149,9 +169,6 @@ type httpFlags struct {
 }
 
 func (f *httpFlags) add(c *cobra.Command) {
-	f.workers = 64
-	c.Flags().VarP(workersValue{n: &f.workers, min: 1, auto: &f.auto}, "workers", "w",
-		"requests in flight at once; auto: as many as each host takes, found by its latency and its 429s and 503s, up to 256 in all")
 	durationVar(c.Flags(), &f.timeout, "timeout", "", 10*time.Second, "time limit per request, redirects included (each retry has its own): 10, 0.5, 1m")
 	c.Flags().StringArrayVarP(&f.headers, "header", "H", nil, `extra request header, "Name: value" (repeatable); "Host: name" sets the Host (a virtual host), as curl does`)
 	c.Flags().StringVar(&f.userAgent, "user-agent", "", "User-Agent header (default fanout/<version>)")
@@ -160,7 +177,6 @@ func (f *httpFlags) add(c *cobra.Command) {
 	c.Flags().IntVar(&f.retries, "retries", 2, "retries after 429, 502-504 or a broken connection, with exponential backoff and jitter; a Retry-After is honoured when it fits in (1 + retries) x --timeout, else the answer is reported at once")
 	c.Flags().Float64Var(&f.rate, "rate", 0, "most requests per second to any one host (0: no limit)")
 	c.Flags().IntVar(&f.perHost, "per-host", 0, "most connections to any one host at once (0: no limit)")
-	c.Flags().StringVar(&f.scheme, "scheme", "", "scheme for inputs without one (example.org/path): http or https (default: https, then http if https gets no answer)")
 	c.Flags().StringVar(&f.matchCode, "match-code", "", "print only the records with these statuses: 200,302 or ranges (httpx's -mc)")
 	c.Flags().StringVar(&f.filterCode, "filter-code", "", "never print the records with these statuses: 404,500..=599 (httpx's -fc)")
 	c.Flags().StringVar(&f.accept, "accept", "", "statuses that count as success, for the record and the exit status: 200,403,429 or 200..=299 (lychee's --accept; 200..300 excludes 300)")
@@ -201,12 +217,9 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 		redirects = -1 // the flag's 0 means none; httpcheck's 0 means the default
 	}
 	if f.auto {
-		// The executor holds up to autoHold tasks, most of them waiting
-		// for a busy host, so that the other hosts' requests go on.
 		f.limiter = fanout.NewLimiter(1, autoCeiling, autoCeiling)
-		f.workers = autoHold
 	}
-	return httpcheck.Options{Limiter: f.limiter, Workers: f.workers, Timeout: f.timeout, Insecure: f.insecure,
+	return httpcheck.Options{Limiter: f.limiter, Timeout: f.timeout, Insecure: f.insecure,
 		UserAgent: f.userAgent, Header: h, Redirects: redirects, Retries: f.retries, Rate: f.rate, PerHost: f.perHost,
 		Scheme: f.scheme, Method: f.method}, nil
 }
@@ -241,6 +254,18 @@ func (f *httpFlags) settled(w io.Writer, quiet bool, err error) error {
 
 const settledShown = 10
 
+// workersFlag is the http commands' --workers, which takes auto.
+func (f *httpFlags) workersFlag() workersFlag {
+	return workersFlag{def: 64, auto: &f.auto,
+		usage: "requests in flight at once; auto: as many as each host takes, found by its latency and its 429s and 503s, up to 256 in all"}
+}
+
+// addScheme registers --scheme, for the commands whose inputs are URLs
+// (links reads its links with their scheme).
+func (f *httpFlags) addScheme(c *cobra.Command) {
+	c.Flags().StringVar(&f.scheme, "scheme", "", "scheme for inputs without one (example.org/path): http or https (default: https, then http if https gets no answer)")
+}
+
 // addMethod registers --method, for the commands that only ask whether a
 // page is there (probe and get always GET).
 func (f *httpFlags) addMethod(c *cobra.Command) {
@@ -266,9 +291,10 @@ func (f *httpFlags) passes(status int, ok bool) bool {
 // repeats without a request (besides those in flight).
 const dedupRecent = 4096
 
-// ioFlags are the input and output flags. Commands that read inputs
-// (every one but replace, which walks its PATHs) register both halves.
-type ioFlags struct {
+// runFlags are the run path's shared flags, read by runSpec: how many
+// workers, where the inputs come from, how the records are written.
+type runFlags struct {
+	workers int
 	// inputs
 	input       string
 	resume      string
@@ -286,32 +312,51 @@ type ioFlags struct {
 	cmd                  *cobra.Command // for the --resume journal's header (job)
 }
 
-func (f *ioFlags) add(c *cobra.Command) {
-	f.addInput(c)
-	f.addOutput(c)
-}
+// runGroup is a group of run flags. A command registers only the groups
+// it takes, so that its --help lists only what it does (replace walks its
+// PATHs: no -i, --resume or --shard).
+type runGroup uint
 
-func (f *ioFlags) addInput(c *cobra.Command) {
+const (
+	runInput   runGroup = 1 << iota // -i FILE
+	runResume                       // --resume, --retry-failed
+	runShard                        // --shard
+	runCompare                      // --compare
+	runOutput                       // --ordered, --json, --csv, -q, --progress, --no-progress, --timeline, --failures
+	runAll     = runInput | runResume | runShard | runCompare | runOutput
+)
+
+// add declares --workers, as w says, and the groups of run flags c takes.
+func (f *runFlags) add(c *cobra.Command, w workersFlag, groups runGroup) {
 	f.cmd = c
-	c.Flags().StringVarP(&f.input, "input", "i", "", "read inputs from FILE, one per line (default: arguments, else stdin)")
-	c.Flags().StringVar(&f.resume, "resume", "", "append each finished record to FILE (JSON lines, after a header naming the job) and skip the inputs FILE already holds: rerun with the same FILE after a crash or Ctrl-C; a FILE of another job, or that another run is writing, is refused")
-	c.Flags().BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: also run again the inputs whose record in FILE did not pass (GNU parallel's --resume-failed)")
-	c.Flags().StringVar(&f.shard, "shard", "", "take only shard K of N (K/N, K from 1) of the inputs, by a stable hash of each line: N runs on N machines cover every input once")
+	fs := c.Flags()
+	w.add(fs, &f.workers)
+	if groups&runInput != 0 {
+		fs.StringVarP(&f.input, "input", "i", "", "read inputs from FILE, one per line (default: arguments, else stdin)")
+	}
+	if groups&runResume != 0 {
+		fs.StringVar(&f.resume, "resume", "", "append each finished record to FILE (JSON lines, after a header naming the job) and skip the inputs FILE already holds: rerun with the same FILE after a crash or Ctrl-C; a FILE of another job, or that another run is writing, is refused")
+		fs.BoolVar(&f.retryFailed, "retry-failed", false, "with --resume: also run again the inputs whose record in FILE did not pass (GNU parallel's --resume-failed)")
+	}
+	if groups&runShard != 0 {
+		fs.StringVar(&f.shard, "shard", "", "take only shard K of N (K/N, K from 1) of the inputs, by a stable hash of each line: N runs on N machines cover every input once")
+	}
+	if groups&runCompare != 0 {
+		fs.BoolVar(&f.compare, "compare", false, "first run the same inputs with one worker (output discarded), then print both times and the speedup")
+	}
+	if groups&runOutput != 0 {
+		fs.BoolVar(&f.ordered, "ordered", false, "print results in input order (default: as they finish)")
+		fs.BoolVar(&f.json, "json", false, "print JSON lines")
+		fs.BoolVar(&f.csv, "csv", false, "print CSV; a text cell starting with = + - @ or a tab gets a leading ' (no spreadsheet formulas), controls are escaped (\\x1b)")
+		fs.BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress bar on stderr")
+		fs.BoolVar(&f.progress, "progress", false, "show the progress bar on stderr even when it is not a terminal")
+		fs.BoolVar(&f.noProgress, "no-progress", false, "never show the progress bar")
+		fs.StringVar(&f.timeline, "timeline", "", "after the run, draw what each worker did into FILE: FILE.svg, or FILE.html to open in a browser (with --compare, both runs)")
+		fs.BoolVar(&f.failures, "failures", false, "print only the records that did not pass (every record is still counted in the summary)")
+	}
 }
 
-func (f *ioFlags) addOutput(c *cobra.Command) {
-	c.Flags().BoolVar(&f.ordered, "ordered", false, "print results in input order (default: as they finish)")
-	c.Flags().BoolVar(&f.json, "json", false, "print JSON lines")
-	c.Flags().BoolVar(&f.csv, "csv", false, "print CSV; a text cell starting with = + - @ or a tab gets a leading ' (no spreadsheet formulas), controls are escaped (\\x1b)")
-	c.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress bar on stderr")
-	c.Flags().BoolVar(&f.progress, "progress", false, "show the progress bar on stderr even when it is not a terminal")
-	c.Flags().BoolVar(&f.noProgress, "no-progress", false, "never show the progress bar")
-	c.Flags().BoolVar(&f.compare, "compare", false, "first run the same inputs with one worker (output discarded), then print both times and the speedup")
-	c.Flags().StringVar(&f.timeline, "timeline", "", "after the run, draw what each worker did into FILE: FILE.svg, or FILE.html to open in a browser (with --compare, both runs)")
-	c.Flags().BoolVar(&f.failures, "failures", false, "print only the records that did not pass (every record is still counted in the summary)")
-}
-
-func (f *ioFlags) format() (cli.Format, error) {
+func (f *runFlags) format() (cli.Format, error) {
 	switch {
 	case f.json && f.csv:
 		return 0, usagef("--json and --csv exclude each other")

@@ -30,11 +30,18 @@ func (r getRecord) TextLine() string {
 	return fmt.Sprintf("%s -> %s (%d bytes, %s)", r.Input, r.Path, r.Bytes, r.ElapsedMS)
 }
 
+// getOptions is everything `fanout get` needs: its flags, parsed.
+type getOptions struct {
+	run     runFlags
+	http    httpFlags
+	dir     string
+	maxSize string
+	noFsync bool
+	limit   int64 // --max-size, parsed by validate
+}
+
 func newGet(e *env) *cobra.Command {
-	var hf httpFlags
-	var iof ioFlags
-	var dir, maxSize string
-	var noFsync bool
+	var o getOptions
 	c := &cobra.Command{
 		Use:   "get [--dir DIR] [URL...]",
 		Short: "Download each page into a directory",
@@ -62,60 +69,74 @@ Each line says: URL -> path (N bytes, 12ms), or URL - error: <reason>.
 
 Exit status: 0 when every page was saved, 1 when any was not, 2 for usage
 errors, 130 when interrupted.`,
-		RunE: func(c *cobra.Command, args []string) error {
-			if dir == "" {
-				return usagef("--dir \"\": want a directory (. for the current one)")
-			}
-			if err := refuseFileArgs(args); err != nil {
-				return err
-			}
-			sayReadingTerminal(e, &iof, args, "URLs")
-			opts, err := hf.options()
-			if err != nil {
-				return err
-			}
-			limit, err := sizeFlag("max-size", maxSize)
-			if err != nil {
-				return err
-			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return usageError{err}
-			}
-			// A run killed outright (SIGKILL, a crash) leaves its
-			// temporary files; the next run into dir clears them.
-			if n, err := download.SweepTemp(dir); err == nil && n > 0 && !iof.quiet {
-				fmt.Fprintf(e.stderr, "removed %d temporary files left by a killed run\n", n)
-			}
-			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[getRecord]{
-				workers: hf.workers,
-				newJob: func(workers int) (job[getRecord], func()) {
-					o := opts
-					o.Workers = workers
-					d := download.New(download.Options{HTTP: o, MaxSize: limit, Accept: hf.accepted, NoSync: noFsync})
-					return getJob(d, dir, &hf), d.Close
-				},
-				show: func(r getRecord) bool { return hf.shows(r.Status) },
-				outcome: func(r getRecord) string {
-					if r.Error != "" {
-						return "errors"
-					}
-					return "saved"
-				},
-				outcomes: []string{"saved", "errors"},
-				what:     "downloading",
-				count:    func(t *cli.Tally, r getRecord) { t.Sum("bytes", r.Bytes) },
-				summary: func(w io.Writer, t *cli.Tally) {
-					fmt.Fprintf(w, "%d saved (%d bytes), %d errors in %.2fs\n", t.Count("saved"), t.SumOf("bytes"), t.Count("errors"), t.Elapsed().Seconds())
-				},
-			}))
-		},
+		RunE: func(c *cobra.Command, args []string) error { return runGet(c.Context(), e, &o, args) },
 	}
-	hf.add(c)
-	iof.add(c)
-	c.Flags().StringVar(&dir, "dir", ".", "directory to save pages in (created if missing)")
-	c.Flags().StringVar(&maxSize, "max-size", "1GiB", "largest page saved, counted after gzip decoding (a small gzip can decode to gigabytes), e.g. 10MB; 0 for no limit")
-	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync the files before renaming them into place (a killed process still leaves no partial file; a power loss may leave empty ones)")
+	o.add(c)
 	return c
+}
+
+// add declares get's flags.
+func (o *getOptions) add(c *cobra.Command) {
+	o.http.add(c)
+	o.http.addScheme(c)
+	o.run.add(c, o.http.workersFlag(), runAll)
+	c.Flags().StringVar(&o.dir, "dir", ".", "directory to save pages in (created if missing)")
+	c.Flags().StringVar(&o.maxSize, "max-size", "1GiB", "largest page saved, counted after gzip decoding (a small gzip can decode to gigabytes), e.g. 10MB; 0 for no limit")
+	c.Flags().BoolVar(&o.noFsync, "no-fsync", false, "do not sync the files before renaming them into place (a killed process still leaves no partial file; a power loss may leave empty ones)")
+}
+
+// validate refuses what get cannot do, before anything runs.
+func (o *getOptions) validate(args []string) error {
+	if o.dir == "" {
+		return usagef("--dir \"\": want a directory (. for the current one)")
+	}
+	if err := refuseFileArgs(args); err != nil {
+		return err
+	}
+	var err error
+	o.limit, err = sizeFlag("max-size", o.maxSize)
+	return err
+}
+
+// runGet downloads the page of each input the flags and args name.
+func runGet(ctx context.Context, e *env, o *getOptions, args []string) error {
+	if err := o.validate(args); err != nil {
+		return err
+	}
+	sayReadingTerminal(e, &o.run, args, "URLs")
+	opts, err := o.http.options()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+		return usageError{err}
+	}
+	// A run killed outright (SIGKILL, a crash) leaves its temporary
+	// files; the next run into dir clears them.
+	if n, err := download.SweepTemp(o.dir); err == nil && n > 0 && !o.run.quiet {
+		fmt.Fprintf(e.stderr, "removed %d temporary files left by a killed run\n", n)
+	}
+	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[getRecord]{
+		newJob: func(workers int) (job[getRecord], func()) {
+			opts := opts
+			opts.Workers = workers
+			d := download.New(download.Options{HTTP: opts, MaxSize: o.limit, Accept: o.http.accepted, NoSync: o.noFsync})
+			return getJob(d, o.dir, &o.http), d.Close
+		},
+		show: func(r getRecord) bool { return o.http.shows(r.Status) },
+		outcome: func(r getRecord) string {
+			if r.Error != "" {
+				return "errors"
+			}
+			return "saved"
+		},
+		outcomes: []string{"saved", "errors"},
+		what:     "downloading",
+		count:    func(t *cli.Tally, r getRecord) { t.Sum("bytes", r.Bytes) },
+		summary: func(w io.Writer, t *cli.Tally) {
+			fmt.Fprintf(w, "%d saved (%d bytes), %d errors in %.2fs\n", t.Count("saved"), t.SumOf("bytes"), t.Count("errors"), t.Elapsed().Seconds())
+		},
+	}))
 }
 
 // getJob downloads one line into dir, once per distinct URL among the

@@ -23,7 +23,7 @@ var jobFlags = map[string][]string{
 
 // job is what a --resume journal's header says of this run: the command
 // and its jobFlags that were set.
-func (f *ioFlags) job() cli.Job {
+func (f *runFlags) job() cli.Job {
 	j := cli.Job{Command: f.cmd.Name()}
 	for _, name := range jobFlags[j.Command] {
 		fl := f.cmd.Flags().Lookup(name)

@@ -169,7 +169,7 @@ var docExtensions = map[string]bool{".md": true, ".mkd": true, ".mdx": true, ".m
 
 func newLinks(e *env) *cobra.Command {
 	var hf httpFlags
-	var iof ioFlags
+	var iof runFlags
 	var wo walk.Options
 	var o linkcheck.Options
 	var includes, excludes, remaps []string
@@ -304,6 +304,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 			if o.Crawl && len(urls) == 0 {
 				return usagef("--crawl follows the pages of the URLs given: name at least one")
 			}
+			opts.Workers = iof.workers
 			web := httpcheck.New(opts)
 			defer web.Close()
 			lc := linkcheck.New(web, o)
@@ -326,8 +327,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 				}()
 			}
 			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, nil, spec[linkRecord]{
-				workers: hf.workers,
-				lines:   itemLines(lc.Items(c.Context(), starts)),
+				lines: itemLines(lc.Items(c.Context(), starts)),
 				newJob: func(int) (job[linkRecord], func()) {
 					return linksJob(lc, style), func() {}
 				},
@@ -356,7 +356,8 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 	}
 	hf.add(c)
 	hf.addMethod(c)
-	iof.add(c)
+	hf.addScheme(c)
+	iof.add(c, hf.workersFlag(), runAll)
 	// Documents are named as arguments and links have their scheme; these
 	// flags mean nothing here (and are refused if given).
 	for _, name := range []string{"input", "shard", "compare", "scheme"} {
@@ -508,7 +509,7 @@ func ignoreFile(name string) ([]*regexp.Regexp, error) {
 // text forms of the records (nil: plain lines). Without --format, a run
 // in GitHub Actions (GITHUB_ACTIONS=true) writes its broken links as
 // annotations, so that they show on the files' lines.
-func linkFormat(format string, iof *ioFlags) (*linkStyle, error) {
+func linkFormat(format string, iof *runFlags) (*linkStyle, error) {
 	if format == "" && !iof.json && !iof.csv && os.Getenv("GITHUB_ACTIONS") == "true" {
 		format = "github"
 	}

@@ -93,13 +93,24 @@ func newPingRecord(l cli.Line, r ping.Result, verbose bool) pingRecord {
 	return rec
 }
 
+// pingOptions is everything `fanout ping` needs: its flags, parsed.
+type pingOptions struct {
+	run                          runFlags
+	count                        int
+	deadline, interval           time.Duration
+	v4, v6, verbose              bool
+	generate, alive, unreachable bool
+	// fping's -t and -r, and which flags were given, as they interact.
+	replyTimeout                                   time.Duration
+	retries                                        int
+	countSet, deadlineSet, intervalSet, retriesSet bool
+	// Parsed by validate.
+	network    string // ip, ip4 or ip6
+	untilReply bool   // -r: a host is done at its first reply
+}
+
 func newPing(e *env) *cobra.Command {
-	var iof ioFlags
-	var count, workers int
-	var deadline, interval time.Duration
-	var v4, v6, verbose, generate, alive, unreachable bool
-	var replyTimeout time.Duration
-	var retries int
+	var o pingOptions
 	c := &cobra.Command{
 		Use:   "ping [HOST... | -g BLOCK | -g START END]",
 		Short: "Is each host up? (ICMP echo, many at once)",
@@ -156,12 +167,8 @@ host in flight had answered so far, as fping does, then the summary.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			changed := c.Flags().Changed
-			return pingUsageStatus(e, runPing(c.Context(), e, &iof, args, pingFlags{
-				count: count, workers: workers, deadline: deadline, interval: interval,
-				v4: v4, v6: v6, verbose: verbose, generate: generate, alive: alive, unreachable: unreachable,
-				replyTimeout: replyTimeout, retries: retries,
-				countSet: changed("count"), deadlineSet: changed("deadline"), intervalSet: changed("interval"), retriesSet: changed("retries"),
-			}))
+			o.countSet, o.deadlineSet, o.intervalSet, o.retriesSet = changed("count"), changed("deadline"), changed("interval"), changed("retries")
+			return pingUsageStatus(e, runPing(c.Context(), e, &o, args))
 		},
 	}
 	// Flag syntax errors come here rather than to root's handler, which
@@ -169,54 +176,47 @@ host in flight had answered so far, as fping does, then the summary.`,
 	c.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return pingUsageStatus(e, usageError{peerFlagError(c, err)})
 	})
-	f := c.Flags()
-	f.IntVarP(&count, "count", "c", 3, "echo requests per host (ping -c)")
-	durationVar(f, &deadline, "deadline", "w", 10*time.Second, "time limit per host, resolution included, in seconds or as a duration (ping -w)")
-	durationVar(f, &interval, "interval", "", time.Second, "time between one host's requests (ping -i)")
-	f.VarP(msValue{&replyTimeout}, "reply-timeout", "t", "fping -t: how long each request waits for its reply, in milliseconds (500) or as a duration (0.5s); sets --interval, and -w unless given")
-	f.IntVarP(&retries, "retries", "r", 0, "fping -r: up to N+1 requests per host, done at the first reply (instead of -c)")
-	workersVar(f, &workers, "workers", "", 256, 1, "hosts pinged at once")
-	f.BoolVarP(&v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
-	f.BoolVarP(&v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
-	f.BoolVarP(&verbose, "verbose", "v", false, "text lines add sent, received, loss, round-trip times and the address")
-	f.BoolVarP(&generate, "generate", "g", false, "the arguments are a CIDR block, or START END: ping every address of it (fping -g)")
-	f.BoolVarP(&alive, "alive", "a", false, "print only the hosts that answered, one per line (fping -a)")
-	f.BoolVarP(&unreachable, "unreachable", "u", false, "print only the hosts that did not answer, one per line (fping -u)")
-	iof.add(c)
+	o.add(c)
 	return c
 }
 
-type pingFlags struct {
-	count, workers               int
-	deadline, interval           time.Duration
-	v4, v6, verbose              bool
-	generate, alive, unreachable bool
-	// fping's -t and -r, and which flags were given, as they interact.
-	replyTimeout                                   time.Duration
-	retries                                        int
-	countSet, deadlineSet, intervalSet, retriesSet bool
+// add declares ping's flags.
+func (o *pingOptions) add(c *cobra.Command) {
+	f := c.Flags()
+	f.IntVarP(&o.count, "count", "c", 3, "echo requests per host (ping -c)")
+	durationVar(f, &o.deadline, "deadline", "w", 10*time.Second, "time limit per host, resolution included, in seconds or as a duration (ping -w)")
+	durationVar(f, &o.interval, "interval", "", time.Second, "time between one host's requests (ping -i)")
+	f.VarP(msValue{&o.replyTimeout}, "reply-timeout", "t", "fping -t: how long each request waits for its reply, in milliseconds (500) or as a duration (0.5s); sets --interval, and -w unless given")
+	f.IntVarP(&o.retries, "retries", "r", 0, "fping -r: up to N+1 requests per host, done at the first reply (instead of -c)")
+	f.BoolVarP(&o.v4, "ipv4", "4", false, "IPv4 only: resolve names to IPv4 addresses")
+	f.BoolVarP(&o.v6, "ipv6", "6", false, "IPv6 only: resolve names to IPv6 addresses")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "text lines add sent, received, loss, round-trip times and the address")
+	f.BoolVarP(&o.generate, "generate", "g", false, "the arguments are a CIDR block, or START END: ping every address of it (fping -g)")
+	f.BoolVarP(&o.alive, "alive", "a", false, "print only the hosts that answered, one per line (fping -a)")
+	f.BoolVarP(&o.unreachable, "unreachable", "u", false, "print only the hosts that did not answer, one per line (fping -u)")
+	o.run.add(c, workersFlag{def: 256, usage: "hosts pinged at once", noShort: true}, runAll)
 }
 
 // fpingMode applies fping's -r and -t: -r N is N+1 requests, the host
 // done at its first reply; -t is the wait for each reply, hence the
 // interval, and the deadline of them all unless -w is given.
-func (pf *pingFlags) fpingMode() (untilReply bool, err error) {
-	if pf.retriesSet {
+func (o *pingOptions) fpingMode() (untilReply bool, err error) {
+	if o.retriesSet {
 		switch {
-		case pf.countSet:
+		case o.countSet:
 			return false, usagef("-r and -c exclude each other: -r N sends up to N+1 requests and stops at the first reply")
-		case pf.retries < 0:
+		case o.retries < 0:
 			return false, usagef("-r cannot be negative")
 		}
-		pf.count, untilReply = pf.retries+1, true
+		o.count, untilReply = o.retries+1, true
 	}
-	if pf.replyTimeout > 0 {
-		if pf.intervalSet {
+	if o.replyTimeout > 0 {
+		if o.intervalSet {
 			return false, usagef("-t and --interval exclude each other: -t MS sets the time between requests")
 		}
-		pf.interval = pf.replyTimeout
-		if !pf.deadlineSet {
-			pf.deadline = time.Duration(pf.count) * pf.replyTimeout
+		o.interval = o.replyTimeout
+		if !o.deadlineSet {
+			o.deadline = time.Duration(o.count) * o.replyTimeout
 		}
 	}
 	return untilReply, nil
@@ -274,82 +274,71 @@ func pingUsageStatus(e *env, err error) error {
 	return exitError{pingExitUsage}
 }
 
-func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFlags) error {
-	if err := fpingInterval(iof.input); err != nil {
+// validate refuses what ping cannot do, before anything runs, and
+// applies fping's -r and -t.
+func (o *pingOptions) validate() error {
+	if err := fpingInterval(o.run.input); err != nil {
 		return err
 	}
-	untilReply, err := pf.fpingMode()
-	if err != nil {
+	var err error
+	if o.untilReply, err = o.fpingMode(); err != nil {
 		return err
 	}
-	network := "ip"
+	o.network = "ip"
 	switch {
-	case pf.count < 1:
+	case o.count < 1:
 		return usagef("-c must be at least 1")
-	case pf.deadline <= 0:
+	case o.deadline <= 0:
 		return usagef("-w must be positive")
-	case pf.interval <= 0:
+	case o.interval <= 0:
 		return usagef("--interval must be positive")
-	case pf.v4 && pf.v6:
+	case o.v4 && o.v6:
 		return usagef("-4 and -6 exclude each other")
-	case pf.alive && pf.unreachable:
+	case o.alive && o.unreachable:
 		return usagef("-a and -u exclude each other")
-	case pf.v4:
-		network = "ip4"
-	case pf.v6:
-		network = "ip6"
+	case o.v4:
+		o.network = "ip4"
+	case o.v6:
+		o.network = "ip6"
 	}
-	format, err := iof.format()
+	return nil
+}
+
+// runPing pings each host the flags and args name.
+func runPing(ctx context.Context, e *env, o *pingOptions, args []string) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	format, err := o.run.format()
 	if err != nil {
 		return err
 	}
 	// Input mistakes are usage errors (3) even where no ICMP socket can be
 	// opened (4): check them before Detect.
-	hosts, err := pingHosts(ctx, e, iof, args, pf.generate)
+	hosts, err := pingHosts(ctx, e, &o.run, args, o.generate)
 	if err != nil {
 		return err
 	}
 	defer hosts.close()
 	// Once per run, not per host: one message, not a thousand.
-	mode, err := ping.Detect(pf.v6)
+	mode, err := ping.Detect(o.v6)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "fanout ping:", err)
 		return exitError{pingExitSystem}
 	}
-	if !pf.generate {
-		sayReadingTerminal(e, iof, args, "hosts")
+	if !o.generate {
+		sayReadingTerminal(e, &o.run, args, "hosts")
 	}
-	show := func(pingRecord) bool { return true }
-	switch {
-	case pf.alive:
-		show = func(r pingRecord) bool { return r.Result == pingOK }
-	case pf.unreachable:
-		show = func(r pingRecord) bool { return r.Result != pingOK }
-	}
-	bare := (pf.alive || pf.unreachable) && format == cli.Text && !pf.verbose
-	var write func(out *cli.Writer, stderr io.Writer, r pingRecord) error
-	if bare {
-		// fping lists the hosts on stdout and says on stderr which
-		// could not be pinged at all, whichever of -a and -u.
-		shown := show
-		show = func(r pingRecord) bool { return shown(r) || r.Result == pingUnresolvable || r.Result == pingError }
-		write = func(out *cli.Writer, stderr io.Writer, r pingRecord) error {
-			if r.Result == pingUnresolvable || r.Result == pingError {
-				fmt.Fprintf(stderr, "%s: %s\n", r.Input, r.Error)
-				return nil
-			}
-			return out.Write(r)
-		}
-	}
-	return runSpec(ctx, e, iof, nil, spec[pingRecord]{
-		write:   write,
-		workers: pf.workers,
-		lines:   hosts.lines,
-		total:   func() int64 { return hosts.total },
-		show:    show,
+	bare := (o.alive || o.unreachable) && format == cli.Text && !o.verbose
+	show, write := o.output(bare)
+	return runSpec(ctx, e, &o.run, nil, spec[pingRecord]{
+		write: write,
+		lines: hosts.lines,
+		total: func() int64 { return hosts.total },
+		show:  show,
 		newJob: func(int) (job[pingRecord], func()) {
-			p := ping.New(ping.Options{Count: pf.count, Interval: pf.interval, Deadline: pf.deadline, Mode: mode, Network: network, UntilReply: untilReply})
-			return pingJob(p, pf.verbose, bare), p.Close
+			p := ping.New(ping.Options{Count: o.count, Interval: o.interval, Deadline: o.deadline, Mode: mode, Network: o.network, UntilReply: o.untilReply})
+			return pingJob(p, o.verbose, bare), p.Close
 		},
 		outcome:  func(r pingRecord) string { return r.Result },
 		outcomes: []string{pingOK, pingFailed, pingUnresolvable, pingError},
@@ -371,6 +360,33 @@ func runPing(ctx context.Context, e *env, iof *ioFlags, args []string, pf pingFl
 	})
 }
 
+// output is which records -a and -u print, and, bare (the hosts alone, as
+// fping prints them), how.
+func (o *pingOptions) output(bare bool) (show func(pingRecord) bool, write func(*cli.Writer, io.Writer, pingRecord) error) {
+	show = func(pingRecord) bool { return true }
+	switch {
+	case o.alive:
+		show = func(r pingRecord) bool { return r.Result == pingOK }
+	case o.unreachable:
+		show = func(r pingRecord) bool { return r.Result != pingOK }
+	}
+	if !bare {
+		return show, nil
+	}
+	// fping lists the hosts on stdout and says on stderr which could not
+	// be pinged at all, whichever of -a and -u.
+	shown := show
+	show = func(r pingRecord) bool { return shown(r) || r.Result == pingUnresolvable || r.Result == pingError }
+	write = func(out *cli.Writer, stderr io.Writer, r pingRecord) error {
+		if r.Result == pingUnresolvable || r.Result == pingError {
+			fmt.Fprintf(stderr, "%s: %s\n", r.Input, r.Error)
+			return nil
+		}
+		return out.Write(r)
+	}
+	return show, write
+}
+
 // pingIn are ping's hosts: the lines of the arguments, -i or stdin with
 // each CIDR block expanded, or -g's block or range.
 type pingIn struct {
@@ -382,12 +398,12 @@ type pingIn struct {
 // pingHosts reads the hosts. A CIDR block among the arguments that cannot
 // be expanded is a usage error; in a file or on stdin it is an error
 // record of its own, and the run goes on.
-func pingHosts(ctx context.Context, e *env, iof *ioFlags, args []string, generate bool) (*pingIn, error) {
+func pingHosts(ctx context.Context, e *env, rf *runFlags, args []string, generate bool) (*pingIn, error) {
 	if generate {
 		var b ping.Block
 		var err error
 		switch {
-		case iof.input != "":
+		case rf.input != "":
 			return nil, usagef("-g takes its block or range as arguments, not with -i")
 		case len(args) == 1:
 			var ok bool
@@ -412,7 +428,7 @@ func pingHosts(ctx context.Context, e *env, iof *ioFlags, args []string, generat
 			total += b.Len() - 1
 		}
 	}
-	lines, done, err := iof.lines(ctx, e, args)
+	lines, done, err := rf.lines(ctx, e, args)
 	if err != nil {
 		return nil, err
 	}

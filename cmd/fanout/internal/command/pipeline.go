@@ -22,7 +22,6 @@ import (
 // summary, interrupts, exit status), so every command handles those the
 // same way.
 type spec[R cli.Record] struct {
-	workers int
 	// newJob returns the job at the given parallelism and what to close
 	// after it: called once for the run, and once with 1 for --compare.
 	newJob func(workers int) (job[R], func())
@@ -69,7 +68,7 @@ type spec[R cli.Record] struct {
 // skip applies --shard and --resume to lines: it returns the lines to
 // run, the open journal (nil without --resume) and where the count of
 // lines skipped as already done will be.
-func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
+func (f *runFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
 	skipped := new(atomic.Int64)
 	var shard cli.Shard
 	if f.shard != "" {
@@ -116,12 +115,12 @@ func (f *ioFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line))
 
 // lines returns the inputs: arguments, else -i FILE, else stdin, read as a
 // stream. The returned func closes what it opened.
-func (f *ioFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
+func (f *runFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
 	return f.linesAs(ctx, e, args, cli.Mode{})
 }
 
 // linesAs is lines in mode m (exec's: raw, longer).
-func (f *ioFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode) (iter.Seq[cli.Line], func(), error) {
+func (f *runFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode) (iter.Seq[cli.Line], func(), error) {
 	switch {
 	case len(args) > 0 && f.input != "":
 		return nil, nil, usagef("give inputs as arguments or with -i, not both")
@@ -139,7 +138,7 @@ func (f *ioFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode
 
 // total is how many inputs the run will take, when that can be known
 // ahead: for the progress bar and the count of inputs an interrupt left.
-func (f *ioFlags) total(args []string, m cli.Mode) int64 {
+func (f *runFlags) total(args []string, m cli.Mode) int64 {
 	switch {
 	case f.resume != "" || f.shard != "":
 		return -1 // some inputs will be skipped; the count is not known ahead
@@ -153,12 +152,52 @@ func (f *ioFlags) total(args []string, m cli.Mode) int64 {
 
 // runSpec runs s over the inputs the flags and args name and returns the
 // error that carries the exit status.
-func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []string, s spec[R]) error {
+func runSpec[R cli.Record](ctx context.Context, e *env, f *runFlags, args []string, s spec[R]) error {
+	st := &runState[R]{e: e, f: f, s: s, workers: f.workers}
+	defer st.close()
+	if err := st.open(ctx, args); err != nil {
+		return err
+	}
+	r, tally, tl, err := st.loop(ctx)
+	if err != nil {
+		return err
+	}
+	return st.end(r, tally, tl)
+}
+
+// runState is one run of runSpec: what open set up (inputs, --resume's
+// journal, --compare's first run) for loop, then end.
+type runState[R cli.Record] struct {
+	e        *env
+	f        *runFlags
+	s        spec[R]
+	workers  int
+	format   cli.Format
+	lines    iter.Seq[cli.Line]
+	total    int64          // how many inputs lines yields; -1: unknown
+	journal  *cli.Journal   // --resume's; nil without
+	skipped  *atomic.Int64  // the inputs --resume skipped as done
+	runs     []timeline.Run // --timeline's runs so far (--compare's)
+	deferred []func()       // what close does, in reverse
+}
+
+// close undoes what open and loop set up, the last first.
+func (st *runState[R]) close() {
+	for _, f := range slices.Backward(st.deferred) {
+		f()
+	}
+}
+
+// open checks the output flags and sets up the inputs, with --shard and
+// --resume applied, and runs --compare's first run.
+func (st *runState[R]) open(ctx context.Context, args []string) error {
+	e, f, s := st.e, st.f, st.s
 	format, err := f.format()
 	if err != nil {
 		return err
 	}
-	s.workers = capWorkers(s.workers, e.stderr)
+	st.format = format
+	st.workers = capWorkers(st.workers, e.stderr)
 	if f.timeline != "" {
 		if err := timeline.CheckPath(f.timeline); err != nil {
 			return usagef("--timeline: %v", err)
@@ -170,47 +209,55 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		if lines, done, err = f.lines(ctx, e, args); err != nil {
 			return err
 		}
-		defer done()
+		st.deferred = append(st.deferred, done)
 		total = f.total(args, cli.Mode{})
 	} else if s.total != nil && f.resume == "" && f.shard == "" {
 		total = s.total()
 	}
-	lines, journal, skipped, err := f.skip(e, lines, s.dropped)
+	st.total = total
+	if st.lines, st.journal, st.skipped, err = f.skip(e, lines, s.dropped); err != nil {
+		return err
+	}
+	if st.journal != nil {
+		// On the early returns; loop checks the last Close.
+		st.deferred = append(st.deferred, func() { _ = st.journal.Close() })
+	}
+	if !f.compare {
+		return nil
+	}
+	kept, r, err := compareFirst(ctx, st.lines, s, f.timeline != "")
 	if err != nil {
 		return err
 	}
-	if journal != nil {
-		defer func() { _ = journal.Close() }() // on the early returns; the last Close is checked below
+	st.lines = kept
+	st.deferred = append(st.deferred, func() { r.report(e.stderr, st.workers) })
+	if r.timeline != nil {
+		st.runs = append(st.runs, *r.timeline)
 	}
-	var runs []timeline.Run // for --timeline: --compare's run, then this one
-	if f.compare {
-		kept, r, err := compareFirst(ctx, lines, s, f.timeline != "")
-		if err != nil {
-			return err
-		}
-		lines = kept
-		defer r.report(e.stderr, s.workers)
-		if r.timeline != nil {
-			runs = append(runs, *r.timeline)
-		}
-	}
-	j, closeJob := s.newJob(s.workers)
-	defer closeJob()
+	return nil
+}
+
+// loop runs the job over the inputs, writing, journalling and counting
+// each record, and returns the error that stopped it, if any (a journal
+// or an output that cannot be written).
+func (st *runState[R]) loop(ctx context.Context) (ran, *cli.Tally, *timeline.Recorder, error) {
+	e, f, s := st.e, st.f, st.s
+	j, closeJob := s.newJob(st.workers)
+	st.deferred = append(st.deferred, closeJob)
 	var tl *timeline.Recorder
 	if f.timeline != "" {
-		tl = timeline.New(s.workers)
+		tl = timeline.New(st.workers)
 	}
-
 	var bar *cli.Progress
 	if !f.quiet && cli.ShowProgress(e.stderr, f.progress, f.noProgress) {
-		bar = cli.NewProgress(e.stderr, total, s.what)
+		bar = cli.NewProgress(e.stderr, st.total, s.what)
 	}
 	// Records go above the bar when both share the terminal.
 	var above *cli.Progress
 	if cli.IsTerminal(e.stdout) {
 		above = bar
 	}
-	out := cli.NewWriter(stdoutWriter{e.stdout}, format, above)
+	out := cli.NewWriter(stdoutWriter{e.stdout}, st.format, above)
 	stderr := aboveWriter{bar, e.stderr}
 	if s.interrupted != nil {
 		stopNotice := context.AfterFunc(ctx, func() { s.interrupted(stderr) })
@@ -223,14 +270,6 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	// the binary: Go's runtime ends the process with SIGPIPE, quietly.)
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	show := s.show
-	if show == nil {
-		show = func(R) bool { return true }
-	}
-	if f.failures {
-		shown := show
-		show = func(rec R) bool { return !j.passed(rec) && shown(rec) }
-	}
 	job := timed(j, tl, s.outcome)
 	do := job.do
 	// The bar counts inputs as they finish, also those an ordered run
@@ -240,26 +279,13 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		defer bar.Add(1)
 		return do(ctx, l)
 	}
-	r := runJob(ctx, s.workers, f.ordered, lines, job, func(rec R, cut bool) {
-		if journal != nil && !cut {
-			var jrec any = rec
-			if s.journal != nil {
-				jrec = s.journal(rec)
-			}
-			if jrec != nil {
-				if err := journal.Append(jrec, j.passed(rec)); err != nil {
-					stop(fmt.Errorf("--resume %s: %w", f.resume, err))
-				}
-			}
+	show := st.shows(j)
+	r := runJob(ctx, st.workers, f.ordered, st.lines, job, func(rec R, cut bool) {
+		if err := st.record(j, rec, cut); err != nil {
+			stop(err)
 		}
 		if show(rec) {
-			var err error
-			if s.write != nil {
-				err = s.write(out, stderr, rec)
-			} else {
-				err = out.Write(rec)
-			}
-			if err != nil {
+			if err := st.write(out, stderr, rec); err != nil {
 				stop(err)
 			}
 		}
@@ -272,16 +298,64 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		stop(err)
 	}
 	bar.Finish()
-	if journal != nil {
-		if err := journal.Close(); err != nil {
+	if st.journal != nil {
+		if err := st.journal.Close(); err != nil {
 			stop(fmt.Errorf("--resume %s: %w", f.resume, err))
 		}
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
+		return r, nil, nil, err
 	}
-	if !f.quiet && skipped.Load() > 0 {
-		fmt.Fprintf(e.stderr, "%d skipped: already in %s\n", skipped.Load(), f.resume)
+	return r, tally, tl, nil
+}
+
+// shows is whether a record is printed: spec.show's say, and with
+// --failures only if it did not pass.
+func (st *runState[R]) shows(j job[R]) func(R) bool {
+	show := st.s.show
+	if show == nil {
+		show = func(R) bool { return true }
+	}
+	if st.f.failures {
+		shown := show
+		show = func(rec R) bool { return !j.passed(rec) && shown(rec) }
+	}
+	return show
+}
+
+// record appends a finished record to the --resume journal (not one cut
+// short: a rerun does it again).
+func (st *runState[R]) record(j job[R], rec R, cut bool) error {
+	if st.journal == nil || cut {
+		return nil
+	}
+	var jrec any = rec
+	if st.s.journal != nil {
+		jrec = st.s.journal(rec)
+	}
+	if jrec == nil {
+		return nil
+	}
+	if err := st.journal.Append(jrec, j.passed(rec)); err != nil {
+		return fmt.Errorf("--resume %s: %w", st.f.resume, err)
+	}
+	return nil
+}
+
+// write prints a record, with the command's writer if it has one.
+func (st *runState[R]) write(out *cli.Writer, stderr io.Writer, rec R) error {
+	if st.s.write != nil {
+		return st.s.write(out, stderr, rec)
+	}
+	return out.Write(rec)
+}
+
+// end says what the run did (skipped inputs, the summary, the timeline,
+// an interrupt) and returns the error that carries the exit status.
+func (st *runState[R]) end(r ran, tally *cli.Tally, tl *timeline.Recorder) error {
+	e, f, s := st.e, st.f, st.s
+	if !f.quiet && st.skipped.Load() > 0 {
+		fmt.Fprintf(e.stderr, "%d skipped: already in %s\n", st.skipped.Load(), f.resume)
 	}
 	summary := s.summaryLine(tally)
 	if !f.quiet {
@@ -290,9 +364,9 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	if tl != nil {
 		caption := summary
 		if r.interrupted {
-			caption += "; " + interruptedLine(r, total)
+			caption += "; " + interruptedLine(r, st.total)
 		}
-		runs = append(runs, tl.Finish(workersTitle(s.workers), caption))
+		runs := append(st.runs, tl.Finish(workersTitle(st.workers), caption))
 		if err := timeline.WriteFile(f.timeline, runs...); err != nil {
 			return err
 		}
@@ -302,7 +376,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	}
 	if r.interrupted {
 		// Even with -q: the user must know the run is not complete.
-		fmt.Fprintln(e.stderr, interruptedLine(r, total))
+		fmt.Fprintln(e.stderr, interruptedLine(r, st.total))
 		return exitError{ExitInterrupted}
 	}
 	code := r.code

@@ -89,10 +89,16 @@ func newProbeRecord(l cli.Line, r probe.Result) probeRecord {
 	return rec
 }
 
+// probeOptions is everything `fanout probe` needs: its flags, parsed.
+type probeOptions struct {
+	run     runFlags
+	http    httpFlags
+	maxBody string
+	bodyMax int64 // --max-body, parsed by validate
+}
+
 func newProbe(e *env) *cobra.Command {
-	var hf httpFlags
-	var iof ioFlags
-	var maxBodyFlag string
+	var o probeOptions
 	c := &cobra.Command{
 		Use:   "probe [URL...]",
 		Short: "Status, title, type and size of each page",
@@ -136,39 +142,56 @@ and -ct ask for what each line shows anyway.
 Exit status: 0 when every URL answered with a 2xx status (after redirects;
 or one --accept lists) and no error, 1 otherwise, 2 for usage errors, 130
 when interrupted.`,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts, err := hf.options()
-			if err != nil {
-				return err
-			}
-			if err := refuseFileArgs(args); err != nil {
-				return err
-			}
-			sayReadingTerminal(e, &iof, args, "URLs")
-			maxBody, err := size.Parse(maxBodyFlag)
-			if err != nil || maxBody < 1 {
-				return usagef("--max-body %q: want a size of at least 1 byte, such as 65536, 64KiB or 1MiB", maxBodyFlag)
-			}
-			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[probeRecord]{
-				workers: hf.workers,
-				newJob: func(workers int) (job[probeRecord], func()) {
-					o := opts
-					o.Workers = workers
-					prober := probe.New(probe.Options{Options: o, MaxBody: maxBody})
-					return probeJob(prober, &hf), prober.Close
-				},
-				outcome:  probeRecord.outcome,
-				outcomes: []string{"2xx", "3xx", "4xx", "5xx", "body error", "error"},
-				what:     "probing",
-				verb:     "probed",
-				show:     func(r probeRecord) bool { return hf.shows(r.Status) },
-			}))
-		},
+		RunE: func(c *cobra.Command, args []string) error { return runProbe(c.Context(), e, &o, args) },
 	}
-	hf.add(c)
-	iof.add(c)
-	c.Flags().StringVar(&maxBodyFlag, "max-body", "1MiB", "most body bytes read per URL, after gzip decoding (512, 64KB, 1MiB, ...)")
+	o.add(c)
 	return c
+}
+
+// add declares probe's flags.
+func (o *probeOptions) add(c *cobra.Command) {
+	o.http.add(c)
+	o.http.addScheme(c)
+	o.run.add(c, o.http.workersFlag(), runAll)
+	c.Flags().StringVar(&o.maxBody, "max-body", "1MiB", "most body bytes read per URL, after gzip decoding (512, 64KB, 1MiB, ...)")
+}
+
+// validate refuses what probe cannot do, before anything runs.
+func (o *probeOptions) validate(args []string) error {
+	if err := refuseFileArgs(args); err != nil {
+		return err
+	}
+	n, err := size.Parse(o.maxBody)
+	if err != nil || n < 1 {
+		return usagef("--max-body %q: want a size of at least 1 byte, such as 65536, 64KiB or 1MiB", o.maxBody)
+	}
+	o.bodyMax = n
+	return nil
+}
+
+// runProbe probes each input the flags and args name.
+func runProbe(ctx context.Context, e *env, o *probeOptions, args []string) error {
+	opts, err := o.http.options()
+	if err != nil {
+		return err
+	}
+	if err := o.validate(args); err != nil {
+		return err
+	}
+	sayReadingTerminal(e, &o.run, args, "URLs")
+	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[probeRecord]{
+		newJob: func(workers int) (job[probeRecord], func()) {
+			opts := opts
+			opts.Workers = workers
+			prober := probe.New(probe.Options{Options: opts, MaxBody: o.bodyMax})
+			return probeJob(prober, &o.http), prober.Close
+		},
+		outcome:  probeRecord.outcome,
+		outcomes: []string{"2xx", "3xx", "4xx", "5xx", "body error", "error"},
+		what:     "probing",
+		verb:     "probed",
+		show:     func(r probeRecord) bool { return o.http.shows(r.Status) },
+	}))
 }
 
 // probeJob probes one line with prober, once per distinct URL among the

@@ -98,11 +98,10 @@ func errorText(path string, err error) string {
 }
 
 func newReplace(e *env) *cobra.Command {
-	var iof ioFlags
+	var iof runFlags
 	var wo walk.Options
 	var regex, fixed, across, dryRun, noFsync, follow bool
 	var maxSize string
-	var workers int
 	c := &cobra.Command{
 		Use:   "replace OLD NEW [PATH...]",
 		Short: "Replace text in many files at once, safely",
@@ -265,8 +264,7 @@ also a usage error), 130 when interrupted.`,
 				explicit[p] = true
 			}
 			return runSpec(c.Context(), e, &iof, nil, spec[replaceRecord]{
-				workers: workers,
-				lines:   entryLines(entries),
+				lines: entryLines(entries),
 				// A fresh job per run: --compare's first run must not
 				// leave every path marked as seen for the real one.
 				newJob:   func(int) (job[replaceRecord], func()) { return replaceJob(r, opts, explicit), func() {} },
@@ -281,7 +279,7 @@ also a usage error), 130 when interrupted.`,
 			})
 		},
 	}
-	iof.addOutput(c)
+	iof.add(c, workersFlag{def: 16, usage: "files read and rewritten at once"}, runCompare|runOutput)
 	c.Flags().BoolVarP(&regex, "regex", "E", false, "OLD is a regular expression (RE2) matched line by line; NEW may use $1, ${name}")
 	c.Flags().BoolVarP(&across, "across", "A", false, "with --regex: match the whole file at once, across lines (sd -A, rg -U)")
 	// ripgrep's name for it, for the fingers that know rg; one name in the help.
@@ -298,14 +296,13 @@ also a usage error), 130 when interrupted.`,
 	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
 	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
 	c.Flags().StringVar(&maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit; 256MiB for --across)")
-	workersVar(c.Flags(), &workers, "workers", "w", 16, 1, "files read and rewritten at once")
 	return c
 }
 
 // filterStdin is `fanout replace OLD NEW -`: stdin filtered to stdout,
 // the summary (and an error, if any) on stderr. Options about files and
 // records have no meaning here and are refused.
-func filterStdin(e *env, f *ioFlags, r *replace.Replacer, paths []string, o replace.Options) error {
+func filterStdin(e *env, f *runFlags, r *replace.Replacer, paths []string, o replace.Options) error {
 	switch {
 	case len(paths) > 1:
 		return usagef("- (stdin to stdout) cannot be mixed with other PATHs")

@@ -1,5 +1,13 @@
 // Package command is the fanout command line: one cobra command per job,
 // each a thin layer over the package that does the job.
+//
+// Every command has one shape: xOptions holds its flags (add declares
+// them, validate refuses a usage error before anything runs); newX is the
+// cobra command, wiring only; runX builds the command's spec and hands it
+// to runSpec, the one run path (inputs, --resume, --shard, --compare,
+// output, summary, interrupts, exit status). The flags several commands
+// share are declared once: runFlags (--workers and the run path's) and
+// httpFlags (the requests').
 package command
 
 import (

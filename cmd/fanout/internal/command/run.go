@@ -78,34 +78,7 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		}
 		r.inputEnded = ctx.Err() == nil
 	}
-	// With halt, a worker that picks up an input after another's failure
-	// must not start it: the consumer may not have seen the failure yet.
-	var halted atomic.Bool
-	do := func(tctx context.Context, l cli.Line) (rec R, err error) {
-		if l.Err != nil {
-			return j.invalid(l), nil
-		}
-		if j.halt && halted.Load() {
-			return rec, errHalted
-		}
-		defer func() {
-			if v := recover(); v != nil {
-				slog.Error("fanout: internal error", "input", l.Text, "panic", v, "stack", string(debug.Stack()))
-				rec, err = j.invalid(cli.Line{N: l.N, Text: l.Text, Err: fmt.Errorf("internal error: %v", v)}), nil
-			}
-		}()
-		rec = j.do(tctx, l)
-		// A record that failed while the interrupt cancelled its task is
-		// taken as cut short: it may have failed only because of that. A
-		// record that passed finished, whenever the interrupt came.
-		if tctx.Err() != nil && ctx.Err() != nil && !j.passed(rec) {
-			return rec, errCut
-		}
-		if j.halt && !j.passed(rec) {
-			halted.Store(true)
-		}
-		return rec, nil
-	}
+	do := guarded(ctx, j)
 	// The results are read to the end even after an interrupt: the map's
 	// own context is never cancelled, the executor's shutdown is what
 	// stops the work.
@@ -149,6 +122,41 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		r.code = ExitSome
 	}
 	return r
+}
+
+// guarded is j.do as runJob's tasks run it: an unusable line gets its
+// invalid record, and so does a panic in do (a bug: the run goes on); a
+// record that failed while the interrupt (ctx ending) cancelled its task
+// is errCut; with j.halt, no input starts after a failure (errHalted).
+func guarded[R any](ctx context.Context, j job[R]) func(context.Context, cli.Line) (R, error) {
+	// With halt, a worker that picks up an input after another's failure
+	// must not start it: the consumer may not have seen the failure yet.
+	var halted atomic.Bool
+	return func(tctx context.Context, l cli.Line) (rec R, err error) {
+		if l.Err != nil {
+			return j.invalid(l), nil
+		}
+		if j.halt && halted.Load() {
+			return rec, errHalted
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				slog.Error("fanout: internal error", "input", l.Text, "panic", v, "stack", string(debug.Stack()))
+				rec, err = j.invalid(cli.Line{N: l.N, Text: l.Text, Err: fmt.Errorf("internal error: %v", v)}), nil
+			}
+		}()
+		rec = j.do(tctx, l)
+		// A record that failed while the interrupt cancelled its task is
+		// taken as cut short: it may have failed only because of that. A
+		// record that passed finished, whenever the interrupt came.
+		if tctx.Err() != nil && ctx.Err() != nil && !j.passed(rec) {
+			return rec, errCut
+		}
+		if j.halt && !j.passed(rec) {
+			halted.Store(true)
+		}
+		return rec, nil
+	}
 }
 
 // timed records each task of j on tl: its worker, start and end, its
