@@ -65,28 +65,8 @@ func (r *Replacer) File(path string, o Options) Result {
 	res := Result{Path: path}
 	target := path
 	if o.Explicit {
-		fi, err := os.Lstat(path)
-		if err != nil {
-			res.Err = err
-			return res
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			if !o.Follow {
-				res.Skip = SkipSymlink
-				return res
-			}
-			if target, err = filepath.EvalSymlinks(path); err != nil {
-				res.Err = fmt.Errorf("following symlink: %w", err)
-				return res
-			}
-			res.Target = target
-			if fi, err = os.Lstat(target); err != nil {
-				res.Err = err
-				return res
-			}
-		}
-		if !fi.Mode().IsRegular() {
-			res.Skip = SkipNotRegular // a device or FIFO: not even opened
+		var done bool
+		if target, done = named(&res, o.Follow); done {
 			return res
 		}
 	} else if IsTempName(path) {
@@ -143,6 +123,39 @@ func (r *Replacer) File(path string, o Options) Result {
 		res.Err = err
 	}
 	return res
+}
+
+// named checks a path the user named, res.Path, and returns the file to
+// edit: the path, or with follow a symlink's target (in res.Target). A
+// symlink without follow is skipped, and so is a device or FIFO, without
+// being opened. done reports that res says it all: a skip or an error.
+func named(res *Result, follow bool) (target string, done bool) {
+	fi, err := os.Lstat(res.Path)
+	if err != nil {
+		res.Err = err
+		return "", true
+	}
+	target = res.Path
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if !follow {
+			res.Skip = SkipSymlink
+			return "", true
+		}
+		if target, err = filepath.EvalSymlinks(res.Path); err != nil {
+			res.Err = fmt.Errorf("following symlink: %w", err)
+			return "", true
+		}
+		res.Target = target
+		if fi, err = os.Lstat(target); err != nil {
+			res.Err = err
+			return "", true
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		res.Skip = SkipNotRegular
+		return "", true
+	}
+	return target, false
 }
 
 // fileStat is what a rewrite needs to know of the file it replaces.
