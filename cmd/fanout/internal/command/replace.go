@@ -36,6 +36,10 @@ type replaceRecord struct {
 	Reason       string `json:"reason,omitempty"` // why it was skipped
 	Error        string `json:"error,omitempty"`
 	Diff         string `json:"diff,omitempty"` // --dry-run
+
+	// spill holds the --dry-run diff until the record is printed, Diff
+	// being "" until then: see writeReplace.
+	spill *diffSpill
 }
 
 const (
@@ -190,7 +194,9 @@ named explicitly. A UTF-8 byte order mark is kept.
 Files are read 1 MiB of whole lines at a time (more for a longer line), as
 sed does, so memory does not grow with a file's size. What must be read
 whole, --across and an OLD holding a line break, skips files over 256 MiB
-unless --max-filesize says otherwise. --dry-run holds each file's diff.
+unless --max-filesize says otherwise. --dry-run makes a streamed file's
+diff as it reads, and keeps each file's diff until it is printed: past
+1 MiB in a temporary file (in $TMPDIR, deleted at once), not in memory.
 
 Every rewrite is atomic: the new content is written to a hidden temporary
 file in the same directory (".NAME" + digits), given the file's owner (root
@@ -329,13 +335,19 @@ func runReplace(ctx context.Context, e *env, o *replaceOptions, args []string) e
 		lines:   entryLines(entries),
 		// A fresh job per run: --compare's first run must not leave
 		// every path marked as seen for the real one.
-		newJob:   func(int) (job[replaceRecord], func()) { return replaceJob(r, opts, explicit), func() {} },
+		newJob: func(int) (job[replaceRecord], func()) {
+			files := &spillFiles{}
+			return replaceJob(r, opts, explicit, files), files.close
+		},
 		outcome:  replaceOutcome,
 		outcomes: []string{resChanged, resWouldChange, resUnchanged},
 		what:     "replacing",
 		count:    func(t *cli.Tally, r replaceRecord) { t.Sum("replacements", int64(r.Replacements)) },
 		summary:  func(w io.Writer, t *cli.Tally) { replaceSummary(w, t, o.dryRun) },
 		exit:     replaceExit,
+		write: func(out *cli.Writer, _ io.Writer, rec replaceRecord) error {
+			return writeReplace(out, rec, !o.iof.json && !o.iof.csv)
+		},
 		// Files without a match are counted, not listed.
 		show: func(r replaceRecord) bool { return r.Result != resUnchanged },
 	})
@@ -372,7 +384,10 @@ func filterStdin(e *env, f *ioFlags, r *replace.Replacer, paths []string, o repl
 // (the walk yields them unchanged). With several PATHs the same file can
 // come twice (a directory and a file in it, a symlink and its target): it
 // is then edited once, so two workers never rewrite it at the same time.
-func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool) job[replaceRecord] {
+//
+// With --dry-run each file's diff goes to a diffSpill of its own, whose
+// temporary file, if it needed one, is registered in files.
+func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool, files *spillFiles) job[replaceRecord] {
 	var seen sync.Map
 	dedupe := len(explicit) > 1
 	cwd, _ := os.Getwd()
@@ -394,13 +409,52 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 					return newReplaceRecord(replace.Result{Path: l.Text, Skip: replace.SkipDuplicate}, o.DryRun)
 				}
 			}
-			return newReplaceRecord(r.File(l.Text, fo), o.DryRun)
+			if !o.DryRun {
+				return newReplaceRecord(r.File(l.Text, fo), false)
+			}
+			d := &diffSpill{files: files}
+			fo.DiffTo = d
+			rec := newReplaceRecord(r.File(l.Text, fo), true)
+			if rec.Result == resWouldChange {
+				rec.spill = d
+			} else if d.file != nil {
+				d.file.Close() // skipped or failed after some hunks were out
+			}
+			return rec
 		},
 		invalid: func(l cli.Line) replaceRecord {
 			return newReplaceRecord(replace.Result{Path: l.Text, Err: l.Err}, o.DryRun)
 		},
 		passed: func(r replaceRecord) bool { return r.Result != resError },
 	}
+}
+
+// writeReplace prints a record whose diff waits in a diffSpill: in text,
+// the diff a piece at a time, each escaped as the whole line would be, so
+// that it is never held whole; --json and --csv need it in the record.
+func writeReplace(out *cli.Writer, rec replaceRecord, text bool) error {
+	if rec.spill == nil {
+		return out.Write(rec)
+	}
+	if !text {
+		var err error
+		if rec.Diff, err = rec.spill.String(); err != nil {
+			return fmt.Errorf("reading back the diff of %s: %w", rec.Path, err)
+		}
+		return out.Write(rec)
+	}
+	var werr error
+	err := rec.spill.each(func(s string) error {
+		werr = out.WriteText(cli.Scrub(s))
+		return werr
+	})
+	switch {
+	case werr != nil:
+		return werr
+	case err != nil:
+		return fmt.Errorf("reading back the diff of %s: %w", rec.Path, err)
+	}
+	return out.Write(rec) // its line, after the diff
 }
 
 // namedFiles is walk.Files, except that a symlink named as a PATH is

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -36,6 +37,12 @@ type Options struct {
 	// directory (as ripgrep does): `replace a b dir/*` never writes
 	// outside the paths it was given.
 	Follow bool
+	// DiffTo, with DryRun, receives the diff instead of Result.Diff: a
+	// streamed file's hunks as they are made, so that its diff is not
+	// held whole. A file found binary or not UTF-8 after some hunks went
+	// out is skipped all the same (Result.Skip): what DiffTo got of it is
+	// then to be dropped.
+	DiffTo io.Writer
 }
 
 // Result is what happened to one file.
@@ -45,7 +52,7 @@ type Result struct {
 	Replacements int    // matches replaced (written, or that would be with DryRun); 0 on error
 	Changed      bool   // the content changed (written, or would be with DryRun)
 	Skip         string // why the file was not edited (a Skip* constant)
-	Diff         string // unified diff, with DryRun
+	Diff         string // unified diff, with DryRun (and no DiffTo)
 	Err          error
 }
 
@@ -116,6 +123,12 @@ func (r *Replacer) File(path string, o Options) Result {
 	res.Changed = true
 	if o.DryRun {
 		res.Diff = udiff.Unified(path, path, string(content), string(content[:bom])+string(out))
+		if o.DiffTo != nil {
+			if _, err := io.WriteString(o.DiffTo, res.Diff); err != nil {
+				res.Changed, res.Replacements, res.Err = false, 0, fmt.Errorf("writing the diff: %w", err)
+			}
+			res.Diff = ""
+		}
 		return res
 	}
 	if err := writeAtomic(target, st, content[:bom], out, !o.NoFsync); err != nil {

@@ -3,6 +3,7 @@ package replace
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -47,8 +48,12 @@ func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Res
 	}
 	var (
 		w    *atomicFile
-		diff strings.Builder
+		diff strings.Builder // without o.DiffTo
+		dw   io.Writer       = &diff
 	)
+	if o.DiffTo != nil {
+		dw = o.DiffTo
+	}
 	fail := func(skip string, err error) Result {
 		if w != nil {
 			w.abort()
@@ -61,10 +66,11 @@ func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Res
 			return fail(c.skip, err)
 		}
 		res.Replacements += c.n
-		res.Changed = res.Changed || c.changed
 		switch {
-		case o.DryRun:
-			diff.WriteString(c.hunks)
+		case o.DryRun && c.changed:
+			if err := writeHunks(dw, res.Path, c.hunks, !res.Changed); err != nil {
+				return fail("", err)
+			}
 		case c.changed && w == nil:
 			if w, err = beginAtomic(target, st); err != nil {
 				return fail("", err)
@@ -78,10 +84,11 @@ func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Res
 				return fail("", err)
 			}
 		}
+		res.Changed = res.Changed || c.changed
 	}
 	switch {
-	case o.DryRun && res.Changed:
-		res.Diff = "--- " + res.Path + "\n+++ " + res.Path + "\n" + diff.String()
+	case o.DryRun && o.DiffTo == nil:
+		res.Diff = diff.String()
 	case w != nil && res.Changed:
 		if err := w.commit(!o.NoFsync); err != nil {
 			return fail("", err)
@@ -90,6 +97,18 @@ func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Res
 		w.abort()
 	}
 	return res
+}
+
+// writeHunks writes a streamed file's hunks to w, after the diff's file
+// header when first.
+func writeHunks(w io.Writer, path, hunks string, first bool) error {
+	if first {
+		hunks = "--- " + path + "\n+++ " + path + "\n" + hunks
+	}
+	if _, err := io.WriteString(w, hunks); err != nil {
+		return fmt.Errorf("writing the diff: %w", err)
+	}
+	return nil
 }
 
 // copyStart writes the first n bytes of f, unchanged, to w.

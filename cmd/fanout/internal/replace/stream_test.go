@@ -203,3 +203,26 @@ func TestFileStreamedUTF16IsSkippedAsUTF16(t *testing.T) {
 		}
 	}
 }
+
+// Options.DiffTo gets, byte for byte, the diff Result.Diff holds without
+// it, for a file read whole and one streamed (its hunks written as each
+// chunk is made, not held), and Result.Diff is then empty.
+func TestFileDiffToIsResultDiff(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{"small": "\xEF\xBB\xBFa old\r\nb\nold", "streamed": bigText()} {
+		path := filepath.Join(dir, name)
+		write(t, path, src, 0o644)
+		r := lit(t, "old", "new")
+		want := r.File(path, Options{DryRun: true})
+		var got bytes.Buffer
+		res := r.File(path, Options{DryRun: true, DiffTo: &got})
+		if want.Diff == "" || got.String() != want.Diff || res.Diff != "" || res.Replacements != want.Replacements || !res.Changed {
+			t.Errorf("%s: %d bytes to DiffTo, Result.Diff %d bytes; %+v, want %d replacements",
+				name, got.Len(), len(want.Diff), res, want.Replacements)
+		}
+		// A diff that cannot be written is an error, and nothing counted.
+		if res := r.File(path, Options{DryRun: true, DiffTo: failWriter{}}); res.Err == nil || res.Changed || res.Replacements != 0 {
+			t.Errorf("%s: DiffTo failing: %+v", name, res)
+		}
+	}
+}
