@@ -167,18 +167,41 @@ func linkOutcome(r linkRecord) string {
 var docExtensions = map[string]bool{".md": true, ".mkd": true, ".mdx": true, ".mdown": true, ".mdwn": true,
 	".mkdn": true, ".mkdown": true, ".markdown": true, ".qmd": true, ".rmd": true, ".html": true, ".htm": true, ".xhtml": true, ".txt": true}
 
+// linksOptions is everything `fanout links` needs: its flags, parsed.
+type linksOptions struct {
+	run       runFlags  // the run path's shared flags
+	http      httpFlags // the flags of every command that makes requests
+	walk      walk.Options
+	check     linkcheck.Options // the flags it holds, and what runLinks parses into it
+	includes  []string
+	excludes  []string
+	remaps    []string
+	verbose   bool
+	maxPage   string
+	format    string
+	cacheFile string
+	cacheAge  string
+	baseURL   string
+	// given reports whether a flag was on the command line.
+	given func(flag string) bool
+}
+
 func newLinks(e *env) *cobra.Command {
-	var hf httpFlags
-	var iof runFlags
-	var wo walk.Options
-	var o linkcheck.Options
-	var includes, excludes, remaps []string
-	var verbose bool
-	var maxPage, format, cacheFile, cacheAge, baseURL string
+	var o linksOptions
 	c := &cobra.Command{
 		Use:   "links [PATH | URL]...",
 		Short: "Find the broken links in documents and sites",
-		Long: `Find the broken links in Markdown, HTML and text files, and in web pages:
+		Long:  linksLong,
+		RunE: func(c *cobra.Command, args []string) error {
+			o.given = c.Flags().Changed
+			return runLinks(c.Context(), e, &o, args)
+		},
+	}
+	o.add(c)
+	return c
+}
+
+const linksLong = `Find the broken links in Markdown, HTML and text files, and in web pages:
 every link is extracted, every distinct target checked once (however many
 documents link to it), and each use of a broken one reported where it is.
 
@@ -232,162 +255,184 @@ counts the links found, broken, skipped and excluded, and the distinct
 targets checked.
 
 Exit status: 0 when no link is broken, 1 when one is (or a document could
-not be read), 2 for usage errors, 130 when interrupted.`,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts, err := hf.options()
-			if err != nil {
-				return err
-			}
-			if !c.Flags().Changed("per-host") {
-				// A crawl or a tree's links ask one host many times at
-				// once: a small server drops what it cannot queue (69
-				// pages from Python's http.server took 2.6-11.3 s, 0.12 s
-				// at --per-host 4, issue 24.15). Browsers open 6 per host.
-				opts.PerHost = linksPerHost
-			}
-			switch {
-			case iof.compare:
-				return usagef("--compare does not apply to links: its second run would find every target checked already")
-			case iof.input != "" || iof.shard != "":
-				return usagef("links reads documents: name them as arguments (- for stdin); -i and --shard do not apply")
-			case !o.Crawl && (c.Flags().Changed("depth") || c.Flags().Changed("max-pages") || o.Robots || o.Sitemap):
-				return usagef("--depth, --max-pages, --robots and --sitemap apply to --crawl")
-			case o.MaxPages < 0:
-				return usagef("--max-pages cannot be negative (0: no limit)")
-			case c.Flags().Changed("scheme"):
-				return usagef("--scheme applies to inputs without a scheme; links are read with theirs")
-			}
-			style, err := linkFormat(format, &iof)
-			if err != nil {
-				return err
-			}
-			if o.Include, err = regexps("include", includes); err != nil {
-				return err
-			}
-			if o.Exclude, err = regexps("exclude", excludes); err != nil {
-				return err
-			}
-			if o.Remap, err = remapRules(remaps); err != nil {
-				return err
-			}
-			if o.Extract.BaseURL, err = siteURL(baseURL); err != nil {
-				return err
-			}
-			ignore, err := ignoreFile(lycheeIgnore)
-			if err != nil {
-				return err
-			}
-			o.Exclude = append(o.Exclude, ignore...)
-			if o.MaxPage, err = sizeFlag("max-page-size", maxPage); err != nil {
-				return err
-			}
-			if !hf.accepted.Empty() {
-				o.Accept = hf.accepted.Has
-			}
-			o.Stdin = e.stdin
-			if len(args) == 0 {
-				args = []string{"."}
-			}
-			var paths, urls []string
-			for _, a := range args {
-				switch {
-				case linkcheck.IsURL(a):
-					urls = append(urls, a)
-				case a == "-":
-				default:
-					paths = append(paths, a)
-				}
-			}
-			if o.Offline && len(urls) > 0 {
-				return usagef("--offline checks local links only: a URL to fetch cannot be an argument")
-			}
-			if o.Crawl && len(urls) == 0 {
-				return usagef("--crawl follows the pages of the URLs given: name at least one")
-			}
-			opts.Workers = iof.workers
-			web := httpcheck.New(opts)
-			defer web.Close()
-			lc := linkcheck.New(web, o)
-			if cacheFile != "" {
-				if err := loadCache(lc, cacheFile, cacheAge); err != nil {
-					return err
-				}
-			} else if c.Flags().Changed("max-cache-age") {
-				return usagef("--max-cache-age applies to --cache")
-			}
-			starts, err := linkStarts(c.Context(), lc, args, paths, wo)
-			if err != nil {
-				return err
-			}
-			if cacheFile != "" {
-				defer func() {
-					if err := saveCache(lc, cacheFile); err != nil {
-						fmt.Fprintf(e.stderr, "fanout links: --cache: %v\n", err)
-					}
-				}()
-			}
-			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, nil, spec[linkRecord]{
-				lines: itemLines(lc.Items(c.Context(), starts)),
-				newJob: func(int) (job[linkRecord], func()) {
-					return linksJob(lc, style), func() {}
-				},
-				outcome:  linkOutcome,
-				outcomes: []string{linkBroken, linkOK},
-				what:     "checking",
-				summary:  func(w io.Writer, t *cli.Tally) { linksSummary(w, t, lc.Stats(), o) },
-				show: func(r linkRecord) bool {
-					if r.v == linkcheck.Read {
-						return false // a document read is counted, not listed
-					}
-					return (verbose || !r.passed() && !r.repeat) && hf.shows(r.Status)
-				},
-				dropped: func(l cli.Line) { lc.Dropped(l.Item.(linkcheck.Item)) },
-				journal: func(r linkRecord) any {
-					if r.v == linkcheck.Read || r.v == linkcheck.Unread || r.follows {
-						return nil // a rerun reads every document and page again, for its links not yet done
-					}
-					return struct {
-						Input string `json:"input"`
-						linkRecord
-					}{r.key, r}
-				},
-			}))
-		},
-	}
-	hf.add(c)
-	hf.addMethod(c)
-	hf.addScheme(c)
-	iof.add(c, hf.workersFlag(), runAll)
-	// Documents are named as arguments and links have their scheme; these
-	// flags mean nothing here (and are refused if given).
-	for _, name := range []string{"input", "shard", "compare", "scheme"} {
-		c.Flags().MarkHidden(name)
-	}
-	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every link, not only the broken ones")
-	c.Flags().StringArrayVar(&includes, "include", nil, "check only the links that match this regular expression (repeatable; wins over --exclude)")
-	c.Flags().StringArrayVar(&excludes, "exclude", nil, "do not check the links that match this regular expression (repeatable)")
-	c.Flags().StringVar(&format, "format", "", "text, json (--json), markdown (a table: a CI job summary shows it) or github (::error annotations; the default when GITHUB_ACTIONS=true)")
-	c.Flags().StringArrayVar(&remaps, "remap", nil, "'PATTERN REPLACEMENT': check a web link whose URL matches PATTERN (a regular expression) at the URL the replacement makes ($1 for a group; file:///path for a local build) (repeatable; the first match wins)")
-	c.Flags().StringVar(&cacheFile, "cache", "", "keep the web answers in FILE across runs and reuse those younger than --max-cache-age (lychee's .lycheecache; local files are always checked)")
-	c.Flags().StringVar(&cacheAge, "max-cache-age", "1d", "with --cache, reuse answers this young (1d, 12h)")
-	c.Flags().BoolVar(&o.Offline, "offline", false, "check local links only: every web link is excluded, nothing is requested")
-	c.Flags().BoolVar(&o.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
-	c.Flags().BoolVar(&o.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
-	c.Flags().StringVar(&o.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk (default: the file's git top level, else the top folder holding index.html above it)")
-	c.Flags().StringVar(&baseURL, "base-url", "", "where the files are served (https://example.com/docs/): root-relative links in files resolve against it, whatever --root-dir says, and are checked on the web (lychee's --base-url)")
-	c.Flags().BoolVar(&o.Crawl, "crawl", false, "follow the links to pages on the hosts of the URLs given, and check theirs (muffet's job)")
+not be read), 2 for usage errors, 130 when interrupted.`
+
+func (o *linksOptions) add(c *cobra.Command) {
+	o.http.add(c)
+	o.http.addMethod(c)
+	o.run.add(c, o.http.workersFlag(), runResume|runOutput)
+	f := c.Flags()
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every link, not only the broken ones")
+	f.StringArrayVar(&o.includes, "include", nil, "check only the links that match this regular expression (repeatable; wins over --exclude)")
+	f.StringArrayVar(&o.excludes, "exclude", nil, "do not check the links that match this regular expression (repeatable)")
+	f.StringVar(&o.format, "format", "", "text, json (--json), markdown (a table: a CI job summary shows it) or github (::error annotations; the default when GITHUB_ACTIONS=true)")
+	f.StringArrayVar(&o.remaps, "remap", nil, "'PATTERN REPLACEMENT': check a web link whose URL matches PATTERN (a regular expression) at the URL the replacement makes ($1 for a group; file:///path for a local build) (repeatable; the first match wins)")
+	f.StringVar(&o.cacheFile, "cache", "", "keep the web answers in FILE across runs and reuse those younger than --max-cache-age (lychee's .lycheecache; local files are always checked)")
+	f.StringVar(&o.cacheAge, "max-cache-age", "1d", "with --cache, reuse answers this young (1d, 12h)")
+	f.BoolVar(&o.check.Offline, "offline", false, "check local links only: every web link is excluded, nothing is requested")
+	f.BoolVar(&o.check.Fragments, "include-fragments", false, "check each #fragment against the anchors of its target")
+	f.BoolVar(&o.check.Extract.IncludeCode, "include-code", false, "also check the bare URLs in Markdown code spans and code blocks")
+	f.StringVar(&o.check.Extract.RootDir, "root-dir", "", "where root-relative links in files (/docs/a.md) start: the site's root on disk (default: the file's git top level, else the top folder holding index.html above it)")
+	f.StringVar(&o.baseURL, "base-url", "", "where the files are served (https://example.com/docs/): root-relative links in files resolve against it, whatever --root-dir says, and are checked on the web (lychee's --base-url)")
+	f.BoolVar(&o.check.Crawl, "crawl", false, "follow the links to pages on the hosts of the URLs given, and check theirs (muffet's job)")
 	// wget -r stops at depth 5; a crawl's pages are rarely more than a few
 	// links from its start, and a chain of next-page links is what the
 	// bound is for (issue 26.4).
-	c.Flags().IntVar(&o.Depth, "depth", 10, "with --crawl, follow pages at most N links away from a URL given (-1: no limit)")
-	c.Flags().BoolVar(&o.Robots, "robots", false, "with --crawl, do not follow the pages the start hosts' robots.txt disallows (they are still checked)")
-	c.Flags().BoolVar(&o.Sitemap, "sitemap", false, "with --crawl, also follow the pages the start hosts' /sitemap.xml lists")
-	c.Flags().IntVar(&o.MaxPages, "max-pages", 10000, "with --crawl, follow at most N pages; links to further pages are not checked (0: no limit)")
-	c.Flags().StringVar(&maxPage, "max-page-size", "16MiB", "most of a page read for its links and anchors")
-	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
-	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
-	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
-	return c
+	f.IntVar(&o.check.Depth, "depth", 10, "with --crawl, follow pages at most N links away from a URL given (-1: no limit)")
+	f.BoolVar(&o.check.Robots, "robots", false, "with --crawl, do not follow the pages the start hosts' robots.txt disallows (they are still checked)")
+	f.BoolVar(&o.check.Sitemap, "sitemap", false, "with --crawl, also follow the pages the start hosts' /sitemap.xml lists")
+	f.IntVar(&o.check.MaxPages, "max-pages", 10000, "with --crawl, follow at most N pages; links to further pages are not checked (0: no limit)")
+	f.StringVar(&o.maxPage, "max-page-size", "16MiB", "most of a page read for its links and anchors")
+	f.BoolVar(&o.walk.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
+	f.BoolVar(&o.walk.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
+	f.StringArrayVarP(&o.walk.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
+}
+
+// validate refuses the flags that do not apply, alone or to these
+// arguments.
+func (o *linksOptions) validate(args []string) error {
+	crawlOnly := o.given("depth") || o.given("max-pages") || o.check.Robots || o.check.Sitemap
+	_, urls := splitLinkArgs(args)
+	switch {
+	case !o.check.Crawl && crawlOnly:
+		return usagef("--depth, --max-pages, --robots and --sitemap apply to --crawl")
+	case o.check.MaxPages < 0:
+		return usagef("--max-pages cannot be negative (0: no limit)")
+	case o.check.Offline && len(urls) > 0:
+		return usagef("--offline checks local links only: a URL to fetch cannot be an argument")
+	case o.check.Crawl && len(urls) == 0:
+		return usagef("--crawl follows the pages of the URLs given: name at least one")
+	case o.cacheFile == "" && o.given("max-cache-age"):
+		return usagef("--max-cache-age applies to --cache")
+	}
+	return nil
+}
+
+// splitLinkArgs parts the arguments into the paths to walk and the URLs
+// to fetch; - (stdin) is neither.
+func splitLinkArgs(args []string) (paths, urls []string) {
+	for _, a := range args {
+		switch {
+		case linkcheck.IsURL(a):
+			urls = append(urls, a)
+		case a == "-":
+		default:
+			paths = append(paths, a)
+		}
+	}
+	return paths, urls
+}
+
+// parse fills o.check with what the string flags say, and returns the
+// text form --format asks for (nil: plain lines).
+func (o *linksOptions) parse() (*linkStyle, error) {
+	style, err := linkFormat(o.format, &o.run)
+	if err != nil {
+		return nil, err
+	}
+	if o.check.Include, err = regexps("include", o.includes); err != nil {
+		return nil, err
+	}
+	if o.check.Exclude, err = regexps("exclude", o.excludes); err != nil {
+		return nil, err
+	}
+	if o.check.Remap, err = remapRules(o.remaps); err != nil {
+		return nil, err
+	}
+	if o.check.Extract.BaseURL, err = siteURL(o.baseURL); err != nil {
+		return nil, err
+	}
+	ignore, err := ignoreFile(lycheeIgnore)
+	if err != nil {
+		return nil, err
+	}
+	o.check.Exclude = append(o.check.Exclude, ignore...)
+	if o.check.MaxPage, err = sizeFlag("max-page-size", o.maxPage); err != nil {
+		return nil, err
+	}
+	if !o.http.accepted.Empty() {
+		o.check.Accept = o.http.accepted.Has
+	}
+	return style, nil
+}
+
+// runLinks checks the links of the documents, pages and sites in args
+// (default: the current directory).
+func runLinks(ctx context.Context, e *env, o *linksOptions, args []string) error {
+	if err := o.validate(args); err != nil {
+		return err
+	}
+	opts, err := o.http.options()
+	if err != nil {
+		return err
+	}
+	opts.Workers = o.run.workers
+	if !o.given("per-host") {
+		// A crawl or a tree's links ask one host many times at once: a
+		// small server drops what it cannot queue (69 pages from
+		// Python's http.server took 2.6-11.3 s, 0.12 s at --per-host 4,
+		// issue 24.15). Browsers open 6 per host.
+		opts.PerHost = linksPerHost
+	}
+	style, err := o.parse()
+	if err != nil {
+		return err
+	}
+	o.check.Stdin = e.stdin
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	web := httpcheck.New(opts)
+	defer web.Close()
+	lc := linkcheck.New(web, o.check)
+	if o.cacheFile != "" {
+		if err := loadCache(lc, o.cacheFile, o.cacheAge); err != nil {
+			return err
+		}
+	}
+	paths, _ := splitLinkArgs(args)
+	starts, err := linkStarts(ctx, lc, args, paths, o.walk)
+	if err != nil {
+		return err
+	}
+	if o.cacheFile != "" {
+		defer func() {
+			if err := saveCache(lc, o.cacheFile); err != nil {
+				fmt.Fprintf(e.stderr, "fanout links: --cache: %v\n", err)
+			}
+		}()
+	}
+	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, nil, linksSpec(ctx, o, lc, starts, style)))
+}
+
+// linksSpec is the run of lc over the links of starts.
+func linksSpec(ctx context.Context, o *linksOptions, lc *linkcheck.Checker, starts iter.Seq[linkcheck.Item], style *linkStyle) spec[linkRecord] {
+	return spec[linkRecord]{
+		lines: itemLines(lc.Items(ctx, starts)),
+		newJob: func(int) (job[linkRecord], func()) {
+			return linksJob(lc, style), func() {}
+		},
+		outcome:  linkOutcome,
+		outcomes: []string{linkBroken, linkOK},
+		what:     "checking",
+		summary:  func(w io.Writer, t *cli.Tally) { linksSummary(w, t, lc.Stats(), o.check) },
+		show: func(r linkRecord) bool {
+			if r.v == linkcheck.Read {
+				return false // a document read is counted, not listed
+			}
+			return (o.verbose || !r.passed() && !r.repeat) && o.http.shows(r.Status)
+		},
+		dropped: func(l cli.Line) { lc.Dropped(l.Item.(linkcheck.Item)) },
+		journal: func(r linkRecord) any {
+			if r.v == linkcheck.Read || r.v == linkcheck.Unread || r.follows {
+				return nil // a rerun reads every document and page again, for its links not yet done
+			}
+			return struct {
+				Input string `json:"input"`
+				linkRecord
+			}{r.key, r}
+		},
+	}
 }
 
 // siteURL parses --base-url: an absolute http(s) URL, as a browser's

@@ -351,12 +351,25 @@ func TestLinksStdinAndUsage(t *testing.T) {
 		{"links", "--crawl", "."},
 		{"links", "--depth", "2", srv.URL},
 		{"links", "--exclude", "(", "."},
-		{"links", "--compare", "."},
-		{"links", "--shard", "1/2", "."},
-		{"links", "--scheme", "http", "."},
 	} {
 		if _, errOut, code := run(t, context.Background(), "", args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want 2\n%s", args, code, errOut)
+		}
+	}
+	// The run flags links does not take are not registered (issue 23: no
+	// register-then-hide), and their usage error says why.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"links", "--compare", "."}, "--compare does not apply to fanout links: its second run"},
+		{[]string{"links", "--shard", "1/2", "."}, "--shard does not apply to fanout links: name a part"},
+		{[]string{"links", "--scheme", "http", "."}, "--scheme does not apply to fanout links: links are read with their scheme"},
+		{[]string{"links", "-i", "list.txt"}, "-i does not apply to fanout links: name the documents as arguments"},
+		{[]string{"links", "--input=list.txt"}, "--input does not apply to fanout links"},
+	} {
+		if _, errOut, code := run(t, context.Background(), "", c.args...); code != ExitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, want 2 and %q\n%s", c.args, code, c.want, errOut)
 		}
 	}
 	if n := srv.total(); n != 2 {

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// peerFlag is a flag of the tool a fanout command replaces, and what it is
-// in fanout: people type the flags they know, and deserve either the same
+// peerFlag is a flag of the tool a fanout command replaces (or of another
+// fanout command), and what it is in fanout: people type the flags they know, and deserve either the same
 // result or a usage error naming fanout's form, never a bare "unknown flag".
 type peerFlag struct {
 	tool string
@@ -87,6 +87,13 @@ var peerFlags = []peerFlag{
 	{tool: "fping", name: "e", commands: []string{"ping"}, hint: "-v (round-trip times)"},
 	{tool: "fping", name: "s", commands: []string{"ping"}, hint: "nothing: the summary is printed on standard error (-q hides it)"},
 	{tool: "fping", name: "A", commands: []string{"ping"}, hint: "-v or --json (the address pinged)"},
+	// fanout's own run flags that links does not take: it reads documents,
+	// not lines, and every link has its scheme.
+	{tool: "fanout", name: "i", commands: []string{"links"}, hint: "name the documents as arguments (- for stdin)"},
+	{tool: "fanout", name: "input", commands: []string{"links"}, hint: "name the documents as arguments (- for stdin)"},
+	{tool: "fanout", name: "shard", commands: []string{"links"}, hint: "name a part of the documents in each run (fanout links docs/a, then docs/b)"},
+	{tool: "fanout", name: "compare", commands: []string{"links"}, hint: "its second run would find every target checked already"},
+	{tool: "fanout", name: "scheme", commands: []string{"links"}, hint: "links are read with their scheme"},
 }
 
 // lookupPeerFlag finds the entry for name (without dashes) on command cmd: an
@@ -204,13 +211,21 @@ func peerFlagError(c *cobra.Command, err error) error {
 		// the peer's flag; else the letter that failed ("-qP": -P).
 		typed = "-" + group
 		if p, ok := lookupPeerFlag(c.Name(), group); ok && p.hint != "" {
-			return fmt.Errorf("unknown flag %s (%s's); in fanout: %s", typed, p.tool, p.hint)
+			return peerError(c, typed, p)
 		}
 		typed = "-" + name
 	}
 	p, ok := lookupPeerFlag(c.Name(), name)
 	if !ok || p.hint == "" {
 		return err
+	}
+	return peerError(c, typed, p)
+}
+
+// peerError is the usage error for peer flag p, typed as typed on c.
+func peerError(c *cobra.Command, typed string, p peerFlag) error {
+	if p.tool == "fanout" {
+		return fmt.Errorf("%s does not apply to fanout %s: %s", typed, c.Name(), p.hint)
 	}
 	return fmt.Errorf("unknown flag %s (%s's); in fanout: %s", typed, p.tool, p.hint)
 }

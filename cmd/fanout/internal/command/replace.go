@@ -36,6 +36,10 @@ type replaceRecord struct {
 	Reason       string `json:"reason,omitempty"` // why it was skipped
 	Error        string `json:"error,omitempty"`
 	Diff         string `json:"diff,omitempty"` // --dry-run
+
+	// spill holds the --dry-run diff until the record is printed, Diff
+	// being "" until then: see writeReplace.
+	spill *diffSpill
 }
 
 const (
@@ -97,15 +101,39 @@ func errorText(path string, err error) string {
 	return err.Error()
 }
 
+// replaceOptions is everything `fanout replace` needs: its flags, parsed.
+type replaceOptions struct {
+	run     runFlags // the run path's shared flags
+	walk    walk.Options
+	regex   bool // -E
+	fixed   bool // -F
+	across  bool // -A
+	dryRun  bool
+	noFsync bool
+	follow  bool
+	maxSize string // --max-filesize, parsed by runReplace
+	// asWritten is -- before OLD: the text is meant as written, even
+	// when it looks like a sed script.
+	asWritten bool
+}
+
 func newReplace(e *env) *cobra.Command {
-	var iof runFlags
-	var wo walk.Options
-	var regex, fixed, across, dryRun, noFsync, follow bool
-	var maxSize string
+	var o replaceOptions
 	c := &cobra.Command{
 		Use:   "replace OLD NEW [PATH...]",
 		Short: "Replace text in many files at once, safely",
-		Long: `Replace every OLD by NEW in the files under each PATH, many files at once.
+		Long:  replaceLong,
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.asWritten = c.ArgsLenAtDash() == 0
+			return runReplace(c.Context(), e, &o, args)
+		},
+	}
+	o.add(c)
+	return c
+}
+
+const replaceLong = `Replace every OLD by NEW in the files under each PATH, many files at once.
 Without a PATH, as in ripgrep: stdin is filtered to stdout when it is a pipe
 or a file, and the current directory is walked when stdin is a terminal,
 /dev/null or closed. A PATH of - filters stdin to stdout.
@@ -165,7 +193,9 @@ named explicitly. A UTF-8 byte order mark is kept.
 Files are read 1 MiB of whole lines at a time (more for a longer line), as
 sed does, so memory does not grow with a file's size. What must be read
 whole, --across and an OLD holding a line break, skips files over 256 MiB
-unless --max-filesize says otherwise. --dry-run holds each file's diff.
+unless --max-filesize says otherwise. --dry-run makes a streamed file's
+diff as it reads, and keeps each file's diff until it is printed: past
+1 MiB in a temporary file (in $TMPDIR, deleted at once), not in memory.
 
 Every rewrite is atomic: the new content is written to a hidden temporary
 file in the same directory (".NAME" + digits), given the file's owner (root
@@ -203,100 +233,121 @@ skipped (by reason) and errors.
 
 Exit status: 0 when something was replaced (or would be, with --dry-run),
 1 when nothing matched, 2 when any file could not be read or rewritten (2 is
-also a usage error), 130 when interrupted.`,
-		Args: cobra.MinimumNArgs(2),
-		RunE: func(c *cobra.Command, args []string) error {
-			old, repl, paths := args[0], args[1], args[2:]
-			switch {
-			case fixed && regex:
-				return usagef("-F (fixed strings) and -E (regex) exclude each other")
-			case across && !regex:
-				return usagef("--across applies to --regex")
-			}
-			// -F or -- before OLD: the text is meant as written.
-			if !fixed && c.ArgsLenAtDash() != 0 {
-				// NEW was the user's first PATH.
-				if err := checkSedScript(old, args[1:]); err != nil {
-					return err
-				}
-			}
-			if len(paths) == 0 {
-				paths = []string{"."}
-				if stdinReadable(e.stdin) {
-					paths = []string{"-"}
-				}
-			}
-			var r *replace.Replacer
-			var err error
-			if regex {
-				mode := replace.Lines
-				if across {
-					mode = replace.Across
-				}
-				r, err = replace.Regex(old, repl, mode)
-			} else {
-				r, err = replace.Literal(old, repl)
-			}
-			if err != nil {
-				return usageError{err}
-			}
-			limit, err := sizeFlag("max-filesize", maxSize)
-			if err != nil {
-				return err
-			}
-			if slices.Contains(paths, "-") {
-				return filterStdin(e, &iof, r, paths, replace.Options{DryRun: dryRun, MaxSize: limit})
-			}
-			switch {
-			case iof.compare && !dryRun:
-				return usagef("--compare runs the replacement twice: use it with --dry-run")
-			}
-			opts := replace.Options{DryRun: dryRun, NoFsync: noFsync, MaxSize: limit, Follow: follow}
-			if err := checkPaths(e.stderr, paths, opts); err != nil {
-				return err
-			}
-			entries, err := namedFiles(c.Context(), paths, wo, follow)
-			if err != nil {
-				return usagef("--glob: %v", err)
-			}
-			explicit := map[string]bool{}
-			for _, p := range paths {
-				explicit[p] = true
-			}
-			return runSpec(c.Context(), e, &iof, nil, spec[replaceRecord]{
-				lines: entryLines(entries),
-				// A fresh job per run: --compare's first run must not
-				// leave every path marked as seen for the real one.
-				newJob:   func(int) (job[replaceRecord], func()) { return replaceJob(r, opts, explicit), func() {} },
-				outcome:  replaceOutcome,
-				outcomes: []string{resChanged, resWouldChange, resUnchanged},
-				what:     "replacing",
-				count:    func(t *cli.Tally, r replaceRecord) { t.Sum("replacements", int64(r.Replacements)) },
-				summary:  func(w io.Writer, t *cli.Tally) { replaceSummary(w, t, dryRun) },
-				exit:     replaceExit,
-				// Files without a match are counted, not listed.
-				show: func(r replaceRecord) bool { return r.Result != resUnchanged },
-			})
-		},
-	}
-	iof.add(c, workersFlag{def: 16, usage: "files read and rewritten at once"}, runCompare|runOutput)
-	c.Flags().BoolVarP(&regex, "regex", "E", false, "OLD is a regular expression (RE2) matched line by line; NEW may use $1, ${name}")
-	c.Flags().BoolVarP(&across, "across", "A", false, "with --regex: match the whole file at once, across lines (sd -A, rg -U)")
+also a usage error), 130 when interrupted.`
+
+func (o *replaceOptions) add(c *cobra.Command) {
+	o.run.add(c, workersFlag{def: 16, usage: "files read and rewritten at once"}, runCompare|runOutput)
+	c.Flags().BoolVarP(&o.regex, "regex", "E", false, "OLD is a regular expression (RE2) matched line by line; NEW may use $1, ${name}")
+	c.Flags().BoolVarP(&o.across, "across", "A", false, "with --regex: match the whole file at once, across lines (sd -A, rg -U)")
 	// ripgrep's name for it, for the fingers that know rg; one name in the help.
-	c.Flags().BoolVarP(&across, "multiline", "U", false, "same as --across")
+	c.Flags().BoolVarP(&o.across, "multiline", "U", false, "same as --across")
 	c.Flags().MarkHidden("multiline")
-	c.Flags().BoolVarP(&fixed, "fixed-strings", "F", false, "OLD is text, not a pattern (the default; sd's -F): an OLD shaped like a sed script is then meant as written")
-	c.Flags().BoolVarP(&dryRun, "dry-run", "p", false, "print a unified diff per file and the counts; write nothing (-p as in sd)")
+	c.Flags().BoolVarP(&o.fixed, "fixed-strings", "F", false, "OLD is text, not a pattern (the default; sd's -F): an OLD shaped like a sed script is then meant as written")
+	c.Flags().BoolVarP(&o.dryRun, "dry-run", "p", false, "print a unified diff per file and the counts; write nothing (-p as in sd)")
 	// sd's name for it.
-	c.Flags().BoolVar(&dryRun, "preview", false, "same as --dry-run")
+	c.Flags().BoolVar(&o.dryRun, "preview", false, "same as --dry-run")
 	c.Flags().MarkHidden("preview")
-	c.Flags().BoolVar(&follow, "follow", false, "edit the target of a symlink named as a PATH (without it, such a symlink is skipped; symlinks met while walking always are)")
-	c.Flags().BoolVar(&noFsync, "no-fsync", false, "do not sync each new file before renaming it (a killed process still loses nothing; a power loss may leave empty files)")
-	c.Flags().BoolVar(&wo.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
-	c.Flags().BoolVar(&wo.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
-	c.Flags().StringArrayVarP(&wo.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
-	c.Flags().StringVar(&maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit; 256MiB for --across)")
-	return c
+	c.Flags().BoolVar(&o.follow, "follow", false, "edit the target of a symlink named as a PATH (without it, such a symlink is skipped; symlinks met while walking always are)")
+	c.Flags().BoolVar(&o.noFsync, "no-fsync", false, "do not sync each new file before renaming it (a killed process still loses nothing; a power loss may leave empty files)")
+	c.Flags().BoolVar(&o.walk.Hidden, "hidden", false, "also walk hidden files and directories (.git/ never)")
+	c.Flags().BoolVar(&o.walk.NoIgnore, "no-ignore", false, "do not honour .gitignore, .ignore and .gitmodules")
+	c.Flags().StringArrayVarP(&o.walk.Globs, "glob", "g", nil, "only files matching this glob; '!GLOB' excludes; the last matching glob decides (repeatable; ripgrep's -g)")
+	c.Flags().StringVar(&o.maxSize, "max-filesize", "", "skip files larger than this, e.g. 10MB or 1MiB (default no limit; 256MiB for --across)")
+}
+
+// validate refuses the flags that exclude each other, and an OLD shaped
+// like a sed script (unless -F or -- says it is meant as written).
+func (o *replaceOptions) validate(args []string) error {
+	switch {
+	case o.fixed && o.regex:
+		return usagef("-F (fixed strings) and -E (regex) exclude each other")
+	case o.across && !o.regex:
+		return usagef("--across applies to --regex")
+	case o.fixed || o.asWritten:
+		return nil
+	}
+	// NEW was the user's first PATH.
+	return checkSedScript(args[0], args[1:])
+}
+
+// replacer compiles OLD and NEW as the flags say.
+func (o *replaceOptions) replacer(old, repl string) (*replace.Replacer, error) {
+	var r *replace.Replacer
+	var err error
+	if o.regex {
+		mode := replace.Lines
+		if o.across {
+			mode = replace.Across
+		}
+		r, err = replace.Regex(old, repl, mode)
+	} else {
+		r, err = replace.Literal(old, repl)
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return r, nil
+}
+
+// runReplace edits the files under the PATHs in args[2:], or filters
+// stdin to stdout.
+func runReplace(ctx context.Context, e *env, o *replaceOptions, args []string) error {
+	if err := o.validate(args); err != nil {
+		return err
+	}
+	old, repl, paths := args[0], args[1], args[2:]
+	if len(paths) == 0 {
+		paths = []string{"."}
+		if stdinReadable(e.stdin) {
+			paths = []string{"-"}
+		}
+	}
+	r, err := o.replacer(old, repl)
+	if err != nil {
+		return err
+	}
+	limit, err := sizeFlag("max-filesize", o.maxSize)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(paths, "-") {
+		return filterStdin(e, &o.run, r, paths, replace.Options{DryRun: o.dryRun, MaxSize: limit})
+	}
+	if o.run.compare && !o.dryRun {
+		return usagef("--compare runs the replacement twice: use it with --dry-run")
+	}
+	opts := replace.Options{DryRun: o.dryRun, NoFsync: o.noFsync, MaxSize: limit, Follow: o.follow}
+	if err := checkPaths(e.stderr, paths, opts); err != nil {
+		return err
+	}
+	entries, err := namedFiles(ctx, paths, o.walk, o.follow)
+	if err != nil {
+		return usagef("--glob: %v", err)
+	}
+	explicit := map[string]bool{}
+	for _, p := range paths {
+		explicit[p] = true
+	}
+	return runSpec(ctx, e, &o.run, nil, spec[replaceRecord]{
+		lines: entryLines(entries),
+		// A fresh job per run: --compare's first run must not leave
+		// every path marked as seen for the real one.
+		newJob: func(int) (job[replaceRecord], func()) {
+			files := &spillFiles{}
+			return replaceJob(r, opts, explicit, files), files.close
+		},
+		outcome:  replaceOutcome,
+		outcomes: []string{resChanged, resWouldChange, resUnchanged},
+		what:     "replacing",
+		count:    func(t *cli.Tally, r replaceRecord) { t.Sum("replacements", int64(r.Replacements)) },
+		summary:  func(w io.Writer, t *cli.Tally) { replaceSummary(w, t, o.dryRun) },
+		exit:     replaceExit,
+		write: func(out *cli.Writer, _ io.Writer, rec replaceRecord) error {
+			return writeReplace(out, rec, !o.run.json && !o.run.csv)
+		},
+		// Files without a match are counted, not listed.
+		show: func(r replaceRecord) bool { return r.Result != resUnchanged },
+	})
 }
 
 // filterStdin is `fanout replace OLD NEW -`: stdin filtered to stdout,
@@ -330,7 +381,10 @@ func filterStdin(e *env, f *runFlags, r *replace.Replacer, paths []string, o rep
 // (the walk yields them unchanged). With several PATHs the same file can
 // come twice (a directory and a file in it, a symlink and its target): it
 // is then edited once, so two workers never rewrite it at the same time.
-func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool) job[replaceRecord] {
+//
+// With --dry-run each file's diff goes to a diffSpill of its own, whose
+// temporary file, if it needed one, is registered in files.
+func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool, files *spillFiles) job[replaceRecord] {
 	var seen sync.Map
 	dedupe := len(explicit) > 1
 	cwd, _ := os.Getwd()
@@ -352,13 +406,52 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 					return newReplaceRecord(replace.Result{Path: l.Text, Skip: replace.SkipDuplicate}, o.DryRun)
 				}
 			}
-			return newReplaceRecord(r.File(l.Text, fo), o.DryRun)
+			if !o.DryRun {
+				return newReplaceRecord(r.File(l.Text, fo), false)
+			}
+			d := &diffSpill{files: files}
+			fo.DiffTo = d
+			rec := newReplaceRecord(r.File(l.Text, fo), true)
+			if rec.Result == resWouldChange {
+				rec.spill = d
+			} else if d.file != nil {
+				d.file.Close() // skipped or failed after some hunks were out
+			}
+			return rec
 		},
 		invalid: func(l cli.Line) replaceRecord {
 			return newReplaceRecord(replace.Result{Path: l.Text, Err: l.Err}, o.DryRun)
 		},
 		passed: func(r replaceRecord) bool { return r.Result != resError },
 	}
+}
+
+// writeReplace prints a record whose diff waits in a diffSpill: in text,
+// the diff a piece at a time, each escaped as the whole line would be, so
+// that it is never held whole; --json and --csv need it in the record.
+func writeReplace(out *cli.Writer, rec replaceRecord, text bool) error {
+	if rec.spill == nil {
+		return out.Write(rec)
+	}
+	if !text {
+		var err error
+		if rec.Diff, err = rec.spill.String(); err != nil {
+			return fmt.Errorf("reading back the diff of %s: %w", rec.Path, err)
+		}
+		return out.Write(rec)
+	}
+	var werr error
+	err := rec.spill.each(func(s string) error {
+		werr = out.WriteText(cli.Scrub(s))
+		return werr
+	})
+	switch {
+	case werr != nil:
+		return werr
+	case err != nil:
+		return fmt.Errorf("reading back the diff of %s: %w", rec.Path, err)
+	}
+	return out.Write(rec) // its line, after the diff
 }
 
 // namedFiles is walk.Files, except that a symlink named as a PATH is

@@ -1,10 +1,8 @@
 package command
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
@@ -210,20 +208,18 @@ func TestReplaceUnwritableIsReportedAndUntouched(t *testing.T) {
 		os.Chown(filepath.Join(dir, "rodir", "f"), 65534, 65534) // writable; its directory is not
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	}
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != ExitReplaceError {
-		t.Fatalf("exit: %v, want status 2\n%s%s", err, out.String(), stderr.String())
+	// runCmd: the copied binary can be "text file busy" for a moment.
+	out, stderr, code := runCmd(t, cmd)
+	if code != ExitReplaceError {
+		t.Fatalf("exit status %d, want 2\n%s%s", code, out, stderr)
 	}
 	for _, want := range []string{
 		filepath.Join(dir, "rodir", "f") + ": error: creating temporary file: open " + filepath.Join(dir, "rodir", ".f"),
 		filepath.Join(dir, "ro.txt") + ": error: file is not writable: its mode has no write bit",
 		filepath.Join(dir, "ok", "g") + ": 1 replacement",
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 	if contentOf(t, filepath.Join(dir, "rodir", "f")) != "old" || contentOf(t, filepath.Join(dir, "ro.txt")) != "old" {
@@ -232,8 +228,8 @@ func TestReplaceUnwritableIsReportedAndUntouched(t *testing.T) {
 	if contentOf(t, filepath.Join(dir, "ok", "g")) != "new" {
 		t.Error("the writable file was not edited: the run did not go on")
 	}
-	if want := "3 files scanned: 1 changed (1 replacement), 0 skipped, 2 errors in "; !strings.HasPrefix(stderr.String(), want) {
-		t.Errorf("summary %q, want %q...", stderr.String(), want)
+	if want := "3 files scanned: 1 changed (1 replacement), 0 skipped, 2 errors in "; !strings.HasPrefix(stderr, want) {
+		t.Errorf("summary %q, want %q...", stderr, want)
 	}
 	if names, _ := os.ReadDir(filepath.Join(dir, "rodir")); len(names) != 1 {
 		t.Errorf("rodir holds %v", names)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -36,6 +37,12 @@ type Options struct {
 	// directory (as ripgrep does): `replace a b dir/*` never writes
 	// outside the paths it was given.
 	Follow bool
+	// DiffTo, with DryRun, receives the diff instead of Result.Diff: a
+	// streamed file's hunks as they are made, so that its diff is not
+	// held whole. A file found binary or not UTF-8 after some hunks went
+	// out is skipped all the same (Result.Skip): what DiffTo got of it is
+	// then to be dropped.
+	DiffTo io.Writer
 }
 
 // Result is what happened to one file.
@@ -45,7 +52,7 @@ type Result struct {
 	Replacements int    // matches replaced (written, or that would be with DryRun); 0 on error
 	Changed      bool   // the content changed (written, or would be with DryRun)
 	Skip         string // why the file was not edited (a Skip* constant)
-	Diff         string // unified diff, with DryRun
+	Diff         string // unified diff, with DryRun (and no DiffTo)
 	Err          error
 }
 
@@ -65,28 +72,8 @@ func (r *Replacer) File(path string, o Options) Result {
 	res := Result{Path: path}
 	target := path
 	if o.Explicit {
-		fi, err := os.Lstat(path)
-		if err != nil {
-			res.Err = err
-			return res
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			if !o.Follow {
-				res.Skip = SkipSymlink
-				return res
-			}
-			if target, err = filepath.EvalSymlinks(path); err != nil {
-				res.Err = fmt.Errorf("following symlink: %w", err)
-				return res
-			}
-			res.Target = target
-			if fi, err = os.Lstat(target); err != nil {
-				res.Err = err
-				return res
-			}
-		}
-		if !fi.Mode().IsRegular() {
-			res.Skip = SkipNotRegular // a device or FIFO: not even opened
+		var done bool
+		if target, done = named(&res, o.Follow); done {
 			return res
 		}
 	} else if IsTempName(path) {
@@ -136,6 +123,12 @@ func (r *Replacer) File(path string, o Options) Result {
 	res.Changed = true
 	if o.DryRun {
 		res.Diff = udiff.Unified(path, path, string(content), string(content[:bom])+string(out))
+		if o.DiffTo != nil {
+			if _, err := io.WriteString(o.DiffTo, res.Diff); err != nil {
+				res.Changed, res.Replacements, res.Err = false, 0, fmt.Errorf("writing the diff: %w", err)
+			}
+			res.Diff = ""
+		}
 		return res
 	}
 	if err := writeAtomic(target, st, content[:bom], out, !o.NoFsync); err != nil {
@@ -143,6 +136,39 @@ func (r *Replacer) File(path string, o Options) Result {
 		res.Err = err
 	}
 	return res
+}
+
+// named checks a path the user named, res.Path, and returns the file to
+// edit: the path, or with follow a symlink's target (in res.Target). A
+// symlink without follow is skipped, and so is a device or FIFO, without
+// being opened. done reports that res says it all: a skip or an error.
+func named(res *Result, follow bool) (target string, done bool) {
+	fi, err := os.Lstat(res.Path)
+	if err != nil {
+		res.Err = err
+		return "", true
+	}
+	target = res.Path
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		if !follow {
+			res.Skip = SkipSymlink
+			return "", true
+		}
+		if target, err = filepath.EvalSymlinks(res.Path); err != nil {
+			res.Err = fmt.Errorf("following symlink: %w", err)
+			return "", true
+		}
+		res.Target = target
+		if fi, err = os.Lstat(target); err != nil {
+			res.Err = err
+			return "", true
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		res.Skip = SkipNotRegular
+		return "", true
+	}
+	return target, false
 }
 
 // fileStat is what a rewrite needs to know of the file it replaces.

@@ -101,106 +101,54 @@ func (r *Replacer) filterText(content []byte) ([]byte, int, string) {
 // DryRun each chunk's hunks are written as they are made.
 func (r *Replacer) filterStream(w io.Writer, in io.Reader, o Options) Result {
 	res := Result{Path: "-"}
-	var (
-		buf     = make([]byte, 0, StreamChunk)
-		off     int64 // input offset of buf[0]
-		eof     bool
-		invalid bool   // some text before the current chunk is not UTF-8
-		lines   [2]int // lines before buf, in the old and the new content
-		start   = -1   // the BOM's length, once the start was sniffed
-		header  bool   // DryRun: the diff's file header is out
-		nul     bool
-	)
-	// passOn writes buf and the rest of in unchanged: the input turned
-	// out to be something not to edit, or could not be read to its end.
-	passOn := func(skip string, readErr error) Result {
-		var err error
-		if !o.DryRun {
-			if _, err = w.Write(buf); err == nil && readErr == nil {
-				_, err = io.Copy(w, in)
-			}
+	header := false // DryRun: the diff's file header is out
+	for c, err := range r.chunks(in, StreamChunk, o.DryRun) {
+		if err != nil || c.skip != "" {
+			return passOn(res, w, in, c, err, o.DryRun)
 		}
-		switch {
-		case err != nil:
-			res.Err = fmt.Errorf("writing: %w", err)
-		case readErr != nil:
-			res.Err = fmt.Errorf("reading: %w", readErr)
-		case res.Replacements == 0:
-			res.Skip = skip // the output is the input: skipped, as File would
-		default:
-			res.Err = fmt.Errorf("%s from byte %d: %w", skip, off, ErrPassedOn)
-		}
-		return res
-	}
-	for !eof || len(buf) > 0 {
-		// Fill the buffer; double it when it holds no whole line.
-		if len(buf) == cap(buf) {
-			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
-		}
-		for !eof && len(buf) < cap(buf) {
-			n, err := in.Read(buf[len(buf):cap(buf)])
-			buf = buf[:len(buf)+n]
-			if nul = bytes.IndexByte(buf[len(buf)-n:], 0) >= 0; nul {
-				break
-			}
-			if err == io.EOF {
-				eof = true
-			} else if err != nil {
-				return passOn("", err)
-			}
-		}
-		if start < 0 {
-			reason, bom := sniff(buf) // before the NUL: UTF-16 has them
-			if reason != "" {
-				return passOn(reason, nil)
-			}
-			start = bom
-		}
-		seg := 0 // where the text starts in buf: after the BOM, until the first cut
-		if off == 0 {
-			seg = start
-		}
-		if nul {
-			return passOn(SkipBinary, nil)
-		}
-		cut := len(buf)
-		if !eof {
-			if cut = bytes.LastIndexByte(buf, '\n') + 1; cut == 0 {
-				continue // a line longer than the buffer: read on
-			}
-		}
-		text := buf[seg:cut]
-		invalid = invalid || !utf8.Valid(text)
-		out, n := r.Replace(text)
-		if n > 0 && invalid {
-			return passOn(SkipInvalid, nil)
-		}
-		var err error
 		switch {
 		case !o.DryRun:
-			if _, err = w.Write(buf[:seg]); err == nil {
-				_, err = w.Write(out)
+			if _, err = w.Write(c.lead); err == nil {
+				_, err = w.Write(c.out)
 			}
-		case n > 0 && !bytes.Equal(out, text):
+		case c.changed:
 			if !header {
 				_, err = io.WriteString(w, "--- -\n+++ -\n")
 				header = true
 			}
 			if err == nil {
-				bom := string(buf[:seg]) // in the diff, as the whole-input one
-				_, err = io.WriteString(w, shiftHunks(udiff.Unified("", "", bom+string(text), bom+string(out)), lines))
+				_, err = io.WriteString(w, c.hunks)
 			}
 		}
 		if err != nil {
 			res.Err = fmt.Errorf("writing: %w", err)
 			return res // what was counted reached w
 		}
-		res.Replacements += n
-		res.Changed = res.Changed || n > 0 && !bytes.Equal(out, text)
-		lines[0] += bytes.Count(text, []byte{'\n'})
-		lines[1] += bytes.Count(out, []byte{'\n'})
-		off += int64(cut)
-		buf = buf[:copy(buf, buf[cut:])]
+		res.Replacements += c.n
+		res.Changed = res.Changed || c.changed
+	}
+	return res
+}
+
+// passOn writes the last chunk's rest and the rest of in unchanged (with
+// dryRun, nothing): the input turned out to be something not to edit
+// (c.skip), or could not be read to its end (readErr).
+func passOn(res Result, w io.Writer, in io.Reader, c chunk, readErr error, dryRun bool) Result {
+	var err error
+	if !dryRun {
+		if _, err = w.Write(c.rest); err == nil && readErr == nil {
+			_, err = io.Copy(w, in)
+		}
+	}
+	switch {
+	case err != nil:
+		res.Err = fmt.Errorf("writing: %w", err)
+	case readErr != nil:
+		res.Err = readErr
+	case res.Replacements == 0:
+		res.Skip = c.skip // the output is the input: skipped, as File would
+	default:
+		res.Err = fmt.Errorf("%s from byte %d: %w", c.skip, c.off, ErrPassedOn)
 	}
 	return res
 }

@@ -8,9 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/aymanbagabas/go-udiff"
 )
 
 // StreamChunk is how much of a file is read at once. A larger file is
@@ -35,9 +32,9 @@ func (r *Replacer) streams() bool {
 // stream edits a file larger than StreamChunk (st, as read when it was
 // first opened) chunk by chunk. Nothing is written until a chunk changes:
 // the temporary file then gets the unchanged start copied from the file,
-// and every later chunk as it is made. A NUL byte anywhere makes the file
-// binary, as in ripgrep (a sparse file's holes read as NULs): it is then
-// skipped, its temporary file removed.
+// and every later chunk as it is made. A file that chunks finds not to be
+// edited (binary, not UTF-8 where it matches) is skipped, its temporary
+// file removed.
 func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Result {
 	f, err := os.Open(target)
 	if err != nil {
@@ -50,16 +47,13 @@ func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Res
 		return res
 	}
 	var (
-		buf     = make([]byte, 0, StreamChunk)
-		off     int64 // file offset of buf[0]
-		eof     bool
-		invalid bool // some text before the current chunk is not UTF-8
-		changed bool
-		w       *atomicFile
-		diff    strings.Builder
-		lines   [2]int // lines before buf, in the old and the new content
-		start   = -1   // the BOM's length, once the start was sniffed
+		w    *atomicFile
+		diff strings.Builder // without o.DiffTo
+		dw   io.Writer       = &diff
 	)
+	if o.DiffTo != nil {
+		dw = o.DiffTo
+	}
 	fail := func(skip string, err error) Result {
 		if w != nil {
 			w.abort()
@@ -67,76 +61,35 @@ func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Res
 		res.Skip, res.Err, res.Replacements, res.Changed = skip, err, 0, false
 		return res
 	}
-	for !eof || len(buf) > 0 {
-		// Fill the buffer; double it when it holds no whole line.
-		if len(buf) == cap(buf) {
-			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+	for c, err := range r.chunks(f, StreamChunk, o.DryRun) {
+		if err != nil || c.skip != "" {
+			return fail(c.skip, err)
 		}
-		for !eof && len(buf) < cap(buf) {
-			n, err := f.Read(buf[len(buf):cap(buf)])
-			if bytes.IndexByte(buf[len(buf):len(buf)+n], 0) >= 0 {
-				return fail(SkipBinary, nil)
+		res.Replacements += c.n
+		switch {
+		case o.DryRun && c.changed:
+			if err := writeHunks(dw, res.Path, c.hunks, !res.Changed); err != nil {
+				return fail("", err)
 			}
-			buf = buf[:len(buf)+n]
-			if err == io.EOF {
-				eof = true
-			} else if err != nil {
-				return fail("", fmt.Errorf("reading: %w", err))
+		case c.changed && w == nil:
+			if w, err = beginAtomic(target, st); err != nil {
+				return fail("", err)
 			}
-		}
-		if start < 0 {
-			reason, bom := sniff(buf)
-			if reason != "" {
-				return fail(reason, nil)
-			}
-			start = bom
-		}
-		seg := 0 // where the text starts in buf: after the BOM, until the first cut
-		if off == 0 {
-			seg = start
-		}
-		cut := len(buf)
-		if !eof {
-			if cut = bytes.LastIndexByte(buf, '\n') + 1; cut == 0 {
-				continue // a line longer than the buffer: read on
-			}
-		}
-		text := buf[seg:cut]
-		invalid = invalid || !utf8.Valid(text)
-		out, n := r.Replace(text)
-		if n > 0 && invalid {
-			return fail(SkipInvalid, nil)
-		}
-		res.Replacements += n
-		if n > 0 && !bytes.Equal(out, text) {
-			changed = true
-			if o.DryRun {
-				bom := string(buf[:seg]) // in the diff, as the whole-file one
-				diff.WriteString(shiftHunks(udiff.Unified("", "", bom+string(text), bom+string(out)), lines))
-			} else if w == nil {
-				if w, err = beginAtomic(target, st); err != nil {
-					return fail("", err)
-				}
-				if err := copyStart(w, f, off+int64(seg)); err != nil {
-					return fail("", err)
-				}
-			}
-		}
-		if w != nil {
-			if err := w.write(out); err != nil {
+			if err := copyStart(w, f, c.off+int64(len(c.lead))); err != nil {
 				return fail("", err)
 			}
 		}
-		lines[0] += bytes.Count(text, []byte{'\n'})
-		lines[1] += bytes.Count(out, []byte{'\n'})
-		off += int64(cut)
-		buf = buf[:copy(buf, buf[cut:])]
+		if w != nil {
+			if err := w.write(c.out); err != nil {
+				return fail("", err)
+			}
+		}
+		res.Changed = res.Changed || c.changed
 	}
-	res.Changed = changed
 	switch {
-	case o.DryRun && changed:
-		res.Diff = "--- " + res.Path + "\n+++ " + res.Path + "\n" + diff.String()
-	case w != nil && changed:
+	case o.DryRun && o.DiffTo == nil:
+		res.Diff = diff.String()
+	case w != nil && res.Changed:
 		if err := w.commit(!o.NoFsync); err != nil {
 			return fail("", err)
 		}
@@ -144,6 +97,18 @@ func (r *Replacer) stream(res Result, target string, st fileStat, o Options) Res
 		w.abort()
 	}
 	return res
+}
+
+// writeHunks writes a streamed file's hunks to w, after the diff's file
+// header when first.
+func writeHunks(w io.Writer, path, hunks string, first bool) error {
+	if first {
+		hunks = "--- " + path + "\n+++ " + path + "\n" + hunks
+	}
+	if _, err := io.WriteString(w, hunks); err != nil {
+		return fmt.Errorf("writing the diff: %w", err)
+	}
+	return nil
 }
 
 // copyStart writes the first n bytes of f, unchanged, to w.
