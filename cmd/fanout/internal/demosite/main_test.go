@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 	"go.uber.org/goleak"
 )
 
@@ -80,7 +81,8 @@ func (b *syncBuffer) String() string {
 
 // startSite starts a site that the test's cleanup closes, failing the test
 // if Close fails or if net/http logged an error (a handler bug such as a
-// superfluous WriteHeader).
+// superfluous WriteHeader). It is sitetest.Start, which this package's own
+// tests cannot import (sitetest imports demosite).
 func startSite(t *testing.T, opts Options) *Site {
 	t.Helper()
 	var logBuf syncBuffer
@@ -162,22 +164,10 @@ func title(body string) string {
 }
 
 // waitIdle waits until no handler runs: how a test sees that the server
-// noticed a client went away. The generous deadline only bounds a failing
-// test; a passing one returns as soon as the handlers end.
+// noticed a client went away.
 func waitIdle(t *testing.T, s *Site) {
 	t.Helper()
-	waitFor(t, "no handler running", func() bool { return s.Stats().Active == 0 })
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for: %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	proctest.WaitFor(t, "no handler running", func() bool { return s.Stats().Active == 0 })
 }
 
 // rawRequest dials the site and sends a GET (or another method) for path,
