@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
@@ -21,7 +23,7 @@ import (
 // -sc and -title ask for what probe always shows.
 func TestPeerFlagsHttpxProbe(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	ok, missing := site.WikiURL("Ocean"), site.URL()+"/wiki/this_page_does_not_exist"
 	list := filepath.Join(t.TempDir(), "urls.txt")
 	if err := os.WriteFile(list, []byte(ok+"\n"+missing+"\n"), 0o644); err != nil {

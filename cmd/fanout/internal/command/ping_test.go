@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
@@ -271,13 +270,10 @@ func TestPingInterrupted(t *testing.T) {
 		t.Fatalf("needs root and unshare (FANOUT_NO_NETNS=1 to skip): %v", err)
 	}
 	// Wait for 127.0.0.1's line: 127.0.0.2 is then waiting on its deadline.
-	for i := 0; !strings.Contains(out.String(), "OK -> 127.0.0.1"); i++ {
-		if i > 1000 {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no result for 127.0.0.1 in 10s: %q %q", out.String(), errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !proctest.Poll(func() bool { return strings.Contains(out.String(), "OK -> 127.0.0.1") }) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("no result for 127.0.0.1 in %v: %q %q", proctest.Deadline, out.String(), errb.String())
 	}
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()

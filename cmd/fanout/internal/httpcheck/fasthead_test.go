@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 )
 
 // rawServer answers each request on a connection with answer(n), n
@@ -50,7 +53,7 @@ func rawServer(t *testing.T, answer func(n int) string, closeAfter func(n int) b
 func TestFastHeadKeepsConnections(t *testing.T) {
 	t.Parallel()
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		site := startSite(t)
+		site := sitetest.Start(t, demosite.Options{})
 		c := newChecker(t, Options{Workers: 4, Method: method})
 		if c.fast == nil {
 			t.Fatal("no fast path for plain HTTP")
@@ -159,7 +162,7 @@ func TestFastHeadHandsOver(t *testing.T) {
 			t.Fatalf("HTTP/1.0: %+v", r)
 		}
 	}
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	if r := c.Check(context.Background(), site.URL()+"/redirect/2"); r.Class != Exists {
 		t.Fatalf("redirect: %+v", r)
 	}
@@ -173,7 +176,7 @@ func TestFastHeadHandsOver(t *testing.T) {
 // context ends.
 func TestFastHeadTimeoutAndCancel(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	c := newChecker(t, Options{Timeout: 300 * time.Millisecond, Retries: -1})
 	start := time.Now()
 	r := c.Check(context.Background(), site.URL()+"/hang")
