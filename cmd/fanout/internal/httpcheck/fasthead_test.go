@@ -13,6 +13,7 @@ import (
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 // rawServer answers each request on a connection with answer(n), n
@@ -185,7 +186,11 @@ func TestFastHeadTimeoutAndCancel(t *testing.T) {
 	}
 	c = newChecker(t, Options{Timeout: time.Minute, Retries: -1})
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
+	hangs := site.Hits("/hang")
+	go func() { // cancel the request in flight
+		defer cancel()
+		proctest.Poll(func() bool { return site.Hits("/hang") > hangs })
+	}()
 	start = time.Now()
 	r = c.Check(ctx, site.URL()+"/hang")
 	if el := time.Since(start); !errors.Is(r.Err, context.Canceled) || el > 5*time.Second {

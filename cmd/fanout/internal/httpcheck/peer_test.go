@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
@@ -243,6 +244,10 @@ func TestParseStatuses(t *testing.T) {
 // requested again; a result cut short is never shared.
 func TestDedup(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testDedup)
+}
+
+func testDedup(t *testing.T) {
 	d := NewDedup[int](3)
 	var calls atomic.Int64
 	release := make(chan struct{})
@@ -256,7 +261,8 @@ func TestDedup(t *testing.T) {
 	for i := range results {
 		wg.Go(func() { results[i] = d.Do(context.Background(), "u", fn) })
 	}
-	time.AfterFunc(50*time.Millisecond, func() { close(release) })
+	synctest.Wait() // every caller waits: the leader for release, the others for it
+	close(release)
 	wg.Wait()
 	for i, r := range results {
 		if r != 7 {
@@ -304,19 +310,25 @@ func TestDedup(t *testing.T) {
 // A leader that panics does not leave its waiters waiting.
 func TestDedupPanic(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testDedupPanic)
+}
+
+func testDedupPanic(t *testing.T) {
 	d := NewDedup[int](8)
-	started := make(chan struct{})
+	started, panicNow := make(chan struct{}), make(chan struct{})
 	done := make(chan int)
 	go func() {
 		defer func() { recover() }()
 		d.Do(context.Background(), "k", func() (int, bool) {
 			close(started)
-			time.Sleep(20 * time.Millisecond)
+			<-panicNow
 			panic("boom")
 		})
 	}()
 	<-started
 	go func() { done <- d.Do(context.Background(), "k", func() (int, bool) { return 2, true }) }()
+	synctest.Wait() // the second caller waits for the leader
+	close(panicNow)
 	select {
 	case r := <-done:
 		if r != 2 {
