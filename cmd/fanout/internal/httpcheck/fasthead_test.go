@@ -16,17 +16,16 @@ import (
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
-// rawServer answers each request on a connection with answer(n), n
-// counting the requests on that connection, then closes the connection
-// if close(n).
-func rawServer(t *testing.T, answer func(n int) string, closeAfter func(n int) bool) string {
-	t.Helper()
+// serveConns listens on loopback and runs serve on each connection (which
+// it then closes), until the test's cleanup, which waits for them.
+func serveConns(tb testing.TB, serve func(c net.Conn)) string {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	tb.Cleanup(func() { ln.Close(); wg.Wait() })
 	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
@@ -35,19 +34,29 @@ func rawServer(t *testing.T, answer func(n int) string, closeAfter func(n int) b
 			}
 			wg.Go(func() {
 				defer c.Close()
-				br := bufio.NewReader(c)
-				for n := 1; ; n++ {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					if _, err := c.Write([]byte(answer(n))); err != nil || closeAfter(n) {
-						return
-					}
-				}
+				serve(c)
 			})
 		}
 	})
 	return "http://" + ln.Addr().String()
+}
+
+// rawServer answers each request on a connection with answer(n), n
+// counting the requests on that connection, then closes the connection
+// if close(n).
+func rawServer(t *testing.T, answer func(n int) string, closeAfter func(n int) bool) string {
+	t.Helper()
+	return serveConns(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for n := 1; ; n++ {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			if _, err := c.Write([]byte(answer(n))); err != nil || closeAfter(n) {
+				return
+			}
+		}
+	})
 }
 
 // The fast path keeps connections: many GETs (or HEADs), few connections.
