@@ -100,15 +100,25 @@ func run(t *testing.T, ctx context.Context, stdin string, args ...string) (strin
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	code, ok := exitStatus(err)
+	if !ok {
+		t.Fatalf("running fanout %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// exitStatus is a finished command's exit status: 0 when err is nil, else
+// the status of an *exec.ExitError. ok is false for any other end (not
+// started, killed by a signal).
+func exitStatus(err error) (code int, ok bool) {
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return out.String(), errb.String(), 0
+		return 0, true
 	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return out.String(), errb.String(), ee.ExitCode()
+		return ee.ExitCode(), true
 	}
-	t.Fatalf("running fanout %v: %v", args, err)
-	return "", "", -1
+	return -1, false
 }
 
 func TestCheckEveryClassAndExitStatus(t *testing.T) {

@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,12 +133,8 @@ func runNetnsIn(t *testing.T, dir string, args ...string) (stdout, stderr string
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		code = ee.ExitCode()
-	default:
+	code, ok := exitStatus(err)
+	if !ok {
 		t.Fatalf("unshare -rn (user namespaces needed; FANOUT_NO_NETNS=1 to skip): %v", err)
 	}
 	return out.String(), errb.String(), code

@@ -26,12 +26,8 @@ func netnsPeer(t *testing.T, setup string, args ...string) (out string, code int
 	proctest.Needs(t, "root", "unshare", "ip")
 	cmd := exec.Command("unshare", append([]string{"-n", "sh", "-ec", "ip link set lo up\n" + setup + "\nexec \"$@\"", "sh"}, args...)...)
 	b, err := cmd.Output()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		code = ee.ExitCode()
-	default:
+	code, ok = exitStatus(err)
+	if !ok {
 		t.Fatalf("%q in a network namespace (needs root): %v", args, err)
 	}
 	return string(b), code, true

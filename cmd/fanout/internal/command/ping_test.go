@@ -76,15 +76,11 @@ func runNetns(t *testing.T, setup, asUser string, args ...string) (string, strin
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return out.String(), errb.String(), 0
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return out.String(), errb.String(), ee.ExitCode()
+	code, ok := exitStatus(err)
+	if !ok {
+		t.Fatalf("running fanout %v in a network namespace: %v\n%s", args, err, errb.String())
 	}
-	t.Fatalf("running fanout %v in a network namespace: %v\n%s", args, err, errb.String())
-	return "", "", -1
+	return out.String(), errb.String(), code
 }
 
 // sortedLines returns out's lines, sorted (results come as they finish).

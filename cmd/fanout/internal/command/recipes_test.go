@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -182,14 +181,11 @@ func runShell(dir string, env []string, shell ...string) (string, int) {
 	defer cancel()
 	cmd := shellCmd(ctx, dir, env, shell...)
 	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
+	if ctx.Err() != nil {
 		return fmt.Sprintf("%s\n(stopped: still running after 2 minutes)", out), -1
-	case err == nil:
-		return string(out), 0
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return string(out), ee.ExitCode()
+	}
+	if code, ok := exitStatus(err); ok {
+		return string(out), code
 	}
 	return fmt.Sprintf("%s\n(%v)", out, err), -1
 }
