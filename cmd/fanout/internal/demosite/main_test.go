@@ -1,16 +1,13 @@
 package demosite
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,33 +58,13 @@ func testLookupIP(ctx context.Context, host string) ([]net.IPAddr, error) {
 	return ips, nil
 }
 
-// syncBuffer collects the server's error log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // startSite starts a site that the test's cleanup closes, failing the test
-// if Close fails or if net/http logged an error (a handler bug such as a
-// superfluous WriteHeader). It is sitetest.Start, which this package's own
-// tests cannot import (sitetest imports demosite).
+// if Close fails or if net/http logged an error. It is sitetest.Start, which
+// this package's own tests cannot import (sitetest imports demosite).
 func startSite(t *testing.T, opts Options) *Site {
 	t.Helper()
-	var logBuf syncBuffer
 	if opts.ErrorLog == nil {
-		opts.ErrorLog = log.New(&logBuf, "", 0)
+		opts.ErrorLog = proctest.ErrorLog(t)
 	}
 	s, err := Start(opts)
 	if err != nil {
@@ -96,9 +73,6 @@ func startSite(t *testing.T, opts Options) *Site {
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
-		}
-		if l := logBuf.String(); l != "" {
-			t.Errorf("server logged:\n%s", l)
 		}
 	})
 	return s

@@ -6,10 +6,12 @@ package proctest
 import (
 	"bytes"
 	"errors"
+	"log"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,6 +46,39 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 	if !Poll(cond) {
 		t.Fatalf("waited %v for %s", Deadline, what)
 	}
+}
+
+// ErrorLog is a logger for a server's ErrorLog (http.Server's own error
+// messages) that fails the test, at its end, if anything was written to
+// it: a handler bug such as a superfluous WriteHeader is logged, not
+// returned. Register it before the cleanup that closes the server, so that
+// the server is closed when it is read.
+func ErrorLog(t testing.TB) *log.Logger {
+	var logged lockedBuffer
+	t.Cleanup(func() {
+		if l := logged.String(); l != "" {
+			t.Errorf("the server logged:\n%s", l)
+		}
+	})
+	return log.New(&logged, "", 0)
+}
+
+// lockedBuffer is a buffer written by the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // ReadPid waits for a process to write its pid into path, and makes sure
