@@ -19,13 +19,13 @@ import (
 // send it real signals.
 type started struct {
 	cmd         *exec.Cmd
-	out, errOut *lockedBuffer
+	out, errOut *proctest.Buffer
 	done        chan error
 }
 
 func startFanout(t *testing.T, args ...string) *started {
 	t.Helper()
-	s := &started{cmd: exec.Command(buildFanout(t), args...), out: &lockedBuffer{}, errOut: &lockedBuffer{}, done: make(chan error, 1)}
+	s := &started{cmd: exec.Command(buildFanout(t), args...), out: &proctest.Buffer{}, errOut: &proctest.Buffer{}, done: make(chan error, 1)}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.errOut
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

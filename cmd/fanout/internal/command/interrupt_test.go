@@ -72,7 +72,7 @@ func TestInterruptOrderedKeepsFinished(t *testing.T) {
 	hang, a, b := site.URL()+"/hang", site.WikiURL("A"), site.WikiURL("B")
 	cmd := exec.Command(fanoutBin, "check", "--ordered", "--retries", "0", "--progress", "--resume", journal, hang, a, b)
 	var out bytes.Buffer
-	errb := new(lockedBuffer)
+	errb := new(proctest.Buffer)
 	cmd.Stdout, cmd.Stderr = &out, errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func ptyRun(t *testing.T, stop func(string) bool, args ...string) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var all lockedBuffer
+	var all proctest.Buffer
 	read := make(chan struct{})
 	go func() {
 		defer close(read)

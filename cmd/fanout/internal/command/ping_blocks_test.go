@@ -124,7 +124,7 @@ func TestPingInterruptPrintsRepliesSoFar(t *testing.T) {
 	proctest.Needs(t, "root", "unshare", "ip")
 	cmd := exec.Command("unshare", "-n", "sh", "-ec", "ip link set lo up\nexec \"$@\"", "sh", buildFanout(t),
 		"ping", "--json", "-c", "20", "--interval", "0.1", "127.0.0.1", "::1")
-	var out, errb lockedBuffer
+	var out, errb proctest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("needs root and unshare (FANOUT_NO_NETNS=1 to skip): %v", err)

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
@@ -260,7 +259,7 @@ func TestPingInterrupted(t *testing.T) {
 	proctest.Needs(t, "root", "unshare", "ip")
 	cmd := exec.Command("unshare", "-n", "sh", "-ec", "ip link set lo up\n"+dropHost+"\nexec \"$@\"", "sh", bin,
 		"ping", "-c", "1", "-w", "60", "127.0.0.1", "127.0.0.2")
-	var out, errb lockedBuffer
+	var out, errb proctest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("needs root and unshare (FANOUT_NO_NETNS=1 to skip): %v", err)
@@ -281,24 +280,6 @@ func TestPingInterrupted(t *testing.T) {
 		!strings.Contains(errb.String(), "interrupted: 1 done, 1 cut short, 0 not started") {
 		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
 	}
-}
-
-// lockedBuffer is a strings.Builder safe to read while a process writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // A line that cannot be a host (not UTF-8) is an error record of its own,

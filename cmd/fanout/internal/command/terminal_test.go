@@ -22,7 +22,7 @@ import (
 type onTerminal struct {
 	t    *testing.T
 	tty  *os.File // the terminal's other end: what is typed, what is shown
-	all  lockedBuffer
+	all  proctest.Buffer
 	read chan struct{}
 	done chan error
 }

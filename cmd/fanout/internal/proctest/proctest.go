@@ -54,7 +54,7 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 // returned. Register it before the cleanup that closes the server, so that
 // the server is closed when it is read.
 func ErrorLog(t testing.TB) *log.Logger {
-	var logged lockedBuffer
+	var logged Buffer
 	t.Cleanup(func() {
 		if l := logged.String(); l != "" {
 			t.Errorf("the server logged:\n%s", l)
@@ -63,19 +63,20 @@ func ErrorLog(t testing.TB) *log.Logger {
 	return log.New(&logged, "", 0)
 }
 
-// lockedBuffer is a buffer written by the server's goroutines.
-type lockedBuffer struct {
+// Buffer collects what a process or a server writes, safe to read while it
+// writes.
+type Buffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
