@@ -10,7 +10,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 // longTests says whether to run the long forms of the soak and SIGKILL
@@ -41,7 +44,7 @@ func buildFanout(t *testing.T) string {
 func TestBinarySIGINT(t *testing.T) {
 	t.Parallel()
 	bin := buildFanout(t)
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	cmd := exec.Command(bin, "check", "--retries", "0")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -68,9 +71,7 @@ func TestBinarySIGINT(t *testing.T) {
 	if err != nil || first != site.WikiURL("fast")+" - exists\n" {
 		t.Fatalf("first record %q, %v", first, err)
 	}
-	for site.Hits("/hang") < 3 { // all three in flight
-		time.Sleep(10 * time.Millisecond)
-	}
+	proctest.WaitFor(t, "all three /hang requests in flight", func() bool { return site.Hits("/hang") == 3 })
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"go.uber.org/goleak"
 )
 
@@ -84,16 +85,6 @@ func jsonLines[T any](t *testing.T, out string) []T {
 	return recs
 }
 
-func startSite(t *testing.T, latency time.Duration) *demosite.Site {
-	t.Helper()
-	site, err := demosite.Start(demosite.Options{Latency: latency})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { site.Close() })
-	return site
-}
-
 // run runs the command line and returns stdout, stderr and the exit
 // status. ctx ending is Ctrl-C: the process gets SIGINT.
 func run(t *testing.T, ctx context.Context, stdin string, args ...string) (string, string, int) {
@@ -109,20 +100,30 @@ func run(t *testing.T, ctx context.Context, stdin string, args ...string) (strin
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	code, ok := exitStatus(err)
+	if !ok {
+		t.Fatalf("running fanout %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// exitStatus is a finished command's exit status: 0 when err is nil, else
+// the status of an *exec.ExitError. ok is false for any other end (not
+// started, killed by a signal).
+func exitStatus(err error) (code int, ok bool) {
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return out.String(), errb.String(), 0
+		return 0, true
 	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return out.String(), errb.String(), ee.ExitCode()
+		return ee.ExitCode(), true
 	}
-	t.Fatalf("running fanout %v: %v", args, err)
-	return "", "", -1
+	return -1, false
 }
 
 func TestCheckEveryClassAndExitStatus(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL()
 	cases := map[string]string{
 		u + "/wiki/Ocean":                            "exists",
@@ -178,7 +179,7 @@ func TestCheckEveryClassAndExitStatus(t *testing.T) {
 
 func TestCheckAllExistExitsZero(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	_, _, code := run(t, context.Background(), "", "check", "-q", site.WikiURL("A"), site.WikiURL("B"))
 	if code != ExitOK {
 		t.Fatalf("exit status %d, want 0", code)
@@ -187,7 +188,7 @@ func TestCheckAllExistExitsZero(t *testing.T) {
 
 func TestCheckStdinSkipsBlanksAndCommentsAndReportsBadLines(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	stdin := "# a comment\n\n  " + site.WikiURL("A") + "  \r\nnot a url at all\n" + string([]byte{0xff, 0xfe}) + "\n" + site.WikiURL("B") + "\n"
 	out, _, _ := run(t, context.Background(), stdin, "check", "--json", "--ordered")
 	recs := jsonLines[checkRecord](t, out)
@@ -213,7 +214,7 @@ func TestCheckStdinSkipsBlanksAndCommentsAndReportsBadLines(t *testing.T) {
 
 func TestCheckOrderedAndCSV(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := t.TempDir()
 	var list []string
 	for i := range 30 {
@@ -263,7 +264,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 // are kept whole, the summary is printed, and the status is 130.
 func TestCheckInterrupted(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	var list []string
 	list = append(list, site.WikiURL("fast"))
 	for range 5 {
@@ -304,7 +305,7 @@ func TestCheckProgressBar(t *testing.T) {
 	t.Parallel()
 	// Pages that take a while: a run over before the bar's first frame
 	// (two loopback GETs, on a loaded machine) draws none, rightly.
-	site := startSite(t, 300*time.Millisecond)
+	site := sitetest.Start(t, demosite.Options{Latency: 300 * time.Millisecond})
 	a, b := site.WikiURL("A"), site.WikiURL("B")
 	out, stderr, _ := run(t, context.Background(), "", "check", "--progress", a, b)
 	if !strings.Contains(stderr, "checking") || !strings.Contains(stderr, "/2") {
@@ -326,7 +327,7 @@ func TestCheckProgressBar(t *testing.T) {
 // --compare: the seeds' "with and without threads", on the user's inputs.
 func TestCheckCompare(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 20*time.Millisecond)
+	site := sitetest.Start(t, demosite.Options{Latency: 20 * time.Millisecond})
 	var urls []string
 	for i := range 10 {
 		urls = append(urls, site.WikiURL("C"+strconv.Itoa(i)))
@@ -350,7 +351,7 @@ func TestCheckCompare(t *testing.T) {
 // --compare is shared machinery: probe and get have it too.
 func TestCompareOnEveryCommand(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	for _, args := range [][]string{
 		{"probe", "--compare", site.WikiURL("X")},
 		{"get", "--compare", "--dir", t.TempDir(), site.WikiURL("Y")},

@@ -19,13 +19,13 @@ import (
 // send it real signals.
 type started struct {
 	cmd         *exec.Cmd
-	out, errOut *lockedBuffer
+	out, errOut *proctest.Buffer
 	done        chan error
 }
 
 func startFanout(t *testing.T, args ...string) *started {
 	t.Helper()
-	s := &started{cmd: exec.Command(buildFanout(t), args...), out: &lockedBuffer{}, errOut: &lockedBuffer{}, done: make(chan error, 1)}
+	s := &started{cmd: exec.Command(buildFanout(t), args...), out: &proctest.Buffer{}, errOut: &proctest.Buffer{}, done: make(chan error, 1)}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.errOut
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -70,23 +70,19 @@ func (s *started) wait(t *testing.T, limit time.Duration) int {
 func reaped(t *testing.T, file string) {
 	t.Helper()
 	pid := proctest.ReadPid(t, file)
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
-			return
-		}
-	}
-	t.Fatalf("process %d (%s) still there", pid, file)
+	proctest.WaitFor(t, "the process in "+file+" to be reaped", func() bool {
+		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+		return err != nil
+	})
 }
 
 // waitFile waits for a file to exist.
 func waitFile(t *testing.T, path string) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(path); err == nil {
-			return
-		}
-	}
-	t.Fatalf("no %s", path)
+	proctest.WaitFor(t, path, func() bool {
+		_, err := os.Stat(path)
+		return err == nil
+	})
 }
 
 // Issue 11: with --ordered, an interrupt lost the records that had
@@ -105,7 +101,7 @@ func TestExecInterruptKeepsFinishedRecordsOrdered(t *testing.T) {
 	reaped(t, filepath.Join(dir, "b.pid"))
 	// A job's process gone is not yet its record made (its output is read
 	// back after): the forced bar says when both are done.
-	if !waitFor(20*time.Second, func() bool { return strings.Contains(s.errOut.String(), "2 done, 1 running") }) {
+	if !proctest.Poll(func() bool { return strings.Contains(s.errOut.String(), "2 done, 1 running") }) {
 		t.Fatalf("a and b never counted done: %q", s.errOut.String())
 	}
 	s.signal(t)
@@ -142,10 +138,8 @@ trap) trap 'echo > "` + dir + `/term"' TERM; echo $$ > "` + dir + `/trap.pid"; w
 esac`
 	s := startFanout(t, "exec", "-w", "3", "--kill-grace", "10s", "--shell", "--", script, ":::", "trap", "fast1", "fast2")
 	proctest.ReadPid(t, filepath.Join(dir, "trap.pid"))
-	for deadline := time.Now().Add(20 * time.Second); strings.Count(s.out.String(), "\n") < 6; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the fast jobs printed %q", s.out.String())
-		}
+	if !proctest.Poll(func() bool { return strings.Count(s.out.String(), "\n") >= 6 }) {
+		t.Fatalf("the fast jobs printed %q", s.out.String())
 	}
 	s.signal(t)
 	waitFile(t, filepath.Join(dir, "term")) // the job got SIGTERM and goes on
@@ -182,10 +176,8 @@ func TestExecInterruptSaysWhatItWaitsFor(t *testing.T) {
 	proctest.ReadPid(t, filepath.Join(dir, "b.pid"))
 	s.signal(t)
 	want := "fanout: interrupted: waiting up to 20s (--kill-grace) for 2 jobs to end after SIGTERM; Ctrl-C again to kill them now\n"
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(s.errOut.String(), want); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("stderr %q, want %q", s.errOut.String(), want)
-		}
+	if !proctest.Poll(func() bool { return strings.Contains(s.errOut.String(), want) }) {
+		t.Fatalf("stderr %q, want %q", s.errOut.String(), want)
 	}
 	s.signal(t)
 	if code := s.wait(t, 30*time.Second); code != ExitInterrupted {

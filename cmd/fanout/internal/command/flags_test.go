@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/spf13/cobra"
 )
 
@@ -35,7 +37,7 @@ func TestDurationFlag(t *testing.T) {
 // was refused by check, probe, get and exec, and taken by ping).
 func TestDurationFlagsOnEveryCommand(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := t.TempDir()
 	for _, args := range [][]string{
 		{"check", "--timeout", "5", site.WikiURL("A")},
@@ -94,7 +96,7 @@ func TestVersion(t *testing.T) {
 	if code != ExitOK || !strings.HasPrefix(out, "fanout ") || !strings.Contains(out, "go1.") {
 		t.Fatalf("--version: exit %d, %q", code, out)
 	}
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	run(t, context.Background(), "", "check", site.WikiURL("Ocean"))
 	ua := site.Path("/wiki/Ocean").Last.UserAgent
 	v, ok := strings.CutPrefix(ua, "fanout/")
@@ -107,7 +109,7 @@ func TestVersion(t *testing.T) {
 // lychee's default do: one request per page, never a HEAD.
 func TestCheckMethodGET(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	out, _, code := run(t, context.Background(), "", "check", "--method", "GET", site.WikiURL("M"), site.WikiURL("this_page_does_not_exist"))
 	if code != ExitSome || !strings.Contains(out, "/wiki/M - exists") {
 		t.Fatalf("exit %d: %q", code, out)

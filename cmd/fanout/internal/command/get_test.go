@@ -15,12 +15,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/download"
 )
 
 func TestGetSavesPagesAndCreatesDir(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := filepath.Join(t.TempDir(), "new", "pages") // created by get
 	a, b := site.WikiURL("Ocean"), site.WikiURL("Sea")
 	out, stderr, code := run(t, context.Background(), "", "get", "--dir", dir, "--ordered", a, b)
@@ -49,7 +51,7 @@ func TestGetSavesPagesAndCreatesDir(t *testing.T) {
 
 func TestGetJSONAndErrorsExitOne(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := t.TempDir()
 	stdin := site.WikiURL("Ocean") + "\n" + site.URL() + "/status/500\n" + site.URL() + "/big?size=10GB\nnot a url\n"
 	out, stderr, code := run(t, context.Background(), stdin, "get", "--dir", dir, "--json", "--ordered", "--max-size", "1MB", "--timeout", "2s")
@@ -84,7 +86,7 @@ func TestGetJSONAndErrorsExitOne(t *testing.T) {
 
 func TestGetTextErrorAndCSV(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := t.TempDir()
 	u := site.URL() + "/wiki/this_page_does_not_exist"
 	out, _, code := run(t, context.Background(), "", "get", "-q", "--dir", dir, u)
@@ -121,7 +123,7 @@ func TestGetUsageErrors(t *testing.T) {
 // temporary file behind.
 func TestGetInterrupted(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := t.TempDir()
 	list := []string{site.WikiURL("fast"), site.URL() + "/endless", site.URL() + "/endless", site.URL() + "/hang"}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -163,7 +165,7 @@ func filesUnder(t *testing.T, dir string) []string {
 // curl -O save into the current directory.
 func TestGetWithoutDirSavesHere(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	here := t.TempDir()
 	u := site.WikiURL("Ocean")
 	cmd := exec.Command(buildFanout(t), "get", "-q", u)

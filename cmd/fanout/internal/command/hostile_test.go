@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 )
 
 // hostileCase is one hostile input and what each command must say about
@@ -84,12 +85,8 @@ func hostileCases(site, site6 *demosite.Site) []hostileCase {
 func TestHostileInputs(t *testing.T) {
 	t.Parallel()
 	bin := buildFanout(t)
-	site := startSite(t, 0)
-	site6, err := demosite.Start(demosite.Options{Addr: "[::1]:0"})
-	if err != nil {
-		t.Fatalf("a site on ::1 (IPv6 loopback): %v", err)
-	}
-	t.Cleanup(func() { site6.Close() })
+	site := sitetest.Start(t, demosite.Options{})
+	site6 := sitetest.Start(t, demosite.Options{Addr: "[::1]:0"})
 	cases := hostileCases(site, site6)
 	var in bytes.Buffer
 	for _, c := range cases {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/download"
 )
 
@@ -23,7 +25,7 @@ import (
 // wins (broken-link-checker#145, linkcheck#8, django-linkcheck#224).
 func TestCheckConfirmsHeadErrorsWithGet(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	out, _, code := run(t, context.Background(), "", "check", "-q", "--ordered", "--method", "HEAD",
 		site.URL()+"/method/A?head=404", site.URL()+"/method/B?head=500")
 	if code != ExitOK || strings.Count(out, " - exists\n") != 2 {
@@ -41,7 +43,7 @@ func TestCheckConfirmsHeadErrorsWithGet(t *testing.T) {
 // a HEAD and a GET: two round trips for the URLs that matter most.
 func TestCheckOneRequestPerURL(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 100*time.Millisecond)
+	site := sitetest.Start(t, demosite.Options{Latency: 100 * time.Millisecond})
 	var urls []string
 	for i := range 49 {
 		urls = append(urls, site.WikiURL("Tutorial_"+strconv.Itoa(i)))
@@ -60,7 +62,7 @@ func TestCheckOneRequestPerURL(t *testing.T) {
 // record is rate-limited at once, whatever --retries says.
 func TestCheckLongRetryAfterNotWaited(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	date := strings.ReplaceAll(time.Now().Add(time.Hour).UTC().Format(http.TimeFormat), " ", "%20")
 	start := time.Now()
 	out, _, code := run(t, context.Background(), "", "check", "-q", "--retries", "2", "--timeout", "5",
@@ -77,7 +79,7 @@ func TestCheckLongRetryAfterNotWaited(t *testing.T) {
 // endless body follows it.
 func TestProbeSlowBodyAfterTitle(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	start := time.Now()
 	out, _, code := run(t, context.Background(), "", "probe", "-q", "--timeout", "30", site.URL()+"/endless?interval=1s")
 	if el := time.Since(start); el > 10*time.Second {
@@ -92,7 +94,7 @@ func TestProbeSlowBodyAfterTitle(t *testing.T) {
 // taken as the page's; so was a "<title>" in a JSON body).
 func TestProbeTitleOnlyFromTheHead(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	out, _, _ := run(t, context.Background(), "", "probe", "-q", "--ordered", "--json",
 		site.URL()+"/doc/svg-title", site.URL()+"/doc/json", site.URL()+"/doc/xhtml")
 	recs := jsonLines[map[string]any](t, out)
@@ -105,7 +107,7 @@ func TestProbeTitleOnlyFromTheHead(t *testing.T) {
 // and get.
 func TestHostHeaderOnEveryCommand(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL() + "/vhost/docs.example"
 	if out, _, code := run(t, context.Background(), "", "check", "-q", u); code != ExitSome || !strings.HasSuffix(out, " - does not exist\n") {
 		t.Fatalf("without -H: exit %d, %q", code, out)
@@ -132,7 +134,7 @@ func TestHostHeaderOnEveryCommand(t *testing.T) {
 // record, as httpx shows them (issue 14, item 6).
 func TestRedirectsOffShowTheLocation(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL() + "/redirect/1"
 	to := site.WikiURL("Redirected")
 	out, _, code := run(t, context.Background(), "", "check", "-q", "--max-redirects", "0", u)
@@ -157,7 +159,7 @@ func TestRedirectsOffShowTheLocation(t *testing.T) {
 // https first, then http; --scheme fixes one.
 func TestBareHosts(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	bare := site.Addr() + "/wiki/Bare"
 	out, _, code := run(t, context.Background(), "", "check", "-q", "--json", bare)
 	if r := jsonLines[map[string]any](t, out)[0]; code != ExitOK || r["result"] != "exists" || r["url"] != "http://"+bare {
@@ -184,7 +186,7 @@ func TestBareHosts(t *testing.T) {
 // counted.
 func TestStatusFlags(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL()
 	urls := []string{u + "/wiki/A", u + "/status/403", u + "/status/429", u + "/wiki/this_page_does_not_exist", "http://127.0.0.1:1/x"}
 	printed := func(args ...string) (string, string, int) {
@@ -232,7 +234,7 @@ func TestStatusFlags(t *testing.T) {
 // test_no_duplicate_requests), for check, probe and get.
 func TestOneRequestPerDistinctURL(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	for _, cmd := range []string{"check", "probe", "get"} {
 		u := site.WikiURL("Dup_" + cmd)
 		args := []string{cmd, "-q"}
@@ -253,7 +255,7 @@ func TestOneRequestPerDistinctURL(t *testing.T) {
 // when its line is read, whole (group commit, issue 14, item 11).
 func TestGetReportsOnlyFilesInPlace(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := t.TempDir()
 	var in strings.Builder
 	for i := range 300 {
@@ -298,7 +300,7 @@ func TestGetReportsOnlyFilesInPlace(t *testing.T) {
 // next run removes.
 func TestGetKilledLeavesOldOrNew(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	bin := buildFanout(t)
 	dir := t.TempDir()
 	var urls []string
@@ -349,7 +351,7 @@ func writeFileAll(t *testing.T, path, data string) {
 // --no-fsync, as replace has it: the same files, whole.
 func TestGetNoFsync(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := t.TempDir()
 	out, _, code := run(t, context.Background(), "", "get", "-q", "--no-fsync", "--dir", dir, site.WikiURL("NF"), site.URL()+"/wiki/NF/sub")
 	if code != ExitOK || strings.Count(out, " -> ") != 2 || len(filesUnder(t, dir)) != 2 {

@@ -17,35 +17,46 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
-// waitFor polls cond every 10 ms for up to d; it reports whether cond held.
-func waitFor(d time.Duration, cond func() bool) bool {
-	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return true
-		}
-	}
-	return cond()
-}
-
 // cancelOnceServed cancels ctx (which run turns into a SIGINT) once the site
-// has been asked for each of paths, and 100 ms later: the binary is then
-// past its signal set-up and the quick pages have been answered, whatever
-// the machine's load. (A fixed 300 ms could land before the binary had
-// installed its handler, killing it, on a loaded machine.)
+// has been asked for each of paths, as many times as it is named, and
+// 100 ms later: the binary is then past its signal set-up and the quick
+// pages have been answered, whatever the machine's load. (A fixed 300 ms
+// could land before the binary had installed its handler, killing it, on a
+// loaded machine.)
 func cancelOnceServed(t *testing.T, cancel context.CancelFunc, site *demosite.Site, paths ...string) {
 	t.Helper()
+	want := map[string]int{}
+	for _, p := range paths {
+		want[p]++
+	}
+	// The test may end first (its run was not interrupted): it then waits
+	// for this goroutine, which must not report to it any more.
+	stop, done := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { close(stop); <-done })
 	go func() {
+		defer close(done)
 		defer cancel()
-		waitFor(30*time.Second, func() bool {
-			for _, p := range paths {
-				if site.Hits(p) == 0 {
+		served := proctest.Poll(func() bool {
+			select {
+			case <-stop:
+				return true
+			default:
+			}
+			for p, n := range want {
+				if site.Hits(p) < n {
 					return false
 				}
 			}
 			return true
 		})
+		if !served {
+			t.Errorf("the site was not asked for %v within %v", paths, proctest.Deadline)
+			return
+		}
 		time.Sleep(100 * time.Millisecond)
 	}()
 }
@@ -56,23 +67,26 @@ func cancelOnceServed(t *testing.T, cancel context.CancelFunc, site *demosite.Si
 // ordered loop gave up at the interrupt and lost both.)
 func TestInterruptOrderedKeepsFinished(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	journal := filepath.Join(t.TempDir(), "j.jsonl")
 	hang, a, b := site.URL()+"/hang", site.WikiURL("A"), site.WikiURL("B")
 	cmd := exec.Command(fanoutBin, "check", "--ordered", "--retries", "0", "--progress", "--resume", journal, hang, a, b)
 	var out bytes.Buffer
-	errb := new(lockedBuffer)
+	errb := new(proctest.Buffer)
 	cmd.Stdout, cmd.Stderr = &out, errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	// The forced bar says so once A and B are done (the total is not
 	// known ahead with --resume).
-	if !waitFor(20*time.Second, func() bool { return strings.Contains(errb.String(), "checking 2 done, 1 running") }) {
+	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatalf("A and B never finished: %q", errb.String())
-	}
+		if t.Failed() {
+			t.Logf("stderr: %q", errb.String())
+		}
+	})
+	proctest.WaitFor(t, "A and B to finish", func() bool { return strings.Contains(errb.String(), "checking 2 done, 1 running") })
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var ee *exec.ExitError
@@ -100,10 +114,13 @@ func TestInterruptOrderedKeepsFinished(t *testing.T) {
 	}
 }
 
-// ctxTimeout is a context that ends (a SIGINT for run) after d.
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+// ctxOnceServed is a context that ends (a SIGINT for run) as
+// cancelOnceServed says.
+func ctxOnceServed(t *testing.T, site *demosite.Site, paths ...string) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	cancelOnceServed(t, cancel, site, paths...)
 	return ctx
 }
 
@@ -111,12 +128,12 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 // run, even with -q (the records alone would look like a complete run).
 func TestInterruptedSummary(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	args := []string{"check", "-q", "--retries", "0", site.WikiURL("A")}
 	for range 5 {
 		args = append(args, site.URL()+"/hang")
 	}
-	out, stderr, code := run(t, ctxTimeout(t, 2*time.Second), "", args...)
+	out, stderr, code := run(t, ctxOnceServed(t, site, "/wiki/A", "/hang"), "", args...)
 	if code != ExitInterrupted || out != site.WikiURL("A")+" - exists\n" {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
@@ -137,7 +154,7 @@ func ptyRun(t *testing.T, stop func(string) bool, args ...string) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var all lockedBuffer
+	var all proctest.Buffer
 	read := make(chan struct{})
 	go func() {
 		defer close(read)
@@ -152,7 +169,7 @@ func ptyRun(t *testing.T, stop func(string) bool, args ...string) string {
 		}
 	}()
 	if stop != nil {
-		if !waitFor(20*time.Second, func() bool { return stop(all.String()) }) {
+		if !proctest.Poll(func() bool { return stop(all.String()) }) {
 			cmd.Process.Kill()
 		} else {
 			cmd.Process.Signal(syscall.SIGINT)
@@ -179,7 +196,7 @@ func ptyRun(t *testing.T, stop func(string) bool, args ...string) string {
 // or whole record lines.
 func TestTerminalNeverTorn(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, time.Millisecond)
+	site := sitetest.Start(t, demosite.Options{Latency: time.Millisecond})
 	var urls []string
 	for i := range 400 {
 		urls = append(urls, site.WikiURL("Page_"+strings.Repeat("x", i%7)+strconv.Itoa(i)))
@@ -228,7 +245,7 @@ func TestTerminalNeverTorn(t *testing.T) {
 // issue saw "(1/3, 348918 inputs/s) [0s:0s]" frozen for 6 s).
 func TestTerminalBarMovesWhileWaiting(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	elapsed2 := regexp.MustCompile(`· 0:02( · ETA [^\r]*)?\r`)
 	screen := ptyRun(t, elapsed2.MatchString,
 		"check", "--retries", "0", site.WikiURL("A"), site.URL()+"/hang", site.URL()+"/hang")
@@ -263,13 +280,14 @@ func TestTerminalBarMovesWhileWaiting(t *testing.T) {
 // ones: "0 done, 4 not started".)
 func TestInterruptCountsRunningAndQueued(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	var args []string
 	for i := range 4 {
 		args = append(args, site.URL()+"/hang?n="+strconv.Itoa(i))
 	}
 	for _, ordered := range []string{"--ordered=false", "--ordered=true"} {
-		_, stderr, code := run(t, ctxTimeout(t, 1500*time.Millisecond), "", append([]string{"check", "-q", "-w", "2", "--retries", "0", ordered}, args...)...)
+		site.ResetStats()
+		_, stderr, code := run(t, ctxOnceServed(t, site, "/hang", "/hang"), "", append([]string{"check", "-q", "-w", "2", "--retries", "0", ordered}, args...)...)
 		if code != ExitInterrupted || stderr != "interrupted: 0 done, 2 cut short, 2 not started\n" {
 			t.Errorf("%s: exit %d, stderr %q", ordered, code, stderr)
 		}

@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 // checkJournalHeader fails unless line is a --resume journal's header.
@@ -27,7 +30,7 @@ func checkJournalHeader(t *testing.T, path string, line []byte) {
 // nothing; docs/reliability.md says a foreign file is not touched.
 func TestResumeLeavesAForeignOneLineFile(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	for name, content := range map[string]string{
 		"with newline":    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOe me@host\n",
 		"without newline": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOe me@host",
@@ -48,7 +51,7 @@ func TestResumeLeavesAForeignOneLineFile(t *testing.T) {
 // every input as done ("2 skipped", nothing saved, exit 0).
 func TestResumeRefusesAnotherJobsJournal(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	ctx := context.Background()
 	urls := []string{site.WikiURL("A"), site.WikiURL("B")}
 	journal := filepath.Join(t.TempDir(), "done.jsonl")
@@ -81,7 +84,7 @@ func TestResumeRefusesAnotherJobsJournal(t *testing.T) {
 // run is refused while the first holds the journal.
 func TestResumeOneRunPerJournal(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	journal := filepath.Join(t.TempDir(), "done.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
 	first := make(chan int)
@@ -91,14 +94,10 @@ func TestResumeOneRunPerJournal(t *testing.T) {
 	}()
 	// The header is written under the lock: once it is there, the first
 	// run holds the journal.
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if data, _ := os.ReadFile(journal); strings.HasSuffix(string(data), "\n") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the first run did not open its journal")
-		}
-	}
+	proctest.WaitFor(t, "the first run to open its journal", func() bool {
+		data, _ := os.ReadFile(journal)
+		return strings.HasSuffix(string(data), "\n")
+	})
 	out, stderr, code := run(t, context.Background(), "", "check", "--resume", journal, site.WikiURL("A"))
 	if code != ExitUsage || out != "" || !strings.Contains(stderr, journal+": another fanout run is writing it") {
 		t.Errorf("second run: exit %d, out %q, stderr:\n%s", code, out, stderr)

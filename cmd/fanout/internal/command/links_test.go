@@ -12,7 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 // hitServer is a loopback site whose pages are given by path, and which
@@ -388,11 +389,11 @@ func TestLinksInterruptAndResume(t *testing.T) {
 	journal := filepath.Join(t.TempDir(), "j.jsonl")
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for srv.count("/hang") == 0 || srv.count("/gone") < 1 {
-			time.Sleep(10 * time.Millisecond)
-		}
-		time.Sleep(200 * time.Millisecond) // the finished records reach the journal
-		cancel()
+		defer cancel()
+		proctest.Poll(func() bool { // /hang asked for, and the header and the 2 finished links journalled
+			data, _ := os.ReadFile(journal)
+			return srv.count("/hang") > 0 && strings.Count(string(data), "\n") == 3
+		})
 	}()
 	out, errOut, code := run(t, ctx, "", "links", "--no-progress", "--resume", journal, dir)
 	if code != ExitInterrupted || !strings.Contains(out, "/gone - does not exist") || !strings.Contains(errOut, "interrupted: 3 done, 1 cut short") /* the document and 2 links */ {

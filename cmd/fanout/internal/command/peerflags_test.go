@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
@@ -21,7 +22,7 @@ import (
 // -sc and -title ask for what probe always shows.
 func TestPeerFlagsHttpxProbe(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	ok, missing := site.WikiURL("Ocean"), site.URL()+"/wiki/this_page_does_not_exist"
 	list := filepath.Join(t.TempDir(), "urls.txt")
 	if err := os.WriteFile(list, []byte(ok+"\n"+missing+"\n"), 0o644); err != nil {
@@ -132,12 +133,8 @@ func runNetnsIn(t *testing.T, dir string, args ...string) (stdout, stderr string
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		code = ee.ExitCode()
-	default:
+	code, ok := exitStatus(err)
+	if !ok {
 		t.Fatalf("unshare -rn (user namespaces needed; FANOUT_NO_NETNS=1 to skip): %v", err)
 	}
 	return out.String(), errb.String(), code

@@ -26,12 +26,8 @@ func netnsPeer(t *testing.T, setup string, args ...string) (out string, code int
 	proctest.Needs(t, "root", "unshare", "ip")
 	cmd := exec.Command("unshare", append([]string{"-n", "sh", "-ec", "ip link set lo up\n" + setup + "\nexec \"$@\"", "sh"}, args...)...)
 	b, err := cmd.Output()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		code = ee.ExitCode()
-	default:
+	code, ok = exitStatus(err)
+	if !ok {
 		t.Fatalf("%q in a network namespace (needs root): %v", args, err)
 	}
 	return string(b), code, true
@@ -128,7 +124,7 @@ func TestPingInterruptPrintsRepliesSoFar(t *testing.T) {
 	proctest.Needs(t, "root", "unshare", "ip")
 	cmd := exec.Command("unshare", "-n", "sh", "-ec", "ip link set lo up\nexec \"$@\"", "sh", buildFanout(t),
 		"ping", "--json", "-c", "20", "--interval", "0.1", "127.0.0.1", "::1")
-	var out, errb lockedBuffer
+	var out, errb proctest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("needs root and unshare (FANOUT_NO_NETNS=1 to skip): %v", err)

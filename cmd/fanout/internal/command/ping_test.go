@@ -10,9 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
@@ -77,15 +75,11 @@ func runNetns(t *testing.T, setup, asUser string, args ...string) (string, strin
 	var out, errb strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return out.String(), errb.String(), 0
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return out.String(), errb.String(), ee.ExitCode()
+	code, ok := exitStatus(err)
+	if !ok {
+		t.Fatalf("running fanout %v in a network namespace: %v\n%s", args, err, errb.String())
 	}
-	t.Fatalf("running fanout %v in a network namespace: %v\n%s", args, err, errb.String())
-	return "", "", -1
+	return out.String(), errb.String(), code
 }
 
 // sortedLines returns out's lines, sorted (results come as they finish).
@@ -265,19 +259,16 @@ func TestPingInterrupted(t *testing.T) {
 	proctest.Needs(t, "root", "unshare", "ip")
 	cmd := exec.Command("unshare", "-n", "sh", "-ec", "ip link set lo up\n"+dropHost+"\nexec \"$@\"", "sh", bin,
 		"ping", "-c", "1", "-w", "60", "127.0.0.1", "127.0.0.2")
-	var out, errb lockedBuffer
+	var out, errb proctest.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("needs root and unshare (FANOUT_NO_NETNS=1 to skip): %v", err)
 	}
 	// Wait for 127.0.0.1's line: 127.0.0.2 is then waiting on its deadline.
-	for i := 0; !strings.Contains(out.String(), "OK -> 127.0.0.1"); i++ {
-		if i > 1000 {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no result for 127.0.0.1 in 10s: %q %q", out.String(), errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !proctest.Poll(func() bool { return strings.Contains(out.String(), "OK -> 127.0.0.1") }) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("no result for 127.0.0.1 in %v: %q %q", proctest.Deadline, out.String(), errb.String())
 	}
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
@@ -289,24 +280,6 @@ func TestPingInterrupted(t *testing.T) {
 		!strings.Contains(errb.String(), "interrupted: 1 done, 1 cut short, 0 not started") {
 		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
 	}
-}
-
-// lockedBuffer is a strings.Builder safe to read while a process writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // A line that cannot be a host (not UTF-8) is an error record of its own,

@@ -9,11 +9,12 @@ import (
 	"testing"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 )
 
 func TestProbeText(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL()
 	out, stderr, code := run(t, context.Background(), "", "probe", site.WikiURL("Ocean"), u+"/redirect/2", u+"/notitle", u+"/charset/koi8-r?via=meta")
 	if code != ExitOK {
@@ -45,7 +46,7 @@ func TestProbeText(t *testing.T) {
 
 func TestProbeJSONAndExitStatus(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL()
 	stdin := site.WikiURL("A") + "\n" + u + "/status/404\nnot a url\nhttp://127.0.0.1:1/\n" + u + "/gzip?bomb=1\n"
 	out, _, code := run(t, context.Background(), stdin, "probe", "--json", "--ordered", "--max-body", "64KiB", "-q")
@@ -88,7 +89,7 @@ func TestProbeJSONAndExitStatus(t *testing.T) {
 
 func TestProbeOrderedCSV(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	var list []string
 	for i := range 20 {
 		// Later pages answer sooner, so input order must come from --ordered.
@@ -126,7 +127,7 @@ func TestProbeUsageAndInterrupt(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
 		}
 	}
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelOnceServed(t, cancel, site, "/wiki/fast", "/hang")
 	out, stderr, code := run(t, ctx, site.WikiURL("fast")+"\n"+site.URL()+"/hang\n"+site.URL()+"/hang\n", "probe")
@@ -147,7 +148,7 @@ func TestProbeUsageAndInterrupt(t *testing.T) {
 // garbled), #1546 (gb2312 declared in a meta http-equiv, not decoded).
 func TestProbeTitleCharsetsEndToEnd(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	var args []string
 	want := map[string]string{}
 	for _, cs := range demosite.Charsets() {

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 	"sigs.k8s.io/yaml"
 )
@@ -181,14 +181,11 @@ func runShell(dir string, env []string, shell ...string) (string, int) {
 	defer cancel()
 	cmd := shellCmd(ctx, dir, env, shell...)
 	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
+	if ctx.Err() != nil {
 		return fmt.Sprintf("%s\n(stopped: still running after 2 minutes)", out), -1
-	case err == nil:
-		return string(out), 0
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return string(out), ee.ExitCode()
+	}
+	if code, ok := exitStatus(err); ok {
+		return string(out), code
 	}
 	return fmt.Sprintf("%s\n(%v)", out, err), -1
 }
@@ -445,7 +442,7 @@ func TestScaleOutParallelSSH(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			site := startSite(t, tc.latency)
+			site := sitetest.Start(t, demosite.Options{Latency: tc.latency})
 			hosts := startSSHHosts(t, tools, 2, wrapDir+":/usr/bin:/bin")
 			dir, want := recipeURLs(t, site, tc.urls)
 			hosts.writeHosts(t, dir, "4/")
@@ -598,7 +595,7 @@ func TestScaleOutKubernetesJob(t *testing.T) {
 	bin := buildFanout(t)
 	// A shard (250 URLs, 200 ms each, 64 at a time) takes about a second:
 	// time to kill it midway.
-	site := startSite(t, 200*time.Millisecond)
+	site := sitetest.Start(t, demosite.Options{Latency: 200 * time.Millisecond})
 	data, want := recipeURLs(t, site, 2_000)
 	script := strings.ReplaceAll(c.Command[2], mount.MountPath+"/", data+"/")
 	workdir := t.TempDir() // the container's, not the volume
@@ -642,11 +639,10 @@ func killAndRerun(t *testing.T, dir string, env []string, journal string, shell 
 	}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if b, _ := os.ReadFile(journal); bytes.Count(b, []byte("\n")) >= 2 { // the header and a record
-			break
-		}
-	}
+	proctest.Poll(func() bool { // until the header and a record are written (or the deadline)
+		b, _ := os.ReadFile(journal)
+		return bytes.Count(b, []byte("\n")) >= 2
+	})
 	select {
 	case <-exited: // ended first: reported below
 	default:
@@ -704,7 +700,7 @@ func TestScaleOutSlurmArray(t *testing.T) {
 	t.Parallel()
 	recipe := docRecipe(t, "slurm")
 	bin := buildFanout(t)
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir, want := recipeURLs(t, site, 2_000)
 	fake := t.TempDir()
 	if err := os.WriteFile(filepath.Join(fake, "sbatch"), []byte(sbatch), 0o755); err != nil {

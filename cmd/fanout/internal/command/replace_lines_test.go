@@ -2,13 +2,14 @@ package command
 
 import (
 	"context"
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/replace"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/replace"
 )
 
 // sedOutput runs `sed -E script` on input when sed is installed.

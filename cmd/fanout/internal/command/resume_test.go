@@ -14,6 +14,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 // writeInputs writes n distinct URLs of site to a file, one per line.
@@ -74,7 +78,7 @@ func readJournal(t *testing.T, path string) map[string]int {
 func TestResumeAfterSIGKILL(t *testing.T) {
 	t.Parallel()
 	bin := buildFanout(t)
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	n, killWithin := 20_000, 400
 	if longTests() {
 		n, killWithin = 100_000, 900
@@ -102,7 +106,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 		started := make(chan struct{})
 		go func() {
 			defer close(started)
-			waitFor(30*time.Second, func() bool {
+			proctest.Poll(func() bool {
 				fi, err := os.Stat(journal)
 				return err == nil && fi.Size() > before+200 // this run's first records
 			})
@@ -169,7 +173,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 // A rerun of a finished run does nothing, and says so.
 func TestResumeSkipsWhatIsDone(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	journal := filepath.Join(t.TempDir(), "done.jsonl")
 	urls := []string{site.WikiURL("A"), site.WikiURL("this_page_does_not_exist"), "notaurl"}
 	ctx := context.Background()
@@ -202,7 +206,7 @@ func TestResumeSkipsWhatIsDone(t *testing.T) {
 // they take every input exactly once.
 func TestShardsCoverTheInputOnce(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	in, want := writeURLs(t, 3000, func(i int) string { return site.WikiURL(fmt.Sprintf("S_%d", i)) })
 	for _, n := range []int{1, 3, 8} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -279,7 +283,7 @@ func TestResumeExec(t *testing.T) {
 // have them too: a rerun redoes nothing.
 func TestResumeProbeAndGet(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	ctx := context.Background()
 	urls := []string{site.WikiURL("A"), site.WikiURL("B")}
 	for _, args := range [][]string{{"probe"}, {"get", "--dir", t.TempDir()}} {
@@ -326,7 +330,7 @@ func readJournalInputs(t *testing.T, path string) map[string]int {
 // error.
 func TestResumeRetryFailed(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	journal := filepath.Join(t.TempDir(), "done.jsonl")
 	ctx := context.Background()
 	good, bad := site.WikiURL("A"), site.WikiURL("this_page_does_not_exist")

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 )
 
 // A 429 with Retry-After is retried after the wait the server asked for,
@@ -15,7 +18,7 @@ import (
 // lychee #634 (hundreds of 429 "network errors" in a 17k-link run).
 func TestCheckRetriesHonourRetryAfter(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL() + "/flaky/ra?fail=1&code=429&retry_after=1"
 	out, _, code := run(t, context.Background(), "", "check", "-q", "--retries", "2", u)
 	if code != ExitOK || !strings.HasSuffix(strings.TrimSpace(out), " - exists") {
@@ -32,7 +35,7 @@ func TestCheckRetriesHonourRetryAfter(t *testing.T) {
 
 func TestCheckRetriesExhausted(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL() + "/flaky/storm?fail=100&code=503&retry_after=0"
 	out, _, code := run(t, context.Background(), "", "check", "-q", "--retries", "3", u)
 	if code != ExitSome || !strings.Contains(out, "unknown (HTTP 503)") {
@@ -56,7 +59,7 @@ func TestCheckRetriesExhausted(t *testing.T) {
 // --rate caps requests per second per host, as the server measures them.
 func TestCheckRatePerHost(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	var urls []string
 	for i := range 21 {
 		urls = append(urls, site.WikiURL("R"+strconv.Itoa(i)))
@@ -78,7 +81,7 @@ func TestCheckRatePerHost(t *testing.T) {
 // probe and get share check's retry policy (httpcheck.Checker.Send).
 func TestProbeAndGetRetry(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	out, _, code := run(t, context.Background(), "", "probe", "-q", "--retries", "1", site.URL()+"/flaky/p?fail=1&code=503&retry_after=0")
 	if code != ExitOK || !strings.Contains(out, "[200]") {
 		t.Fatalf("probe: exit %d, %q", code, out)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 )
 
 // The command's soak: 200,000 checks (short form, run in CI: 20,000)
@@ -31,11 +32,7 @@ func TestSoakCommand(t *testing.T) {
 	}
 	// The site keeps no per-path statistics: in this process, they would
 	// be heap growth that is not the command's.
-	site, err := demosite.Start(demosite.Options{MaxPaths: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer site.Close()
+	site := sitetest.Start(t, demosite.Options{MaxPaths: 1})
 	pr, pw := io.Pipe()
 	var samples []uint64
 	go func() {

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 // onTerminal is fanout running with stdin, stdout and stderr on a
@@ -19,7 +22,7 @@ import (
 type onTerminal struct {
 	t    *testing.T
 	tty  *os.File // the terminal's other end: what is typed, what is shown
-	all  lockedBuffer
+	all  proctest.Buffer
 	read chan struct{}
 	done chan error
 }
@@ -54,7 +57,7 @@ func startOnTerminal(t *testing.T, cols uint16, args ...string) *onTerminal {
 // waitShown waits until the terminal received what matches re.
 func (o *onTerminal) waitShown(re string) {
 	o.t.Helper()
-	if !waitFor(20*time.Second, func() bool { return regexp.MustCompile(re).MatchString(o.all.String()) }) {
+	if !proctest.Poll(func() bool { return regexp.MustCompile(re).MatchString(o.all.String()) }) {
 		o.t.Fatalf("the terminal never showed %s: %q", re, o.all.String())
 	}
 }
@@ -133,7 +136,7 @@ func screen(out string, width int) []string {
 // is left after the interrupt.
 func TestInterruptAt80ColumnsClearsBar(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	args := []string{"check", "--retries", "0"}
 	for i := range 100 {
 		args = append(args, site.WikiURL("T"+strconv.Itoa(i)))
@@ -168,7 +171,7 @@ func TestInterruptAt80ColumnsClearsBar(t *testing.T) {
 // same); not when the input is not a terminal, or comes from arguments.
 func TestBareCheckOnTerminalSaysStdin(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	const said = "fanout: reading URLs from standard input, one per line (end with Ctrl-D)\r\n"
 	o := startOnTerminal(t, 120, "check")
 	o.waitShown(regexp.QuoteMeta(said))

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 )
 
 // bar is one task of a timeline: a <rect> with a <title> tooltip.
@@ -85,7 +88,7 @@ func parseBars(t *testing.T, path string) []bar {
 // bars of one lane never overlap (a worker runs one task at a time).
 func TestTimelineOfARun(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 5*time.Millisecond)
+	site := sitetest.Start(t, demosite.Options{Latency: 5 * time.Millisecond})
 	var urls []string
 	for i := range 40 {
 		urls = append(urls, site.WikiURL("T"+strconv.Itoa(i)))
@@ -134,7 +137,7 @@ func TestTimelineOfARun(t *testing.T) {
 // name is a usage error before anything runs; HTML is self-contained.
 func TestTimelineCompareAndUsage(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	dir := t.TempDir()
 	path := filepath.Join(dir, "both.html")
 	_, stderr, code := run(t, context.Background(), "", "probe", "--compare", "-w", "3", "--timeline", path,
@@ -180,10 +183,10 @@ func TestDemoTimeline(t *testing.T) {
 // A task that finished keeps its own word.
 func TestTimelineInterruptedSaysCutShort(t *testing.T) {
 	t.Parallel()
-	site := startSite(t, 0)
+	site := sitetest.Start(t, demosite.Options{})
 	path := filepath.Join(t.TempDir(), "run.svg")
 	hang, a := site.URL()+"/hang", site.WikiURL("A")
-	_, stderr, code := run(t, ctxTimeout(t, 2*time.Second), "", "check", "--retries", "0", "--timeline", path, a, hang)
+	_, stderr, code := run(t, ctxOnceServed(t, site, "/wiki/A", "/hang"), "", "check", "--retries", "0", "--timeline", path, a, hang)
 	if code != ExitInterrupted || !strings.Contains(stderr, "interrupted: 1 done, 1 cut short") {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}

@@ -1,19 +1,17 @@
 package demosite
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 	"go.uber.org/goleak"
 )
 
@@ -60,32 +58,13 @@ func testLookupIP(ctx context.Context, host string) ([]net.IPAddr, error) {
 	return ips, nil
 }
 
-// syncBuffer collects the server's error log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // startSite starts a site that the test's cleanup closes, failing the test
-// if Close fails or if net/http logged an error (a handler bug such as a
-// superfluous WriteHeader).
+// if Close fails or if net/http logged an error. It is sitetest.Start, which
+// this package's own tests cannot import (sitetest imports demosite).
 func startSite(t *testing.T, opts Options) *Site {
 	t.Helper()
-	var logBuf syncBuffer
 	if opts.ErrorLog == nil {
-		opts.ErrorLog = log.New(&logBuf, "", 0)
+		opts.ErrorLog = proctest.ErrorLog(t)
 	}
 	s, err := Start(opts)
 	if err != nil {
@@ -94,9 +73,6 @@ func startSite(t *testing.T, opts Options) *Site {
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
-		}
-		if l := logBuf.String(); l != "" {
-			t.Errorf("server logged:\n%s", l)
 		}
 	})
 	return s
@@ -162,22 +138,10 @@ func title(body string) string {
 }
 
 // waitIdle waits until no handler runs: how a test sees that the server
-// noticed a client went away. The generous deadline only bounds a failing
-// test; a passing one returns as soon as the handlers end.
+// noticed a client went away.
 func waitIdle(t *testing.T, s *Site) {
 	t.Helper()
-	waitFor(t, "no handler running", func() bool { return s.Stats().Active == 0 })
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for: %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	proctest.WaitFor(t, "no handler running", func() bool { return s.Stats().Active == 0 })
 }
 
 // rawRequest dials the site and sends a GET (or another method) for path,

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 func TestStartDefaults(t *testing.T) {
@@ -178,7 +180,7 @@ func TestCloseEndsHandlers(t *testing.T) {
 	// A raw /hang whose client never closes.
 	rawHang := rawRequest(t, s, "GET", "/hang")
 	want := int64(len(paths) + 1)
-	waitFor(t, "every handler running", func() bool { return s.Stats().Active == want })
+	proctest.WaitFor(t, "every handler running", func() bool { return s.Stats().Active == want })
 
 	if err := s.Close(); err != nil {
 		t.Errorf("Close: %v", err)
@@ -242,7 +244,7 @@ func TestLatencyClientGone(t *testing.T) {
 		}
 		done <- err
 	}()
-	waitFor(t, "the handler to start", func() bool { return s.Stats().Active == 1 })
+	proctest.WaitFor(t, "the handler to start", func() bool { return s.Stats().Active == 1 })
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Do: %v, want context.Canceled", err)

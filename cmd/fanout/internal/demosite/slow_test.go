@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 func TestSlowHeaders(t *testing.T) {
@@ -137,7 +139,7 @@ func TestEndless(t *testing.T) {
 func TestEndlessStalledClient(t *testing.T) {
 	s := startSite(t, Options{})
 	conn := rawRequest(t, s, "GET", "/endless")
-	waitFor(t, "the handler to start", func() bool { return s.Stats().Active == 1 })
+	proctest.WaitFor(t, "the handler to start", func() bool { return s.Stats().Active == 1 })
 	time.Sleep(20 * time.Millisecond) // let it fill the socket buffers
 	conn.Close()
 	waitIdle(t, s)

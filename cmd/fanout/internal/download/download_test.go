@@ -15,21 +15,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func startSite(t *testing.T) *demosite.Site {
-	t.Helper()
-	site, err := demosite.Start(demosite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { site.Close() })
-	return site
-}
 
 func newDownloader(t *testing.T, timeout time.Duration, maxSize int64) *Downloader {
 	t.Helper()
@@ -85,7 +76,7 @@ func writeFile(t *testing.T, path, data string) {
 }
 
 func TestGetSavesThePage(t *testing.T) {
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	d := newDownloader(t, 5*time.Second, 0)
 	dir := t.TempDir()
 	for _, u := range []string{site.WikiURL("Ocean"), site.URL() + "/redirect/2", site.URL() + "/gzip", site.URL() + "/big?size=100KB&send=100KB"} {
@@ -113,7 +104,7 @@ func TestGetSavesThePage(t *testing.T) {
 // A failed download leaves no file and no temporary file, and never
 // replaces a good file already there.
 func TestGetFailuresLeaveNothing(t *testing.T) {
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL()
 	// 10 s: only /endless is meant to time out; the others have answers of
 	// their own, which a loaded machine under -race must not turn into a
@@ -166,7 +157,7 @@ func TestGetFailuresLeaveNothing(t *testing.T) {
 }
 
 func TestGetCancelledLeavesNothing(t *testing.T) {
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	d := newDownloader(t, 0, 0)
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -181,7 +172,7 @@ func TestGetCancelledLeavesNothing(t *testing.T) {
 }
 
 func TestGetReplacesWithCompleteFile(t *testing.T) {
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	d := newDownloader(t, 5*time.Second, 0)
 	dir := t.TempDir()
 	u := site.WikiURL("Ocean")
@@ -385,7 +376,7 @@ func FuzzFileName(f *testing.F) {
 // reported; here neither is lost, and neither path is shared.
 func TestGetFileAndDirectoryOfTheSameName(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	for _, noSync := range []bool{false, true} {
 		for _, order := range [][]string{{"/wiki/docs", "/wiki/docs/intro"}, {"/wiki/docs/intro", "/wiki/docs"}} {
 			d := New(Options{HTTP: httpcheck.Options{Workers: 2, Timeout: 5 * time.Second}, NoSync: noSync})

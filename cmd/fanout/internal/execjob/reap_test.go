@@ -73,9 +73,7 @@ func startZombie(t *testing.T) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for !proctest.Gone(cmd.Process.Pid) {
-		time.Sleep(time.Millisecond)
-	}
+	proctest.WaitFor(t, "true to exit", func() bool { return proctest.Gone(cmd.Process.Pid) })
 	return cmd
 }
 

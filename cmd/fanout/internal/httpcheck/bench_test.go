@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -16,46 +15,31 @@ import (
 // (nothing to a HEAD) and counts the bytes it wrote, which a client that
 // closes early cuts short.
 func countingServer(b *testing.B, size int) (string, *atomic.Int64) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
 	var sent atomic.Int64
 	head := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n")
 	body := []byte(strings.Repeat("x", size))
-	var wg sync.WaitGroup
-	b.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Go(func() {
+	url := serveConns(b, func(c net.Conn) {
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			req, err := http.ReadRequest(br)
 			if err != nil {
 				return
 			}
-			wg.Go(func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						return
-					}
-					n, err := c.Write(head)
-					sent.Add(int64(n))
-					if err != nil {
-						return
-					}
-					if req.Method != http.MethodHead {
-						n, err := c.Write(body)
-						sent.Add(int64(n))
-						if err != nil {
-							return
-						}
-					}
+			n, err := c.Write(head)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+			if req.Method != http.MethodHead {
+				n, err := c.Write(body)
+				sent.Add(int64(n))
+				if err != nil {
+					return
 				}
-			})
+			}
 		}
 	})
-	return "http://" + ln.Addr().String(), &sent
+	return url, &sent
 }
 
 // BenchmarkFastPathBody measures what issue 27 asked before choosing how

@@ -10,19 +10,22 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
-// rawServer answers each request on a connection with answer(n), n
-// counting the requests on that connection, then closes the connection
-// if close(n).
-func rawServer(t *testing.T, answer func(n int) string, closeAfter func(n int) bool) string {
-	t.Helper()
+// serveConns listens on loopback and runs serve on each connection (which
+// it then closes), until the test's cleanup, which waits for them.
+func serveConns(tb testing.TB, serve func(c net.Conn)) string {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	tb.Cleanup(func() { ln.Close(); wg.Wait() })
 	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
@@ -31,26 +34,36 @@ func rawServer(t *testing.T, answer func(n int) string, closeAfter func(n int) b
 			}
 			wg.Go(func() {
 				defer c.Close()
-				br := bufio.NewReader(c)
-				for n := 1; ; n++ {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					if _, err := c.Write([]byte(answer(n))); err != nil || closeAfter(n) {
-						return
-					}
-				}
+				serve(c)
 			})
 		}
 	})
 	return "http://" + ln.Addr().String()
 }
 
+// rawServer answers each request on a connection with answer(n), n
+// counting the requests on that connection, then closes the connection
+// if close(n).
+func rawServer(t *testing.T, answer func(n int) string, closeAfter func(n int) bool) string {
+	t.Helper()
+	return serveConns(t, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		for n := 1; ; n++ {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			if _, err := c.Write([]byte(answer(n))); err != nil || closeAfter(n) {
+				return
+			}
+		}
+	})
+}
+
 // The fast path keeps connections: many GETs (or HEADs), few connections.
 func TestFastHeadKeepsConnections(t *testing.T) {
 	t.Parallel()
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
-		site := startSite(t)
+		site := sitetest.Start(t, demosite.Options{})
 		c := newChecker(t, Options{Workers: 4, Method: method})
 		if c.fast == nil {
 			t.Fatal("no fast path for plain HTTP")
@@ -159,7 +172,7 @@ func TestFastHeadHandsOver(t *testing.T) {
 			t.Fatalf("HTTP/1.0: %+v", r)
 		}
 	}
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	if r := c.Check(context.Background(), site.URL()+"/redirect/2"); r.Class != Exists {
 		t.Fatalf("redirect: %+v", r)
 	}
@@ -173,7 +186,7 @@ func TestFastHeadHandsOver(t *testing.T) {
 // context ends.
 func TestFastHeadTimeoutAndCancel(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	c := newChecker(t, Options{Timeout: 300 * time.Millisecond, Retries: -1})
 	start := time.Now()
 	r := c.Check(context.Background(), site.URL()+"/hang")
@@ -182,7 +195,11 @@ func TestFastHeadTimeoutAndCancel(t *testing.T) {
 	}
 	c = newChecker(t, Options{Timeout: time.Minute, Retries: -1})
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
+	hangs := site.Hits("/hang")
+	go func() { // cancel the request in flight
+		defer cancel()
+		proctest.Poll(func() bool { return site.Hits("/hang") > hangs })
+	}()
 	start = time.Now()
 	r = c.Check(ctx, site.URL()+"/hang")
 	if el := time.Since(start); !errors.Is(r.Err, context.Canceled) || el > 5*time.Second {

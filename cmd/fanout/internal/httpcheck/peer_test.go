@@ -7,20 +7,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 )
-
-func startSite(t *testing.T) *demosite.Site {
-	t.Helper()
-	site, err := demosite.Start(demosite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { site.Close() })
-	return site
-}
 
 func newChecker(t *testing.T, o Options) *Checker {
 	t.Helper()
@@ -39,7 +31,7 @@ func newChecker(t *testing.T, o Options) *Checker {
 // and a GET (issue 27; lychee, muffet and httpx send one GET too).
 func TestOneGetPerURL(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	c := newChecker(t, Options{})
 	for _, head := range []string{"404", "500", "405"} {
 		path := "/method/G" + head
@@ -64,7 +56,7 @@ func TestOneGetPerURL(t *testing.T) {
 // django-linkcheck#224). A HEAD 2xx is trusted: no GET.
 func TestHeadErrorConfirmedWithGet(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	c := newChecker(t, Options{Method: http.MethodHead})
 	for _, head := range []string{"404", "500", "403", "405", "501"} {
 		path := "/method/H" + head
@@ -95,7 +87,7 @@ func TestHeadErrorConfirmedWithGet(t *testing.T) {
 // internal/command measures the wait at the server).
 func TestLongRetryAfterIsNotWaited(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	c := newChecker(t, Options{Timeout: 2 * time.Second, Retries: 2})
 	date := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
 	// The budget is (1 + 2 retries) x 2s = 6s.
@@ -119,7 +111,7 @@ func TestLongRetryAfterIsNotWaited(t *testing.T) {
 // internal one).
 func TestHostHeaderSetsRequestHost(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	u := site.URL() + "/vhost/www.example"
 	if r := newChecker(t, Options{}).Check(context.Background(), u); r.Class != NotExists {
 		t.Fatalf("without Host: %+v", r)
@@ -141,7 +133,7 @@ func TestHostHeaderSetsRequestHost(t *testing.T) {
 // shows them; before, --max-redirects 0 made an error).
 func TestRedirectOffIsAnAnswer(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	c := newChecker(t, Options{Redirects: -1})
 	r := c.Check(context.Background(), site.URL()+"/redirect/1?code=301")
 	if r.Class != Redirect || r.Status != 301 || r.Location != site.WikiURL("Redirected") || r.Err != nil {
@@ -157,7 +149,7 @@ func TestRedirectOffIsAnAnswer(t *testing.T) {
 // --scheme fixes one.
 func TestBareHostFallsBackToHTTP(t *testing.T) {
 	t.Parallel()
-	site := startSite(t)
+	site := sitetest.Start(t, demosite.Options{})
 	bare := site.Addr() + "/wiki/Bare"
 	r := newChecker(t, Options{}).Check(context.Background(), bare)
 	if r.Class != Exists || r.Requested != "http://"+bare {
@@ -252,6 +244,10 @@ func TestParseStatuses(t *testing.T) {
 // requested again; a result cut short is never shared.
 func TestDedup(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testDedup)
+}
+
+func testDedup(t *testing.T) {
 	d := NewDedup[int](3)
 	var calls atomic.Int64
 	release := make(chan struct{})
@@ -265,7 +261,8 @@ func TestDedup(t *testing.T) {
 	for i := range results {
 		wg.Go(func() { results[i] = d.Do(context.Background(), "u", fn) })
 	}
-	time.AfterFunc(50*time.Millisecond, func() { close(release) })
+	synctest.Wait() // every caller waits: the leader for release, the others for it
+	close(release)
 	wg.Wait()
 	for i, r := range results {
 		if r != 7 {
@@ -313,19 +310,25 @@ func TestDedup(t *testing.T) {
 // A leader that panics does not leave its waiters waiting.
 func TestDedupPanic(t *testing.T) {
 	t.Parallel()
+	synctest.Test(t, testDedupPanic)
+}
+
+func testDedupPanic(t *testing.T) {
 	d := NewDedup[int](8)
-	started := make(chan struct{})
+	started, panicNow := make(chan struct{}), make(chan struct{})
 	done := make(chan int)
 	go func() {
 		defer func() { recover() }()
 		d.Do(context.Background(), "k", func() (int, bool) {
 			close(started)
-			time.Sleep(20 * time.Millisecond)
+			<-panicNow
 			panic("boom")
 		})
 	}()
 	<-started
 	go func() { done <- d.Do(context.Background(), "k", func() (int, bool) { return 2, true }) }()
+	synctest.Wait() // the second caller waits for the leader
+	close(panicNow)
 	select {
 	case r := <-done:
 		if r != 2 {

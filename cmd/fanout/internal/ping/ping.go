@@ -124,6 +124,10 @@ type Options struct {
 	Mode       Mode          // from Detect
 	Network    string        // "ip" (either family), "ip4" or "ip6"
 	Resolver   *net.Resolver // nil: net.DefaultResolver
+
+	// onReply, when set (by tests only), is called at each distinct reply:
+	// an event for a test to act on, where a delay would be a guess.
+	onReply func()
 }
 
 // Result is what one host did.
@@ -249,8 +253,13 @@ func (p *Pinger) run(parent, ctx context.Context, res *Result, start time.Time) 
 	pg.Interval = p.opts.Interval
 	pg.Timeout = left
 	pg.RecordRtts, pg.RecordTTLs = false, false
-	if p.opts.UntilReply {
-		pg.OnRecv = func(*probing.Packet) { pg.Stop() }
+	pg.OnRecv = func(*probing.Packet) {
+		if p.opts.UntilReply {
+			pg.Stop()
+		}
+		if p.opts.onReply != nil {
+			p.opts.onReply()
+		}
 	}
 	err := pg.RunWithContext(ctx)
 	st := pg.Statistics()

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -293,13 +294,18 @@ func TestStrayRepliesIgnored(t *testing.T) {
 // below 0.
 func TestDuplicateReplies(t *testing.T) {
 	needRaw(t)
-	p := New(Options{Count: 2, Interval: time.Second, Deadline: 10 * time.Second, Mode: Raw})
+	var p *Pinger
+	replies := 0
+	// At the first reply, before the second request (a second later), the
+	// first one is answered again. (The raw path calls onReply in Ping's
+	// goroutine, the test's.)
+	p = New(Options{Count: 2, Interval: time.Second, Deadline: 10 * time.Second, Mode: Raw, onReply: func() {
+		if replies++; replies == 1 {
+			forge(t, p.shared, 100, p.shared.token[:])
+		}
+	}})
 	defer p.Close()
 	p.shared.nextSeq = 100 // the first request's sequence number
-	go func() {
-		time.Sleep(200 * time.Millisecond) // between the two requests
-		forge(t, p.shared, 100, p.shared.token[:])
-	}()
 	r := p.Ping(context.Background(), "127.0.0.1")
 	if r.Sent != 2 || r.Received != 2 || r.Duplicates != 1 || r.Loss() != 0 {
 		t.Fatalf("got sent %d received %d duplicates %d loss %v; want 2, 2, 1, 0", r.Sent, r.Received, r.Duplicates, r.Loss())
@@ -393,17 +399,25 @@ func TestInterruptKeepsRepliesSoFar(t *testing.T) {
 	if !inNetns(t, `sysctl -qw net.ipv4.ping_group_range="0 2147483647"`) {
 		return
 	}
+	const cancelAt = 3 // the reply after which the run is interrupted
 	for _, mode := range []Mode{Raw, Unprivileged} {
-		p := New(Options{Count: 20, Interval: 20 * time.Millisecond, Deadline: time.Hour, Mode: mode})
+		// Set before each Ping, read by onReply within it (in pro-bing's
+		// receiving goroutine, in Unprivileged mode).
+		var replies atomic.Int32
+		var cancel context.CancelFunc
+		p := New(Options{Count: 20, Interval: 20 * time.Millisecond, Deadline: time.Hour, Mode: mode, onReply: func() {
+			if replies.Add(1) == cancelAt {
+				cancel()
+			}
+		}})
 		for _, host := range []string{"127.0.0.1", "::1"} {
-			ctx, cancel := context.WithCancel(context.Background())
-			// Cancel once a few replies can have come back: the first
-			// request goes at once, the others 20 ms apart.
-			time.AfterFunc(300*time.Millisecond, cancel)
+			var ctx context.Context
+			ctx, cancel = context.WithCancel(context.Background())
+			replies.Store(0)
 			r := p.Ping(ctx, host)
 			cancel()
 			if !errors.Is(r.Err, context.Canceled) || r.Err.Error() != "interrupted" || !r.Alive() ||
-				r.Sent >= 20 || r.Received < 1 || r.Received > r.Sent || r.MinRTT <= 0 {
+				r.Sent >= 20 || r.Received < cancelAt || r.Received > r.Sent || r.MinRTT <= 0 {
 				t.Errorf("%v %s: %+v; want the replies so far, interrupted", mode, host, r)
 			}
 		}

@@ -299,6 +299,9 @@ func (s *shared) ping(ctx context.Context, o Options, res *Result) error {
 			res.Received++
 			sum += rtt
 			res.AvgRTT = sum / time.Duration(res.Received)
+			if o.onReply != nil {
+				o.onReply()
+			}
 		}
 	}
 	return nil

@@ -8,21 +8,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
 	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-func start(t *testing.T) *demosite.Site {
-	t.Helper()
-	site, err := demosite.Start(demosite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { site.Close() })
-	return site
-}
 
 func newProber(t *testing.T, o Options) *Prober {
 	t.Helper()
@@ -35,7 +26,7 @@ func newProber(t *testing.T, o Options) *Prober {
 }
 
 func TestWiki(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	p := newProber(t, Options{})
 	r := p.Probe(context.Background(), site.WikiURL("Ocean"))
 	if r.Err != nil || r.Status != 200 || !r.TitleFound || r.Title != "Ocean - Wikipedia" || !r.OK() {
@@ -57,7 +48,7 @@ func TestWiki(t *testing.T) {
 }
 
 func TestCharsets(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	p := newProber(t, Options{})
 	for _, cs := range demosite.Charsets() {
 		// wrong-header: the header says UTF-8, the meta the truth (httpx #652).
@@ -71,7 +62,7 @@ func TestCharsets(t *testing.T) {
 }
 
 func TestNoTitle(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	r := newProber(t, Options{}).Probe(context.Background(), site.URL()+"/notitle")
 	if r.Err != nil || r.Status != 200 || r.TitleFound || r.Title != "" {
 		t.Fatalf("%+v", r)
@@ -79,7 +70,7 @@ func TestNoTitle(t *testing.T) {
 }
 
 func TestBigTitleIsCapped(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	for _, size := range []string{"10KB", "10MB"} {
 		r := newProber(t, Options{}).Probe(context.Background(), site.URL()+"/bigtitle?size="+size)
 		if r.Err != nil || !r.TitleFound || utf8.RuneCountInString(r.Title) > MaxTitle || utf8.RuneCountInString(r.Title) < MaxTitle-10 {
@@ -95,7 +86,7 @@ func TestBigTitleIsCapped(t *testing.T) {
 }
 
 func TestLateTitle(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	// Beyond MaxBody: not found, and no more than MaxBody read.
 	r := newProber(t, Options{}).Probe(context.Background(), site.URL()+"/late-title?offset=2MB")
 	if r.Err != nil || r.TitleFound || r.Title != "" || r.BodyRead != DefaultMaxBody || !r.LengthFromHeader || r.ContentLength < 2e6 {
@@ -109,7 +100,7 @@ func TestLateTitle(t *testing.T) {
 }
 
 func TestGzip(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	r := newProber(t, Options{}).Probe(context.Background(), site.URL()+"/gzip")
 	if r.Err != nil || !r.TitleFound || r.Title != "Gzipped page" || r.LengthFromHeader || r.ContentLength != r.BodyRead || r.BodyRead == 0 {
 		t.Fatalf("%+v", r)
@@ -117,7 +108,7 @@ func TestGzip(t *testing.T) {
 }
 
 func TestGzipBombIsBounded(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	const maxBody = 256 << 10
 	start := time.Now()
 	r := newProber(t, Options{MaxBody: maxBody}).Probe(context.Background(), site.URL()+"/gzip?bomb=1")
@@ -130,7 +121,7 @@ func TestGzipBombIsBounded(t *testing.T) {
 }
 
 func TestEndlessIsBounded(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	// The title comes first: reading stops there, the size is a lower
 	// bound.
 	r := newProber(t, Options{}).Probe(context.Background(), site.URL()+"/endless")
@@ -151,7 +142,7 @@ func TestEndlessIsBounded(t *testing.T) {
 // with a 10 GB Content-Length that then stalls.
 func TestStopsAtTheTitle(t *testing.T) {
 	t.Parallel()
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	p := newProber(t, Options{Options: httpcheck.Options{Timeout: 20 * time.Second}})
 	for _, path := range []string{"/endless?interval=1s", "/big?size=10GB&then=hang"} {
 		start := time.Now()
@@ -172,7 +163,7 @@ func TestStopsAtTheTitle(t *testing.T) {
 // the HTML parser puts it in the head.
 func TestOnlyTheHeadTitle(t *testing.T) {
 	t.Parallel()
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	p := newProber(t, Options{})
 	for doc, want := range map[string]string{
 		"svg-title": "", "body-title": "", "svg-then-title": "", "json": "", "text": "",
@@ -189,7 +180,7 @@ func TestOnlyTheHeadTitle(t *testing.T) {
 // httpx shows them.
 func TestRedirectNotFollowed(t *testing.T) {
 	t.Parallel()
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	p := newProber(t, Options{Options: httpcheck.Options{Redirects: -1}})
 	r := p.Probe(context.Background(), site.URL()+"/redirect/1?code=301")
 	if r.Err != nil || r.Status != 301 || r.Location != site.WikiURL("Redirected") || r.Redirected || r.OK() {
@@ -198,7 +189,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 }
 
 func TestRedirectsAndErrors(t *testing.T) {
-	site := start(t)
+	site := sitetest.Start(t, demosite.Options{})
 	p := newProber(t, Options{})
 	r := p.Probe(context.Background(), site.URL()+"/redirect/3")
 	if r.Err != nil || r.Status != 200 || r.FinalURL != site.WikiURL("Redirected") || r.Title != "Redirected - Wikipedia" {

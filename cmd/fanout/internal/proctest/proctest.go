@@ -1,33 +1,100 @@
-// Package proctest helps tests prove that processes are gone: exec's
-// tests start grandchildren that must not outlive a timeout or a Ctrl-C.
+// Package proctest helps tests wait for what processes and servers do, and
+// prove that processes are gone: exec's tests start grandchildren that must
+// not outlive a timeout or a Ctrl-C.
 package proctest
 
 import (
 	"bytes"
 	"errors"
+	"log"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// ReadPid waits (up to 20 s, generous on a busy machine) for a process to
-// write its pid into path, and makes sure that process does not outlive
-// the test, even when the test fails.
+// Deadline bounds every wait: generous, so that only a failing test (or a
+// hung one) waits it out on a busy machine; a passing one returns as soon as
+// what it waits for has happened.
+const Deadline = 30 * time.Second
+
+// Poll calls cond until it returns true, and reports whether it did before
+// the Deadline. It is for goroutines other than the test's, which must not
+// call t.Fatal; the test's own goroutine uses WaitFor.
+func Poll(cond func() bool) bool {
+	deadline := time.Now().Add(Deadline)
+	// Quick at first, for what is about to happen; then at most every 20 ms,
+	// so a long wait costs the busy machine little.
+	for pause := time.Millisecond; !cond(); pause = min(2*pause, 20*time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pause)
+	}
+	return true
+}
+
+// WaitFor waits until cond returns true, and fails the test, saying what it
+// waited for, if it has not by the Deadline. Call it from the test's
+// goroutine.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	if !Poll(cond) {
+		t.Fatalf("waited %v for %s", Deadline, what)
+	}
+}
+
+// ErrorLog is a logger for a server's ErrorLog (http.Server's own error
+// messages) that fails the test, at its end, if anything was written to
+// it: a handler bug such as a superfluous WriteHeader is logged, not
+// returned. Register it before the cleanup that closes the server, so that
+// the server is closed when it is read.
+func ErrorLog(t testing.TB) *log.Logger {
+	var logged Buffer
+	t.Cleanup(func() {
+		if l := logged.String(); l != "" {
+			t.Errorf("the server logged:\n%s", l)
+		}
+	})
+	return log.New(&logged, "", 0)
+}
+
+// Buffer collects what a process or a server writes, safe to read while it
+// writes.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// ReadPid waits for a process to write its pid into path, and makes sure
+// that process does not outlive the test, even when the test fails.
 func ReadPid(t testing.TB, path string) int {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	var pid int
+	WaitFor(t, "a pid in "+path, func() bool {
 		b, _ := os.ReadFile(path)
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-			t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-			return pid
-		}
-	}
-	t.Fatalf("no pid in %s", path)
-	return 0
+		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		pid = n
+		return err == nil && pid > 0
+	})
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	return pid
 }
 
 // Gone reports whether pid no longer runs: no such process, or a zombie
@@ -45,17 +112,14 @@ func Gone(pid int) bool {
 	return i > 0 && len(stat) > i+2 && stat[i+2] == 'Z'
 }
 
-// WaitGone waits up to 10 s for pid to end, and fails the test (killing
-// it) if it does not.
+// WaitGone waits for pid to end, and fails the test (killing it) if it does
+// not.
 func WaitGone(t testing.TB, pid int) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if Gone(pid) {
-			return
-		}
+	if !Poll(func() bool { return Gone(pid) }) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Fatalf("process %d still runs after %v", pid, Deadline)
 	}
-	syscall.Kill(pid, syscall.SIGKILL)
-	t.Fatalf("process %d still runs", pid)
 }
 
 // Needs skips the test unless its requirements are met: "root" (the

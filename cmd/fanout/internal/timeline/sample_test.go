@@ -14,6 +14,7 @@ import (
 
 	"github.com/fanout-dev/fanout"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 )
 
 var samples = flag.String("samples", "", "keep the sample pictures in this directory (the demo then runs at its real 100 ms latency)")
@@ -61,11 +62,7 @@ func TestSamples(t *testing.T) {
 // demoRuns is `fanout demo`: 50 pages of the simulated site checked with
 // one worker, then with workers, each timed as the run path will.
 func demoRuns(t *testing.T, latency time.Duration, workers int) (Run, Run) {
-	site, err := demosite.Start(demosite.Options{Addr: "127.0.0.1:0", Latency: latency})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer site.Close()
+	site := sitetest.Start(t, demosite.Options{Latency: latency})
 	var urls []string
 	for i := range 49 {
 		urls = append(urls, site.WikiURL(strconv.Itoa(i)))
