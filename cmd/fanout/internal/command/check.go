@@ -6,31 +6,31 @@ import (
 	"os"
 	"strings"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
 
 // checkRecord is one line of `fanout check` output.
 type checkRecord struct {
-	Input     string     `json:"input"`
-	Line      int        `json:"line"`
-	Result    string     `json:"result"`
-	Status    int        `json:"status,omitempty"`
-	Error     string     `json:"error,omitempty"`
-	ElapsedMS cli.Millis `json:"elapsed_ms"`
-	Location  string     `json:"location,omitempty"` // a 3xx not followed
-	URL       string     `json:"url,omitempty"`      // what a bare host became: https://host/...
+	Input     string       `json:"input"`
+	Line      int          `json:"line"`
+	Result    string       `json:"result"`
+	Status    int          `json:"status,omitempty"`
+	Error     string       `json:"error,omitempty"`
+	ElapsedMS runio.Millis `json:"elapsed_ms"`
+	Location  string       `json:"location,omitempty"` // a 3xx not followed
+	URL       string       `json:"url,omitempty"`      // what a bare host became: https://host/...
 	class     httpcheck.Class
 	ok        bool
 }
 
 func (r checkRecord) TextLine() string { return r.Input + " - " + r.Result }
 
-func newCheckRecord(l cli.Line, r httpcheck.Result) checkRecord {
+func newCheckRecord(l runio.Line, r httpcheck.Result) checkRecord {
 	rec := checkRecord{Input: l.Text, Line: l.N, Result: r.Word(), Status: r.Status, class: r.Class,
-		ElapsedMS: cli.MS(r.Elapsed), Location: r.Location, URL: r.Requested}
+		ElapsedMS: runio.MS(r.Elapsed), Location: r.Location, URL: r.Requested}
 	if r.Err != nil {
 		rec.Error = httpcheck.Reason(r.Err)
 	}
@@ -123,7 +123,7 @@ func checkJob(checker *httpcheck.Checker) job[checkRecord] {
 func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
 	seen := httpcheck.NewDedup[httpcheck.Result](dedupRecent)
 	return job[checkRecord]{
-		do: func(ctx context.Context, l cli.Line) checkRecord {
+		do: func(ctx context.Context, l runio.Line) checkRecord {
 			r := seen.Do(ctx, l.Text, func() (httpcheck.Result, bool) {
 				r := checker.Check(ctx, l.Text)
 				return r, ctx.Err() == nil
@@ -132,7 +132,7 @@ func checkJobWith(checker *httpcheck.Checker, hf *httpFlags) job[checkRecord] {
 			rec.ok = hf.passes(r.Status, r.Class == httpcheck.Exists)
 			return rec
 		},
-		invalid: func(l cli.Line) checkRecord {
+		invalid: func(l runio.Line) checkRecord {
 			return checkRecord{Input: l.Text, Line: l.N, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), class: httpcheck.Error}
 		},
 		passed: func(r checkRecord) bool { return r.ok },

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/timeline"
 	"github.com/spf13/cobra"
 )
@@ -72,9 +72,9 @@ func runDemo(ctx context.Context, e *env, o *demoOptions) error {
 		return err
 	}
 	defer site.Close()
-	var urls []cli.Line
+	var urls []runio.Line
 	for i := range o.pages {
-		urls = append(urls, cli.Line{N: i + 1, Text: site.WikiURL(strconv.Itoa(i))})
+		urls = append(urls, runio.Line{N: i + 1, Text: site.WikiURL(strconv.Itoa(i))})
 	}
 	if o.pages > 2 { // as the tutorial shows, some pages do not exist
 		urls[o.pages-1].Text = site.WikiURL("this_page_does_not_exist")
@@ -105,7 +105,7 @@ func runDemo(ctx context.Context, e *env, o *demoOptions) error {
 type demoRun struct {
 	ctx  context.Context
 	e    *env
-	urls []cli.Line
+	urls []runio.Line
 	draw bool           // record each half for --timeline
 	runs []timeline.Run // the halves drawn so far
 }
@@ -118,7 +118,7 @@ func (d *demoRun) half(title string, w int) (time.Duration, int) {
 	checker := httpcheck.New(httpcheck.Options{Workers: w, Timeout: 10 * time.Second, Method: http.MethodGet})
 	defer checker.Close()
 	outcome := func(r checkRecord) string { return string(r.class) }
-	tally := cli.NewTally(classNames()...)
+	tally := runio.NewTally(classNames()...)
 	var tl *timeline.Recorder
 	if d.draw {
 		tl = timeline.New(w)

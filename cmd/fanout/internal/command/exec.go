@@ -18,21 +18,21 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/execjob"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/spf13/cobra"
 )
 
 // execRecord is one job of `fanout exec`.
 type execRecord struct {
-	Input      string     `json:"input"`
-	Line       int        `json:"line"`
-	ExitCode   int        `json:"exit_code"`
-	Signal     string     `json:"signal,omitempty"`
-	DurationMS cli.Millis `json:"duration_ms"`
-	Attempts   int        `json:"attempts,omitempty"`
-	Stdout     string     `json:"stdout"`
-	Stderr     string     `json:"stderr"`
+	Input      string       `json:"input"`
+	Line       int          `json:"line"`
+	ExitCode   int          `json:"exit_code"`
+	Signal     string       `json:"signal,omitempty"`
+	DurationMS runio.Millis `json:"duration_ms"`
+	Attempts   int          `json:"attempts,omitempty"`
+	Stdout     string       `json:"stdout"`
+	Stderr     string       `json:"stderr"`
 	// StdoutCut and StderrCut count the bytes dropped past --max-output.
 	StdoutCut int64     `json:"stdout_cut,omitempty"`
 	StderrCut int64     `json:"stderr_cut,omitempty"`
@@ -47,14 +47,14 @@ func (r execRecord) TextLine() string { return r.Input } // unused: exec writes 
 
 // joblogLine is one line of --joblog.
 type joblogLine struct {
-	Input      string     `json:"input"`
-	Line       int        `json:"line"`
-	ExitCode   int        `json:"exit_code"`
-	Signal     string     `json:"signal,omitempty"`
-	DurationMS cli.Millis `json:"duration_ms"`
-	Attempts   int        `json:"attempts"`
-	Start      string     `json:"start"`
-	Error      string     `json:"error,omitempty"`
+	Input      string       `json:"input"`
+	Line       int          `json:"line"`
+	ExitCode   int          `json:"exit_code"`
+	Signal     string       `json:"signal,omitempty"`
+	DurationMS runio.Millis `json:"duration_ms"`
+	Attempts   int          `json:"attempts"`
+	Start      string       `json:"start"`
+	Error      string       `json:"error,omitempty"`
 }
 
 // maxAutoJobs caps -j 0 (as many jobs at once as there are inputs): GNU
@@ -239,7 +239,7 @@ func runExec(ctx context.Context, e *env, o *execOptions, args []string) (err er
 	if err != nil {
 		return err
 	}
-	mode := cli.Mode{Max: execjob.MaxArg, Raw: true, Null: o.null}
+	mode := runio.Mode{Max: execjob.MaxArg, Raw: true, Null: o.null}
 	in, err := execInputs(ctx, e, &o.run, o.inputs, o.sources, o.maxArgs, mode)
 	if err != nil {
 		return err
@@ -307,7 +307,7 @@ func (o *execOptions) spec(tmpl *execjob.Template, in *execIn, opts execjob.Opti
 	}
 	if o.dryRun {
 		s.what = "printing"
-		s.summary = func(w io.Writer, t *cli.Tally) {
+		s.summary = func(w io.Writer, t *runio.Tally) {
 			fmt.Fprintf(w, "%d commands printed, %d refused (--dry-run: none was run)\n", t.Count("succeeded"), t.Count("failed"))
 		}
 	}
@@ -359,7 +359,7 @@ func splitSources(args []string) ([]string, []execSource, error) {
 // and whether each line is several inputs (named shell-quoted: -n, or
 // several lists).
 type execIn struct {
-	lines iter.Seq[cli.Line]
+	lines iter.Seq[runio.Line]
 	total func() int64
 	multi bool
 	close func()
@@ -368,7 +368,7 @@ type execIn struct {
 // execInputs makes the lines of exec's jobs: one per input of the ::: and
 // :::: lists (every combination of them when there are several), or of
 // --arg, -i or stdin; with -n, runs of up to maxArgs inputs.
-func execInputs(ctx context.Context, e *env, f *runFlags, args []string, sources []execSource, maxArgs int, mode cli.Mode) (*execIn, error) {
+func execInputs(ctx context.Context, e *env, f *runFlags, args []string, sources []execSource, maxArgs int, mode runio.Mode) (*execIn, error) {
 	in := &execIn{multi: maxArgs > 1 || len(sources) > 1}
 	var closers []func()
 	in.close = func() {
@@ -377,7 +377,7 @@ func execInputs(ctx context.Context, e *env, f *runFlags, args []string, sources
 		}
 	}
 	type list struct {
-		lines iter.Seq[cli.Line]
+		lines iter.Seq[runio.Line]
 		size  int64 // -1: unknown
 	}
 	var lists []list
@@ -393,14 +393,14 @@ func execInputs(ctx context.Context, e *env, f *runFlags, args []string, sources
 	for _, src := range sources {
 		switch {
 		case src.file == "":
-			lists = append(lists, list{cli.ArgsAs(src.args, mode), int64(len(src.args))})
+			lists = append(lists, list{runio.ArgsAs(src.args, mode), int64(len(src.args))})
 		case src.file == "-":
 			if stdin {
 				in.close()
 				return nil, usagef(":::: - reads stdin once")
 			}
 			stdin = true
-			lists = append(lists, list{cli.Read(ctx, e.stdin, mode), -1})
+			lists = append(lists, list{runio.Read(ctx, e.stdin, mode), -1})
 		default:
 			file, err := os.Open(src.file)
 			if err == nil {
@@ -414,14 +414,14 @@ func execInputs(ctx context.Context, e *env, f *runFlags, args []string, sources
 				return nil, usagef(":::: %s: %v", src.file, err)
 			}
 			closers = append(closers, func() { file.Close() })
-			lists = append(lists, list{cli.Read(ctx, file, mode), cli.CountLines(src.file, mode)})
+			lists = append(lists, list{runio.Read(ctx, file, mode), runio.CountLines(src.file, mode)})
 		}
 	}
 	lines, size := lists[0].lines, lists[0].size
 	if len(lists) > 1 {
 		// The first list streams; the others are read now, as each of
 		// their values goes with every value of the first.
-		var rest [][]cli.Line
+		var rest [][]runio.Line
 		for _, l := range lists[1:] {
 			vals := slices.Collect(l.lines)
 			rest = append(rest, vals)
@@ -446,8 +446,8 @@ func execInputs(ctx context.Context, e *env, f *runFlags, args []string, sources
 // of each of rest, the last varying fastest, numbered from 1 (GNU
 // parallel's ::: a b ::: 1 2). An unusable value makes its combinations
 // unusable.
-func product(first iter.Seq[cli.Line], rest [][]cli.Line) iter.Seq[cli.Line] {
-	return func(yield func(cli.Line) bool) {
+func product(first iter.Seq[runio.Line], rest [][]runio.Line) iter.Seq[runio.Line] {
+	return func(yield func(runio.Line) bool) {
 		for _, r := range rest {
 			if len(r) == 0 {
 				return
@@ -488,15 +488,15 @@ func product(first iter.Seq[cli.Line], rest [][]cli.Line) iter.Seq[cli.Line] {
 
 // multiLine is the line of a job of several raw inputs: shell-quoted, and
 // that shown printable.
-func multiLine(n int, vals []string, err error) cli.Line {
+func multiLine(n int, vals []string, err error) runio.Line {
 	raw := execjob.Quote(vals)
-	return cli.Line{N: n, Text: cli.Printable(raw), Raw: raw, Err: err}
+	return runio.Line{N: n, Text: runio.Printable(raw), Raw: raw, Err: err}
 }
 
 // chunks yields runs of up to n usable lines as one line each (numbered
 // from 1), and each unusable line alone, in order.
-func chunks(lines iter.Seq[cli.Line], n int) iter.Seq[cli.Line] {
-	return func(yield func(cli.Line) bool) {
+func chunks(lines iter.Seq[runio.Line], n int) iter.Seq[runio.Line] {
+	return func(yield func(runio.Line) bool) {
 		seq := 0
 		batch := make([]string, 0, n)
 		flush := func() bool {
@@ -536,20 +536,20 @@ func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry 
 	for i := range workers {
 		slots <- i + 1
 	}
-	invalid := func(l cli.Line) execRecord {
+	invalid := func(l runio.Line) execRecord {
 		msg := l.Err.Error()
-		if errors.Is(l.Err, cli.ErrTooLong) {
+		if errors.Is(l.Err, runio.ErrTooLong) {
 			msg += ", the most Linux takes in one argument (MAX_ARG_STRLEN, 128 KiB with its NUL)"
 		}
 		return execRecord{Input: l.Text, Line: l.N, ExitCode: -1, Error: msg, start: time.Now()}
 	}
 	return job[execRecord]{
-		do: func(ctx context.Context, l cli.Line) execRecord {
+		do: func(ctx context.Context, l runio.Line) execRecord {
 			args := []string{l.Raw}
 			if multi {
 				var err error
 				if args, err = execjob.Unquote(l.Raw); err != nil {
-					return invalid(cli.Line{N: l.N, Text: l.Text, Err: err})
+					return invalid(runio.Line{N: l.N, Text: l.Text, Err: err})
 				}
 			}
 			slot := <-slots
@@ -569,7 +569,7 @@ func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry 
 			r := tmpl.Run(ctx, j, o)
 			running.Add(-1)
 			rec := execRecord{Input: l.Text, Line: l.N, ExitCode: r.ExitCode, Signal: r.Signal,
-				DurationMS: cli.MS(r.Duration), Attempts: r.Attempts,
+				DurationMS: runio.MS(r.Duration), Attempts: r.Attempts,
 				Stdout: string(r.Stdout), Stderr: string(r.Stderr), StdoutCut: r.StdoutCut, StderrCut: r.StderrCut,
 				TimedOut: r.TimedOut, start: r.Start}
 			if r.Err != nil {
@@ -587,16 +587,16 @@ func execJob(tmpl *execjob.Template, o execjob.Options, workers int, multi, dry 
 type execWriter struct {
 	tag    bool
 	quiet  bool
-	format cli.Format
+	format runio.Format
 	log    *jobLog
 	buf    bytes.Buffer
 }
 
-func (w *execWriter) write(out *cli.Writer, stderr io.Writer, r execRecord) error {
+func (w *execWriter) write(out *runio.Writer, stderr io.Writer, r execRecord) error {
 	if err := w.log.add(r); err != nil {
 		return err
 	}
-	if w.format != cli.Text {
+	if w.format != runio.Text {
 		return out.Write(r)
 	}
 	// One write per stream per job: whole, even if other programs share

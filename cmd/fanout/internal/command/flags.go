@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/fanout-dev/fanout"
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/size"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -356,16 +356,16 @@ func (f *runFlags) add(c *cobra.Command, w workersFlag, groups runGroup) {
 	}
 }
 
-func (f *runFlags) format() (cli.Format, error) {
+func (f *runFlags) format() (runio.Format, error) {
 	switch {
 	case f.json && f.csv:
 		return 0, usagef("--json and --csv exclude each other")
 	case f.json:
-		return cli.JSON, nil
+		return runio.JSON, nil
 	case f.csv:
-		return cli.CSV, nil
+		return runio.CSV, nil
 	}
-	return cli.Text, nil
+	return runio.Text, nil
 }
 
 // openInput opens -i FILE; a directory, a missing or unreadable file is a

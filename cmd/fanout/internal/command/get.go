@@ -6,21 +6,21 @@ import (
 	"io"
 	"os"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/download"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/spf13/cobra"
 )
 
 // getRecord is one line of `fanout get` output.
 type getRecord struct {
-	Input     string     `json:"input"`
-	Line      int        `json:"line"`
-	Path      string     `json:"path,omitempty"`
-	Bytes     int64      `json:"bytes"`
-	Status    int        `json:"status,omitempty"`
-	ElapsedMS cli.Millis `json:"elapsed_ms"`
-	Error     string     `json:"error,omitempty"`
+	Input     string       `json:"input"`
+	Line      int          `json:"line"`
+	Path      string       `json:"path,omitempty"`
+	Bytes     int64        `json:"bytes"`
+	Status    int          `json:"status,omitempty"`
+	ElapsedMS runio.Millis `json:"elapsed_ms"`
+	Error     string       `json:"error,omitempty"`
 }
 
 func (r getRecord) TextLine() string {
@@ -132,8 +132,8 @@ func runGet(ctx context.Context, e *env, o *getOptions, args []string) error {
 		},
 		outcomes: []string{"saved", "errors"},
 		what:     "downloading",
-		count:    func(t *cli.Tally, r getRecord) { t.Sum("bytes", r.Bytes) },
-		summary: func(w io.Writer, t *cli.Tally) {
+		count:    func(t *runio.Tally, r getRecord) { t.Sum("bytes", r.Bytes) },
+		summary: func(w io.Writer, t *runio.Tally) {
 			fmt.Fprintf(w, "%d saved (%d bytes), %d errors in %.2fs\n", t.Count("saved"), t.SumOf("bytes"), t.Count("errors"), t.Elapsed().Seconds())
 		},
 	}))
@@ -144,20 +144,20 @@ func runGet(ctx context.Context, e *env, o *getOptions, args []string) error {
 func getJob(d *download.Downloader, dir string, hf *httpFlags) job[getRecord] {
 	seen := httpcheck.NewDedup[download.Result](dedupRecent)
 	return job[getRecord]{
-		do: func(ctx context.Context, l cli.Line) getRecord {
+		do: func(ctx context.Context, l runio.Line) getRecord {
 			r := seen.Do(ctx, l.Text, func() (download.Result, bool) {
 				r := d.Get(ctx, l.Text, dir)
 				return r, ctx.Err() == nil
 			})
 			rec := getRecord{Input: l.Text, Line: l.N, Path: r.Path, Bytes: r.Bytes, Status: r.Status,
-				ElapsedMS: cli.MS(r.Elapsed)}
+				ElapsedMS: runio.MS(r.Elapsed)}
 			if r.Err != nil {
 				rec.Error = download.Reason(r.Err)
 				rec.Bytes = 0
 			}
 			return rec
 		},
-		invalid: func(l cli.Line) getRecord { return getRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()} },
+		invalid: func(l runio.Line) getRecord { return getRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()} },
 		passed:  func(r getRecord) bool { return r.Error == "" },
 	}
 }

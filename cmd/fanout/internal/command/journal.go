@@ -3,7 +3,7 @@ package command
 import (
 	"path/filepath"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 )
 
 // jobFlags are, per command, the flags that change what a record means:
@@ -23,8 +23,8 @@ var jobFlags = map[string][]string{
 
 // job is what a --resume journal's header says of this run: the command
 // and its jobFlags that were set.
-func (f *runFlags) job() cli.Job {
-	j := cli.Job{Command: f.cmd.Name()}
+func (f *runFlags) job() runio.Job {
+	j := runio.Job{Command: f.cmd.Name()}
 	for _, name := range jobFlags[j.Command] {
 		fl := f.cmd.Flags().Lookup(name)
 		if fl == nil || !fl.Changed {

@@ -17,10 +17,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/linkcheck"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/links"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/walk"
 	"github.com/spf13/cobra"
 )
@@ -415,14 +415,14 @@ func linksSpec(ctx context.Context, o *linksOptions, lc *linkcheck.Checker, star
 		outcome:  linkOutcome,
 		outcomes: []string{linkBroken, linkOK},
 		what:     "checking",
-		summary:  func(w io.Writer, t *cli.Tally) { linksSummary(w, t, lc.Stats(), o.check) },
+		summary:  func(w io.Writer, t *runio.Tally) { linksSummary(w, t, lc.Stats(), o.check) },
 		show: func(r linkRecord) bool {
 			if r.v == linkcheck.Read {
 				return false // a document read is counted, not listed
 			}
 			return (o.verbose || !r.passed() && !r.repeat) && o.http.shows(r.Status)
 		},
-		dropped: func(l cli.Line) { lc.Dropped(l.Item.(linkcheck.Item)) },
+		dropped: func(l runio.Line) { lc.Dropped(l.Item.(linkcheck.Item)) },
 		journal: func(r linkRecord) any {
 			if r.v == linkcheck.Read || r.v == linkcheck.Unread || r.follows {
 				return nil // a rerun reads every document and page again, for its links not yet done
@@ -639,12 +639,12 @@ func extOf(path string) string {
 }
 
 // itemLines numbers the items for runJob.
-func itemLines(items iter.Seq[linkcheck.Item]) iter.Seq[cli.Line] {
-	return func(yield func(cli.Line) bool) {
+func itemLines(items iter.Seq[linkcheck.Item]) iter.Seq[runio.Line] {
+	return func(yield func(runio.Line) bool) {
 		n := 0
 		for it := range items {
 			n++
-			if !yield(cli.Line{N: n, Text: it.Key(), Item: it}) {
+			if !yield(runio.Line{N: n, Text: it.Key(), Item: it}) {
 				return
 			}
 		}
@@ -653,13 +653,13 @@ func itemLines(items iter.Seq[linkcheck.Item]) iter.Seq[cli.Line] {
 
 func linksJob(lc *linkcheck.Checker, style *linkStyle) job[linkRecord] {
 	return job[linkRecord]{
-		do: func(ctx context.Context, l cli.Line) linkRecord {
+		do: func(ctx context.Context, l runio.Line) linkRecord {
 			it := l.Item.(linkcheck.Item)
 			rec := newLinkRecord(it, lc.Do(ctx, it))
 			rec.style = style
 			return rec
 		},
-		invalid: func(l cli.Line) linkRecord {
+		invalid: func(l runio.Line) linkRecord {
 			rec := linkRecord{Source: l.Text, Result: "error: " + l.Err.Error(), Error: l.Err.Error(), key: l.Text, v: linkcheck.Broken}
 			if it, ok := l.Item.(linkcheck.Item); ok {
 				rec = newLinkRecord(it, linkcheck.Result{Verdict: linkcheck.Broken, Word: rec.Result, Err: l.Err})
@@ -676,7 +676,7 @@ func linksJob(lc *linkcheck.Checker, style *linkStyle) job[linkRecord] {
 // web, 5 files) in 0.41s".
 //
 // A crawl cut by its limits says so on a line of its own.
-func linksSummary(w io.Writer, t *cli.Tally, st linkcheck.Stats, o linkcheck.Options) {
+func linksSummary(w io.Writer, t *runio.Tally, st linkcheck.Stats, o linkcheck.Options) {
 	docs := t.Count(linkDoc) + t.Count(linkUnread)
 	skipped, schemes := t.Under(linkSkipped)
 	found := t.Total() - docs

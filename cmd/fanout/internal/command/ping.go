@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/ping"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/spf13/cobra"
 )
 
@@ -26,18 +26,18 @@ const (
 
 // pingRecord is one line of `fanout ping` output.
 type pingRecord struct {
-	Input     string     `json:"input"`
-	Line      int        `json:"line"`
-	Result    string     `json:"result"` // OK, failed, unresolvable, error
-	Address   string     `json:"address,omitempty"`
-	Sent      int        `json:"sent"`
-	Received  int        `json:"received"`
-	LossPct   float64    `json:"loss_pct"`
-	MinMS     cli.Millis `json:"min_ms,omitempty"`
-	AvgMS     cli.Millis `json:"avg_ms,omitempty"`
-	MaxMS     cli.Millis `json:"max_ms,omitempty"`
-	Error     string     `json:"error,omitempty"`
-	ElapsedMS cli.Millis `json:"elapsed_ms"`
+	Input     string       `json:"input"`
+	Line      int          `json:"line"`
+	Result    string       `json:"result"` // OK, failed, unresolvable, error
+	Address   string       `json:"address,omitempty"`
+	Sent      int          `json:"sent"`
+	Received  int          `json:"received"`
+	LossPct   float64      `json:"loss_pct"`
+	MinMS     runio.Millis `json:"min_ms,omitempty"`
+	AvgMS     runio.Millis `json:"avg_ms,omitempty"`
+	MaxMS     runio.Millis `json:"max_ms,omitempty"`
+	Error     string       `json:"error,omitempty"`
+	ElapsedMS runio.Millis `json:"elapsed_ms"`
 	verbose   bool
 	bare      bool // -a or -u as text: the host alone, as fping prints it
 }
@@ -73,9 +73,9 @@ func (r pingRecord) TextLine() string {
 	return s
 }
 
-func newPingRecord(l cli.Line, r ping.Result, verbose bool) pingRecord {
+func newPingRecord(l runio.Line, r ping.Result, verbose bool) pingRecord {
 	rec := pingRecord{Input: l.Text, Line: l.N, Sent: r.Sent, Received: r.Received, LossPct: r.Loss(),
-		MinMS: cli.MS(r.MinRTT), AvgMS: cli.MS(r.AvgRTT), MaxMS: cli.MS(r.MaxRTT), ElapsedMS: cli.MS(r.Elapsed), verbose: verbose}
+		MinMS: runio.MS(r.MinRTT), AvgMS: runio.MS(r.AvgRTT), MaxMS: runio.MS(r.MaxRTT), ElapsedMS: runio.MS(r.Elapsed), verbose: verbose}
 	if r.Addr.IsValid() {
 		rec.Address = r.Addr.String()
 	}
@@ -329,7 +329,7 @@ func runPing(ctx context.Context, e *env, o *pingOptions, args []string) error {
 	if !o.generate {
 		sayReadingTerminal(e, &o.run, args, "hosts")
 	}
-	bare := (o.alive || o.unreachable) && format == cli.Text && !o.verbose
+	bare := (o.alive || o.unreachable) && format == runio.Text && !o.verbose
 	show, write := o.output(bare)
 	return runSpec(ctx, e, &o.run, nil, spec[pingRecord]{
 		write: write,
@@ -343,12 +343,12 @@ func runPing(ctx context.Context, e *env, o *pingOptions, args []string) error {
 		outcome:  func(r pingRecord) string { return r.Result },
 		outcomes: []string{pingOK, pingFailed, pingUnresolvable, pingError},
 		what:     "pinging",
-		summary: func(w io.Writer, t *cli.Tally) {
+		summary: func(w io.Writer, t *runio.Tally) {
 			fmt.Fprintf(w, "%s; %s\n", t.Summary("pinged"), mode)
 		},
 		// fping's statuses: an unresolvable name or unusable line (2)
 		// wins over a host that did not answer (1).
-		exit: func(t *cli.Tally) int {
+		exit: func(t *runio.Tally) int {
 			switch {
 			case t.Count(pingUnresolvable)+t.Count(pingError) > 0:
 				return pingExitUnresolved
@@ -362,7 +362,7 @@ func runPing(ctx context.Context, e *env, o *pingOptions, args []string) error {
 
 // output is which records -a and -u print, and, bare (the hosts alone, as
 // fping prints them), how.
-func (o *pingOptions) output(bare bool) (show func(pingRecord) bool, write func(*cli.Writer, io.Writer, pingRecord) error) {
+func (o *pingOptions) output(bare bool) (show func(pingRecord) bool, write func(*runio.Writer, io.Writer, pingRecord) error) {
 	show = func(pingRecord) bool { return true }
 	switch {
 	case o.alive:
@@ -377,7 +377,7 @@ func (o *pingOptions) output(bare bool) (show func(pingRecord) bool, write func(
 	// be pinged at all, whichever of -a and -u.
 	shown := show
 	show = func(r pingRecord) bool { return shown(r) || r.Result == pingUnresolvable || r.Result == pingError }
-	write = func(out *cli.Writer, stderr io.Writer, r pingRecord) error {
+	write = func(out *runio.Writer, stderr io.Writer, r pingRecord) error {
 		if r.Result == pingUnresolvable || r.Result == pingError {
 			fmt.Fprintf(stderr, "%s: %s\n", r.Input, r.Error)
 			return nil
@@ -390,7 +390,7 @@ func (o *pingOptions) output(bare bool) (show func(pingRecord) bool, write func(
 // pingIn are ping's hosts: the lines of the arguments, -i or stdin with
 // each CIDR block expanded, or -g's block or range.
 type pingIn struct {
-	lines iter.Seq[cli.Line]
+	lines iter.Seq[runio.Line]
 	total int64 // -1: unknown
 	close func()
 }
@@ -440,8 +440,8 @@ func pingHosts(ctx context.Context, e *env, rf *runFlags, args []string, generat
 
 // expandBlocks yields lines with each CIDR block replaced by its hosts,
 // which keep the block's line number.
-func expandBlocks(lines iter.Seq[cli.Line]) iter.Seq[cli.Line] {
-	return func(yield func(cli.Line) bool) {
+func expandBlocks(lines iter.Seq[runio.Line]) iter.Seq[runio.Line] {
+	return func(yield func(runio.Line) bool) {
 		for l := range lines {
 			if l.Err == nil {
 				b, ok, err := ping.ParseBlock(strings.TrimSpace(l.Text))
@@ -465,10 +465,10 @@ func expandBlocks(lines iter.Seq[cli.Line]) iter.Seq[cli.Line] {
 }
 
 // blockLines yields b's addresses as lines numbered n.
-func blockLines(n int, b ping.Block) iter.Seq[cli.Line] {
-	return func(yield func(cli.Line) bool) {
+func blockLines(n int, b ping.Block) iter.Seq[runio.Line] {
+	return func(yield func(runio.Line) bool) {
 		for a := range b.All() {
-			if !yield(cli.Line{N: n, Text: a.String()}) {
+			if !yield(runio.Line{N: n, Text: a.String()}) {
 				return
 			}
 		}
@@ -478,12 +478,12 @@ func blockLines(n int, b ping.Block) iter.Seq[cli.Line] {
 // pingJob pings one line's host with p.
 func pingJob(p *ping.Pinger, verbose, bare bool) job[pingRecord] {
 	return job[pingRecord]{
-		do: func(ctx context.Context, l cli.Line) pingRecord {
+		do: func(ctx context.Context, l runio.Line) pingRecord {
 			rec := newPingRecord(l, p.Ping(ctx, strings.TrimSpace(l.Text)), verbose)
 			rec.bare = bare
 			return rec
 		},
-		invalid: func(l cli.Line) pingRecord {
+		invalid: func(l runio.Line) pingRecord {
 			return pingRecord{Input: l.Text, Line: l.N, Result: pingError, Error: l.Err.Error(), LossPct: 100, verbose: verbose, bare: bare}
 		},
 		passed: func(r pingRecord) bool { return r.Result == pingOK },

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/timeline"
 )
 
@@ -21,13 +21,13 @@ import (
 // (inputs, --resume, --shard, --compare, output format, progress bar,
 // summary, interrupts, exit status), so every command handles those the
 // same way.
-type spec[R cli.Record] struct {
+type spec[R runio.Record] struct {
 	// newJob returns the job at the given parallelism and what to close
 	// after it: called once for the run, and once with 1 for --compare.
 	newJob func(workers int) (job[R], func())
 	// lines, if set, are the inputs (replace's walk); otherwise they come
 	// from the arguments, -i FILE or stdin.
-	lines iter.Seq[cli.Line]
+	lines iter.Seq[runio.Line]
 	// total, if set, says how many inputs lines will yield, for the
 	// progress bar (exec's ::: lists, ping's CIDR blocks); -1: unknown.
 	total func() int64
@@ -38,19 +38,19 @@ type spec[R cli.Record] struct {
 	verb     string   // the summary's verb: "checked"
 	// count, if set, adds what else the summary needs to the tally
 	// (bytes saved, replacements made), beside the outcome.
-	count func(t *cli.Tally, rec R)
+	count func(t *runio.Tally, rec R)
 	// summary, if set, prints the summary line instead of the tally's.
-	summary func(w io.Writer, t *cli.Tally)
+	summary func(w io.Writer, t *runio.Tally)
 	// exit, if set, is the exit status of a run that was not interrupted;
 	// by default ExitOK when every record passed, else ExitSome.
-	exit func(t *cli.Tally) int
+	exit func(t *runio.Tally) int
 	// show, if set, says whether a record is printed (it is counted
 	// and journalled either way).
 	show func(R) bool
 	// write, if set, writes a record instead of the --json/--csv/text
 	// writer (exec's text mode prints each job's own output); stderr
 	// writes above the progress bar. An error stops the run.
-	write func(out *cli.Writer, stderr io.Writer, rec R) error
+	write func(out *runio.Writer, stderr io.Writer, rec R) error
 	// journal, if set, is what --resume records for a record (it must
 	// have an "input" field); by default the record itself. exec keeps
 	// its jobs' output out of the journal; nil keeps the record out
@@ -58,7 +58,7 @@ type spec[R cli.Record] struct {
 	journal func(R) any
 	// dropped, if set, is told of each line --resume skips (links hands
 	// out again the links that waited for it).
-	dropped func(cli.Line)
+	dropped func(runio.Line)
 	// interrupted, if set, is called once when the run is interrupted,
 	// with a stderr that writes above the progress bar (exec says what
 	// its kill grace waits for).
@@ -68,21 +68,21 @@ type spec[R cli.Record] struct {
 // skip applies --shard and --resume to lines: it returns the lines to
 // run, the open journal (nil without --resume) and where the count of
 // lines skipped as already done will be.
-func (f *runFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)) (iter.Seq[cli.Line], *cli.Journal, *atomic.Int64, error) {
+func (f *runFlags) skip(e *env, lines iter.Seq[runio.Line], dropped func(runio.Line)) (iter.Seq[runio.Line], *runio.Journal, *atomic.Int64, error) {
 	skipped := new(atomic.Int64)
-	var shard cli.Shard
+	var shard runio.Shard
 	if f.shard != "" {
 		var err error
-		if shard, err = cli.ParseShard(f.shard); err != nil {
+		if shard, err = runio.ParseShard(f.shard); err != nil {
 			return nil, nil, nil, usageError{err}
 		}
 	}
-	var journal *cli.Journal
+	var journal *runio.Journal
 	if f.retryFailed && f.resume == "" {
 		return nil, nil, nil, usagef("--retry-failed needs --resume FILE")
 	}
 	if f.resume != "" {
-		j, loaded, err := cli.OpenJournal(f.resume, f.job(), f.retryFailed)
+		j, loaded, err := runio.OpenJournal(f.resume, f.job(), f.retryFailed)
 		if err != nil {
 			return nil, nil, nil, usageError{fmt.Errorf("--resume: %w", err)}
 		}
@@ -94,7 +94,7 @@ func (f *runFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)
 	if shard.N <= 1 && journal == nil {
 		return lines, nil, skipped, nil
 	}
-	return func(yield func(cli.Line) bool) {
+	return func(yield func(runio.Line) bool) {
 		for l := range lines {
 			if !shard.Has(l.Text) {
 				continue
@@ -115,44 +115,44 @@ func (f *runFlags) skip(e *env, lines iter.Seq[cli.Line], dropped func(cli.Line)
 
 // lines returns the inputs: arguments, else -i FILE, else stdin, read as a
 // stream. The returned func closes what it opened.
-func (f *runFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[cli.Line], func(), error) {
-	return f.linesAs(ctx, e, args, cli.Mode{})
+func (f *runFlags) lines(ctx context.Context, e *env, args []string) (iter.Seq[runio.Line], func(), error) {
+	return f.linesAs(ctx, e, args, runio.Mode{})
 }
 
 // linesAs is lines in mode m (exec's: raw, longer).
-func (f *runFlags) linesAs(ctx context.Context, e *env, args []string, m cli.Mode) (iter.Seq[cli.Line], func(), error) {
+func (f *runFlags) linesAs(ctx context.Context, e *env, args []string, m runio.Mode) (iter.Seq[runio.Line], func(), error) {
 	switch {
 	case len(args) > 0 && f.input != "":
 		return nil, nil, usagef("give inputs as arguments or with -i, not both")
 	case len(args) > 0:
-		return cli.ArgsAs(args, m), func() {}, nil
+		return runio.ArgsAs(args, m), func() {}, nil
 	case f.input != "" && f.input != "-":
 		file, err := openInput(f.input)
 		if err != nil {
 			return nil, nil, err
 		}
-		return cli.Read(ctx, file, m), func() { file.Close() }, nil
+		return runio.Read(ctx, file, m), func() { file.Close() }, nil
 	}
-	return cli.Read(ctx, e.stdin, m), func() {}, nil
+	return runio.Read(ctx, e.stdin, m), func() {}, nil
 }
 
 // total is how many inputs the run will take, when that can be known
 // ahead: for the progress bar and the count of inputs an interrupt left.
-func (f *runFlags) total(args []string, m cli.Mode) int64 {
+func (f *runFlags) total(args []string, m runio.Mode) int64 {
 	switch {
 	case f.resume != "" || f.shard != "":
 		return -1 // some inputs will be skipped; the count is not known ahead
 	case len(args) > 0:
 		return int64(len(args))
 	case f.input != "" && f.input != "-":
-		return cli.CountLines(f.input, m)
+		return runio.CountLines(f.input, m)
 	}
 	return -1
 }
 
 // runSpec runs s over the inputs the flags and args name and returns the
 // error that carries the exit status.
-func runSpec[R cli.Record](ctx context.Context, e *env, f *runFlags, args []string, s spec[R]) error {
+func runSpec[R runio.Record](ctx context.Context, e *env, f *runFlags, args []string, s spec[R]) error {
 	st := &runState[R]{e: e, f: f, s: s, workers: f.workers}
 	defer st.close()
 	if err := st.open(ctx, args); err != nil {
@@ -167,15 +167,15 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *runFlags, args []stri
 
 // runState is one run of runSpec: what open set up (inputs, --resume's
 // journal, --compare's first run) for loop, then end.
-type runState[R cli.Record] struct {
+type runState[R runio.Record] struct {
 	e        *env
 	f        *runFlags
 	s        spec[R]
 	workers  int
-	format   cli.Format
-	lines    iter.Seq[cli.Line]
+	format   runio.Format
+	lines    iter.Seq[runio.Line]
 	total    int64          // how many inputs lines yields; -1: unknown
-	journal  *cli.Journal   // --resume's; nil without
+	journal  *runio.Journal // --resume's; nil without
 	skipped  *atomic.Int64  // the inputs --resume skipped as done
 	runs     []timeline.Run // --timeline's runs so far (--compare's)
 	deferred []func()       // what close does, in reverse
@@ -210,7 +210,7 @@ func (st *runState[R]) open(ctx context.Context, args []string) error {
 			return err
 		}
 		st.deferred = append(st.deferred, done)
-		total = f.total(args, cli.Mode{})
+		total = f.total(args, runio.Mode{})
 	} else if s.total != nil && f.resume == "" && f.shard == "" {
 		total = s.total()
 	}
@@ -240,7 +240,7 @@ func (st *runState[R]) open(ctx context.Context, args []string) error {
 // loop runs the job over the inputs, writing, journalling and counting
 // each record, and returns the error that stopped it, if any (a journal
 // or an output that cannot be written).
-func (st *runState[R]) loop(ctx context.Context) (ran, *cli.Tally, *timeline.Recorder, error) {
+func (st *runState[R]) loop(ctx context.Context) (ran, *runio.Tally, *timeline.Recorder, error) {
 	e, f, s := st.e, st.f, st.s
 	j, closeJob := s.newJob(st.workers)
 	st.deferred = append(st.deferred, closeJob)
@@ -248,22 +248,22 @@ func (st *runState[R]) loop(ctx context.Context) (ran, *cli.Tally, *timeline.Rec
 	if f.timeline != "" {
 		tl = timeline.New(st.workers)
 	}
-	var bar *cli.Progress
-	if !f.quiet && cli.ShowProgress(e.stderr, f.progress, f.noProgress) {
-		bar = cli.NewProgress(e.stderr, st.total, s.what)
+	var bar *runio.Progress
+	if !f.quiet && runio.ShowProgress(e.stderr, f.progress, f.noProgress) {
+		bar = runio.NewProgress(e.stderr, st.total, s.what)
 	}
 	// Records go above the bar when both share the terminal.
-	var above *cli.Progress
-	if cli.IsTerminal(e.stdout) {
+	var above *runio.Progress
+	if runio.IsTerminal(e.stdout) {
 		above = bar
 	}
-	out := cli.NewWriter(stdoutWriter{e.stdout}, st.format, above)
+	out := runio.NewWriter(stdoutWriter{e.stdout}, st.format, above)
 	stderr := aboveWriter{bar, e.stderr}
 	if s.interrupted != nil {
 		stopNotice := context.AfterFunc(ctx, func() { s.interrupted(stderr) })
 		defer stopNotice()
 	}
-	tally := cli.NewTally(s.outcomes...)
+	tally := runio.NewTally(s.outcomes...)
 	// A journal or an output that cannot be written stops the run:
 	// going on would do work whose record is lost, or that a rerun would
 	// have to do again. (A closed pipe, `| head -1`, never gets here in
@@ -274,7 +274,7 @@ func (st *runState[R]) loop(ctx context.Context) (ran, *cli.Tally, *timeline.Rec
 	do := job.do
 	// The bar counts inputs as they finish, also those an ordered run
 	// holds back behind a slower one.
-	job.do = func(ctx context.Context, l cli.Line) R {
+	job.do = func(ctx context.Context, l runio.Line) R {
 		bar.Start()
 		defer bar.Add(1)
 		return do(ctx, l)
@@ -343,7 +343,7 @@ func (st *runState[R]) record(j job[R], rec R, cut bool) error {
 }
 
 // write prints a record, with the command's writer if it has one.
-func (st *runState[R]) write(out *cli.Writer, stderr io.Writer, rec R) error {
+func (st *runState[R]) write(out *runio.Writer, stderr io.Writer, rec R) error {
 	if st.s.write != nil {
 		return st.s.write(out, stderr, rec)
 	}
@@ -352,7 +352,7 @@ func (st *runState[R]) write(out *cli.Writer, stderr io.Writer, rec R) error {
 
 // end says what the run did (skipped inputs, the summary, the timeline,
 // an interrupt) and returns the error that carries the exit status.
-func (st *runState[R]) end(r ran, tally *cli.Tally, tl *timeline.Recorder) error {
+func (st *runState[R]) end(r ran, tally *runio.Tally, tl *timeline.Recorder) error {
 	e, f, s := st.e, st.f, st.s
 	if !f.quiet && st.skipped.Load() > 0 {
 		fmt.Fprintf(e.stderr, "%d skipped: already in %s\n", st.skipped.Load(), f.resume)
@@ -426,7 +426,7 @@ func (s stdoutWriter) Write(p []byte) (int, error) {
 
 // aboveWriter writes to w above the progress bar.
 type aboveWriter struct {
-	bar *cli.Progress
+	bar *runio.Progress
 	w   io.Writer
 }
 
@@ -452,7 +452,7 @@ func (c compared) report(w io.Writer, workers int) {
 // compareFirst keeps the inputs (this is for measuring, not for millions
 // of lines), runs them once with one worker and no output, and returns the
 // same inputs for the real run.
-func compareFirst[R cli.Record](ctx context.Context, lines iter.Seq[cli.Line], s spec[R], draw bool) (iter.Seq[cli.Line], compared, error) {
+func compareFirst[R runio.Record](ctx context.Context, lines iter.Seq[runio.Line], s spec[R], draw bool) (iter.Seq[runio.Line], compared, error) {
 	kept := slices.Values(slices.Collect(lines))
 	j, closeJob := s.newJob(1)
 	defer closeJob()
@@ -460,7 +460,7 @@ func compareFirst[R cli.Record](ctx context.Context, lines iter.Seq[cli.Line], s
 	if draw {
 		tl = timeline.New(1)
 	}
-	tally := cli.NewTally(s.outcomes...)
+	tally := runio.NewTally(s.outcomes...)
 	start := time.Now()
 	if r := runJob(ctx, 1, false, kept, timed(j, tl, s.outcome), func(rec R, _ bool) { tally.Add(s.outcome(rec)) }); r.interrupted {
 		return nil, compared{}, exitError{ExitInterrupted}
@@ -475,7 +475,7 @@ func compareFirst[R cli.Record](ctx context.Context, lines iter.Seq[cli.Line], s
 }
 
 // summaryLine is the run's summary, without its newline.
-func (s spec[R]) summaryLine(t *cli.Tally) string {
+func (s spec[R]) summaryLine(t *runio.Tally) string {
 	if s.summary == nil {
 		return t.Summary(s.verb)
 	}

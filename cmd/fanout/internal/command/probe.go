@@ -5,25 +5,25 @@ import (
 	"mime"
 	"strconv"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/httpcheck"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/probe"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/size"
 	"github.com/spf13/cobra"
 )
 
 // probeRecord is one line of `fanout probe` output.
 type probeRecord struct {
-	Input         string     `json:"input"`
-	Line          int        `json:"line"`
-	Status        int        `json:"status,omitempty"`
-	Title         string     `json:"title"`
-	ContentType   string     `json:"content_type,omitempty"`
-	ContentLength int64      `json:"content_length"`
-	ElapsedMS     cli.Millis `json:"elapsed_ms"`
-	FinalURL      string     `json:"final_url,omitempty"`
-	Error         string     `json:"error,omitempty"`
-	Location      string     `json:"location,omitempty"` // a 3xx not followed (--max-redirects 0)
+	Input         string       `json:"input"`
+	Line          int          `json:"line"`
+	Status        int          `json:"status,omitempty"`
+	Title         string       `json:"title"`
+	ContentType   string       `json:"content_type,omitempty"`
+	ContentLength int64        `json:"content_length"`
+	ElapsedMS     runio.Millis `json:"elapsed_ms"`
+	FinalURL      string       `json:"final_url,omitempty"`
+	Error         string       `json:"error,omitempty"`
+	Location      string       `json:"location,omitempty"` // a 3xx not followed (--max-redirects 0)
 	titleFound    bool
 	atLeast       bool // ContentLength is a lower bound: the body went on
 	redirected    bool
@@ -78,9 +78,9 @@ func (r probeRecord) outcome() string {
 	return strconv.Itoa(r.Status/100) + "xx"
 }
 
-func newProbeRecord(l cli.Line, r probe.Result) probeRecord {
+func newProbeRecord(l runio.Line, r probe.Result) probeRecord {
 	rec := probeRecord{Input: l.Text, Line: l.N, Status: r.Status, Title: r.Title, ContentType: r.ContentType,
-		ContentLength: r.ContentLength, ElapsedMS: cli.MS(r.Elapsed), FinalURL: r.FinalURL,
+		ContentLength: r.ContentLength, ElapsedMS: runio.MS(r.Elapsed), FinalURL: r.FinalURL,
 		titleFound: r.TitleFound, atLeast: r.Truncated && !r.LengthFromHeader, ok: r.OK(), redirected: r.Redirected,
 		Location: r.Location}
 	if r.Err != nil {
@@ -199,7 +199,7 @@ func runProbe(ctx context.Context, e *env, o *probeOptions, args []string) error
 func probeJob(prober *probe.Prober, hf *httpFlags) job[probeRecord] {
 	seen := httpcheck.NewDedup[probe.Result](dedupRecent)
 	return job[probeRecord]{
-		do: func(ctx context.Context, l cli.Line) probeRecord {
+		do: func(ctx context.Context, l runio.Line) probeRecord {
 			r := seen.Do(ctx, l.Text, func() (probe.Result, bool) {
 				r := prober.Probe(ctx, l.Text)
 				return r, ctx.Err() == nil
@@ -208,7 +208,7 @@ func probeJob(prober *probe.Prober, hf *httpFlags) job[probeRecord] {
 			rec.ok = hf.passes(r.Status, rec.ok) && r.Err == nil
 			return rec
 		},
-		invalid: func(l cli.Line) probeRecord { return probeRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()} },
+		invalid: func(l runio.Line) probeRecord { return probeRecord{Input: l.Text, Line: l.N, Error: l.Err.Error()} },
 		passed:  func(r probeRecord) bool { return r.ok },
 	}
 }

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/replace"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/walk"
 	"github.com/spf13/cobra"
 )
@@ -339,10 +339,10 @@ func runReplace(ctx context.Context, e *env, o *replaceOptions, args []string) e
 		outcome:  replaceOutcome,
 		outcomes: []string{resChanged, resWouldChange, resUnchanged},
 		what:     "replacing",
-		count:    func(t *cli.Tally, r replaceRecord) { t.Sum("replacements", int64(r.Replacements)) },
-		summary:  func(w io.Writer, t *cli.Tally) { replaceSummary(w, t, o.dryRun) },
+		count:    func(t *runio.Tally, r replaceRecord) { t.Sum("replacements", int64(r.Replacements)) },
+		summary:  func(w io.Writer, t *runio.Tally) { replaceSummary(w, t, o.dryRun) },
 		exit:     replaceExit,
-		write: func(out *cli.Writer, _ io.Writer, rec replaceRecord) error {
+		write: func(out *runio.Writer, _ io.Writer, rec replaceRecord) error {
 			return writeReplace(out, rec, !o.run.json && !o.run.csv)
 		},
 		// Files without a match are counted, not listed.
@@ -360,7 +360,7 @@ func filterStdin(e *env, f *runFlags, r *replace.Replacer, paths []string, o rep
 	case f.json || f.csv || f.compare:
 		return usagef("stdin is filtered to stdout (PATH -, or no PATH and stdin a pipe or file): --json, --csv and --compare do not apply")
 	}
-	tally := cli.NewTally()
+	tally := runio.NewTally()
 	res := r.Filter(e.stdout, e.stdin, o)
 	rec := newReplaceRecord(res, o.DryRun)
 	tally.Add(replaceOutcome(rec))
@@ -389,7 +389,7 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 	dedupe := len(explicit) > 1
 	cwd, _ := os.Getwd()
 	return job[replaceRecord]{
-		do: func(ctx context.Context, l cli.Line) replaceRecord {
+		do: func(ctx context.Context, l runio.Line) replaceRecord {
 			fo := o
 			fo.Explicit = explicit[l.Text]
 			if dedupe {
@@ -419,7 +419,7 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 			}
 			return rec
 		},
-		invalid: func(l cli.Line) replaceRecord {
+		invalid: func(l runio.Line) replaceRecord {
 			return newReplaceRecord(replace.Result{Path: l.Text, Err: l.Err}, o.DryRun)
 		},
 		passed: func(r replaceRecord) bool { return r.Result != resError },
@@ -429,7 +429,7 @@ func replaceJob(r *replace.Replacer, o replace.Options, explicit map[string]bool
 // writeReplace prints a record whose diff waits in a diffSpill: in text,
 // the diff a piece at a time, each escaped as the whole line would be, so
 // that it is never held whole; --json and --csv need it in the record.
-func writeReplace(out *cli.Writer, rec replaceRecord, text bool) error {
+func writeReplace(out *runio.Writer, rec replaceRecord, text bool) error {
 	if rec.spill == nil {
 		return out.Write(rec)
 	}
@@ -442,7 +442,7 @@ func writeReplace(out *cli.Writer, rec replaceRecord, text bool) error {
 	}
 	var werr error
 	err := rec.spill.each(func(s string) error {
-		werr = out.WriteText(cli.Scrub(s))
+		werr = out.WriteText(runio.Scrub(s))
 		return werr
 	})
 	switch {
@@ -482,12 +482,12 @@ func namedFiles(ctx context.Context, paths []string, o walk.Options, follow bool
 }
 
 // entryLines turns the walk into the lines runJob takes.
-func entryLines(entries iter.Seq[walk.Entry]) iter.Seq[cli.Line] {
-	return func(yield func(cli.Line) bool) {
+func entryLines(entries iter.Seq[walk.Entry]) iter.Seq[runio.Line] {
+	return func(yield func(runio.Line) bool) {
 		n := 0
 		for ent := range entries {
 			n++
-			if !yield(cli.Line{N: n, Text: ent.Path, Err: ent.Err}) {
+			if !yield(runio.Line{N: n, Text: ent.Path, Err: ent.Err}) {
 				return
 			}
 		}
@@ -506,7 +506,7 @@ const skippedPrefix = "skipped: "
 
 // replaceSummary is e.g. "120 files scanned: 3 changed (7 replacements), 2
 // skipped (1 binary, 1 invalid UTF-8), 0 errors in 0.02s".
-func replaceSummary(w io.Writer, t *cli.Tally, dryRun bool) {
+func replaceSummary(w io.Writer, t *runio.Tally, dryRun bool) {
 	verb := "changed"
 	if dryRun {
 		verb = "would change"
@@ -521,7 +521,7 @@ func replaceSummary(w io.Writer, t *cli.Tally, dryRun bool) {
 }
 
 // replaceExit is the exit status: errors first, then whether anything changed.
-func replaceExit(t *cli.Tally) int {
+func replaceExit(t *runio.Tally) int {
 	switch {
 	case t.Count(resError) > 0:
 		return ExitReplaceError

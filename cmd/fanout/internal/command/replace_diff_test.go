@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/replace"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 )
 
 // `replace --dry-run` of a 64 MiB file with every line changed held its
@@ -46,7 +46,7 @@ func TestReplaceDryRunDiffSameBytesWhenSpilled(t *testing.T) {
 	diffs := map[string]string{}
 	for _, name := range []string{"big.txt", "small.txt"} {
 		res := lit.File(filepath.Join(dir, name), replace.Options{DryRun: true}) // the diff held whole
-		want.WriteString(cli.Scrub(newReplaceRecord(res, true).TextLine()) + "\n")
+		want.WriteString(runio.Scrub(newReplaceRecord(res, true).TextLine()) + "\n")
 		diffs[name] = res.Diff
 	}
 	if len(diffs["big.txt"]) <= spillAt {

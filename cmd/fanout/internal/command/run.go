@@ -10,17 +10,17 @@ import (
 	"sync/atomic"
 
 	"github.com/fanout-dev/fanout"
-	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/timeline"
 )
 
 // job is what a command does per input line, for runJob.
 type job[R any] struct {
 	// do makes the record for one usable line (l.Err is nil); it never fails.
-	do func(ctx context.Context, l cli.Line) R
+	do func(ctx context.Context, l runio.Line) R
 	// invalid makes the record for a line that cannot be used (l.Err says
 	// why: too long, not UTF-8...), and for a bug in do (a panic).
-	invalid func(l cli.Line) R
+	invalid func(l runio.Line) R
 	passed  func(R) bool // whether the record counts as a success
 	// halt stops the run at the first record that did not pass: no input
 	// is started after it, and jobs still running are cancelled and
@@ -59,7 +59,7 @@ func (r ran) notStarted() int { return r.taken - r.done - r.cut }
 // finished before the interrupt is emitted, in input order with ordered;
 // the records of tasks cut short are not (they did not finish: a resumed
 // run does them again), unless j.keepCut.
-func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Seq[cli.Line], j job[R], emit func(rec R, cut bool)) ran {
+func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Seq[runio.Line], j job[R], emit func(rec R, cut bool)) ran {
 	ex := fanout.New(fanout.WithWorkers(workers))
 	stopOnInterrupt := context.AfterFunc(ctx, ex.ShutdownNow)
 	// ShutdownNow also waits for running tasks to return, so that a
@@ -69,7 +69,7 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		ex.ShutdownNow()
 	}()
 	var r ran
-	counted := func(yield func(cli.Line) bool) {
+	counted := func(yield func(runio.Line) bool) {
 		for l := range lines {
 			r.taken++
 			if !yield(l) {
@@ -104,7 +104,7 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		default:
 			// do never fails otherwise; if the executor does, say so in
 			// a record rather than lose the input.
-			rec = j.invalid(cli.Line{Err: err})
+			rec = j.invalid(runio.Line{Err: err})
 		}
 		emit(rec, false)
 		r.done++
@@ -128,11 +128,11 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 // invalid record, and so does a panic in do (a bug: the run goes on); a
 // record that failed while the interrupt (ctx ending) cancelled its task
 // is errCut; with j.halt, no input starts after a failure (errHalted).
-func guarded[R any](ctx context.Context, j job[R]) func(context.Context, cli.Line) (R, error) {
+func guarded[R any](ctx context.Context, j job[R]) func(context.Context, runio.Line) (R, error) {
 	// With halt, a worker that picks up an input after another's failure
 	// must not start it: the consumer may not have seen the failure yet.
 	var halted atomic.Bool
-	return func(tctx context.Context, l cli.Line) (rec R, err error) {
+	return func(tctx context.Context, l runio.Line) (rec R, err error) {
 		if l.Err != nil {
 			return j.invalid(l), nil
 		}
@@ -142,7 +142,7 @@ func guarded[R any](ctx context.Context, j job[R]) func(context.Context, cli.Lin
 		defer func() {
 			if v := recover(); v != nil {
 				slog.Error("fanout: internal error", "input", l.Text, "panic", v, "stack", string(debug.Stack()))
-				rec, err = j.invalid(cli.Line{N: l.N, Text: l.Text, Err: fmt.Errorf("internal error: %v", v)}), nil
+				rec, err = j.invalid(runio.Line{N: l.N, Text: l.Text, Err: fmt.Errorf("internal error: %v", v)}), nil
 			}
 		}()
 		rec = j.do(tctx, l)
@@ -167,7 +167,7 @@ func timed[R any](j job[R], tl *timeline.Recorder, outcome func(R) string) job[R
 		return j
 	}
 	do := j.do
-	j.do = func(ctx context.Context, l cli.Line) R {
+	j.do = func(ctx context.Context, l runio.Line) R {
 		task := tl.Start(ctx)
 		rec := do(ctx, l)
 		word := outcome(rec)

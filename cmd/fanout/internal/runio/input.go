@@ -1,7 +1,10 @@
-// Package cli is the machinery every fanout command shares: reading inputs
-// as a stream, writing one record per input as text, JSON lines or CSV,
-// and the end-of-run summary.
-package cli
+// Package runio is a fanout run's input and output, the same for every
+// command: input lines read as a stream, one record per input written as
+// text, JSON lines or CSV above a progress bar, the --resume journal of
+// finished records, --shard's split of the inputs and the summary's tally.
+// The run itself (jobs on the executor, interrupts, exit status) is the
+// command package's runSpec, over these.
+package runio
 
 import (
 	"bufio"
