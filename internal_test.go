@@ -114,3 +114,37 @@ func TestAbsurdBoundsAreClamped(t *testing.T) {
 		ex.Shutdown()
 	}
 }
+
+// An ordered Map's loop, parked for input k, is woken once, by the worker
+// that resolves k: not also by the input goroutine publishing k while its
+// task is still queued (that wake found nothing, parked again, and cost a
+// goroutine switch for every batch of inputs: issue 22's ordered Map speed).
+func TestOrderedMapWakesItsLoopOncePerResult(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := New(WithWorkers(1))
+		defer ex.Shutdown()
+		gate := make(chan struct{})
+		fn := func(_ context.Context, i int) (int, error) { <-gate; return i, nil }
+		m := newMapRun(context.Background(), ex.executor, fn, mapConfig{window: 4}, true)
+		m.waitIdx.Store(1) // the loop is parked for input 0
+		published, hold := make(chan struct{}), make(chan struct{})
+		go m.feedOrdered(func(yield func(int) bool) {
+			if yield(0) {
+				close(published)
+				<-hold
+			}
+		})
+		<-published
+		synctest.Wait() // input 0's task runs, blocked in fn
+		if n := len(m.wakeC); n != 0 {
+			t.Errorf("the loop was woken %d times for an input whose task had not returned", n)
+		}
+		close(gate)
+		synctest.Wait()
+		if n := len(m.wakeC); n != 1 {
+			t.Fatalf("the loop was woken %d times once input 0 resolved, want 1", n)
+		}
+		close(hold)
+		m.close()
+	})
+}
