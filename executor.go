@@ -76,6 +76,7 @@ type executor struct {
 	_           [56]byte
 
 	canceled  atomic.Int64
+	discarded atomic.Int64 // tasks taken off the queue that never started: see stats
 	broken    atomic.Pointer[brokenError]
 	beginOnce sync.Once // Shutdown's start
 	closeOnce sync.Once // closes closing
@@ -600,6 +601,7 @@ func (ex *executor) drain(err error) {
 			runtime.Gosched() // a push in progress: its slot is not written yet
 			continue
 		}
+		ex.discarded.Add(1)
 		t.drop(err)
 	}
 }
@@ -684,10 +686,16 @@ func (ex *executor) stats() Stats {
 		sum.add(w.stats.load())
 	}
 	ex.wmu.Unlock()
+	// Every task taken off the queue has started unless it was discarded,
+	// so the running ones need no counter of their own (one atomic add per
+	// task less). Taken is read last: a task counted finished or discarded
+	// above is counted taken too, so Running is never negative.
+	discarded := ex.discarded.Load()
+	running := int64(ex.q.taken()) - sum.succeeded - sum.failed - discarded
 	return Stats{
 		Submitted: int64(ex.q.accepted()),
 		Queued:    int64(ex.q.len()),
-		Running:   sum.started - sum.succeeded - sum.failed,
+		Running:   running,
 		Completed: sum.succeeded,
 		Failed:    sum.failed,
 		Canceled:  ex.canceled.Load(),
@@ -697,18 +705,17 @@ func (ex *executor) stats() Stats {
 
 // workerStats are a worker's counters, written by it alone.
 type workerStats struct {
-	started, succeeded, failed atomic.Int64
+	succeeded, failed atomic.Int64
 }
 
 // counts is a snapshot of workerStats.
-type counts struct{ started, succeeded, failed int64 }
+type counts struct{ succeeded, failed int64 }
 
 func (s *workerStats) load() counts {
-	return counts{s.started.Load(), s.succeeded.Load(), s.failed.Load()}
+	return counts{s.succeeded.Load(), s.failed.Load()}
 }
 
 func (c *counts) add(o counts) {
-	c.started += o.started
 	c.succeeded += o.succeeded
 	c.failed += o.failed
 }
@@ -912,18 +919,19 @@ func (w *worker) keepOrCloseLocals() {
 // start checks, for a task w has taken and marked running, that it should
 // still start: not if its submitter's context ended meanwhile (running it
 // would waste the worker), nor after ShutdownNow began. It returns nil to
-// start, or the error to cancel the task with.
+// start, or the error to cancel the task with (the task is then discarded).
 func (w *worker) start(c *core) error {
 	if err := c.src.ctx.Err(); err != nil {
+		w.ex.discarded.Add(1)
 		if cause := context.Cause(c.src.ctx); cause != err {
 			return &canceledError{cause: cause, also: err}
 		}
 		return err
 	}
 	if w.ex.killed.Load() {
+		w.ex.discarded.Add(1)
 		return ErrCanceled
 	}
-	w.stats.started.Add(1)
 	return nil
 }
 
@@ -967,6 +975,7 @@ func (ex *executor) breakWith(err error) {
 			runtime.Gosched()
 			continue
 		}
+		ex.discarded.Add(1)
 		t.drop(b)
 	}
 }

@@ -492,6 +492,7 @@ type mapTask[In, Out any] struct {
 func (t *mapTask[In, Out]) run(w *worker) {
 	t.w = w // published by the CAS below
 	if !t.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
+		w.ex.discarded.Add(1)
 		return // canceled while queued
 	}
 	// What resolution needs, read before it: once resolved, the slot may

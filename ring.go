@@ -124,6 +124,9 @@ func (r *ring) len() uint64 {
 // accepted is how many pushes ever succeeded.
 func (r *ring) accepted() uint64 { return r.tail.Load() & posMask }
 
+// taken is how many pops ever succeeded.
+func (r *ring) taken() uint64 { return r.head.Load() }
+
 // close sets bit in tail; it reports whether this call set it.
 func (r *ring) close(bit uint64) bool {
 	for {
