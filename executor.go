@@ -69,9 +69,11 @@ type executor struct {
 	ws atomic.Uint64
 	_  [56]byte
 	// roomWaiters counts submitters waiting for room; a worker taking a
-	// task lets one in.
+	// task lets one in. spinning counts those trying again before they
+	// wait (see spinForRoom).
 	roomWaiters atomic.Int32
-	_           [60]byte
+	spinning    atomic.Int32
+	_           [56]byte
 	src         atomic.Pointer[source] // the last source, reused while the context is the same
 	_           [56]byte
 
@@ -325,17 +327,11 @@ func (ex *executor) closedErr() error {
 // worker taking a task lets a waiting submitter in, so a Submit returns as
 // soon as there is room.
 func (ex *executor) enqueueSlow(ctx context.Context, t runner, attribute bool) error {
-	if r := ex.pushOver(t); r != full {
-		return ex.pushedOr(r)
-	}
-	// A fast producer finds the queue full on nearly every task: let the
-	// workers on this core run a little before going to sleep, so that
-	// producer and workers take turns without a wake-up per task.
-	for range spinsBeforePark {
-		runtime.Gosched()
-		if r := ex.pushOver(t); r != full {
-			return ex.pushedOr(r)
+	if r := ex.spinForRoom(t); r != full {
+		if r == closed {
+			return ex.closedErr()
 		}
+		return nil
 	}
 	if attribute {
 		if w := ex.blocker(ctx, nil); w != nil {
@@ -373,6 +369,30 @@ func (ex *executor) enqueueSlow(ctx context.Context, t runner, attribute bool) e
 // spinsBeforePark is how many times a submitter that finds no room yields
 // before it waits to be woken.
 const spinsBeforePark = 4
+
+// spinForRoom tries to push t, and again after yielding a few times: a fast
+// producer finds the queue full on nearly every task, so it lets the
+// workers on its core run a little before going to sleep, and producer and
+// workers take turns without a wake-up per task.
+//
+// Meanwhile a worker taking a task does not wake another to look at the
+// rest of the queue (see loop): the submitter does, each time it tries and
+// as it leaves. With tiny tasks the worker drains the queue by itself, and
+// the one it woke found nothing and went back to sleep, a goroutine switch
+// for every queueful.
+func (ex *executor) spinForRoom(t runner) pushResult {
+	ex.spinning.Add(1)
+	r := ex.pushOver(t)
+	for i := 0; r == full && i < spinsBeforePark; i++ {
+		ex.pushed() // the queue is full: someone must be looking at it
+		runtime.Gosched()
+		r = ex.pushOver(t)
+	}
+	ex.spinning.Add(-1)
+	// After leaving: a worker that saw us spinning left the waking to us.
+	ex.pushed()
+	return r
+}
 
 // pushOver pushes t if there is room: the queue holds fewer than its size
 // plus the workers under the bound that are not running a task (idle,
@@ -764,14 +784,20 @@ func (w *worker) loop() {
 		w.searching = true
 		ex.ws.Add(1)
 	}
+	woken := false // back from park: finding nothing now, it was woken for nothing
 	for {
 		t, ok := ex.q.pop()
+		if !ok && woken && testHookIdleWake != nil {
+			testHookIdleWake()
+		}
+		woken = false
 		if ok {
 			if w.searching {
 				w.searching = false
 				// The last one looking found work: if more is queued,
-				// wake another to look (as Go's scheduler does).
-				if uint32(ex.ws.Add(oneLess)) == 0 && ex.q.len() > 0 {
+				// wake another to look (as Go's scheduler does), unless
+				// a submitter is about to (see spinForRoom).
+				if uint32(ex.ws.Add(oneLess)) == 0 && ex.q.len() > 0 && ex.spinning.Load() == 0 {
 					ex.wake()
 				}
 			}
@@ -795,8 +821,13 @@ func (w *worker) loop() {
 			normal = true
 			return
 		}
+		woken = true
 	}
 }
+
+// testHookIdleWake, set by a test, hears of each worker woken that found
+// nothing to do.
+var testHookIdleWake func()
 
 // park waits for a wake-up, as a worker that found nothing to do. It
 // reports false if the worker should stop instead (surplus).

@@ -2,6 +2,8 @@ package fanout
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"unsafe"
@@ -147,4 +149,35 @@ func TestOrderedMapWakesItsLoopOncePerResult(t *testing.T) {
 		close(hold)
 		m.close()
 	})
+}
+
+// A worker taking a task while a submitter waits for room leaves waking
+// another worker to the submitter, which does as it pushes (and as it
+// leaves). With tiny tasks the worker drains the queue by itself: another
+// woken for the rest of it found the queue empty and parked again, a
+// goroutine switch for every queueful (issue 22's steady-state speed).
+func TestTinyTasksWakeNoWorkerForNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // the turns are taken on one core
+	var idle atomic.Int64
+	testHookIdleWake = func() { idle.Add(1) }
+	defer func() { testHookIdleWake = nil }()
+	ex := New(WithWorkers(6))
+	const n = 20_000
+	var win [256]*Future[int]
+	for i := range n + len(win) {
+		slot := &win[i%len(win)]
+		if f := *slot; f != nil {
+			if _, err := f.Result(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i < n {
+			*slot = Submit(context.Background(), ex, func(context.Context) (int, error) { return i, nil })
+		}
+	}
+	ex.Shutdown()
+	// One queueful is 30 tasks (a queue of 24 and 6 idle workers).
+	if k := idle.Load(); k > n/300 {
+		t.Errorf("%d workers woken for nothing while %d tiny tasks ran (about one per queueful); want at most %d", k, n, n/300)
+	}
 }
