@@ -20,9 +20,13 @@ import (
 // invariant: the set of tasks that will ever be queued is fixed the moment
 // the bit is set, so workers that find the ring empty and closed can stop.
 type ring struct {
-	_     [64]byte
-	tail  atomic.Uint64 // next position to fill, with closedBit and brokenBit
-	_     [56]byte
+	_    [64]byte
+	tail atomic.Uint64 // next position to fill, with closedBit and brokenBit
+	// seen is head as a producer last read it: head only grows, so seen
+	// tells a producer there is room without reading head, which every pop
+	// writes (a cache line fetched from the consumer's core per push).
+	seen  atomic.Uint64
+	_     [48]byte
 	head  atomic.Uint64 // next position to take
 	_     [56]byte
 	slots []slot
@@ -69,8 +73,12 @@ func (r *ring) push(t runner, limit uint64) pushResult {
 		if tail&^posMask != 0 {
 			return closed
 		}
-		if head := r.head.Load(); tail >= head && tail-head >= limit {
-			return full
+		if tail-r.seen.Load() >= limit {
+			head := r.head.Load()
+			r.seen.Store(head)
+			if tail >= head && tail-head >= limit {
+				return full
+			}
 		}
 		s := &r.slots[tail&r.mask]
 		seq := s.seq.Load()
