@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -392,7 +393,13 @@ func TestMapShutdownNowYieldsRunningTasks(t *testing.T) {
 		}
 		go func() {
 			<-started
-			<-started // both workers busy; inputs 3 and 4 queued
+			<-started // both workers busy
+			// and inputs 3 and 4 queued: Map's input goroutine may not
+			// have got to them yet (then Map yields ErrShutdown for
+			// them, not ErrCanceled: 3 runs in 300 failed so).
+			for ex.Stats().Submitted < 4 {
+				runtime.Gosched()
+			}
 			ex.ShutdownNow()
 		}()
 		seq := fanout.MapUnordered(context.Background(), ex, slices.Values([]int{1, 2, 3, 4}), fn)
