@@ -398,9 +398,15 @@ func (ex *executor) spinForRoom(t runner) pushResult {
 // plus the workers under the bound that are not running a task (idle,
 // starting, or not started yet). Each of those will take a task at once.
 func (ex *executor) pushOver(t runner) pushResult {
+	// Head first: a worker stops counting as looking before it takes a
+	// task (see loop), so every task taken by then is matched by the count
+	// read after. In the other order a task just taken could still be
+	// counted as room, and one task more than the bound and the queue was
+	// accepted (TestSubmitTakesTheFirstFreeSlot under -race, 1 run in 10).
+	head := ex.q.head.Load()
 	ws := ex.ws.Load()
 	free := int64(ex.bound()) - int64(ex.spawned.Load()) + int64(uint32(ws)) + int64(ws>>32) + int64(ex.starting.Load())
-	return ex.q.push(t, ex.q.limit+uint64(max(free, 0)))
+	return ex.q.pushSince(t, ex.q.limit+uint64(max(free, 0)), true, head)
 }
 
 // pushedOr finishes an enqueue that did not find the queue full.
@@ -786,20 +792,26 @@ func (w *worker) loop() {
 	}
 	woken := false // back from park: finding nothing now, it was woken for nothing
 	for {
+		// A worker looking for work counts as room for a task (see
+		// pushOver): it stops looking before it takes one, so that it is
+		// never counted both as looking and as running a task (a task
+		// more than the bound and the queue was accepted in that gap).
+		looked, last := w.searching, false
+		if looked {
+			w.searching = false
+			last = uint32(ex.ws.Add(oneLess)) == 0
+		}
 		t, ok := ex.q.pop()
 		if !ok && woken && testHookIdleWake != nil {
 			testHookIdleWake()
 		}
 		woken = false
 		if ok {
-			if w.searching {
-				w.searching = false
-				// The last one looking found work: if more is queued,
-				// wake another to look (as Go's scheduler does), unless
-				// a submitter is about to (see spinForRoom).
-				if uint32(ex.ws.Add(oneLess)) == 0 && ex.q.len() > 0 && ex.spinning.Load() == 0 {
-					ex.wake()
-				}
+			// The last one looking found work: if more is queued, wake
+			// another to look (as Go's scheduler does), unless a
+			// submitter is about to (see spinForRoom).
+			if last && ex.q.len() > 0 && ex.spinning.Load() == 0 {
+				ex.wake()
 			}
 			ex.mayLetIn()
 			t.run(w)
@@ -809,9 +821,10 @@ func (w *worker) loop() {
 			}
 			continue
 		}
-		if !w.searching {
-			w.searching = true
-			ex.ws.Add(1)
+		w.searching = true
+		ex.ws.Add(1)
+		if looked {
+			ex.mayLetIn() // a submitter may have found no room while we were not counted
 		}
 		if ex.q.isClosed() && ex.q.len() == 0 {
 			normal = true

@@ -68,12 +68,23 @@ const (
 
 // push queues t unless the ring holds limit tasks or more, or is closed.
 func (r *ring) push(t runner, limit uint64) pushResult {
+	return r.pushSince(t, limit, false, 0)
+}
+
+// pushSince is push; if given, it counts the tasks queued from head, a
+// value of head its caller read before (so it may count more than there
+// are, never fewer), instead of reading head itself.
+func (r *ring) pushSince(t runner, limit uint64, given bool, head uint64) pushResult {
 	for spins := 0; ; {
 		tail := r.tail.Load()
 		if tail&^posMask != 0 {
 			return closed
 		}
-		if tail-r.seen.Load() >= limit {
+		if given {
+			if tail-head >= limit {
+				return full
+			}
+		} else if tail-r.seen.Load() >= limit {
 			head := r.head.Load()
 			r.seen.Store(head)
 			if tail >= head && tail-head >= limit {
