@@ -69,13 +69,16 @@ type executor struct {
 	ws atomic.Uint64
 	_  [56]byte
 	// roomWaiters counts submitters waiting for room; a worker taking a
-	// task lets one in.
+	// task lets one in. spinning counts those trying again before they
+	// wait (see spinForRoom).
 	roomWaiters atomic.Int32
-	_           [60]byte
+	spinning    atomic.Int32
+	_           [56]byte
 	src         atomic.Pointer[source] // the last source, reused while the context is the same
 	_           [56]byte
 
 	canceled  atomic.Int64
+	discarded atomic.Int64 // tasks taken off the queue that never started: see stats
 	broken    atomic.Pointer[brokenError]
 	beginOnce sync.Once // Shutdown's start
 	closeOnce sync.Once // closes closing
@@ -324,17 +327,11 @@ func (ex *executor) closedErr() error {
 // worker taking a task lets a waiting submitter in, so a Submit returns as
 // soon as there is room.
 func (ex *executor) enqueueSlow(ctx context.Context, t runner, attribute bool) error {
-	if r := ex.pushOver(t); r != full {
-		return ex.pushedOr(r)
-	}
-	// A fast producer finds the queue full on nearly every task: let the
-	// workers on this core run a little before going to sleep, so that
-	// producer and workers take turns without a wake-up per task.
-	for range spinsBeforePark {
-		runtime.Gosched()
-		if r := ex.pushOver(t); r != full {
-			return ex.pushedOr(r)
+	if r := ex.spinForRoom(t); r != full {
+		if r == closed {
+			return ex.closedErr()
 		}
+		return nil
 	}
 	if attribute {
 		if w := ex.blocker(ctx, nil); w != nil {
@@ -373,13 +370,43 @@ func (ex *executor) enqueueSlow(ctx context.Context, t runner, attribute bool) e
 // before it waits to be woken.
 const spinsBeforePark = 4
 
+// spinForRoom tries to push t, and again after yielding a few times: a fast
+// producer finds the queue full on nearly every task, so it lets the
+// workers on its core run a little before going to sleep, and producer and
+// workers take turns without a wake-up per task.
+//
+// Meanwhile a worker taking a task does not wake another to look at the
+// rest of the queue (see loop): the submitter does, each time it tries and
+// as it leaves. With tiny tasks the worker drains the queue by itself, and
+// the one it woke found nothing and went back to sleep, a goroutine switch
+// for every queueful.
+func (ex *executor) spinForRoom(t runner) pushResult {
+	ex.spinning.Add(1)
+	r := ex.pushOver(t)
+	for i := 0; r == full && i < spinsBeforePark; i++ {
+		ex.pushed() // the queue is full: someone must be looking at it
+		runtime.Gosched()
+		r = ex.pushOver(t)
+	}
+	ex.spinning.Add(-1)
+	// After leaving: a worker that saw us spinning left the waking to us.
+	ex.pushed()
+	return r
+}
+
 // pushOver pushes t if there is room: the queue holds fewer than its size
 // plus the workers under the bound that are not running a task (idle,
 // starting, or not started yet). Each of those will take a task at once.
 func (ex *executor) pushOver(t runner) pushResult {
+	// Head first: a worker stops counting as looking before it takes a
+	// task (see loop), so every task taken by then is matched by the count
+	// read after. In the other order a task just taken could still be
+	// counted as room, and one task more than the bound and the queue was
+	// accepted (TestSubmitTakesTheFirstFreeSlot under -race, 1 run in 10).
+	head := ex.q.head.Load()
 	ws := ex.ws.Load()
 	free := int64(ex.bound()) - int64(ex.spawned.Load()) + int64(uint32(ws)) + int64(ws>>32) + int64(ex.starting.Load())
-	return ex.q.push(t, ex.q.limit+uint64(max(free, 0)))
+	return ex.q.pushSince(t, ex.q.limit+uint64(max(free, 0)), true, head)
 }
 
 // pushedOr finishes an enqueue that did not find the queue full.
@@ -600,6 +627,7 @@ func (ex *executor) drain(err error) {
 			runtime.Gosched() // a push in progress: its slot is not written yet
 			continue
 		}
+		ex.discarded.Add(1)
 		t.drop(err)
 	}
 }
@@ -684,10 +712,16 @@ func (ex *executor) stats() Stats {
 		sum.add(w.stats.load())
 	}
 	ex.wmu.Unlock()
+	// Every task taken off the queue has started unless it was discarded,
+	// so the running ones need no counter of their own (one atomic add per
+	// task less). Taken is read last: a task counted finished or discarded
+	// above is counted taken too, so Running is never negative.
+	discarded := ex.discarded.Load()
+	running := int64(ex.q.taken()) - sum.succeeded - sum.failed - discarded
 	return Stats{
 		Submitted: int64(ex.q.accepted()),
 		Queued:    int64(ex.q.len()),
-		Running:   sum.started - sum.succeeded - sum.failed,
+		Running:   running,
 		Completed: sum.succeeded,
 		Failed:    sum.failed,
 		Canceled:  ex.canceled.Load(),
@@ -697,18 +731,17 @@ func (ex *executor) stats() Stats {
 
 // workerStats are a worker's counters, written by it alone.
 type workerStats struct {
-	started, succeeded, failed atomic.Int64
+	succeeded, failed atomic.Int64
 }
 
 // counts is a snapshot of workerStats.
-type counts struct{ started, succeeded, failed int64 }
+type counts struct{ succeeded, failed int64 }
 
 func (s *workerStats) load() counts {
-	return counts{s.started.Load(), s.succeeded.Load(), s.failed.Load()}
+	return counts{s.succeeded.Load(), s.failed.Load()}
 }
 
 func (c *counts) add(o counts) {
-	c.started += o.started
 	c.succeeded += o.succeeded
 	c.failed += o.failed
 }
@@ -757,16 +790,28 @@ func (w *worker) loop() {
 		w.searching = true
 		ex.ws.Add(1)
 	}
+	woken := false // back from park: finding nothing now, it was woken for nothing
 	for {
+		// A worker looking for work counts as room for a task (see
+		// pushOver): it stops looking before it takes one, so that it is
+		// never counted both as looking and as running a task (a task
+		// more than the bound and the queue was accepted in that gap).
+		looked, last := w.searching, false
+		if looked {
+			w.searching = false
+			last = uint32(ex.ws.Add(oneLess)) == 0
+		}
 		t, ok := ex.q.pop()
+		if !ok && woken && testHookIdleWake != nil {
+			testHookIdleWake()
+		}
+		woken = false
 		if ok {
-			if w.searching {
-				w.searching = false
-				// The last one looking found work: if more is queued,
-				// wake another to look (as Go's scheduler does).
-				if uint32(ex.ws.Add(oneLess)) == 0 && ex.q.len() > 0 {
-					ex.wake()
-				}
+			// The last one looking found work: if more is queued, wake
+			// another to look (as Go's scheduler does), unless a
+			// submitter is about to (see spinForRoom).
+			if last && ex.q.len() > 0 && ex.spinning.Load() == 0 {
+				ex.wake()
 			}
 			ex.mayLetIn()
 			t.run(w)
@@ -776,9 +821,10 @@ func (w *worker) loop() {
 			}
 			continue
 		}
-		if !w.searching {
-			w.searching = true
-			ex.ws.Add(1)
+		w.searching = true
+		ex.ws.Add(1)
+		if looked {
+			ex.mayLetIn() // a submitter may have found no room while we were not counted
 		}
 		if ex.q.isClosed() && ex.q.len() == 0 {
 			normal = true
@@ -788,8 +834,13 @@ func (w *worker) loop() {
 			normal = true
 			return
 		}
+		woken = true
 	}
 }
+
+// testHookIdleWake, set by a test, hears of each worker woken that found
+// nothing to do.
+var testHookIdleWake func()
 
 // park waits for a wake-up, as a worker that found nothing to do. It
 // reports false if the worker should stop instead (surplus).
@@ -912,18 +963,19 @@ func (w *worker) keepOrCloseLocals() {
 // start checks, for a task w has taken and marked running, that it should
 // still start: not if its submitter's context ended meanwhile (running it
 // would waste the worker), nor after ShutdownNow began. It returns nil to
-// start, or the error to cancel the task with.
+// start, or the error to cancel the task with (the task is then discarded).
 func (w *worker) start(c *core) error {
 	if err := c.src.ctx.Err(); err != nil {
+		w.ex.discarded.Add(1)
 		if cause := context.Cause(c.src.ctx); cause != err {
 			return &canceledError{cause: cause, also: err}
 		}
 		return err
 	}
 	if w.ex.killed.Load() {
+		w.ex.discarded.Add(1)
 		return ErrCanceled
 	}
-	w.stats.started.Add(1)
 	return nil
 }
 
@@ -967,6 +1019,7 @@ func (ex *executor) breakWith(err error) {
 			runtime.Gosched()
 			continue
 		}
+		ex.discarded.Add(1)
 		t.drop(b)
 	}
 }

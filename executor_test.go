@@ -749,3 +749,63 @@ func TestUnreadErrorsReportedAtShutdown(t *testing.T) {
 		t.Fatalf("reported %v; the error read after Shutdown must not be", reported)
 	}
 }
+
+// Running counts the tasks that started, nothing else: a task a worker takes
+// off the queue and discards (canceled while queued, its context ended
+// before it started, a Map loop left early, ShutdownNow, a broken executor)
+// is never counted running, so an idle executor shows Running 0. (Running
+// is derived from the tasks taken off the queue, less those discarded and
+// those finished: every place that discards must say so.)
+func TestStatsRunningCountsOnlyStartedTasks(t *testing.T) {
+	quick := func(context.Context) (int, error) { return 1, nil }
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		ex := fanout.New(fanout.WithWorkers(1))
+		release := make(gate)
+		ex.Go(ctx, func(context.Context) error { <-release; return nil })
+		synctest.Wait()
+		fanout.Submit(ctx, ex, quick).Cancel()
+		ended, end := context.WithCancel(ctx)
+		fanout.Submit(ended, ex, quick)
+		end()
+		left, leave := context.WithCancel(ctx)
+		looped := make(chan struct{})
+		go func() {
+			defer close(looped)
+			for range fanout.Map(left, ex, slices.Values([]int{1, 2}), func(_ context.Context, i int) (int, error) { return i, nil }) {
+			}
+		}()
+		synctest.Wait()
+		leave()
+		<-looped
+		release.open()
+		synctest.Wait()
+		if s := ex.Stats(); s.Running != 0 || s.Queued != 0 || s.Completed != 1 || s.Canceled != 4 {
+			t.Errorf("idle after discarding 4 queued tasks: Stats = %+v; want Running 0, Queued 0, Completed 1, Canceled 4", s)
+		}
+		release = make(gate)
+		ex.Go(ctx, func(context.Context) error { <-release; return nil })
+		synctest.Wait()
+		for range 3 {
+			fanout.Submit(ctx, ex, quick)
+		}
+		stopped := make(chan struct{})
+		go func() { ex.ShutdownNow(); close(stopped) }()
+		synctest.Wait()
+		release.open()
+		<-stopped
+		if s := ex.Stats(); s.Running != 0 || s.Completed != 2 || s.Canceled != 7 {
+			t.Errorf("after ShutdownNow canceled 3 queued tasks: Stats = %+v; want Running 0, Completed 2, Canceled 7", s)
+		}
+	})
+	captureSlog(t)
+	fail := fanout.NewLocal(func(context.Context) (int, error) { return 0, errors.New("no") }, nil)
+	ex := fanout.New(fanout.WithWorkers(1), fanout.WithLocal(fail))
+	for range 3 {
+		fanout.Submit(context.Background(), ex, quick)
+	}
+	ex.Shutdown()
+	if s := ex.Stats(); s.Running != 0 || s.Queued != 0 {
+		t.Errorf("a broken executor: Stats = %+v; want Running 0, Queued 0", s)
+	}
+}

@@ -467,6 +467,7 @@ func (f *Future[T]) OnDone(cb func(*Future[T])) {
 func (f *Future[T]) run(w *worker) {
 	f.w = w // published by the CAS below
 	if !f.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
+		w.ex.discarded.Add(1)
 		return // canceled while queued
 	}
 	fn := f.fn

@@ -2,6 +2,8 @@ package fanout
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"unsafe"
@@ -112,5 +114,70 @@ func TestAbsurdBoundsAreClamped(t *testing.T) {
 		t.Errorf("WithWorkers(1<<40): default queue %d, want %d", ex.queueSize, queueFactor*MaxWorkers)
 	} else {
 		ex.Shutdown()
+	}
+}
+
+// An ordered Map's loop, parked for input k, is woken once, by the worker
+// that resolves k: not also by the input goroutine publishing k while its
+// task is still queued (that wake found nothing, parked again, and cost a
+// goroutine switch for every batch of inputs: issue 22's ordered Map speed).
+func TestOrderedMapWakesItsLoopOncePerResult(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ex := New(WithWorkers(1))
+		defer ex.Shutdown()
+		gate := make(chan struct{})
+		fn := func(_ context.Context, i int) (int, error) { <-gate; return i, nil }
+		m := newMapRun(context.Background(), ex.executor, fn, mapConfig{window: 4}, true)
+		m.waitIdx.Store(1) // the loop is parked for input 0
+		published, hold := make(chan struct{}), make(chan struct{})
+		go m.feedOrdered(func(yield func(int) bool) {
+			if yield(0) {
+				close(published)
+				<-hold
+			}
+		})
+		<-published
+		synctest.Wait() // input 0's task runs, blocked in fn
+		if n := len(m.wakeC); n != 0 {
+			t.Errorf("the loop was woken %d times for an input whose task had not returned", n)
+		}
+		close(gate)
+		synctest.Wait()
+		if n := len(m.wakeC); n != 1 {
+			t.Fatalf("the loop was woken %d times once input 0 resolved, want 1", n)
+		}
+		close(hold)
+		m.close()
+	})
+}
+
+// A worker taking a task while a submitter waits for room leaves waking
+// another worker to the submitter, which does as it pushes (and as it
+// leaves). With tiny tasks the worker drains the queue by itself: another
+// woken for the rest of it found the queue empty and parked again, a
+// goroutine switch for every queueful (issue 22's steady-state speed).
+func TestTinyTasksWakeNoWorkerForNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // the turns are taken on one core
+	var idle atomic.Int64
+	testHookIdleWake = func() { idle.Add(1) }
+	defer func() { testHookIdleWake = nil }()
+	ex := New(WithWorkers(6))
+	const n = 20_000
+	var win [256]*Future[int]
+	for i := range n + len(win) {
+		slot := &win[i%len(win)]
+		if f := *slot; f != nil {
+			if _, err := f.Result(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i < n {
+			*slot = Submit(context.Background(), ex, func(context.Context) (int, error) { return i, nil })
+		}
+	}
+	ex.Shutdown()
+	// One queueful is 30 tasks (a queue of 24 and 6 idle workers).
+	if k := idle.Load(); k > n/300 {
+		t.Errorf("%d workers woken for nothing while %d tiny tasks ran (about one per queueful); want at most %d", k, n, n/300)
 	}
 }

@@ -219,7 +219,10 @@ func (m *mapRun[In, Out]) feedOrdered(inputs iter.Seq[In]) {
 		queued, refused := m.submit(t)
 		if queued || refused {
 			m.taken.Store(i + 1)
-			if m.waitIdx.Load() == i+1 {
+			// The loop waiting for this input hears of it from the worker
+			// that resolves it (see resolved), unless that worker looked
+			// before the input was published here: only then wake it.
+			if m.waitIdx.Load() == i+1 && t.resolved() {
 				m.wakeConsumer()
 			}
 		}
@@ -489,6 +492,7 @@ type mapTask[In, Out any] struct {
 func (t *mapTask[In, Out]) run(w *worker) {
 	t.w = w // published by the CAS below
 	if !t.state.CompareAndSwap(uint32(Pending), uint32(Running)) {
+		w.ex.discarded.Add(1)
 		return // canceled while queued
 	}
 	// What resolution needs, read before it: once resolved, the slot may

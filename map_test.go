@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -83,10 +84,14 @@ func TestMapIsLazyOnEndlessInput(t *testing.T) {
 func TestMapBreakCancelsOutstanding(t *testing.T) {
 	ex := fanout.New(fanout.WithWorkers(4))
 	defer ex.Shutdown()
-	var cancelled atomic.Int32
+	var cancelled, running atomic.Int32
+	running1 := make(chan struct{})
 	for v := range fanout.Map(context.Background(), ex, count(-1, nil), func(ctx context.Context, i int) (int, error) {
 		if i == 0 {
 			return 0, nil
+		}
+		if running.Add(1) == 1 {
+			close(running1)
 		}
 		<-ctx.Done() // every task but the first waits for cancellation
 		cancelled.Add(1)
@@ -95,6 +100,9 @@ func TestMapBreakCancelsOutstanding(t *testing.T) {
 		if v != 0 {
 			t.Fatalf("got %d", v)
 		}
+		// Break with a task running, not merely queued: nothing says one
+		// has started by the time the first result is yielded.
+		<-running1
 		break
 	}
 	ex.Shutdown() // returns only once the cancelled tasks have returned
@@ -385,7 +393,13 @@ func TestMapShutdownNowYieldsRunningTasks(t *testing.T) {
 		}
 		go func() {
 			<-started
-			<-started // both workers busy; inputs 3 and 4 queued
+			<-started // both workers busy
+			// and inputs 3 and 4 queued: Map's input goroutine may not
+			// have got to them yet (then Map yields ErrShutdown for
+			// them, not ErrCanceled: 3 runs in 300 failed so).
+			for ex.Stats().Submitted < 4 {
+				runtime.Gosched()
+			}
 			ex.ShutdownNow()
 		}()
 		seq := fanout.MapUnordered(context.Background(), ex, slices.Values([]int{1, 2, 3, 4}), fn)

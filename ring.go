@@ -20,9 +20,13 @@ import (
 // invariant: the set of tasks that will ever be queued is fixed the moment
 // the bit is set, so workers that find the ring empty and closed can stop.
 type ring struct {
-	_     [64]byte
-	tail  atomic.Uint64 // next position to fill, with closedBit and brokenBit
-	_     [56]byte
+	_    [64]byte
+	tail atomic.Uint64 // next position to fill, with closedBit and brokenBit
+	// seen is head as a producer last read it: head only grows, so seen
+	// tells a producer there is room without reading head, which every pop
+	// writes (a cache line fetched from the consumer's core per push).
+	seen  atomic.Uint64
+	_     [48]byte
 	head  atomic.Uint64 // next position to take
 	_     [56]byte
 	slots []slot
@@ -64,13 +68,28 @@ const (
 
 // push queues t unless the ring holds limit tasks or more, or is closed.
 func (r *ring) push(t runner, limit uint64) pushResult {
+	return r.pushSince(t, limit, false, 0)
+}
+
+// pushSince is push; if given, it counts the tasks queued from head, a
+// value of head its caller read before (so it may count more than there
+// are, never fewer), instead of reading head itself.
+func (r *ring) pushSince(t runner, limit uint64, given bool, head uint64) pushResult {
 	for spins := 0; ; {
 		tail := r.tail.Load()
 		if tail&^posMask != 0 {
 			return closed
 		}
-		if head := r.head.Load(); tail >= head && tail-head >= limit {
-			return full
+		if given {
+			if tail-head >= limit {
+				return full
+			}
+		} else if tail-r.seen.Load() >= limit {
+			head := r.head.Load()
+			r.seen.Store(head)
+			if tail >= head && tail-head >= limit {
+				return full
+			}
 		}
 		s := &r.slots[tail&r.mask]
 		seq := s.seq.Load()
@@ -123,6 +142,9 @@ func (r *ring) len() uint64 {
 
 // accepted is how many pushes ever succeeded.
 func (r *ring) accepted() uint64 { return r.tail.Load() & posMask }
+
+// taken is how many pops ever succeeded.
+func (r *ring) taken() uint64 { return r.head.Load() }
 
 // close sets bit in tail; it reports whether this call set it.
 func (r *ring) close(bit uint64) bool {

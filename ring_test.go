@@ -80,3 +80,30 @@ func TestRingStress(t *testing.T) {
 		}
 	}
 }
+
+// A producer judges room from the last head it saw, and reads head again
+// only when that says full: a pop makes room at once all the same, and the
+// limit holds.
+func TestRingRoomAfterPop(t *testing.T) {
+	r := newRing(2, 4)
+	for i := range 2 {
+		if got := r.push(&intRunner{i}, r.limit); got != pushed {
+			t.Fatalf("push %d: %v, want pushed", i, got)
+		}
+	}
+	if got := r.push(&intRunner{2}, r.limit); got != full {
+		t.Fatalf("push past the limit: %v, want full", got)
+	}
+	if _, ok := r.pop(); !ok {
+		t.Fatal("pop found nothing")
+	}
+	if got := r.push(&intRunner{2}, r.limit); got != pushed {
+		t.Fatalf("push after a pop: %v, want pushed", got)
+	}
+	if got := r.push(&intRunner{3}, r.limit); got != full {
+		t.Fatalf("push past the limit again: %v, want full", got)
+	}
+	if got := r.push(&intRunner{3}, r.limit+2); got != pushed || r.len() != 3 {
+		t.Fatalf("push under a higher limit: %v with %d queued, want pushed with 3", got, r.len())
+	}
+}
