@@ -27,21 +27,26 @@ func (e *OverloadedError) Error() string {
 // Is makes errors.Is(err, ErrOverloaded) hold.
 func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded }
 
-// How a key's limit moves (see Limiter). It starts at initialLimit. While
-// answers take at most holds times the least latency seen, it grows by one
-// per answer (doubling each round trip), and by two (tripling) in the slow
-// start, while answers take at most flat times the least, until the first
-// slower than holds. Beyond holds it grows by one per round trip. Growth
-// never takes it beyond slowCap (slow start) or 2 times the tasks that
-// were running when a good answer's task started: a level shown to be
-// fine, so that a host refusing beyond 3 times its capacity C is never
-// pushed there (slowCap x flat x C and 2 x holds x C stay below 3C). When the smoothed latency passes tolerance times the
-// least, the limit shrinks by latencyCut, and on an overload by
+// How a key's limit moves (see Limiter). It starts at initialLimit, what a
+// browser opens to one host (a host refusing beyond 3 times its capacity C
+// takes it for C >= 2). While answers take at most holds times the least
+// latency seen, it grows by one per answer (doubling each round trip), and
+// by two (tripling) in the slow start, while answers take at most flat
+// times the least, until the first slower than holds. Beyond holds it
+// grows by one per round trip. Growth never takes it beyond slowCap (slow
+// start) or 2 times the most tasks that were running when a good answer's
+// task started since the last cut: a level shown to be fine, so that a host
+// refusing beyond 3C is never pushed there (slowCap x flat x C and 2 x
+// holds x C stay below 3C). The most of any answer, not each answer's own:
+// the tasks that start while a round trip's answers come back see few
+// others running, and capping by each would hold the climb to about
+// doubling per round trip. When the smoothed latency passes tolerance
+// times the least, the limit shrinks by latencyCut, and on an overload by
 // overloadCut, at most once per round trip, so that the answers of one
 // crowded round trip cut it once. The shape is TCP's slow start (HyStart's
 // exit on a rising delay), AIMD, and Vegas's zones of queueing delay.
 const (
-	initialLimit = 4
+	initialLimit = 6
 	flat         = 1.1
 	holds        = 1.25
 	slowCap      = 2.5
@@ -81,6 +86,9 @@ type keyLimit struct {
 	base     time.Duration   // least latency seen
 	smooth   time.Duration   // smoothed latency
 	lastCut  time.Time
+	// Since the last cut, the most tasks running when an answer within
+	// flat (within holds) of base started.
+	flatShown, holdsShown int
 }
 
 // NewLimiter returns a Limiter whose per-key bounds stay within
@@ -255,15 +263,21 @@ func (l *Limiter) observe(k *keyLimit, d time.Duration, sent int, err error, now
 		return // the limit is not what holds the key back: no sign it could take more
 	}
 	r := float64(d) / float64(k.base)
-	grow, factor := 1.0, 2.0
+	if r <= flat {
+		k.flatShown = max(k.flatShown, sent)
+	}
+	if r <= holds {
+		k.holdsShown = max(k.holdsShown, sent)
+	}
+	grow, factor, shown := 1.0, 2.0, k.holdsShown
 	switch {
 	case r > holds:
 		k.slow = false
 		grow = 1 / k.limit
 	case k.slow && r <= flat:
-		grow, factor = 2, slowCap
+		grow, factor, shown = 2, slowCap, k.flatShown
 	}
-	k.limit = min(k.limit+grow, max(k.limit, factor*float64(sent)), float64(l.ceiling))
+	k.limit = min(k.limit+grow, max(k.limit, factor*float64(shown)), float64(l.ceiling))
 }
 
 // cut shrinks k's limit by factor, once per smoothed round trip.
@@ -272,5 +286,6 @@ func (l *Limiter) cut(k *keyLimit, factor float64, now time.Time) {
 		return
 	}
 	k.lastCut = now
+	k.flatShown, k.holdsShown = 0, 0
 	k.limit = max(k.limit*factor, float64(l.floor))
 }

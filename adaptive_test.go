@@ -3,6 +3,7 @@ package fanout_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -108,10 +109,11 @@ func TestLimiterFindsOneHostsCapacity(t *testing.T) {
 
 // A host with no limit: the limit climbs to the ceiling quickly. Issue
 // 25's second case asks for 15% of a fixed 256; in virtual time, where a
-// fixed 256 wastes nothing, the climb from 4 (at most 2.5 times per round
-// trip, so as never to push a host beyond 3 times its capacity) costs
-// about 5 of the 32 round trips: 20% is the bound here, and the real
-// benchmark (bench/auto.sh) is what holds it to 15%.
+// fixed 256 wastes nothing, the climb from 6 (2.5 times per round trip, so
+// as never to push a host beyond 3 times its capacity) costs about 3 of the
+// 32 round trips: 12% is the bound here (a cap by each answer's own level
+// climbed about 2 times per round trip: 16%), and the real benchmark
+// (bench/auto.sh) is what holds it to 15%.
 func TestLimiterClimbsToTheCeiling(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := &fakeHost{latency: 50 * time.Millisecond}
@@ -120,7 +122,7 @@ func TestLimiterClimbsToTheCeiling(t *testing.T) {
 		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
 		took := time.Since(start)
 		ideal := (8000 + 255) / 256 * 50 * time.Millisecond // what -w 256 takes: 32 rounds
-		if took > ideal*120/100 {
+		if took > ideal*112/100 {
 			t.Errorf("took %v; at 256 it takes %v", took, ideal)
 		}
 		if got := lim.Keys()["a"]; got != 256 {
@@ -153,6 +155,30 @@ func TestLimiterKeepsHostsApart(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A small host from the first request: neither the first round trip (6
+// at once, as a browser opens) nor the climb after it takes it beyond 3
+// times its capacity, where it refuses, and it finishes about when it
+// would at its capacity (issue 25: a host of capacity 4 refuses beyond 12).
+func TestLimiterSmallHostAtStart(t *testing.T) {
+	for _, c := range []int{2, 3, 4, 8} {
+		t.Run(fmt.Sprint("C=", c), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := &fakeHost{capacity: c, latency: 10 * time.Millisecond}
+				lim := fanout.NewLimiter(1, 256, 256)
+				start := time.Now()
+				n := 100 * c
+				crawl(t, lim, 4096, n, map[string]*fakeHost{"a": h})
+				if h.peak > 3*c || h.refused > 0 {
+					t.Errorf("peak %d in flight, %d refused; the host refuses beyond %d", h.peak, h.refused, 3*c)
+				}
+				if took, ideal := time.Since(start), time.Duration(n/c)*h.latency; took > ideal*115/100 {
+					t.Errorf("took %v; at its capacity %v", took, ideal)
+				}
+			})
+		})
+	}
 }
 
 // The bounds hold: no key beyond the ceiling nor below the floor, and
