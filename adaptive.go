@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -41,9 +42,10 @@ func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded
 // the tasks that start while a round trip's answers come back see few
 // others running, and capping by each would hold the climb to about
 // doubling per round trip. When the smoothed latency passes tolerance
-// times the least, the limit shrinks by latencyCut, and on an overload by
-// overloadCut, at most once per round trip, so that the answers of one
-// crowded round trip cut it once. The shape is TCP's slow start (HyStart's
+// times the least, the limit shrinks by latencyCut if latency grows with
+// the tasks sent (a slope of queueing, see elasticity), else it holds; on
+// an overload it shrinks by overloadCut. Either at most once per round
+// trip, so that the answers of one crowded round trip cut it once. The shape is TCP's slow start (HyStart's
 // exit on a rising delay), AIMD, and Vegas's zones of queueing delay.
 const (
 	initialLimit = 6
@@ -52,6 +54,7 @@ const (
 	slowCap      = 2.5
 	tolerance    = 2.0
 	latencyCut   = 0.9
+	queueing     = 0.3
 	overloadCut  = 0.5
 )
 
@@ -86,6 +89,7 @@ type keyLimit struct {
 	base     time.Duration   // least latency seen
 	smooth   time.Duration   // smoothed latency
 	lastCut  time.Time
+	load     elasticity // of latency to tasks running
 	// Since the last cut, the most tasks running when an answer within
 	// flat (within holds) of base started.
 	flatShown, holdsShown int
@@ -171,7 +175,7 @@ func (p *Permit) Release(err error) {
 		defer l.mu.Unlock()
 		l.give(k)
 		k.running--
-		l.observe(k, now.Sub(p.start), p.sent, err, now)
+		l.observe(k, p, err, now)
 		l.dispatch(k)
 	})
 }
@@ -226,9 +230,9 @@ func (l *Limiter) grant(k *keyLimit) {
 	}
 }
 
-// observe moves k's limit after a task that took d, started among sent,
-// ended with err.
-func (l *Limiter) observe(k *keyLimit, d time.Duration, sent int, err error, now time.Time) {
+// observe moves k's limit after p's task ended with err.
+func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
+	d, sent := now.Sub(p.start), p.sent
 	if err != nil {
 		if !errors.Is(err, ErrOverloaded) {
 			return
@@ -254,9 +258,12 @@ func (l *Limiter) observe(k *keyLimit, d time.Duration, sent int, err error, now
 		k.smooth = d
 	}
 	k.smooth += (d - k.smooth) / 8
+	k.load.add(float64(sent), float64(d))
 	if float64(k.smooth) > tolerance*float64(k.base) {
 		k.slow = false
-		l.cut(k, latencyCut, now)
+		if k.load.elastic() {
+			l.cut(k, latencyCut, now)
+		}
 		return
 	}
 	if float64(k.inflight+1) < k.limit/2 {
@@ -289,3 +296,34 @@ func (l *Limiter) cut(k *keyLimit, factor float64, now time.Time) {
 	k.flatShown, k.holdsShown = 0, 0
 	k.limit = max(k.limit*factor, float64(l.floor))
 }
+
+// elasticity tracks how a key's latency moves with the tasks running when
+// each task started, over the last few dozen answers: the slope of
+// log(latency) on log(running). A queue at the key makes latency grow with
+// the tasks sent (a slope near 1 beyond its capacity); a client starved of
+// CPU reads every answer late whatever the load (a slope near 0), and
+// cutting the limit for that would take it to the floor for nothing
+// (issue 25's case two on a loaded machine).
+type elasticity struct {
+	x, y, xx, xy float64 // running means of log(running), log(latency), their square and product
+	n            int
+	inelastic    bool // the last time the tasks running varied enough to tell
+}
+
+func (e *elasticity) add(running, latency float64) {
+	x, y := math.Log(running), math.Log(latency)
+	w := 1 / float64(min(e.n+1, 32))
+	e.n++
+	e.x += (x - e.x) * w
+	e.y += (y - e.y) * w
+	e.xx += (x*x - e.xx) * w
+	e.xy += (x*y - e.xy) * w
+	if v := e.xx - e.x*e.x; v >= 0.01 {
+		e.inelastic = (e.xy-e.x*e.y)/v < queueing
+	}
+}
+
+// elastic tells whether a latency grown long may be the key's queue: the
+// slope was at least queueing when last the tasks running varied enough
+// to tell (a cut makes them vary), or they never did.
+func (e *elasticity) elastic() bool { return !e.inelastic }

@@ -18,6 +18,9 @@ import (
 type fakeHost struct {
 	capacity int
 	latency  time.Duration
+	// stall, if set, is added to each request's time whatever the host's
+	// load: a client starved of CPU, whose answers are read late.
+	stall func() time.Duration
 
 	mu              sync.Mutex
 	inflight, peak  int
@@ -40,6 +43,9 @@ func (h *fakeHost) serve() error {
 	d := h.latency
 	if h.capacity > 0 && n > h.capacity {
 		d = d * time.Duration(n) / time.Duration(h.capacity)
+	}
+	if h.stall != nil {
+		d += h.stall()
 	}
 	time.Sleep(d)
 	h.mu.Lock()
@@ -103,6 +109,59 @@ func TestLimiterFindsOneHostsCapacity(t *testing.T) {
 		}
 		if got := lim.Keys()["a"]; got < 16 || got > 48 {
 			t.Errorf("settled at %d; the capacity is 16, refusals start beyond 48", got)
+		}
+	})
+}
+
+// A client starved of CPU reads every answer late, whatever the host's
+// load: latency grows, but not with the tasks sent, and cutting the limit
+// does not bring it down. The limit must not fall below the capacity then
+// (issue 25's case two on a loaded machine took 2.7 times as long; here,
+// cutting on latency alone took the limit from 27 to 1 in the stall).
+// Netflix's concurrency-limits has the same trouble with its own GC pauses
+// (concurrency-limits#58: "reducing limits due to poorly tuned GC", #156)
+// and no way to tell a slow dependency from its own load (#171).
+func TestLimiterClientStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		stalled := func() bool { d := time.Since(start); return d >= 500*time.Millisecond && d < 2*time.Second }
+		h := &fakeHost{capacity: 16, latency: 10 * time.Millisecond, stall: func() time.Duration {
+			if stalled() {
+				return 20 * time.Millisecond
+			}
+			return 0
+		}}
+		lim := fanout.NewLimiter(1, 256, 256)
+		low := 256
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+				if stalled() {
+					low = min(low, lim.Keys()["a"])
+				}
+			}
+		})
+		crawl(t, lim, 4096, 4000, map[string]*fakeHost{"a": h})
+		took := time.Since(start)
+		close(done)
+		wg.Wait()
+		// At -w 16: 800 URLs in the first 0.5 s, 800 in the 1.5 s of the
+		// stall (30 ms each), the 2,400 left in 1.5 s.
+		ideal := 3500 * time.Millisecond
+		if took > ideal*110/100 {
+			t.Errorf("took %v; at the capacity %v", took, ideal)
+		}
+		if low < 16 {
+			t.Errorf("the limit fell to %d during the stall; the capacity is 16", low)
+		}
+		if h.refused > 4000/200 {
+			t.Errorf("%d requests refused, more than 0.5%%", h.refused)
 		}
 	})
 }
