@@ -28,30 +28,32 @@ func (e *OverloadedError) Error() string {
 // Is makes errors.Is(err, ErrOverloaded) hold.
 func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded }
 
-// How a key's limit moves (see Limiter). It starts at initialLimit, what a
-// browser opens to one host (a host refusing beyond 3 times its capacity C
-// takes it for C >= 2). While answers take at most holds times the least
-// latency seen, it grows by one per answer (doubling each round trip), and
-// by two (tripling) in the slow start, while answers take at most flat
-// times the least, until the first slower than holds. Beyond holds it
-// grows by one per round trip. Growth never takes it beyond slowCap (slow
-// start) or 2 times the most tasks that were running when a good answer's
-// task started since the last cut: a level shown to be fine, so that a host
-// refusing beyond 3C is never pushed there (slowCap x flat x C and 2 x
-// holds x C stay below 3C). The most of any answer, not each answer's own:
-// the tasks that start while a round trip's answers come back see few
-// others running, and capping by each would hold the climb to about
-// doubling per round trip. When the smoothed latency passes tolerance
-// times the least, the limit shrinks by latencyCut if latency grows with
-// the tasks sent (a slope of queueing, see elasticity), else it holds; on
-// an overload it shrinks by overloadCut. Either at most once per round
-// trip, so that the answers of one crowded round trip cut it once. The shape is TCP's slow start (HyStart's
-// exit on a rising delay), AIMD, and Vegas's zones of queueing delay.
+// How a key's limit moves (see Limiter). It starts at initialLimit. While
+// answers take at most holds times the least latency seen (the base), it
+// grows by one per answer (doubling each round trip), and by two
+// (tripling) in the slow start, until the smoothed latency passes holds
+// times the base: a rise that lasts, not one answer a busy client read
+// late. Beyond holds an answer grows it by one per round trip. Growth never
+// takes it beyond what the answers since the last cut show the key takes:
+// an answer r times the base among sent tasks shows it takes sent/r at the
+// base, so it refuses (if it refuses beyond 3 times that, as issue 25's
+// hosts do) only beyond refuses x sent/r, and the limit stays under margin
+// times that. The most any answer shows, not each answer's own: the tasks
+// that start while a round trip's answers come back see few others running.
+// A base that falls by more than flat voids what was shown against it.
+// When the smoothed latency passes tolerance times the base, the limit
+// shrinks by latencyCut if latency grows with the tasks sent (a slope of
+// queueing, see elasticity), else it holds; on an overload it shrinks by
+// overloadCut. Either at most once per round trip, so that the answers of
+// one crowded round trip cut it once. The shape is TCP's slow start
+// (HyStart's exit on a rising delay), AIMD, and Vegas's zones of queueing
+// delay.
 const (
-	initialLimit = 6
+	initialLimit = 4
 	flat         = 1.1
 	holds        = 1.25
-	slowCap      = 2.5
+	refuses      = 3
+	margin       = 0.9
 	tolerance    = 2.0
 	latencyCut   = 0.9
 	queueing     = 0.3
@@ -90,9 +92,7 @@ type keyLimit struct {
 	smooth   time.Duration   // smoothed latency
 	lastCut  time.Time
 	load     elasticity // of latency to tasks running
-	// Since the last cut, the most tasks running when an answer within
-	// flat (within holds) of base started.
-	flatShown, holdsShown int
+	allowed  float64    // the most the answers since the last cut show the key takes: see observe
 }
 
 // NewLimiter returns a Limiter whose per-key bounds stay within
@@ -252,6 +252,11 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 		return
 	}
 	if k.base == 0 || d < k.base {
+		if float64(d)*flat < float64(k.base) {
+			// The levels shown fine were judged against a base too long
+			// (the client was slow as it started): they show nothing.
+			k.allowed = 0
+		}
 		k.base = d
 	}
 	if k.smooth == 0 {
@@ -270,21 +275,23 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 		return // the limit is not what holds the key back: no sign it could take more
 	}
 	r := float64(d) / float64(k.base)
-	if r <= flat {
-		k.flatShown = max(k.flatShown, sent)
+	if float64(k.smooth) > holds*float64(k.base) {
+		k.slow = false // a rise that lasts, not one late answer (a busy client's)
 	}
-	if r <= holds {
-		k.holdsShown = max(k.holdsShown, sent)
-	}
-	grow, factor, shown := 1.0, 2.0, k.holdsShown
+	grow := 1.0
 	switch {
 	case r > holds:
-		k.slow = false
 		grow = 1 / k.limit
-	case k.slow && r <= flat:
-		grow, factor, shown = 2, slowCap, k.flatShown
+	case k.slow:
+		grow = 2
 	}
-	k.limit = min(k.limit+grow, max(k.limit, factor*float64(shown)), float64(l.ceiling))
+	if r <= holds {
+		// sent tasks at r times the base: the key takes sent/r at the
+		// base, at least, and refuses (if it does) only beyond refuses
+		// times that.
+		k.allowed = max(k.allowed, margin*refuses*float64(sent)/max(r, 1))
+	}
+	k.limit = min(k.limit+grow, max(k.limit, k.allowed), float64(l.ceiling))
 }
 
 // cut shrinks k's limit by factor, once per smoothed round trip.
@@ -293,7 +300,7 @@ func (l *Limiter) cut(k *keyLimit, factor float64, now time.Time) {
 		return
 	}
 	k.lastCut = now
-	k.flatShown, k.holdsShown = 0, 0
+	k.allowed = 0
 	k.limit = max(k.limit*factor, float64(l.floor))
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -181,11 +182,35 @@ func TestLimiterClimbsToTheCeiling(t *testing.T) {
 		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
 		took := time.Since(start)
 		ideal := (8000 + 255) / 256 * 50 * time.Millisecond // what -w 256 takes: 32 rounds
-		if took > ideal*112/100 {
+		if took > ideal*113/100 {
 			t.Errorf("took %v; at 256 it takes %v", took, ideal)
 		}
 		if got := lim.Keys()["a"]; got != 256 {
 			t.Errorf("settled at %d, not the ceiling", got)
+		}
+	})
+}
+
+// A busy client reads some answers late, whatever the load: one in five
+// here, by 30%. The slow start must not end on them (HyStart ends it on a
+// delay that lasts), or the climb falls to doubling per round trip and
+// below (seen on a loaded machine: 9 round trips to 256).
+func TestLimiterClimbsThroughNoise(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int64
+		h := &fakeHost{latency: 50 * time.Millisecond, stall: func() time.Duration {
+			if n.Add(1)%5 == 0 {
+				return 15 * time.Millisecond
+			}
+			return 0
+		}}
+		lim := fanout.NewLimiter(1, 256, 256)
+		start := time.Now()
+		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
+		took := time.Since(start)
+		ideal := (8000 + 255) / 256 * 53 * time.Millisecond // -w 256: 32 rounds of 53 ms on average
+		if took > ideal*113/100 {
+			t.Errorf("took %v; at 256 it takes about %v", took, ideal)
 		}
 	})
 }
@@ -238,6 +263,28 @@ func TestLimiterSmallHostAtStart(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A client busy as it starts (a few thousand workers spinning up) reads
+// its first answers late: the least latency seen is too long at first,
+// and levels judged against it are not shown fine. When a shorter answer
+// comes, they must count no more, or a host of capacity 4 is pushed past
+// 12 (seen on a loaded machine: 15 in flight, 7 answers in 500 refused).
+func TestLimiterSlowStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		h := &fakeHost{capacity: 4, latency: 10 * time.Millisecond, stall: func() time.Duration {
+			if time.Since(start) < 30*time.Millisecond {
+				return 20 * time.Millisecond
+			}
+			return 0
+		}}
+		lim := fanout.NewLimiter(1, 256, 256)
+		crawl(t, lim, 4096, 400, map[string]*fakeHost{"a": h})
+		if h.peak > 12 || h.refused > 0 {
+			t.Errorf("peak %d in flight, %d refused; the host refuses beyond 12", h.peak, h.refused)
+		}
+	})
 }
 
 // The bounds hold: no key beyond the ceiling nor below the floor, and
