@@ -72,6 +72,7 @@ Exit status: 0 when every page exists (or has a status --accept lists),
 			sayReadingTerminal(e, &iof, args, "URLs")
 			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[checkRecord]{
 				workers: hf.workers,
+				limiter: hf.limiter,
 				newJob: func(workers int) (job[checkRecord], func()) {
 					o := opts
 					o.Workers = workers

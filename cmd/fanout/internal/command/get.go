@@ -88,6 +88,7 @@ errors, 130 when interrupted.`,
 			}
 			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[getRecord]{
 				workers: hf.workers,
+				limiter: hf.limiter,
 				newJob: func(workers int) (job[getRecord], func()) {
 					o := opts
 					o.Workers = workers

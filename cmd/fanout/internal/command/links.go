@@ -327,6 +327,7 @@ not be read), 2 for usage errors, 130 when interrupted.`,
 			}
 			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, nil, spec[linkRecord]{
 				workers: hf.workers,
+				limiter: hf.limiter,
 				lines:   itemLines(lc.Items(c.Context(), starts)),
 				newJob: func(int) (job[linkRecord], func()) {
 					return linksJob(lc, style), func() {}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fanout-dev/fanout"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/cli"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/timeline"
 )
@@ -64,6 +65,8 @@ type spec[R cli.Record] struct {
 	// with a stderr that writes above the progress bar (exec says what
 	// its kill grace waits for).
 	interrupted func(stderr io.Writer)
+	// limiter, if set, is -w auto's, whose per-host limits --timeline draws.
+	limiter *fanout.Limiter
 }
 
 // skip applies --shard and --resume to lines: it returns the lines to
@@ -197,8 +200,13 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 	j, closeJob := s.newJob(s.workers)
 	defer closeJob()
 	var tl *timeline.Recorder
+	stopLimits := func() {}
 	if f.timeline != "" {
 		tl = timeline.New(s.workers)
+		if s.limiter != nil {
+			stopLimits = drawLimits(tl, s.limiter)
+			defer stopLimits() // on the early returns; the run's end stops it below
+		}
 	}
 
 	var bar *cli.Progress
@@ -292,6 +300,7 @@ func runSpec[R cli.Record](ctx context.Context, e *env, f *ioFlags, args []strin
 		if r.interrupted {
 			caption += "; " + interruptedLine(r, total)
 		}
+		stopLimits()
 		runs = append(runs, tl.Finish(workersTitle(s.workers), caption))
 		if err := timeline.WriteFile(f.timeline, runs...); err != nil {
 			return err

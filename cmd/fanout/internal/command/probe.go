@@ -151,6 +151,7 @@ when interrupted.`,
 			}
 			return hf.settled(e.stderr, iof.quiet, runSpec(c.Context(), e, &iof, args, spec[probeRecord]{
 				workers: hf.workers,
+				limiter: hf.limiter,
 				newJob: func(workers int) (job[probeRecord], func()) {
 					o := opts
 					o.Workers = workers
