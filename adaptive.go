@@ -31,32 +31,27 @@ func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded
 // How a key's limit moves (see Limiter). It starts at initialLimit. While
 // answers take at most holds times the least latency seen (the base), it
 // grows by one per answer (doubling each round trip), and by two
-// (tripling) in the slow start, until the smoothed latency passes holds
-// times the base: a rise that lasts, not one answer a busy client read
-// late. Beyond holds an answer grows it by one per round trip. Growth never
-// takes it beyond what the answers since the last cut show the key takes:
-// an answer r times the base among sent tasks shows it takes sent/r at the
-// base, so it refuses (if it refuses beyond 3 times that, as issue 25's
-// hosts do) only beyond refuses x sent/r, and the limit stays under margin
-// times that. The most any answer shows, not each answer's own: the tasks
-// that start while a round trip's answers come back see few others running.
-// A base that falls by more than flat voids what was shown against it.
-// When the smoothed latency passes tolerance times the base, the limit
-// shrinks by latencyCut if latency grows with the tasks sent (a slope of
-// queueing, see elasticity), else it holds; on an overload it shrinks by
-// overloadCut. Either at most once per round trip, so that the answers of
-// one crowded round trip cut it once. The shape is TCP's slow start
-// (HyStart's exit on a rising delay), AIMD, and Vegas's zones of queueing
-// delay.
+// (tripling) in the slow start, which ends on a later answer if latency
+// grows with the tasks sent (a busy client's late answers do not end it).
+// Beyond holds an answer grows it by one per round trip. Growth never
+// takes it beyond margin x refuses x the tasks the key is shown to take
+// at the base latency (see observe), so that a host refusing beyond 3
+// times its capacity is not pushed there. When the smoothed latency passes
+// tolerance times the base, the limit shrinks by latencyCut if latency
+// grows with the tasks sent (a slope of queueing, see elasticity), else it
+// holds; on an overload it shrinks by overloadCut. Either at most once per
+// round trip, so that the answers of one crowded round trip cut it once.
+// The shape is TCP's slow start (HyStart's exit on a rising delay), BBR's
+// bandwidth-delay product, AIMD, and Vegas's zones of queueing delay.
 const (
 	initialLimit = 4
-	flat         = 1.1
 	holds        = 1.25
 	refuses      = 3
 	margin       = 0.9
 	tolerance    = 2.0
 	latencyCut   = 0.9
 	queueing     = 0.3
+	shownBy      = 2
 	overloadCut  = 0.5
 )
 
@@ -91,8 +86,8 @@ type keyLimit struct {
 	base     time.Duration   // least latency seen
 	smooth   time.Duration   // smoothed latency
 	lastCut  time.Time
-	load     elasticity // of latency to tasks running
-	allowed  float64    // the most the answers since the last cut show the key takes: see observe
+	load     elasticity       // of latency to tasks running
+	rates    [shownBy]float64 // the most tasks a second answers since the last cut show, most first: see observe
 }
 
 // NewLimiter returns a Limiter whose per-key bounds stay within
@@ -252,11 +247,6 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 		return
 	}
 	if k.base == 0 || d < k.base {
-		if float64(d)*flat < float64(k.base) {
-			// The levels shown fine were judged against a base too long
-			// (the client was slow as it started): they show nothing.
-			k.allowed = 0
-		}
 		k.base = d
 	}
 	if k.smooth == 0 {
@@ -275,23 +265,43 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 		return // the limit is not what holds the key back: no sign it could take more
 	}
 	r := float64(d) / float64(k.base)
-	if float64(k.smooth) > holds*float64(k.base) {
-		k.slow = false // a rise that lasts, not one late answer (a busy client's)
-	}
 	grow := 1.0
 	switch {
 	case r > holds:
+		// The slow start ends on a late answer if latency grows with the
+		// tasks sent; a busy client's late answers do not end it.
+		k.slow = k.slow && !k.load.elastic()
 		grow = 1 / k.limit
 	case k.slow:
 		grow = 2
 	}
 	if r <= holds {
-		// sent tasks at r times the base: the key takes sent/r at the
-		// base, at least, and refuses (if it does) only beyond refuses
-		// times that.
-		k.allowed = max(k.allowed, margin*refuses*float64(sent)/max(r, 1))
+		k.addRate(float64(sent) / d.Seconds())
 	}
-	k.limit = min(k.limit+grow, max(k.limit, k.allowed), float64(l.ceiling))
+	// An answer within holds among sent tasks that took d shows the key
+	// answers sent/d tasks a second, so it takes sent/d x base at the base
+	// latency (BBR's bandwidth-delay product), and refuses (if it does)
+	// only beyond refuses times that. Taken with the base as it is now, a
+	// base too long at first (a client busy as it starts) counts no more
+	// once a shorter answer comes. The rate of the answers since the last
+	// cut, not each answer's own: the tasks that start while a round trip's
+	// answers come back see few others running, and capping by each held
+	// the climb to doubling per round trip. The shownBy-th highest: a task
+	// counted among more than reached the key (granted but not yet sent,
+	// answered but not yet read by a busy client) shows too much, and one
+	// such answer must not lift the limit (a host of capacity 4 got 6
+	// requests beyond 12 in 300 then).
+	allowed := margin * refuses * k.rates[shownBy-1] * k.base.Seconds()
+	k.limit = min(k.limit+grow, max(k.limit, allowed), float64(l.ceiling))
+}
+
+// addRate keeps the shownBy highest rates.
+func (k *keyLimit) addRate(r float64) {
+	for i := range k.rates {
+		if r > k.rates[i] {
+			r, k.rates[i] = k.rates[i], r
+		}
+	}
 }
 
 // cut shrinks k's limit by factor, once per smoothed round trip.
@@ -300,7 +310,7 @@ func (l *Limiter) cut(k *keyLimit, factor float64, now time.Time) {
 		return
 	}
 	k.lastCut = now
-	k.allowed = 0
+	k.rates = [shownBy]float64{}
 	k.limit = max(k.limit*factor, float64(l.floor))
 }
 

@@ -192,9 +192,10 @@ func TestLimiterClimbsToTheCeiling(t *testing.T) {
 }
 
 // A busy client reads some answers late, whatever the load: one in five
-// here, by 30%. The slow start must not end on them (HyStart ends it on a
-// delay that lasts), or the climb falls to doubling per round trip and
-// below (seen on a loaded machine: 9 round trips to 256).
+// here, by 30%. The slow start must not end on them, as it does on late
+// answers that grow with the tasks sent, or the climb falls to doubling
+// per round trip (seen on a loaded machine: 9 round trips to 256; here
+// 1.97-2.0 s against 1.91-1.935 s).
 func TestLimiterClimbsThroughNoise(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var n atomic.Int64
@@ -209,8 +210,9 @@ func TestLimiterClimbsThroughNoise(t *testing.T) {
 		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
 		took := time.Since(start)
 		ideal := (8000 + 255) / 256 * 53 * time.Millisecond // -w 256: 32 rounds of 53 ms on average
-		if took > ideal*113/100 {
+		if took > ideal*115/100 {
 			t.Errorf("took %v; at 256 it takes about %v", took, ideal)
+
 		}
 	})
 }
