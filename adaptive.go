@@ -253,7 +253,9 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 		k.smooth = d
 	}
 	k.smooth += (d - k.smooth) / 8
-	k.load.add(float64(sent), float64(d))
+	if d > 0 { // a clock too coarse to time it says nothing of the slope
+		k.load.add(float64(sent), float64(d))
+	}
 	if float64(k.smooth) > tolerance*float64(k.base) {
 		k.slow = false
 		if k.load.elastic() {
