@@ -35,14 +35,14 @@ func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded
 // grows with the tasks sent (a busy client's late answers do not end it).
 // Beyond holds an answer grows it by one per round trip. Growth never
 // takes it beyond margin x refuses x the tasks the key is shown to take
-// at the base latency (see observe), so that a host refusing beyond 3
-// times its capacity is not pushed there. When the smoothed latency passes
+// within flat of the base latency (see observe), so that a host refusing
+// beyond 3 times its capacity is not pushed there. When the smoothed latency passes
 // tolerance times the base, the limit shrinks by latencyCut if latency
 // grows with the tasks sent (a slope of queueing, see elasticity), else it
 // holds; on an overload it shrinks by overloadCut. Either at most once per
 // round trip, so that the answers of one crowded round trip cut it once.
 // The shape is TCP's slow start (HyStart's exit on a rising delay), BBR's
-// bandwidth-delay product, AIMD, and Vegas's zones of queueing delay.
+// delivery rate over a round trip, AIMD, and Vegas's zones of queueing delay.
 const (
 	initialLimit = 4
 	holds        = 1.25
@@ -51,7 +51,7 @@ const (
 	tolerance    = 2.0
 	latencyCut   = 0.9
 	queueing     = 0.3
-	shownBy      = 2
+	flat         = 1.1
 	overloadCut  = 0.5
 )
 
@@ -86,8 +86,9 @@ type keyLimit struct {
 	base     time.Duration   // least latency seen
 	smooth   time.Duration   // smoothed latency
 	lastCut  time.Time
-	load     elasticity       // of latency to tasks running
-	rates    [shownBy]float64 // the most tasks a second answers since the last cut show, most first: see observe
+	load     elasticity  // of latency to tasks running
+	fine     []time.Time // when the latest answers within flat came, oldest first: see observe
+	shown    int         // the most of them within a base latency, since the last cut
 }
 
 // NewLimiter returns a Limiter whose per-key bounds stay within
@@ -277,33 +278,25 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 	case k.slow:
 		grow = 2
 	}
-	if r <= holds {
-		k.addRate(float64(sent) / d.Seconds())
-	}
-	// An answer within holds among sent tasks that took d shows the key
-	// answers sent/d tasks a second, so it takes sent/d x base at the base
-	// latency (BBR's bandwidth-delay product), and refuses (if it does)
-	// only beyond refuses times that. Taken with the base as it is now, a
-	// base too long at first (a client busy as it starts) counts no more
-	// once a shorter answer comes. The rate of the answers since the last
-	// cut, not each answer's own: the tasks that start while a round trip's
-	// answers come back see few others running, and capping by each held
-	// the climb to doubling per round trip. The shownBy-th highest: a task
-	// counted among more than reached the key (granted but not yet sent,
-	// answered but not yet read by a busy client) shows too much, and one
-	// such answer must not lift the limit (a host of capacity 4 got 6
-	// requests beyond 12 in 300 then).
-	allowed := margin * refuses * k.rates[shownBy-1] * k.base.Seconds()
-	k.limit = min(k.limit+grow, max(k.limit, allowed), float64(l.ceiling))
-}
-
-// addRate keeps the shownBy highest rates.
-func (k *keyLimit) addRate(r float64) {
-	for i := range k.rates {
-		if r > k.rates[i] {
-			r, k.rates[i] = k.rates[i], r
+	if r <= flat {
+		k.fine = append(k.fine, now)
+		i := 0
+		for i < len(k.fine) && now.Sub(k.fine[i]) >= k.base {
+			i++
 		}
+		k.fine = k.fine[i:]
+		k.shown = max(k.shown, len(k.fine))
 	}
+	// Every request answered within the last base latency was in flight
+	// at its start (none is answered sooner): the key held that many at
+	// once, and answered them within flat of the base, so it takes that
+	// many over flat at least, and refuses (if it does) only beyond
+	// refuses times that. Counted by the answers, not by the tasks running
+	// when each started: those count tasks granted but not yet at the key,
+	// or answered but not yet read by a busy client, and lifted the limit
+	// too far (a host of capacity 4 got up to 6 requests beyond 12 in 300).
+	allowed := margin * refuses / flat * float64(k.shown)
+	k.limit = min(k.limit+grow, max(k.limit, allowed), float64(l.ceiling))
 }
 
 // cut shrinks k's limit by factor, once per smoothed round trip.
@@ -312,7 +305,7 @@ func (l *Limiter) cut(k *keyLimit, factor float64, now time.Time) {
 		return
 	}
 	k.lastCut = now
-	k.rates = [shownBy]float64{}
+	k.shown = 0
 	k.limit = max(k.limit*factor, float64(l.floor))
 }
 

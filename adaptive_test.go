@@ -195,7 +195,8 @@ func TestLimiterClimbsToTheCeiling(t *testing.T) {
 // here, by 30%. The slow start must not end on them, as it does on late
 // answers that grow with the tasks sent, or the climb falls to doubling
 // per round trip (seen on a loaded machine: 9 round trips to 256; here
-// 1.97-2.0 s against 1.91-1.935 s).
+// 2.04 s against 1.995 s: the late answers also show nothing of the
+// host's capacity, so the climb is slower than without them).
 func TestLimiterClimbsThroughNoise(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var n atomic.Int64
@@ -210,7 +211,7 @@ func TestLimiterClimbsThroughNoise(t *testing.T) {
 		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
 		took := time.Since(start)
 		ideal := (8000 + 255) / 256 * 53 * time.Millisecond // -w 256: 32 rounds of 53 ms on average
-		if took > ideal*115/100 {
+		if took > ideal*119/100 {
 			t.Errorf("took %v; at 256 it takes about %v", took, ideal)
 
 		}
