@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -28,25 +29,29 @@ func (e *OverloadedError) Error() string {
 func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded }
 
 // How a key's limit moves (see Limiter). It starts at initialLimit. While
-// answers take at most holds times the least latency seen, it grows by one
-// per answer (doubling each round trip), and by two (tripling) in the slow
-// start, while answers take at most flat times the least, until the first
-// slower than holds. Beyond holds it grows by one per round trip. Growth
-// never takes it beyond slowCap (slow start) or 2 times the tasks that
-// were running when a good answer's task started: a level shown to be
-// fine, so that a host refusing beyond 3 times its capacity C is never
-// pushed there (slowCap x flat x C and 2 x holds x C stay below 3C). When the smoothed latency passes tolerance times the
-// least, the limit shrinks by latencyCut, and on an overload by
-// overloadCut, at most once per round trip, so that the answers of one
-// crowded round trip cut it once. The shape is TCP's slow start (HyStart's
-// exit on a rising delay), AIMD, and Vegas's zones of queueing delay.
+// answers take at most holds times the least latency seen (the base), it
+// grows by one per answer (doubling each round trip), and by two
+// (tripling) in the slow start, which ends on a later answer if latency
+// grows with the tasks sent (a busy client's late answers do not end it).
+// Beyond holds an answer grows it by one per round trip. Growth never
+// takes it beyond margin x refuses x the tasks the key is shown to take
+// within flat of the base latency (see observe), so that a host refusing
+// beyond 3 times its capacity is not pushed there. When the smoothed latency passes
+// tolerance times the base, the limit shrinks by latencyCut if latency
+// grows with the tasks sent (a slope of queueing, see elasticity), else it
+// holds; on an overload it shrinks by overloadCut. Either at most once per
+// round trip, so that the answers of one crowded round trip cut it once.
+// The shape is TCP's slow start (HyStart's exit on a rising delay), BBR's
+// delivery rate over a round trip, AIMD, and Vegas's zones of queueing delay.
 const (
 	initialLimit = 4
-	flat         = 1.1
 	holds        = 1.25
-	slowCap      = 2.5
+	refuses      = 3
+	margin       = 0.9
 	tolerance    = 2.0
 	latencyCut   = 0.9
+	queueing     = 0.3
+	flat         = 1.1
 	overloadCut  = 0.5
 )
 
@@ -81,6 +86,9 @@ type keyLimit struct {
 	base     time.Duration   // least latency seen
 	smooth   time.Duration   // smoothed latency
 	lastCut  time.Time
+	load     elasticity  // of latency to tasks running
+	fine     []time.Time // when the latest answers within flat came, oldest first: see observe
+	shown    int         // the most of them within a base latency, since the last cut
 }
 
 // NewLimiter returns a Limiter whose per-key bounds stay within
@@ -163,7 +171,7 @@ func (p *Permit) Release(err error) {
 		defer l.mu.Unlock()
 		l.give(k)
 		k.running--
-		l.observe(k, now.Sub(p.start), p.sent, err, now)
+		l.observe(k, p, err, now)
 		l.dispatch(k)
 	})
 }
@@ -218,9 +226,9 @@ func (l *Limiter) grant(k *keyLimit) {
 	}
 }
 
-// observe moves k's limit after a task that took d, started among sent,
-// ended with err.
-func (l *Limiter) observe(k *keyLimit, d time.Duration, sent int, err error, now time.Time) {
+// observe moves k's limit after p's task ended with err.
+func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
+	d, sent := now.Sub(p.start), p.sent
 	if err != nil {
 		if !errors.Is(err, ErrOverloaded) {
 			return
@@ -246,24 +254,49 @@ func (l *Limiter) observe(k *keyLimit, d time.Duration, sent int, err error, now
 		k.smooth = d
 	}
 	k.smooth += (d - k.smooth) / 8
+	if d > 0 { // a clock too coarse to time it says nothing of the slope
+		k.load.add(float64(sent), float64(d))
+	}
 	if float64(k.smooth) > tolerance*float64(k.base) {
 		k.slow = false
-		l.cut(k, latencyCut, now)
+		if k.load.elastic() {
+			l.cut(k, latencyCut, now)
+		}
 		return
 	}
 	if float64(k.inflight+1) < k.limit/2 {
 		return // the limit is not what holds the key back: no sign it could take more
 	}
 	r := float64(d) / float64(k.base)
-	grow, factor := 1.0, 2.0
+	grow := 1.0
 	switch {
 	case r > holds:
-		k.slow = false
+		// The slow start ends on a late answer if latency grows with the
+		// tasks sent; a busy client's late answers do not end it.
+		k.slow = k.slow && !k.load.elastic()
 		grow = 1 / k.limit
-	case k.slow && r <= flat:
-		grow, factor = 2, slowCap
+	case k.slow:
+		grow = 2
 	}
-	k.limit = min(k.limit+grow, max(k.limit, factor*float64(sent)), float64(l.ceiling))
+	if r <= flat {
+		k.fine = append(k.fine, now)
+		i := 0
+		for i < len(k.fine) && now.Sub(k.fine[i]) >= k.base {
+			i++
+		}
+		k.fine = k.fine[i:]
+		k.shown = max(k.shown, len(k.fine))
+	}
+	// Every request answered within the last base latency was in flight
+	// at its start (none is answered sooner): the key held that many at
+	// once, and answered them within flat of the base, so it takes that
+	// many over flat at least, and refuses (if it does) only beyond
+	// refuses times that. Counted by the answers, not by the tasks running
+	// when each started: those count tasks granted but not yet at the key,
+	// or answered but not yet read by a busy client, and lifted the limit
+	// too far (a host of capacity 4 got up to 6 requests beyond 12 in 300).
+	allowed := margin * refuses / flat * float64(k.shown)
+	k.limit = min(k.limit+grow, max(k.limit, allowed), float64(l.ceiling))
 }
 
 // cut shrinks k's limit by factor, once per smoothed round trip.
@@ -272,5 +305,37 @@ func (l *Limiter) cut(k *keyLimit, factor float64, now time.Time) {
 		return
 	}
 	k.lastCut = now
+	k.shown = 0
 	k.limit = max(k.limit*factor, float64(l.floor))
 }
+
+// elasticity tracks how a key's latency moves with the tasks running when
+// each task started, over the last few dozen answers: the slope of
+// log(latency) on log(running). A queue at the key makes latency grow with
+// the tasks sent (a slope near 1 beyond its capacity); a client starved of
+// CPU reads every answer late whatever the load (a slope near 0), and
+// cutting the limit for that would take it to the floor for nothing
+// (issue 25's case two on a loaded machine).
+type elasticity struct {
+	x, y, xx, xy float64 // running means of log(running), log(latency), their square and product
+	n            int
+	inelastic    bool // the last time the tasks running varied enough to tell
+}
+
+func (e *elasticity) add(running, latency float64) {
+	x, y := math.Log(running), math.Log(latency)
+	w := 1 / float64(min(e.n+1, 32))
+	e.n++
+	e.x += (x - e.x) * w
+	e.y += (y - e.y) * w
+	e.xx += (x*x - e.xx) * w
+	e.xy += (x*y - e.xy) * w
+	if v := e.xx - e.x*e.x; v >= 0.01 {
+		e.inelastic = (e.xy-e.x*e.y)/v < queueing
+	}
+}
+
+// elastic tells whether a latency grown long may be the key's queue: the
+// slope was at least queueing when last the tasks running varied enough
+// to tell (a cut makes them vary), or they never did.
+func (e *elasticity) elastic() bool { return !e.inelastic }

@@ -3,7 +3,9 @@ package fanout_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -17,6 +19,9 @@ import (
 type fakeHost struct {
 	capacity int
 	latency  time.Duration
+	// stall, if set, is added to each request's time whatever the host's
+	// load: a client starved of CPU, whose answers are read late.
+	stall func() time.Duration
 
 	mu              sync.Mutex
 	inflight, peak  int
@@ -39,6 +44,9 @@ func (h *fakeHost) serve() error {
 	d := h.latency
 	if h.capacity > 0 && n > h.capacity {
 		d = d * time.Duration(n) / time.Duration(h.capacity)
+	}
+	if h.stall != nil {
+		d += h.stall()
 	}
 	time.Sleep(d)
 	h.mu.Lock()
@@ -106,12 +114,66 @@ func TestLimiterFindsOneHostsCapacity(t *testing.T) {
 	})
 }
 
+// A client starved of CPU reads every answer late, whatever the host's
+// load: latency grows, but not with the tasks sent, and cutting the limit
+// does not bring it down. The limit must not fall below the capacity then
+// (issue 25's case two on a loaded machine took 2.7 times as long; here,
+// cutting on latency alone took the limit from 27 to 1 in the stall).
+// Netflix's concurrency-limits has the same trouble with its own GC pauses
+// (concurrency-limits#58: "reducing limits due to poorly tuned GC", #156)
+// and no way to tell a slow dependency from its own load (#171).
+func TestLimiterClientStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		stalled := func() bool { d := time.Since(start); return d >= 500*time.Millisecond && d < 2*time.Second }
+		h := &fakeHost{capacity: 16, latency: 10 * time.Millisecond, stall: func() time.Duration {
+			if stalled() {
+				return 20 * time.Millisecond
+			}
+			return 0
+		}}
+		lim := fanout.NewLimiter(1, 256, 256)
+		low := 256
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+				if stalled() {
+					low = min(low, lim.Keys()["a"])
+				}
+			}
+		})
+		crawl(t, lim, 4096, 4000, map[string]*fakeHost{"a": h})
+		took := time.Since(start)
+		close(done)
+		wg.Wait()
+		// At -w 16: 800 URLs in the first 0.5 s, 800 in the 1.5 s of the
+		// stall (30 ms each), the 2,400 left in 1.5 s.
+		ideal := 3500 * time.Millisecond
+		if took > ideal*110/100 {
+			t.Errorf("took %v; at the capacity %v", took, ideal)
+		}
+		if low < 16 {
+			t.Errorf("the limit fell to %d during the stall; the capacity is 16", low)
+		}
+		if h.refused > 4000/200 {
+			t.Errorf("%d requests refused, more than 0.5%%", h.refused)
+		}
+	})
+}
+
 // A host with no limit: the limit climbs to the ceiling quickly. Issue
 // 25's second case asks for 15% of a fixed 256; in virtual time, where a
-// fixed 256 wastes nothing, the climb from 4 (at most 2.5 times per round
-// trip, so as never to push a host beyond 3 times its capacity) costs
-// about 5 of the 32 round trips: 20% is the bound here, and the real
-// benchmark (bench/auto.sh) is what holds it to 15%.
+// fixed 256 wastes nothing, the climb from 4 (at most 2.7 times per round
+// trip, so as never to push a host beyond 3 times its capacity) costs about
+// 4 of the 32 round trips: 13% is the bound here (1.80 s; a cap by each
+// answer's own level climbed about 2 times per round trip: 1.85 s, 16%),
+// and the real benchmark (bench/auto.sh) is what holds it to 15%.
 func TestLimiterClimbsToTheCeiling(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := &fakeHost{latency: 50 * time.Millisecond}
@@ -120,11 +182,38 @@ func TestLimiterClimbsToTheCeiling(t *testing.T) {
 		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
 		took := time.Since(start)
 		ideal := (8000 + 255) / 256 * 50 * time.Millisecond // what -w 256 takes: 32 rounds
-		if took > ideal*120/100 {
+		if took > ideal*113/100 {
 			t.Errorf("took %v; at 256 it takes %v", took, ideal)
 		}
 		if got := lim.Keys()["a"]; got != 256 {
 			t.Errorf("settled at %d, not the ceiling", got)
+		}
+	})
+}
+
+// A busy client reads some answers late, whatever the load: one in five
+// here, by 30%. The slow start must not end on them, as it does on late
+// answers that grow with the tasks sent, or the climb falls to doubling
+// per round trip (seen on a loaded machine: 9 round trips to 256; here
+// 2.04 s against 1.995 s: the late answers also show nothing of the
+// host's capacity, so the climb is slower than without them).
+func TestLimiterClimbsThroughNoise(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n atomic.Int64
+		h := &fakeHost{latency: 50 * time.Millisecond, stall: func() time.Duration {
+			if n.Add(1)%5 == 0 {
+				return 15 * time.Millisecond
+			}
+			return 0
+		}}
+		lim := fanout.NewLimiter(1, 256, 256)
+		start := time.Now()
+		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
+		took := time.Since(start)
+		ideal := (8000 + 255) / 256 * 53 * time.Millisecond // -w 256: 32 rounds of 53 ms on average
+		if took > ideal*119/100 {
+			t.Errorf("took %v; at 256 it takes about %v", took, ideal)
+
 		}
 	})
 }
@@ -151,6 +240,53 @@ func TestLimiterKeepsHostsApart(t *testing.T) {
 			if c.h.refused > 2000/200 {
 				t.Errorf("%s: %d requests refused, more than 0.5%% (peak %d)", c.name, c.h.refused, c.h.peak)
 			}
+		}
+	})
+}
+
+// A small host from the first request: neither the first round trip nor
+// the climb after it takes it beyond 3 times its capacity, where it
+// refuses, and it finishes about when it would at its capacity (issue 25:
+// a host of capacity 4 refuses beyond 12; starting at 8 pushes C=2 to 7,
+// and TestLimiterSlowStart is why it does not start at 6).
+func TestLimiterSmallHostAtStart(t *testing.T) {
+	for _, c := range []int{2, 3, 4, 8} {
+		t.Run(fmt.Sprint("C=", c), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := &fakeHost{capacity: c, latency: 10 * time.Millisecond}
+				lim := fanout.NewLimiter(1, 256, 256)
+				start := time.Now()
+				n := 100 * c
+				crawl(t, lim, 4096, n, map[string]*fakeHost{"a": h})
+				if h.peak > 3*c || h.refused > 0 {
+					t.Errorf("peak %d in flight, %d refused; the host refuses beyond %d", h.peak, h.refused, 3*c)
+				}
+				if took, ideal := time.Since(start), time.Duration(n/c)*h.latency; took > ideal*115/100 {
+					t.Errorf("took %v; at its capacity %v", took, ideal)
+				}
+			})
+		})
+	}
+}
+
+// A client busy as it starts (a few thousand workers spinning up) reads
+// its first answers late: the least latency seen is too long at first,
+// and levels judged against it are not shown fine. When a shorter answer
+// comes, they must count no more, or a host of capacity 4 is pushed past
+// 12 (seen on a loaded machine: 15 in flight, 7 answers in 500 refused).
+func TestLimiterSlowStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		h := &fakeHost{capacity: 4, latency: 10 * time.Millisecond, stall: func() time.Duration {
+			if time.Since(start) < 30*time.Millisecond {
+				return 20 * time.Millisecond
+			}
+			return 0
+		}}
+		lim := fanout.NewLimiter(1, 256, 256)
+		crawl(t, lim, 4096, 400, map[string]*fakeHost{"a": h})
+		if h.peak > 12 || h.refused > 0 {
+			t.Errorf("peak %d in flight, %d refused; the host refuses beyond 12", h.peak, h.refused)
 		}
 	})
 }

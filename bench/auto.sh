@@ -11,17 +11,20 @@
 # Every run gets fresh hosts; each line says the run's time, how many
 # records said "exists" (every URL exists), and per host the requests,
 # the 503s, the peak in flight and the time from its first request to its
-# last answer (busy). The rounds interleave the contenders so that a
-# change in the machine's load hits them alike. A shared machine is noisy:
+# last answer (busy). CASES picks the cases, W the -w values. The rounds
+# interleave the contenders so that a change in the machine's load hits
+# them alike. A shared machine is noisy:
 #
 #   flock -x /tmp/fanout-quiet.lock bash bench/auto.sh
 #   RUNS=1 N1=1000 N2=2000 N3=500 bash bench/auto.sh     # a quick look
+#   RUNS=1 CASES=wide W="256 auto" bash bench/auto.sh     # one case, some -w
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 N1=${N1:-4000}
 N2=${N2:-8000}
 N3=${N3:-2000}
+CASES=${CASES:-one wide two}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/fanout" ./cmd/fanout
@@ -65,9 +68,14 @@ once() {
 
 for r in $(seq "$RUNS"); do
 	echo "## round $r"
-	for w in 8 16 32 64 128 auto; do once one 10ms 16 "$w" "$N1"; done
-	for w in 64 128 256 auto; do once wide 50ms 0 "$w" "$N2"; done
-	once small 10ms 4 4 "$N3"
-	once large 10ms 64 64 "$N3"
-	for w in 8 16 32 64 128 auto; do once two 10ms "4 64" "$w" "$N3"; done
+	for c in $CASES; do
+		case $c in
+		one) for w in ${W:-8 16 32 64 128 auto}; do once one 10ms 16 "$w" "$N1"; done ;;
+		wide) for w in ${W:-64 128 256 auto}; do once wide 50ms 0 "$w" "$N2"; done ;;
+		two)
+			[ -z "${W:-}" ] && once small 10ms 4 4 "$N3" && once large 10ms 64 64 "$N3"
+			for w in ${W:-8 16 32 64 128 auto}; do once two 10ms "4 64" "$w" "$N3"; done
+			;;
+		esac
+	done
 done

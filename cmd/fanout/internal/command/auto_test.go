@@ -3,6 +3,8 @@ package command
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -54,4 +56,51 @@ func TestWorkersAutoFindsTheHostsCapacity(t *testing.T) {
 			t.Errorf("%v: settled at %d; the host refuses beyond 12", cmd, n)
 		}
 	}
+}
+
+// --timeline with -w auto draws the host's limit over time: a step line
+// with a tooltip naming the host, starting where the limit starts and
+// ending where the summary says it settled (issue 25).
+func TestWorkersAutoTimelineDrawsTheLimit(t *testing.T) {
+	t.Parallel()
+	h, err := demosite.StartHost(4, 20*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var urls []string
+	for i := range 100 {
+		urls = append(urls, fmt.Sprintf("%s/p/%d", h.URL(), i))
+	}
+	path := filepath.Join(t.TempDir(), "t.svg")
+	_, stderr, code := run(t, context.Background(), strings.Join(urls, "\n"), "check", "-w", "auto", "--timeline", path)
+	if code != ExitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	host := strings.TrimPrefix(h.URL(), "http://")
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(host) + ` settled at (\d+) in flight$`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("no line saying where the host settled:\n%s", stderr)
+	}
+	svg, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := regexp.MustCompile(`<path class="limit l0" d="M[^"]*H[^"]*"><title>` + regexp.QuoteMeta(host) +
+		`: requests in flight allowed \(-w auto\), \d+ at the start, ` + m[1] + ` at the end, at most (\d+)</title>`)
+	if sub := want.FindSubmatch(svg); sub == nil {
+		t.Errorf("no limit line for %s settling at %s in the timeline:\n%s", host, m[1], limitLinesOf(svg))
+	} else if top, _ := strconv.Atoi(string(sub[1])); top > 12 {
+		t.Errorf("the line goes up to %d; the host refuses beyond 12", top)
+	}
+}
+
+func limitLinesOf(svg []byte) string {
+	var out []string
+	for _, l := range strings.Split(string(svg), "\n") {
+		if strings.Contains(l, "limit") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -117,6 +117,7 @@ func runGet(ctx context.Context, e *env, o *getOptions, args []string) error {
 		fmt.Fprintf(e.stderr, "removed %d temporary files left by a killed run\n", n)
 	}
 	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[getRecord]{
+		limiter: o.http.limiter,
 		newJob: func(workers int) (job[getRecord], func()) {
 			opts := opts
 			opts.Workers = workers

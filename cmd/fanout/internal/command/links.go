@@ -408,7 +408,8 @@ func runLinks(ctx context.Context, e *env, o *linksOptions, args []string) error
 // linksSpec is the run of lc over the links of starts.
 func linksSpec(ctx context.Context, o *linksOptions, lc *linkcheck.Checker, starts iter.Seq[linkcheck.Item], style *linkStyle) spec[linkRecord] {
 	return spec[linkRecord]{
-		lines: itemLines(lc.Items(ctx, starts)),
+		limiter: o.http.limiter,
+		lines:   itemLines(lc.Items(ctx, starts)),
 		newJob: func(int) (job[linkRecord], func()) {
 			return linksJob(lc, style), func() {}
 		},

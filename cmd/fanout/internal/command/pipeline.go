@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fanout-dev/fanout"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/runio"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/timeline"
 )
@@ -63,6 +64,8 @@ type spec[R runio.Record] struct {
 	// with a stderr that writes above the progress bar (exec says what
 	// its kill grace waits for).
 	interrupted func(stderr io.Writer)
+	// limiter, if set, is -w auto's, whose per-host limits --timeline draws.
+	limiter *fanout.Limiter
 }
 
 // skip applies --shard and --resume to lines: it returns the lines to
@@ -179,6 +182,8 @@ type runState[R runio.Record] struct {
 	skipped  *atomic.Int64  // the inputs --resume skipped as done
 	runs     []timeline.Run // --timeline's runs so far (--compare's)
 	deferred []func()       // what close does, in reverse
+	// stopLimits ends the drawing of -w auto's limits on the timeline.
+	stopLimits func()
 }
 
 // close undoes what open and loop set up, the last first.
@@ -247,6 +252,10 @@ func (st *runState[R]) loop(ctx context.Context) (ran, *runio.Tally, *timeline.R
 	var tl *timeline.Recorder
 	if f.timeline != "" {
 		tl = timeline.New(st.workers)
+		if s.limiter != nil {
+			st.stopLimits = drawLimits(tl, s.limiter)
+			st.deferred = append(st.deferred, st.stopLimits) // on the early returns; end stops it first
+		}
 	}
 	var bar *runio.Progress
 	if !f.quiet && runio.ShowProgress(e.stderr, f.progress, f.noProgress) {
@@ -365,6 +374,9 @@ func (st *runState[R]) end(r ran, tally *runio.Tally, tl *timeline.Recorder) err
 		caption := summary
 		if r.interrupted {
 			caption += "; " + interruptedLine(r, st.total)
+		}
+		if st.stopLimits != nil {
+			st.stopLimits()
 		}
 		runs := append(st.runs, tl.Finish(workersTitle(st.workers), caption))
 		if err := timeline.WriteFile(f.timeline, runs...); err != nil {

@@ -180,6 +180,7 @@ func runProbe(ctx context.Context, e *env, o *probeOptions, args []string) error
 	}
 	sayReadingTerminal(e, &o.run, args, "URLs")
 	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[probeRecord]{
+		limiter: o.http.limiter,
 		newJob: func(workers int) (job[probeRecord], func()) {
 			opts := opts
 			opts.Workers = workers

@@ -59,6 +59,7 @@ type Recorder struct {
 	spans    []span        // every task, while total <= limit
 	dense    *density      // once total > limit: busy time per lane group, bucket and outcome
 	slow     []span        // once total > limit: the slowest tasks, a min-heap on duration
+	limits   []limitLine   // see Limit
 }
 
 // span is one task, in offsets from the run's start.
@@ -255,6 +256,7 @@ type Run struct {
 	counts   []int
 	spans    []span   // every task; or, when dense is set, the slowest
 	dense    *density // nil unless the run had more than its limit of tasks
+	limits   []limitLine
 }
 
 // Finish ends the run now and returns it with the given title and summary,
@@ -273,6 +275,7 @@ func (r *Recorder) Finish(title, summary string) Run {
 		total:    r.total,
 		outcomes: append([]string(nil), r.outcomes...),
 		counts:   append([]int(nil), r.counts...),
+		limits:   cloneLimits(r.limits),
 	}
 	if r.dense != nil {
 		run.dense = r.dense.clone()

@@ -104,6 +104,12 @@ text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",Helvetica
 .bars rect:hover{stroke:#000;stroke-width:1.5}
 .grouped rect{fill-opacity:0}
 .slow{stroke:#000;stroke-opacity:.55;stroke-width:.6}
+path.limit{fill:none;stroke-width:2;stroke-linejoin:round}
+text.limit{font-size:11px;stroke:none;paint-order:stroke}
+.l0{stroke:#111;fill:#111}
+.l1{stroke:#0072B2;fill:#0072B2}
+.l2{stroke:#D55E00;fill:#D55E00}
+.l3{stroke:#CC79A7;fill:#CC79A7}
 ` + paletteCSS + `</style>
 `
 
@@ -194,6 +200,11 @@ func draw(runs []Run) ([]byte, float64) {
 	y += 4
 	fmt.Fprintf(&body, `<text class="note" x="%.0f" y="%.0f">`, marginL, y)
 	body.WriteString("Each bar is one task, from its start to its end, on the worker that ran it. Hover a bar for its input, outcome and duration.</text>\n")
+	if slices.ContainsFunc(runs, func(r Run) bool { return len(r.limits) > 0 }) {
+		y += 15
+		fmt.Fprintf(&body, `<text class="note" x="%.0f" y="%.0f">`, marginL, y)
+		body.WriteString("Each line is a host&#39;s limit with -w auto: how many of its requests could be in flight, from 0 at the bottom to the highest at the top.</text>\n")
+	}
 	y += 10
 	return body.Bytes(), math.Ceil(y)
 }
@@ -394,6 +405,7 @@ func lanes(w *bytes.Buffer, p *panel, pal *palette, total time.Duration) {
 	}
 	bars(w, p, pal)
 	w.WriteString("</g>\n")
+	limitLines(w, p)
 }
 
 // bars writes one <rect> with a <title> per kept task. Within a lane,
