@@ -22,14 +22,21 @@ const fdReserve = 32
 // already raises to the hard one at start (package os, Linux, since Go
 // 1.19; children get the original back), less the files open now.
 func capWorkers(workers int, stderr io.Writer) int {
-	limit, open, ok := openFiles()
-	if !ok {
-		return workers
-	}
-	most := max(1, int((limit-open-fdReserve)/fdsPerWorker))
+	most := fileRoom()
 	if workers <= most {
 		return workers
 	}
+	limit, _, _ := openFiles()
 	fmt.Fprintf(stderr, "fanout: only enough open files for %d workers, not %d (ulimit -n is %d): running %d at once\n", most, workers, limit, most)
 	return most
+}
+
+// fileRoom is how many workers the open-file limit lets work at once (at
+// least 1; maxWorkers when the limit cannot be read).
+func fileRoom() int {
+	limit, open, ok := openFiles()
+	if !ok {
+		return maxWorkers
+	}
+	return max(1, int(min((limit-open-fdReserve)/fdsPerWorker, maxWorkers)))
 }

@@ -2,11 +2,15 @@ package command
 
 import (
 	"bytes"
+	"fmt"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite"
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/demosite/sitetest"
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
@@ -30,6 +34,29 @@ func TestWorkersCappedToOpenFiles(t *testing.T) {
 		if n := strings.Count(stderr.String(), "only enough open files for "); n != 1 || !strings.Contains(stderr.String(), "(ulimit -n is "+c.ulimit+")") {
 			t.Errorf("ulimit -n %s, %s: stderr %q, want one warning", c.ulimit, c.flag, stderr.String())
 		}
+	}
+}
+
+// -w auto takes 4,096 inputs ahead, most of them waiting for their host
+// and holding no file: under a low open-file limit it was capped like a
+// fixed count, with the warning printed even with -q. Now the limit caps
+// the requests in flight (the limiter's ceiling) instead, silently, and
+// every URL is checked.
+func TestWorkersAutoCappedToOpenFiles(t *testing.T) {
+	t.Parallel()
+	tools := proctest.Needs(t, "sh")
+	bin := buildFanout(t)
+	site := sitetest.Start(t, demosite.Options{Latency: 20 * time.Millisecond})
+	var urls strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&urls, "%s\n", site.WikiURL(fmt.Sprintf("Page_%d", i)))
+	}
+	cmd := exec.Command(tools["sh"], "-c", "ulimit -n 128 && "+bin+" check -q -w auto")
+	cmd.Stdin = strings.NewReader(urls.String())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || strings.Count(stdout.String(), " - exists\n") != 300 || stderr.Len() > 0 {
+		t.Fatalf("%v, %d exist, stderr %q", err, strings.Count(stdout.String(), " - exists\n"), stderr.String())
 	}
 }
 

@@ -217,7 +217,11 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 		redirects = -1 // the flag's 0 means none; httpcheck's 0 means the default
 	}
 	if f.auto {
-		f.limiter = fanout.NewLimiter(1, autoCeiling, autoCeiling)
+		// Only the requests in flight hold files (the tasks waiting for
+		// a host hold none), so the open-file limit caps the limiter's
+		// ceiling, not the executor (see capWorkers).
+		ceiling := min(autoCeiling, fileRoom())
+		f.limiter = fanout.NewLimiter(1, ceiling, ceiling)
 	}
 	return httpcheck.Options{Limiter: f.limiter, Timeout: f.timeout, Insecure: f.insecure,
 		UserAgent: f.userAgent, Header: h, Redirects: redirects, Retries: f.retries, Rate: f.rate, PerHost: f.perHost,

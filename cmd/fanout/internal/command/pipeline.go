@@ -202,7 +202,9 @@ func (st *runState[R]) open(ctx context.Context, args []string) error {
 		return err
 	}
 	st.format = format
-	st.workers = capWorkers(st.workers, e.stderr)
+	if s.limiter == nil { // -w auto's tasks hold no file while they wait: its ceiling is capped instead
+		st.workers = capWorkers(st.workers, e.stderr)
+	}
 	if f.timeline != "" {
 		if err := timeline.CheckPath(f.timeline); err != nil {
 			return usagef("--timeline: %v", err)
