@@ -33,10 +33,12 @@ func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded
 // grows by one per answer (doubling each round trip), and by two
 // (tripling) in the slow start, which ends on a later answer if latency
 // grows with the tasks sent (a busy client's late answers do not end it).
-// Beyond holds an answer grows it by one per round trip. Growth never
-// takes it beyond margin x refuses x the tasks the key is shown to take
-// within flat of the base latency (see observe), so that a host refusing
-// beyond 3 times its capacity is not pushed there. When the smoothed latency passes
+// Up to steady times the base an answer grows it by one (a busy client
+// reads answers 10-50% late whatever the load), beyond by one per round
+// trip. Growth never takes it beyond margin x refuses / f x the answers
+// the key is shown to hold at once within f times the base, for the f of
+// flats that allows most (see held), so that a host refusing beyond 3
+// times its capacity is not pushed there. When the smoothed latency passes
 // tolerance times the base, the limit shrinks by latencyCut if latency
 // grows with the tasks sent (a slope of queueing, see elasticity), else it
 // holds; on an overload it shrinks by overloadCut. Either at most once per
@@ -46,12 +48,12 @@ func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded
 const (
 	initialLimit = 4
 	holds        = 1.25
+	steady       = 1.5
 	refuses      = 3
 	margin       = 0.9
 	tolerance    = 2.0
 	latencyCut   = 0.9
 	queueing     = 0.3
-	flat         = 1.1
 	overloadCut  = 0.5
 )
 
@@ -86,9 +88,8 @@ type keyLimit struct {
 	base     time.Duration   // least latency seen
 	smooth   time.Duration   // smoothed latency
 	lastCut  time.Time
-	load     elasticity  // of latency to tasks running
-	fine     []time.Time // when the latest answers within flat came, oldest first: see observe
-	shown    int         // the most of them within a base latency, since the last cut
+	load     elasticity       // of latency to tasks running
+	held     [len(flats)]held // what the key is shown to take at once, per flat
 }
 
 // NewLimiter returns a Limiter whose per-key bounds stay within
@@ -274,29 +275,50 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 		// The slow start ends on a late answer if latency grows with the
 		// tasks sent; a busy client's late answers do not end it.
 		k.slow = k.slow && !k.load.elastic()
-		grow = 1 / k.limit
+		if r > steady {
+			grow = 1 / k.limit
+		}
 	case k.slow:
 		grow = 2
 	}
-	if r <= flat {
-		k.fine = append(k.fine, now)
-		i := 0
-		for i < len(k.fine) && now.Sub(k.fine[i]) >= k.base {
-			i++
+	// Counted by the answers, not by the tasks running when each started:
+	// those count tasks granted but not yet at the key, or answered but
+	// not yet read by a busy client, and lifted the limit too far (a host
+	// of capacity 4 got up to 6 requests beyond 12 in 300).
+	allowed := 0.0
+	for i, f := range flats {
+		if r <= f {
+			k.held[i].add(now, k.base)
 		}
-		k.fine = k.fine[i:]
-		k.shown = max(k.shown, len(k.fine))
+		allowed = max(allowed, margin*refuses/f*float64(k.held[i].most))
 	}
-	// Every request answered within the last base latency was in flight
-	// at its start (none is answered sooner): the key held that many at
-	// once, and answered them within flat of the base, so it takes that
-	// many over flat at least, and refuses (if it does) only beyond
-	// refuses times that. Counted by the answers, not by the tasks running
-	// when each started: those count tasks granted but not yet at the key,
-	// or answered but not yet read by a busy client, and lifted the limit
-	// too far (a host of capacity 4 got up to 6 requests beyond 12 in 300).
-	allowed := margin * refuses / flat * float64(k.shown)
 	k.limit = min(k.limit+grow, max(k.limit, allowed), float64(l.ceiling))
+}
+
+// flats are the tolerances within which answers count as held at once.
+// A host of capacity C answers within f times its base latency only while
+// it holds at most f x C, so n answers within f show C >= n/f, and a limit
+// of margin x refuses x n/f stays under 3C. The wider ones count what a
+// busy client reads late (10-50% at 10 ms on a loaded machine), which 1.1
+// alone left out: the climb stalled while the client was busy.
+var flats = [...]float64{1.1, 1.25, 1.5, 2}
+
+// held counts the answers within one flat that came in the last base
+// latency: every request answered in that span was in flight at its start
+// (none is answered sooner), so the key held that many at once.
+type held struct {
+	at   []time.Time // when they came, oldest first
+	most int         // the most at once, since the last cut
+}
+
+func (h *held) add(now time.Time, base time.Duration) {
+	h.at = append(h.at, now)
+	i := 0
+	for i < len(h.at) && now.Sub(h.at[i]) >= base {
+		i++
+	}
+	h.at = h.at[i:]
+	h.most = max(h.most, len(h.at))
 }
 
 // cut shrinks k's limit by factor, once per smoothed round trip.
@@ -305,7 +327,7 @@ func (l *Limiter) cut(k *keyLimit, factor float64, now time.Time) {
 		return
 	}
 	k.lastCut = now
-	k.shown = 0
+	k.held = [len(flats)]held{}
 	k.limit = max(k.limit*factor, float64(l.floor))
 }
 
