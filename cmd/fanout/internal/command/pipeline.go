@@ -380,7 +380,12 @@ func (st *runState[R]) end(r ran, tally *runio.Tally, tl *timeline.Recorder) err
 		if st.stopLimits != nil {
 			st.stopLimits()
 		}
-		runs := append(st.runs, tl.Finish(workersTitle(st.workers), caption))
+		title := workersTitle(st.workers)
+		if s.limiter != nil {
+			// The executor's size is the inputs held waiting for a host.
+			title = fmt.Sprintf("-w auto (%d inputs held; each line: a host's limit)", st.workers)
+		}
+		runs := append(st.runs, tl.Finish(title, caption))
 		if err := timeline.WriteFile(f.timeline, runs...); err != nil {
 			return err
 		}
