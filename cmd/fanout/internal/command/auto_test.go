@@ -23,15 +23,7 @@ import (
 // dozens of 503s from the same host.
 func TestWorkersAutoFindsTheHostsCapacity(t *testing.T) {
 	t.Parallel()
-	h, err := demosite.StartHost(4, 20*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	var urls []string
-	for i := range 300 {
-		urls = append(urls, fmt.Sprintf("%s/p/%d", h.URL(), i))
-	}
+	h, urls := capacityHost(t, 300)
 	before := h.Stats()
 	run(t, context.Background(), strings.Join(urls, "\n"), "check", "-w", "64")
 	if refused := h.Stats().Refused - before.Refused; refused < 30 {
@@ -63,15 +55,7 @@ func TestWorkersAutoFindsTheHostsCapacity(t *testing.T) {
 // ending where the summary says it settled (issue 25).
 func TestWorkersAutoTimelineDrawsTheLimit(t *testing.T) {
 	t.Parallel()
-	h, err := demosite.StartHost(4, 20*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	var urls []string
-	for i := range 100 {
-		urls = append(urls, fmt.Sprintf("%s/p/%d", h.URL(), i))
-	}
+	h, urls := capacityHost(t, 100)
 	path := filepath.Join(t.TempDir(), "t.svg")
 	_, stderr, code := run(t, context.Background(), strings.Join(urls, "\n"), "check", "-w", "auto", "--timeline", path)
 	if code != ExitOK {
@@ -98,6 +82,22 @@ func TestWorkersAutoTimelineDrawsTheLimit(t *testing.T) {
 	} else if top, _ := strconv.Atoi(string(sub[1])); top > 12 {
 		t.Errorf("the line goes up to %d; the host refuses beyond 12", top)
 	}
+}
+
+// capacityHost starts a host that takes 4 requests at once, 20 ms each
+// (503 beyond 12), and returns n URLs on it.
+func capacityHost(t *testing.T, n int) (*demosite.Host, []string) {
+	t.Helper()
+	h, err := demosite.StartHost(4, 20*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	var urls []string
+	for i := range n {
+		urls = append(urls, fmt.Sprintf("%s/p/%d", h.URL(), i))
+	}
+	return h, urls
 }
 
 func limitLinesOf(svg []byte) string {

@@ -3,31 +3,15 @@ package command
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
+
 	"github.com/fanout-dev/fanout/cmd/fanout/internal/replace"
 )
-
-// sedOutput runs `sed -E script` on input when sed is installed.
-func sedOutput(t *testing.T, script, input string) (string, bool) {
-	t.Helper()
-	sed, err := exec.LookPath("sed")
-	if err != nil {
-		return "", false
-	}
-	cmd := exec.Command(sed, "-E", script)
-	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
-	cmd.Stdin = strings.NewReader(input)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("sed -E %q: %v", script, err)
-	}
-	return string(out), true
-}
 
 // `fanout replace -E OLD NEW -` is `sed -E 's/OLD/NEW/g'` without -i, and
 // sd without files: the cases the issue found, byte for byte against sed
@@ -54,7 +38,7 @@ func TestReplaceStdinLikeSed(t *testing.T) {
 		if out != c.want || code != c.code || stderr != "" {
 			t.Errorf("%s: stdout %q, exit %d, stderr %q; want %q, exit %d", c.name, out, code, stderr, c.want, c.code)
 		}
-		if sed, ok := sedOutput(t, c.sed, c.in); ok && sed != out {
+		if sed, ok := proctest.SedE(t, c.sed, c.in); ok && sed != out {
 			t.Errorf("%s: fanout %q, sed -E %q %q", c.name, out, c.sed, sed)
 		}
 	}
@@ -69,7 +53,7 @@ func TestReplaceStdinCRLF(t *testing.T) {
 	if out != "abc;\r\ndef;\r\n" || code != ExitOK {
 		t.Errorf("%q, exit %d", out, code)
 	}
-	if sed, ok := sedOutput(t, `s/^(.*)$/\1;/`, "abc\r\n"); ok && sed != "abc\r;\n" {
+	if sed, ok := proctest.SedE(t, `s/^(.*)$/\1;/`, "abc\r\n"); ok && sed != "abc\r;\n" {
 		t.Errorf("sed gives %q; the help text says it keeps the \\r as text", sed)
 	}
 }
@@ -103,7 +87,7 @@ func TestReplaceFilesLinesAndAcross(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	want := "a\n\n\tb\nlast"
-	if sed, ok := sedOutput(t, `s/\s+$//g`, lf); ok && sed != want {
+	if sed, ok := proctest.SedE(t, `s/\s+$//g`, lf); ok && sed != want {
 		t.Errorf("sed -E gives %q, the test wants %q", sed, want)
 	}
 	if got := contentOf(t, filepath.Join(dir, "lf.txt")); got != want {

@@ -162,3 +162,26 @@ func Unmet(t testing.TB, why string) {
 	}
 	t.Skip(why)
 }
+
+// SedE runs `sed -E script` on input in the C.UTF-8 locale, for the tests
+// that compare fanout replace with sed. Without sed it reports false, so
+// the rest of the test still runs; under FANOUT_CI=1 a missing sed fails
+// the test instead (the comparison must not be skipped into green).
+func SedE(t testing.TB, script, input string) (string, bool) {
+	t.Helper()
+	sed, err := exec.LookPath("sed")
+	if err != nil {
+		if os.Getenv("FANOUT_CI") == "1" {
+			t.Fatal("needs sed; FANOUT_CI=1: an unmet requirement is a failure")
+		}
+		return "", false
+	}
+	cmd := exec.Command(sed, "-E", script)
+	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
+	cmd.Stdin = strings.NewReader(input)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sed -E %q: %v", script, err)
+	}
+	return string(out), true
+}

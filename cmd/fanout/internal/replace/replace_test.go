@@ -3,12 +3,12 @@ package replace
 import (
 	"bytes"
 	"errors"
-	"os"
-	"os/exec"
 	"regexp"
 	"regexp/syntax"
 	"strings"
 	"testing"
+
+	"github.com/fanout-dev/fanout/cmd/fanout/internal/proctest"
 )
 
 func TestLiteral(t *testing.T) {
@@ -80,23 +80,6 @@ func naiveLines(re *regexp.Regexp, tmpl string, src []byte) ([]byte, int) {
 	return out, n
 }
 
-// sedE runs `sed -E script` on input, when sed is installed.
-func sedE(t *testing.T, script, input string) (string, bool) {
-	t.Helper()
-	sed, err := exec.LookPath("sed")
-	if err != nil {
-		return "", false
-	}
-	cmd := exec.Command(sed, "-E", script)
-	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
-	cmd.Stdin = strings.NewReader(input)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("sed -E %q: %v", script, err)
-	}
-	return string(out), true
-}
-
 type regexCase struct {
 	name, src, pat, tmpl, want string
 	n                          int
@@ -140,7 +123,7 @@ func TestRegexLinesLikeSed(t *testing.T) {
 	}
 	for _, c := range cases {
 		checkRegex(t, c, Lines)
-		if got, ok := sedE(t, c.sed, c.src); ok && got != c.want {
+		if got, ok := proctest.SedE(t, c.sed, c.src); ok && got != c.want {
 			t.Errorf("%s: sed -E %q gives %q, the test wants %q", c.name, c.sed, got, c.want)
 		}
 	}
@@ -179,7 +162,7 @@ func TestRegexLinesCRLF(t *testing.T) {
 	} {
 		checkRegex(t, c, Lines)
 	}
-	if got, ok := sedE(t, `s/\s+$//g`, "a \r\n"); ok && got != "a\n" {
+	if got, ok := proctest.SedE(t, `s/\s+$//g`, "a \r\n"); ok && got != "a\n" {
 		t.Errorf("sed -E 's/\\s+$//' on CRLF gives %q; the help says it turns CRLF into LF", got)
 	}
 }
