@@ -236,6 +236,11 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 		}
 		k.slow = false
 		l.cut(k, overloadCut, now)
+		// The refused task's place is not given again: a host that
+		// refuses at once would otherwise see every waiting task come
+		// and be refused in one instant, before the next cut (hundreds
+		// of 503s at a limit one past what the host takes).
+		k.limit = max(min(k.limit, float64(k.inflight)), float64(l.floor))
 		var oe *OverloadedError
 		if errors.As(err, &oe) && oe.RetryAfter > 0 && !k.paused {
 			k.paused = true
