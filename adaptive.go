@@ -120,7 +120,7 @@ func (l *Limiter) Acquire(ctx context.Context, key string) (*Permit, error) {
 	l.mu.Lock()
 	k := l.keys[key]
 	if k == nil {
-		k = &keyLimit{name: key, limit: float64(min(max(initialLimit, l.floor), l.ceiling)), slow: true}
+		k = &keyLimit{name: key, limit: float64(l.initial()), slow: true}
 		l.keys[key] = k
 	}
 	if len(k.waiters) == 0 && l.room(k) {
@@ -187,6 +187,22 @@ func (l *Limiter) Keys() map[string]int {
 	}
 	return m
 }
+
+// Limit returns how many tasks key may run at once now: the bound it
+// stands at, or the one it starts at if no task of key came yet. A queue
+// of inputs in front of an executor can use it to hold back a busy key's
+// inputs (they then take no worker while they wait) and let other keys'
+// pass them.
+func (l *Limiter) Limit(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if k := l.keys[key]; k != nil {
+		return int(k.limit)
+	}
+	return l.initial()
+}
+
+func (l *Limiter) initial() int { return min(max(initialLimit, l.floor), l.ceiling) }
 
 // start returns the permit of a task of k that starts now. The tasks of k
 // running then are counted when it starts, not when its place is granted:

@@ -486,3 +486,21 @@ func TestLimiterClimbsThroughClientJitter(t *testing.T) {
 		})
 	}
 }
+
+// Limit says what a key may run now: where a key not seen yet starts (4,
+// within the ceiling), then the bound Keys reports as it moves.
+func TestLimiterLimit(t *testing.T) {
+	if got := fanout.NewLimiter(1, 2, 8).Limit("new"); got != 2 {
+		t.Errorf("a new key under a ceiling of 2 may run %d", got)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		lim := fanout.NewLimiter(1, 256, 256)
+		if got := lim.Limit("a"); got != 4 {
+			t.Errorf("a new key may run %d; it starts at 4", got)
+		}
+		crawl(t, lim, 4096, 400, map[string]*fakeHost{"a": {capacity: 16, latency: 10 * time.Millisecond}})
+		if got, want := lim.Limit("a"), lim.Keys()["a"]; got != want || got <= 4 {
+			t.Errorf("Limit %d, Keys %d: want the same, grown past 4", got, want)
+		}
+	})
+}

@@ -92,6 +92,7 @@ func runCheck(ctx context.Context, e *env, o *checkOptions, args []string) error
 	sayReadingTerminal(e, &o.run, args, "URLs")
 	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[checkRecord]{
 		limiter: o.http.limiter,
+		host:    o.http.host(),
 		newJob: func(workers int) (job[checkRecord], func()) {
 			opts := opts
 			opts.Workers = workers

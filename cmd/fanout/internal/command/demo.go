@@ -124,7 +124,7 @@ func (d *demoRun) half(title string, w int) (time.Duration, int) {
 		tl = timeline.New(w)
 	}
 	start := time.Now()
-	r := runJob(d.ctx, w, false, slices.Values(d.urls), timed(checkJob(checker), tl, outcome), func(r checkRecord, _ bool) {
+	r := runJob(d.ctx, w, false, nil, slices.Values(d.urls), timed(checkJob(checker), tl, outcome), func(r checkRecord, _ bool) {
 		fmt.Fprintln(d.e.stdout, r.TextLine())
 		tally.Add(outcome(r))
 	})

@@ -228,6 +228,21 @@ func (f *httpFlags) options() (httpcheck.Options, error) {
 		Scheme: f.scheme, Method: f.method}, nil
 }
 
+// host returns, under --workers auto, the host an input line's requests
+// go to (see admission); nil otherwise.
+func (f *httpFlags) host() func(runio.Line) string {
+	if f.limiter == nil {
+		return nil
+	}
+	return func(l runio.Line) string {
+		t, err := httpcheck.ParseTarget(l.Text, f.scheme)
+		if err != nil {
+			return ""
+		}
+		return t.URL.Host
+	}
+}
+
 // --workers auto: at most autoCeiling requests in flight, to one host and
 // to all together (Python's http.server crawled in 0.12 s at 4 per host and
 // 2.6-11.3 s at 64; a host on a fast link takes a few hundred), and

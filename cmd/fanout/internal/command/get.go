@@ -118,6 +118,7 @@ func runGet(ctx context.Context, e *env, o *getOptions, args []string) error {
 	}
 	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[getRecord]{
 		limiter: o.http.limiter,
+		host:    o.http.host(),
 		newJob: func(workers int) (job[getRecord], func()) {
 			opts := opts
 			opts.Workers = workers

@@ -66,6 +66,9 @@ type spec[R runio.Record] struct {
 	interrupted func(stderr io.Writer)
 	// limiter, if set, is -w auto's, whose per-host limits --timeline draws.
 	limiter *fanout.Limiter
+	// host, with limiter, is the host an input's requests go to: the
+	// inputs of a host at its limit wait in an admission, not the executor.
+	host func(runio.Line) string
 }
 
 // skip applies --shard and --resume to lines: it returns the lines to
@@ -291,7 +294,12 @@ func (st *runState[R]) loop(ctx context.Context) (ran, *runio.Tally, *timeline.R
 		return do(ctx, l)
 	}
 	show := st.shows(j)
-	r := runJob(ctx, st.workers, f.ordered, st.lines, job, func(rec R, cut bool) {
+	var adm *admission
+	if s.limiter != nil && s.host != nil && !f.ordered {
+		// An ordered run keeps the executor's order: its inputs wait there.
+		adm = newAdmission(s.limiter, s.host)
+	}
+	r := runJob(ctx, st.workers, f.ordered, adm, st.lines, job, func(rec R, cut bool) {
 		if err := st.record(j, rec, cut); err != nil {
 			stop(err)
 		}
@@ -481,7 +489,7 @@ func compareFirst[R runio.Record](ctx context.Context, lines iter.Seq[runio.Line
 	}
 	tally := runio.NewTally(s.outcomes...)
 	start := time.Now()
-	if r := runJob(ctx, 1, false, kept, timed(j, tl, s.outcome), func(rec R, _ bool) { tally.Add(s.outcome(rec)) }); r.interrupted {
+	if r := runJob(ctx, 1, false, nil, kept, timed(j, tl, s.outcome), func(rec R, _ bool) { tally.Add(s.outcome(rec)) }); r.interrupted {
 		return nil, compared{}, exitError{ExitInterrupted}
 	}
 	c := compared{seq: time.Since(start)}

@@ -181,6 +181,7 @@ func runProbe(ctx context.Context, e *env, o *probeOptions, args []string) error
 	sayReadingTerminal(e, &o.run, args, "URLs")
 	return o.http.settled(e.stderr, o.run.quiet, runSpec(ctx, e, &o.run, args, spec[probeRecord]{
 		limiter: o.http.limiter,
+		host:    o.http.host(),
 		newJob: func(workers int) (job[probeRecord], func()) {
 			opts := opts
 			opts.Workers = workers

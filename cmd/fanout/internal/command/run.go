@@ -51,7 +51,8 @@ type ran struct {
 func (r ran) notStarted() int { return r.taken - r.done - r.cut }
 
 // runJob runs j on every line on an executor of the given size and hands
-// each record to emit, in input order or as they finish.
+// each record to emit, in input order or as they finish. adm, if not nil,
+// holds back the inputs of hosts at their limit (-w auto, unordered).
 //
 // An interrupt (ctx ending) stops taking input and shuts the executor down
 // at once: queued inputs never start, running ones have their contexts
@@ -59,7 +60,7 @@ func (r ran) notStarted() int { return r.taken - r.done - r.cut }
 // finished before the interrupt is emitted, in input order with ordered;
 // the records of tasks cut short are not (they did not finish: a resumed
 // run does them again), unless j.keepCut.
-func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Seq[runio.Line], j job[R], emit func(rec R, cut bool)) ran {
+func runJob[R any](ctx context.Context, workers int, ordered bool, adm *admission, lines iter.Seq[runio.Line], j job[R], emit func(rec R, cut bool)) ran {
 	ex := fanout.New(fanout.WithWorkers(workers))
 	stopOnInterrupt := context.AfterFunc(ctx, ex.ShutdownNow)
 	// ShutdownNow also waits for running tasks to return, so that a
@@ -69,7 +70,7 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		ex.ShutdownNow()
 	}()
 	var r ran
-	counted := func(yield func(runio.Line) bool) {
+	var counted iter.Seq[runio.Line] = func(yield func(runio.Line) bool) {
 		for l := range lines {
 			r.taken++
 			if !yield(l) {
@@ -79,6 +80,16 @@ func runJob[R any](ctx context.Context, workers int, ordered bool, lines iter.Se
 		r.inputEnded = ctx.Err() == nil
 	}
 	do := guarded(ctx, j)
+	if adm != nil {
+		counted = adm.order(ctx, counted)
+		run := do
+		do = func(tctx context.Context, l runio.Line) (R, error) {
+			if l.Err == nil {
+				defer adm.done(adm.host(l))
+			}
+			return run(tctx, l)
+		}
+	}
 	// The results are read to the end even after an interrupt: the map's
 	// own context is never cancelled, the executor's shutdown is what
 	// stops the work.
