@@ -54,6 +54,11 @@
 //	p, err := lim.Acquire(ctx, host)    // inside a task
 //	... p.Release(err)                  // the outcome feeds the host's bound
 //
+// A task waiting in Acquire holds a worker. With many inputs for one busy
+// host, the code that feeds the executor can keep that host's inputs back
+// while it runs Limit(host) of them, so that other hosts' inputs pass
+// (the fanout command does, under -w auto).
+//
 // # Guarantees
 //
 //   - At most the bound of tasks run at once (not counting tasks waiting on
