@@ -3,11 +3,14 @@ package command
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,4 +111,60 @@ func limitLinesOf(svg []byte) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// A host that answers nothing holds no other host back, however many of
+// its URLs come first: under -w auto they wait in the admission, not in the
+// run's 4,096 tasks. Before, 4,200 URLs of a host that hangs filled the
+// tasks, and the 20 URLs of a quick host after them were not asked until
+// it answered (bench/auto.sh's case long: the large host 4.97 s instead of
+// 1.0 s). The hanging host answers once the quick host has been asked 20
+// times, or after 20 s.
+func TestWorkersAutoSlowHostHoldsNoOneBack(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range [][]string{{"check"}, {"probe"}, {"get", "--dir", t.TempDir()}} {
+		t.Run(cmd[0], func(t *testing.T) {
+			release := make(chan struct{})
+			hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-release:
+				case <-r.Context().Done():
+				}
+			}))
+			defer hang.Close()
+			var asked atomic.Int64
+			quickFirst := make(chan struct{})
+			quick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if asked.Add(1) == 20 {
+					close(quickFirst)
+				}
+			}))
+			defer quick.Close()
+			var in strings.Builder
+			for i := range 4200 {
+				fmt.Fprintf(&in, "%s/h/%d\n", hang.URL, i)
+			}
+			for i := range 20 {
+				fmt.Fprintf(&in, "%s/q/%d\n", quick.URL, i)
+			}
+			var before int64 // the quick host's requests when the hanging host answered
+			go func() {
+				select {
+				case <-quickFirst:
+				case <-time.After(20 * time.Second):
+				}
+				before = asked.Load()
+				close(release)
+			}()
+			args := append(append([]string{}, cmd...), "-w", "auto", "-q")
+			_, stderr, code := run(t, context.Background(), in.String(), args...)
+			<-release
+			if code != ExitOK {
+				t.Errorf("exit %d; stderr:\n%.2000s", code, stderr)
+			}
+			if before < 20 {
+				t.Errorf("the quick host was asked %d of 20 times before the hanging host answered", before)
+			}
+		})
+	}
 }
