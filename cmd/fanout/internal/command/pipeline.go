@@ -390,8 +390,9 @@ func (st *runState[R]) end(r ran, tally *runio.Tally, tl *timeline.Recorder) err
 		}
 		title := workersTitle(st.workers)
 		if s.limiter != nil {
-			// The executor's size is the inputs held waiting for a host.
-			title = fmt.Sprintf("-w auto (%d inputs held; each line: a host's limit)", st.workers)
+			// The executor's size is not a count of requests: its tasks
+			// may wait for their host's place.
+			title = "-w auto (each line: a host's limit)"
 		}
 		runs := append(st.runs, tl.Finish(title, caption))
 		if err := timeline.WriteFile(f.timeline, runs...); err != nil {
