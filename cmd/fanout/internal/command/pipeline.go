@@ -256,7 +256,11 @@ func (st *runState[R]) loop(ctx context.Context) (ran, *runio.Tally, *timeline.R
 	st.deferred = append(st.deferred, closeJob)
 	var tl *timeline.Recorder
 	if f.timeline != "" {
-		tl = timeline.New(st.workers)
+		lanes := st.workers
+		if s.limiter != nil {
+			lanes = 1 // as many as its tasks took: most of -w auto's 4,096 are never started
+		}
+		tl = timeline.New(lanes)
 		if s.limiter != nil {
 			st.stopLimits = drawLimits(tl, s.limiter)
 			st.deferred = append(st.deferred, st.stopLimits) // on the early returns; end stops it first
