@@ -41,8 +41,9 @@ func (e *OverloadedError) Is(target error) bool { return target == ErrOverloaded
 // flats that allows most (see held), so that a host refusing beyond 3
 // times its capacity is not pushed there. When the smoothed latency passes
 // tolerance times the base, the limit shrinks by latencyCut if latency
-// grows with the tasks sent (a slope of queueing, see elasticity), else it
-// holds; on an overload it shrinks by overloadCut. Either at most once per
+// grows with the tasks sent (a slope of queueing, see elasticity) and by
+// queueFloor at least, else it holds; on an overload it shrinks by
+// overloadCut. Either at most once per
 // round trip, so that the answers of one crowded round trip cut it once.
 // The shape is TCP's slow start (HyStart's exit on a rising delay), BBR's
 // delivery rate over a round trip, AIMD, and Vegas's zones of queueing delay.
@@ -56,6 +57,11 @@ const (
 	latencyCut   = 0.9
 	queueing     = 0.3
 	overloadCut  = 0.5
+	// Latency grown by less than queueFloor is not read as a queue, however
+	// many times the least latency it is: below a millisecond a busy
+	// client's own pauses are most of what it measures (see
+	// TestLimiterSubMillisecondHost).
+	queueFloor = time.Millisecond
 )
 
 // Limiter bounds how many tasks run at once per key (a host, say), each
@@ -280,7 +286,7 @@ func (l *Limiter) observe(k *keyLimit, p *Permit, err error, now time.Time) {
 	if d > 0 { // a clock too coarse to time it says nothing of the slope
 		k.load.add(float64(sent), float64(d))
 	}
-	if float64(k.smooth) > tolerance*float64(k.base) {
+	if float64(k.smooth) > tolerance*float64(k.base) && k.smooth-k.base > queueFloor {
 		k.slow = false
 		if k.load.elastic() {
 			l.cut(k, latencyCut, now)

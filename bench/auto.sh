@@ -11,6 +11,9 @@
 #          CASES: the small host takes 15 s), -w auto only: more inputs of
 #          the small host than -w auto's 4,096 tasks, which once held the
 #          large host to the small one's pace
+#   fast:  one host answering at once (L=0), N5 URLs (default 20,000),
+#          -w 256 and auto (not in the default CASES): where the client's
+#          own pauses are most of what it measures
 #
 # Every run gets fresh hosts; each line says the run's time, how many
 # records said "exists" (every URL exists), and per host the requests,
@@ -29,6 +32,7 @@ N1=${N1:-4000}
 N2=${N2:-8000}
 N3=${N3:-2000}
 N4=${N4:-6000}
+N5=${N5:-20000}
 CASES=${CASES:-one wide two}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -36,7 +40,7 @@ go build -o "$tmp/fanout" ./cmd/fanout
 go build -o "$tmp/hosts" ./cmd/fanout/internal/benchhosts
 rev=$(git rev-parse --short HEAD 2>/dev/null || echo ?)
 [ -n "$(git status --porcelain 2>/dev/null)" ] && rev="$rev+changes"
-echo "# $(date -u +%FT%TZ) nproc=$(nproc) $(go version | cut -d' ' -f3) fanout=$rev N1=$N1 N2=$N2 N3=$N3 N4=$N4 rounds=$RUNS uptime:$(uptime)"
+echo "# $(date -u +%FT%TZ) nproc=$(nproc) $(go version | cut -d' ' -f3) fanout=$rev N1=$N1 N2=$N2 N3=$N3 N4=$N4 N5=$N5 rounds=$RUNS uptime:$(uptime)"
 
 # once LABEL LATENCY CAPACITIES WORKERS COUNTS: starts fresh hosts, makes
 # the URL list (COUNTS URLs per host, interleaved), runs fanout check.
@@ -81,6 +85,7 @@ for r in $(seq "$RUNS"); do
 			[ -z "${W:-}" ] && once small 10ms 4 4 "$N3" && once large 10ms 64 64 "$N3"
 			for w in ${W:-8 16 32 64 128 auto}; do once two 10ms "4 64" "$w" "$N3"; done
 			;;
+		fast) for w in ${W:-256 auto}; do once fast 0s 0 "$w" "$N5"; done ;;
 		long)
 			[ -z "${W:-}" ] && once large 10ms 64 64 "$N4"
 			for w in ${W:-auto}; do once long 10ms "4 64" "$w" "$N4"; done
