@@ -91,6 +91,35 @@ func crawl(t *testing.T, lim *fanout.Limiter, workers, n int, hosts map[string]*
 	}
 }
 
+// watchLimit looks at key's limit after first, then every every, until it
+// is n or more; the func it returns stops looking and says how long after
+// the call that came (0: never).
+func watchLimit(lim *fanout.Limiter, key string, n int, first, every time.Duration) func() time.Duration {
+	start := time.Now()
+	var reached time.Duration
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		wait := first
+		for reached == 0 {
+			select {
+			case <-done:
+				return
+			case <-time.After(wait):
+			}
+			if lim.Limit(key) >= n {
+				reached = time.Since(start)
+			}
+			wait = every
+		}
+	})
+	return func() time.Duration {
+		close(done)
+		wg.Wait()
+		return reached
+	}
+}
+
 // One host with a hidden capacity: the limit settles between the capacity
 // and three times it (where the host refuses), the run takes about as long
 // as at the capacity itself, and almost nothing is refused (issue 25's
@@ -183,26 +212,11 @@ func TestLimiterClimbsToTheCeiling(t *testing.T) {
 		h := &fakeHost{latency: 50 * time.Millisecond}
 		lim := fanout.NewLimiter(1, 256, 256)
 		start := time.Now()
-		var reached time.Duration
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			time.Sleep(5 * time.Millisecond) // between the answers, which come every 50 ms
-			for reached == 0 {
-				if lim.Keys()["a"] == 256 {
-					reached = time.Since(start)
-				}
-				select {
-				case <-done:
-					return
-				case <-time.After(10 * time.Millisecond):
-				}
-			}
-		})
+		// Looked at between the answers, which come every 50 ms.
+		reachedAt := watchLimit(lim, "a", 256, 5*time.Millisecond, 10*time.Millisecond)
 		crawl(t, lim, 4096, 8000, map[string]*fakeHost{"a": h})
 		took := time.Since(start)
-		close(done)
-		wg.Wait()
+		reached := reachedAt()
 		if reached == 0 || reached > 5*h.latency+10*time.Millisecond {
 			t.Errorf("the limit reached the ceiling at %v; five round trips are %v", reached, 5*h.latency)
 		}
@@ -476,25 +490,10 @@ func TestLimiterClimbsThroughClientJitter(t *testing.T) {
 				}}
 				lim := fanout.NewLimiter(1, 256, 256)
 				start := time.Now()
-				var reached time.Duration
-				done := make(chan struct{})
-				var wg sync.WaitGroup
-				wg.Go(func() {
-					for reached == 0 {
-						select {
-						case <-done:
-							return
-						case <-time.After(time.Millisecond):
-						}
-						if lim.Keys()["a"] >= h.capacity {
-							reached = time.Since(start)
-						}
-					}
-				})
+				reachedAt := watchLimit(lim, "a", h.capacity, time.Millisecond, time.Millisecond)
 				crawl(t, lim, 4096, 2000, map[string]*fakeHost{"a": h})
 				took := time.Since(start)
-				close(done)
-				wg.Wait()
+				reached := reachedAt()
 				// At -w 64: 31 rounds of the latency and half the jitter.
 				ideal := 2000 / 64 * (h.latency + jitter/2)
 				if took > ideal*112/100 {
